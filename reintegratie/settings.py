@@ -1,0 +1,113 @@
+"""One settings object, read from the environment (prefix ``REINTEGRATIE_``).
+
+`reintegratie dev` fills in local defaults (see :func:`dev_defaults`); `worker` and `web` take only
+what the environment says and refuse to start, with a message naming the variable, when something
+required is missing or wrong.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "REINTEGRATIE_"
+_ADDRESS = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+
+
+class SmtpTls(str, enum.Enum):
+    """How the SMTP connection is protected."""
+
+    none = "none"  # plain text: only for a local mail catcher
+    starttls = "starttls"  # port 587: STARTTLS is required, never silently skipped
+    tls = "tls"  # port 465: implicit TLS
+
+
+class Settings(BaseSettings):
+    """Everything the worker and the web app need to know about their surroundings."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    temporal_address: str = Field(description="host:port of the Temporal frontend")
+    temporal_namespace: str = "default"
+    task_queue: str = "reintegratie"
+    database_url: str = Field(description="SQLAlchemy async URL, e.g. sqlite+aiosqlite:///data/x.db")
+    smtp_host: str
+    smtp_port: int = Field(gt=0, lt=65536)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: SmtpTls
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_from: str = Field(description="the product's mailbox; organizer of every invitation")
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8000, gt=0, lt=65536)
+    public_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = Path("data")
+
+    @field_validator("temporal_address")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError("must be host:port, for example 127.0.0.1:7233")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+            raise ValueError(
+                "must use an async driver: sqlite+aiosqlite:///path/to/file.db "
+                "or postgresql+asyncpg://user@host:5432/database"
+            )
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_address(cls, value: str) -> str:
+        if not _ADDRESS.match(value):
+            raise ValueError("must be a plain e-mail address such as verzuim@example.nl")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class SettingsError(Exception):
+    """The environment does not describe a usable configuration; the message says how to fix it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; turn pydantic's errors into one message naming each variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            variable = ENV_PREFIX + field.upper()
+            problem = "is required but not set" if error["type"] == "missing" else error["msg"]
+            lines.append(f"  {variable}: {problem}")
+        raise SettingsError("Configuration is incomplete or wrong:\n" + "\n".join(lines)) from None
+
+
+def dev_defaults(data_dir: Path, *, temporal_port: int = 7233, smtp_port: int = 1025) -> dict[str, str]:
+    """The local defaults of the embedded stack, as environment variables."""
+    return {
+        "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+        "TEMPORAL_NAMESPACE": "default",
+        "TASK_QUEUE": "reintegratie",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{(data_dir / 'reintegratie.db').resolve()}",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_TLS": "none",
+        "MAIL_FROM": "verzuim@reintegratie.localhost",
+        "DATA_DIR": str(data_dir),
+    }
