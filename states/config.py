@@ -1,0 +1,70 @@
+"""The configurable defaults of the rules, in one place.
+
+The law fixes the statutory timeline (see :mod:`states.timeline`); everything here is either a
+practice the law leaves open ("tijdig" for the arbodienst report) or our own design choice (the
+cadence, the stagnation signals). A case carries its :class:`RulesConfig` in its facts, so a running
+case keeps the rules it was opened with even when the defaults change in a later release (that keeps
+Temporal replays deterministic).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+TIMEZONE_NAME = "Europe/Amsterdam"
+TZ = ZoneInfo(TIMEZONE_NAME)
+
+# Law, not configuration: samentelling (art. 7:629 lid 10 BW) counts sick periods together when the
+# new one starts less than 4 weeks after recovery.
+SAMENTELLING_GAP_DAYS = 28
+
+
+def _default_evaluation_gaps() -> list[int]:
+    return [2, 4, 6]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RulesConfig:
+    """Defaults of a case. Plain dataclass so it travels in the case facts across continue-as-new."""
+
+    # --- statutory timeline: practice where the law says only "tijdig"
+    arbodienst_report_day: int = 7
+    """Counted sick day by which the employer reports to the arbodienst (law: "tijdig")."""
+
+    # --- reminders and the agenda
+    reminder_lead_days: int = 7
+    """HR is reminded this many calendar days before a statutory deadline."""
+    agenda_hour: int = 9
+    """Local hour (Europe/Amsterdam) at which reminders, alerts and stagnation checks go out."""
+    first_day_lead_working_days: int = 2
+    """Working days before the first day back that reception, workplace and team are prepared."""
+
+    # --- cadence
+    checkin_interval_weeks: int = 1
+    checkin_duration_minutes: int = 15
+    progress_talk_interval_weeks: int = 2
+    progress_talk_duration_minutes: int = 45
+    evaluation_gaps_weeks: list[int] = field(default_factory=_default_evaluation_gaps)
+    """Weeks between evaluations of the plan van aanpak when the plan names no moments: often at the
+    start, tapering off; after the list runs out every ``evaluation_max_weeks``. Never above 6."""
+    evaluation_max_weeks: int = 6
+    evaluation_duration_minutes: int = 60
+    driegesprek_lead_days: int = 7
+    """Days the coach gets to prepare a driegesprek after being looped in."""
+    driegesprek_duration_minutes: int = 60
+
+    # --- stagnation signals (our own rules)
+    stagnation_weeks: int = 4
+    """Build-up hours not increased for this many weeks is a signal."""
+    talk_recording_grace_working_days: int = 3
+    """A progress talk not recorded within this many working days after its date is a signal."""
+    complaints_pause_days: int = 7
+    """Complaints lasting this many days or more: pause the build-up, do not extend."""
+
+    # --- statutory timeline details that are readings of ours, documented in timeline.py
+    structural_return_months_weeks: int = 13
+    """"Structural return within 3 months" after the eerstejaarsevaluatie, as weeks (13 = 91 days)."""
+
+
+DEFAULT_CONFIG = RulesConfig()
