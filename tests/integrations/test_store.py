@@ -1,0 +1,63 @@
+"""The SQL read model on SQLite and PostgreSQL: upserts, idempotent audit, manager filter."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from integrations.db import create_schema, make_engine, make_sessionmaker
+from integrations.store import AuditEntry, CaseRecord, CaseStore
+
+
+def _record(case_id: str, manager: str = "m@example.nl", phase: str = "ziekgemeld") -> CaseRecord:
+    return CaseRecord(
+        case_id=case_id,
+        employee_name="Sanne de Vries",
+        employee_email="sanne@example.nl",
+        manager_name="Mark Jansen",
+        manager_email=manager,
+        org_unit="team-a",
+        first_sick_day=date(2026, 11, 2),
+        phase=phase,
+    )
+
+
+async def test_cases_upsert_filter_and_audit_is_idempotent(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        await create_schema(engine)
+        await create_schema(engine)  # a second start finds the tables and changes nothing
+        store = CaseStore(make_sessionmaker(engine))
+
+        await store.upsert_case(_record("case-1"))
+        await store.upsert_case(_record("case-2", manager="other@example.nl"))
+        await store.upsert_case(_record("case-1", phase="probleemanalyse"))  # retried / later write
+        await store.set_phase("case-2", "plan_van_aanpak", date(2026, 12, 28))
+
+        one = await store.get_case("case-1")
+        assert one is not None and one.phase == "probleemanalyse"
+        assert one.first_sick_day == date(2026, 11, 2)
+        two = await store.get_case("case-2")
+        assert two is not None and two.next_deadline == date(2026, 12, 28)
+        assert [row.case_id for row in await store.list_cases(manager_email="m@example.nl")] == ["case-1"]
+        assert await store.get_case("case-404") is None
+
+        entry = AuditEntry("case-1", "opened", datetime(2026, 11, 2, 9, tzinfo=timezone.utc), "hr@example.nl", "case_opened", {"first_sick_day": "2026-11-02"})
+        assert await store.append_audit(entry) is True
+        assert await store.append_audit(entry) is False  # a retried activity writes nothing twice
+        trail = await store.audit_trail("case-1")
+        assert [(row.event_key, row.actor, row.detail) for row in trail] == [("opened", "hr@example.nl", {"first_sick_day": "2026-11-02"})]
+    finally:
+        await engine.dispose()
+
+
+async def test_set_phase_of_an_unknown_case_says_so(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        await create_schema(engine)
+        store = CaseStore(make_sessionmaker(engine))
+        with pytest.raises(LookupError, match="case-missing"):
+            await store.set_phase("case-missing", "hersteld", None)
+    finally:
+        await engine.dispose()

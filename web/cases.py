@@ -1,0 +1,42 @@
+"""Starting and reading cases: the one place where the web app talks to the workflow."""
+
+from __future__ import annotations
+
+import uuid
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+from workflows import search_attributes
+from workflows.case import ReintegrationCase
+from workflows.inputs import CaseInput, CaseIntake, CaseStatus
+
+
+def new_case_id() -> str:
+    """A case id carries no personal data: a random UUID."""
+    return f"case-{uuid.uuid4().hex}"
+
+
+async def start_case(client: Client, *, task_queue: str, intake: CaseIntake) -> None:
+    """Start the case's workflow; returns once the server has accepted it."""
+    attributes: list[SearchAttributePair[str]] = [SearchAttributePair(search_attributes.CASE_PHASE, "ziekgemeld")]
+    if intake.org_unit:
+        attributes.append(SearchAttributePair(search_attributes.ORG_UNIT, intake.org_unit))
+    await client.start_workflow(
+        ReintegrationCase.run,
+        CaseInput(intake=intake),
+        id=intake.case_id,
+        task_queue=task_queue,
+        search_attributes=TypedSearchAttributes(attributes),
+        static_summary=f"Case opened; first sick day {intake.first_sick_day.isoformat()}",
+    )
+
+
+async def case_status(client: Client, case_id: str) -> CaseStatus | None:
+    """The workflow's own answer, or None when there is no such workflow."""
+    try:
+        return await client.get_workflow_handle(case_id).query(ReintegrationCase.status)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise

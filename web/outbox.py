@@ -1,0 +1,51 @@
+"""`/outbox`: what the local mail catcher received, so a newcomer sees the invitations the product sent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from integrations.mailcatcher import CaughtMessage, find_caught, list_caught
+from web import deps
+
+router = APIRouter()
+
+
+@router.get("/outbox", response_class=HTMLResponse)
+async def outbox(request: Request, folder: Path | None = Depends(deps.mail_folder)) -> Response:
+    messages = list_caught(folder) if folder is not None else []
+    return deps.templates.TemplateResponse(request, "outbox.html", {"folder": folder, "messages": messages})
+
+
+def _message(folder: Path | None, name: str) -> CaughtMessage:
+    message = find_caught(folder, name) if folder is not None else None
+    if message is None:
+        raise HTTPException(status_code=404, detail=f"No message {name!r} in the outbox.")
+    return message
+
+
+@router.get("/outbox/{name}", response_class=HTMLResponse)
+async def outbox_message(request: Request, name: str, folder: Path | None = Depends(deps.mail_folder)) -> Response:
+    message = _message(folder, name)
+    calendar = message.calendar_part()
+    return deps.templates.TemplateResponse(
+        request,
+        "outbox_message.html",
+        {"m": message, "calendar": calendar.decode("utf-8", "replace") if calendar else None},
+    )
+
+
+@router.get("/outbox/{name}/invite.ics")
+async def outbox_invitation(name: str, folder: Path | None = Depends(deps.mail_folder)) -> Response:
+    calendar = _message(folder, name).calendar_part()
+    if calendar is None:
+        raise HTTPException(status_code=404, detail=f"Message {name!r} holds no invitation.")
+    return Response(calendar, media_type="text/calendar; charset=utf-8", headers={"Content-Disposition": "attachment; filename=invite.ics"})
+
+
+@router.get("/outbox/{name}/raw")
+async def outbox_raw(name: str, folder: Path | None = Depends(deps.mail_folder)) -> Response:
+    message = _message(folder, name)
+    return Response(message.message.as_bytes(), media_type="message/rfc822", headers={"Content-Disposition": f"attachment; filename={message.name}"})
