@@ -1,0 +1,176 @@
+"""Private calendar feeds: ``/feeds/{token}.ics`` with all current talks of one person.
+
+For people who prefer subscribing to a calendar over accepting invitations. The feed is a VCALENDAR
+without METHOD (RFC 5545 publishing, not iTIP) with the person's current series, moved occurrences
+and EXDATEs, the same UIDs as the invitations (a client that has both shows one event), and the
+RRULE-style Europe/Amsterdam VTIMEZONE. It names no other people: no ORGANIZER, no ATTENDEE.
+
+Tokens: 256 random bits, shown once; the database keeps only their SHA-256, so a copy of the
+database does not open anyone's feed. One active token per person: issuing a new one revokes the
+old; revoking stops the URL at once.
+
+The web route::
+
+    body = await feed_for_token(sessionmaker, token, series_for=load_series, dtstamp=now)
+    if body is None: 404   else: Response(body, media_type=FEED_CONTENT_TYPE)
+
+where ``load_series(person_email)`` returns that person's current :class:`CalendarSeries` (from the
+read model). :func:`feed_url` makes the URL to show to the person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timezone
+
+from icalendar import Calendar
+from sqlalchemy import Integer, String, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from integrations import sanitize
+from integrations.calendar import (
+    PRODID,
+    CalendarSeries,
+    _master,
+    _override,
+    check_itip,
+    live_overrides,
+)
+from integrations.db import Base
+from integrations.outbox import UtcDateTime
+from integrations.vtimezone import amsterdam_vtimezone
+
+FEED_CONTENT_TYPE = "text/calendar; charset=utf-8"
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32)
+FEED_NAME = {"nl": "Re-integratie: gesprekken", "en": "Re-integration: talks"}
+
+
+class FeedToken(Base):
+    __tablename__ = "calendar_feed_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person: Mapped[str] = mapped_column(String(254), index=True)  # the person's e-mail address
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+async def issue_feed_token(sessionmaker: async_sessionmaker[AsyncSession], *, person: str) -> str:
+    """A new feed token for ``person`` (an e-mail address); any older token stops working.
+
+    Returns the token itself: it is stored only as a hash, so show the URL now."""
+    person = sanitize.address(person).lower()
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(FeedToken)
+            .where(FeedToken.person == person, FeedToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        session.add(FeedToken(person=person, token_hash=_hash(token), created_at=now))
+    return token
+
+
+async def revoke_feed_tokens(sessionmaker: async_sessionmaker[AsyncSession], *, person: str) -> int:
+    """Stop every feed URL of ``person``; returns how many were active."""
+    person = person.lower()
+    async with sessionmaker() as session, session.begin():
+        result = await session.execute(
+            update(FeedToken)
+            .where(FeedToken.person == person, FeedToken.revoked_at.is_(None))
+            .values(revoked_at=_now())
+        )
+        return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def resolve_feed_token(sessionmaker: async_sessionmaker[AsyncSession], token: str) -> str | None:
+    """The person a valid, unrevoked token belongs to, or None. Records the last use."""
+    if not isinstance(token, str) or not _TOKEN.match(token):
+        return None
+    digest = _hash(token)
+    async with sessionmaker() as session, session.begin():
+        row = (
+            await session.execute(select(FeedToken).where(FeedToken.token_hash == digest))
+        ).scalar_one_or_none()
+        if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
+            return None
+        row.last_used_at = _now()
+        return row.person
+
+
+def feed_url(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/feeds/{token}.ics"
+
+
+def feed_calendar(
+    series: Iterable[CalendarSeries], *, dtstamp: datetime, language: str = "nl"
+) -> bytes:
+    """The feed: a VCALENDAR without METHOD holding the given (current) series."""
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("X-WR-CALNAME", FEED_NAME.get(language, FEED_NAME["nl"]))
+    calendar.add("X-PUBLISHED-TTL", "PT1H")
+    calendar.add("REFRESH-INTERVAL", "PT1H", parameters={"VALUE": "DURATION"})
+    calendar.add_component(amsterdam_vtimezone())
+    count = 0
+    for item in sorted(series, key=lambda s: (s.start, s.uid)):
+        calendar.add_component(_master(item, dtstamp=dtstamp, people=False))
+        for move in live_overrides(item):
+            calendar.add_component(_override(item, move, dtstamp=dtstamp, people=False))
+        count += 1
+    data = calendar.to_ical()
+    if count:
+        problems = check_itip(data, feed=True)
+        if problems:
+            raise AssertionError("invalid feed: " + "; ".join(problems))
+    return data
+
+
+async def feed_for_token(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    token: str,
+    *,
+    series_for: Callable[[str], Awaitable[Iterable[CalendarSeries]]],
+    dtstamp: datetime | None = None,
+    language: str = "nl",
+) -> bytes | None:
+    """What ``GET /feeds/{token}.ics`` returns: the feed body, or None (answer 404)."""
+    person = await resolve_feed_token(sessionmaker, token)
+    if person is None:
+        return None
+    mine = [s for s in await series_for(person) if _concerns(s, person)]
+    return feed_calendar(mine, dtstamp=dtstamp or _now(), language=language)
+
+
+def _concerns(series: CalendarSeries, person: str) -> bool:
+    person = person.lower()
+    return any(a.email.lower() == person for a in series.attendees)
+
+
+__all__ = [
+    "FEED_CONTENT_TYPE",
+    "FeedToken",
+    "feed_calendar",
+    "feed_for_token",
+    "feed_url",
+    "issue_feed_token",
+    "resolve_feed_token",
+    "revoke_feed_tokens",
+]

@@ -1,0 +1,362 @@
+"""iMIP invitations (RFC 6047) and plain notices as e-mail messages.
+
+An invitation is ``multipart/alternative``: text/plain, text/html, then
+``text/calendar; charset=UTF-8; method=<METHOD>`` last, built from the calendar bytes (base64, so
+icalendar's CRLF survives), with the method parameter equal to the calendar's METHOD (Outlook rejects
+a mismatch). Texts come from the Jinja2 templates in ``integrations/templates/``: Dutch by default,
+English when the recipient's language is ``en``.
+
+Every message gets a deterministic Message-ID (and MIME boundary) from its ``message_key``, so a
+retried send is the same message. Names and subjects lose control characters and ``=?`` before they
+reach a header (CVE-2024-6923); addresses go through ``Address(display_name, addr_spec)`` after a
+strict check. Notices take only the context fields their kind declares, so no health data can ride
+along by accident.
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from integrations import sanitize
+from integrations.calendar import CalendarSeries, Participant, live_overrides
+from integrations.vtimezone import ZONE
+
+TEMPLATES = Path(__file__).parent / "templates"
+PRODUCT_NAME = {"nl": "Re-integratie", "en": "Re-integration"}
+
+#: How an invitation changes the recipient's calendar; chooses the wording of the mail.
+CHANGES = ("new", "update", "moved", "occurrence_cancelled", "ended", "cancelled", "removed")
+
+#: The notices, with the context fields each one takes (required, optional). Nothing else passes.
+NOTICES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    # to the team: the colleague starts again, how many hours, what (not) yet; no health data at all
+    "team_notice": (
+        frozenset({"employee_name", "manager_name", "start_date"}),
+        frozenset({"hours", "will_do", "not_yet"}),
+    ),
+    # to HR: a statutory step is coming up
+    "hr_reminder": (frozenset({"step", "due", "case_ref"}), frozenset({"case_url"})),
+    # to HR: a statutory step is overdue
+    "hr_overdue": (frozenset({"step", "due", "case_ref"}), frozenset({"case_url"})),
+    # to the coach: the case stagnates
+    "coach_signal": (frozenset({"case_ref", "signals"}), frozenset({"case_url", "manager_name"})),
+    # to the employee: would you like a buddy?
+    "buddy_request": (frozenset({"manager_name"}), frozenset({"answer_url"})),
+    # to HR: an address bounced
+    "bounce_warning": (frozenset({"address"}), frozenset({"person_name", "message_subject", "reason", "case_ref"})),
+}
+
+_MONTHS = {
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+           "oktober", "november", "december"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December"),
+}
+_DAYS = {
+    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+# --------------------------------------------------------------------------------------------------
+# Formatting (no locale module: the process locale is not ours to rely on)
+
+
+def format_date(value: date | datetime, language: str) -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(ZONE) if value.tzinfo else value
+    return f"{_DAYS[language][value.weekday()]} {value.day} {_MONTHS[language][value.month - 1]} {value.year}"
+
+
+def format_time(value: datetime) -> str:
+    return value.astimezone(ZONE).strftime("%H:%M")
+
+
+def format_span(start: datetime, minutes: int, language: str) -> str:
+    from datetime import timedelta
+
+    end = start + timedelta(minutes=minutes)
+    return f"{format_date(start, language)}, {format_time(start)}–{format_time(end)}"
+
+
+def format_rule(series: CalendarSeries, language: str) -> str:
+    if not series.recurring:
+        return ""
+    day = _DAYS[language][series.start.astimezone(ZONE).weekday()]
+    n = series.interval_weeks or 1
+    if language == "nl":
+        text = f"elke week op {day}" if n == 1 else f"om de {n} weken op {day}"
+        if series.until is not None:
+            text += f", tot en met {format_date(series.until, language)}"
+    else:
+        text = f"every week on {day}" if n == 1 else f"every {n} weeks on {day}"
+        if series.until is not None:
+            text += f", until {format_date(series.until, language)}"
+    return text
+
+
+# --------------------------------------------------------------------------------------------------
+# Templates
+
+
+def _linkify(value: str) -> Markup:
+    """Escape text for HTML and make its http(s) links clickable."""
+    out = []
+    last = 0
+    for match in _URL.finditer(value):
+        out.append(escape(value[last : match.start()]))
+        url = escape(match.group(0))
+        out.append(Markup(f'<a href="{url}">{url}</a>'))
+        last = match.end()
+    out.append(escape(value[last:]))
+    return Markup("").join(out)
+
+
+def _environment(autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["linkify"] = _linkify
+    return env
+
+
+_TEXT = _environment(autoescape=False)
+_HTML = _environment(autoescape=True)
+
+
+def _render_text(name: str, language: str, context: Mapping[str, Any]) -> tuple[str, str]:
+    """(subject, body) from ``<name>.<language>.txt``; the template sets ``subject``."""
+    template = _TEXT.get_template(f"{name}.{language}.txt")
+    module = template.make_module(dict(context, language=language))
+    body = str(module).strip() + "\n"
+    body = re.sub(r"\n{3,}", "\n\n", body)
+    subject = sanitize.one_line(str(getattr(module, "subject", "")), limit=150)
+    if not subject:
+        raise ValueError(f"template {name}.{language}.txt sets no subject")
+    return subject, body
+
+
+def _blocks(text: str) -> list[tuple[str, list[str]]]:
+    """Paragraphs ("p", lines) and lists ("ul", items) of a plain-text body, for the HTML part."""
+    blocks: list[tuple[str, list[str]]] = []
+    for chunk in re.split(r"\n\s*\n", text.strip()):
+        lines = [line.rstrip() for line in chunk.split("\n") if line.strip()]
+        items = [line[2:] for line in lines if line.startswith("- ")]
+        if items and len(items) == len(lines):
+            blocks.append(("ul", items))
+        elif items and not lines[0].startswith("- "):
+            blocks.append(("p", [lines[0]]))
+            blocks.append(("ul", [line[2:] if line.startswith("- ") else line for line in lines[1:]]))
+        else:
+            blocks.append(("p", lines))
+    return blocks
+
+
+def _render_html(subject: str, body: str, language: str) -> str:
+    return _HTML.get_template("layout.html").render(
+        language=language, title=subject, blocks=_blocks(body), product=PRODUCT_NAME[language]
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Messages
+
+
+def message_id(message_key: str, mail_from: str) -> str:
+    """A deterministic Message-ID: the same key gives the same id on every retry."""
+    domain = sanitize.address(mail_from).rpartition("@")[2]
+    digest = hashlib.sha256(message_key.encode("utf-8")).hexdigest()[:40]
+    return f"<{digest}@{domain}>"
+
+
+def _base_message(
+    *, subject: str, recipient: Participant, mail_from: str, from_name: str, message_key: str, language: str
+) -> EmailMessage:
+    if not message_key:
+        raise ValueError("message_key is required")
+    message = EmailMessage()
+    message["Subject"] = sanitize.one_line(subject, limit=150)
+    message["From"] = Address(display_name=sanitize.display_name(from_name), addr_spec=sanitize.address(mail_from))
+    message["To"] = Address(
+        display_name=sanitize.display_name(recipient.name), addr_spec=sanitize.address(recipient.email)
+    )
+    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Message-ID"] = message_id(message_key, mail_from)
+    return message
+
+
+def _add_bodies(message: EmailMessage, subject: str, body: str, language: str, message_key: str) -> None:
+    message.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(_render_html(subject, body, language), subtype="html", charset="utf-8", cte="quoted-printable")
+    # A boundary from the key: the same message_key gives the same bytes apart from Date.
+    # Quoted-printable and base64 bodies can never contain "=_".
+    message.set_boundary("=_r_" + hashlib.sha256(("boundary:" + message_key).encode()).hexdigest()[:32])
+    for part in message.iter_parts():
+        del part["MIME-Version"]
+        del part["Content-Language"]
+    message["Content-Language"] = language  # last: set_content/add_alternative move Content-* headers
+
+
+def _calendar_method(calendar: bytes) -> str:
+    unfolded = calendar.replace(b"\r\n ", b"").replace(b"\r\n\t", b"")
+    methods = re.findall(rb"^METHOD:(.*)$", unfolded, flags=re.MULTILINE)
+    if len(methods) != 1:
+        raise ValueError("the calendar must carry exactly one METHOD")
+    return methods[0].strip().decode("ascii")
+
+
+def _default_change(series: CalendarSeries, method: str) -> str:
+    if method == "CANCEL":
+        return "cancelled"
+    return "new" if series.sequence == 0 else "update"
+
+
+def invitation_message(
+    series: CalendarSeries,
+    *,
+    method: str,
+    calendar: bytes,
+    recipient: Participant,
+    mail_from: str,
+    message_key: str,
+    change: str | None = None,
+    occurrence: datetime | None = None,
+) -> EmailMessage:
+    """The iMIP message carrying ``calendar`` (from :mod:`integrations.calendar`) to one recipient.
+
+    ``change`` picks the wording: new, update, moved, occurrence_cancelled, ended, cancelled,
+    removed (default: new/update for REQUEST by SEQUENCE, cancelled for CANCEL). ``occurrence`` is
+    the RECURRENCE-ID for moved and occurrence_cancelled."""
+    method = method.upper()
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"method must be REQUEST or CANCEL, not {method!r}")
+    if _calendar_method(calendar) != method:
+        raise ValueError("the method parameter must equal the calendar's METHOD")
+    if b"\r\n" not in calendar or b"\n" in calendar.replace(b"\r\n", b""):
+        raise ValueError("the calendar must use CRLF line ends")
+    unfolded = calendar.replace(b"\r\n ", b"").lower()
+    if f"mailto:{recipient.email.lower()}".encode() not in unfolded:
+        raise ValueError("the recipient is not an attendee of this calendar object")
+    change = change or _default_change(series, method)
+    if change not in CHANGES:
+        raise ValueError(f"change must be one of {CHANGES}")
+    if change in ("moved", "occurrence_cancelled") and occurrence is None:
+        raise ValueError(f"change {change!r} needs the occurrence")
+
+    language = recipient.language
+    moved_to = None
+    if occurrence is not None:
+        for move in live_overrides(series):
+            if move.recurrence_id == occurrence:
+                moved_to = format_span(move.start, move.duration_minutes or series.duration_minutes, language)
+    context = {
+        "name": sanitize.display_name(recipient.name),
+        "organizer": sanitize.display_name(series.organizer.name),
+        "summary": sanitize.one_line(series.summary),
+        "kind": series.kind,
+        "change": change,
+        "when": format_span(series.start, series.duration_minutes, language),
+        "rule": format_rule(series, language),
+        "location": sanitize.one_line(series.location, limit=500),
+        "occurrence": format_span(occurrence, series.duration_minutes, language) if occurrence else "",
+        "moved_to": moved_to or "",
+        "role": recipient.role,
+    }
+    subject, body = _render_text("invitation", language, context)
+    message = _base_message(
+        subject=subject,
+        recipient=recipient,
+        mail_from=mail_from,
+        from_name=series.organizer.name,
+        message_key=message_key,
+        language=language,
+    )
+    _add_bodies(message, subject, body, language, message_key)
+    message.attach(_calendar_part(calendar, method))
+    return message
+
+
+def _calendar_part(calendar: bytes, method: str) -> EmailMessage:
+    """The text/calendar part, parsed from its own source so that the header stays exactly
+    ``text/calendar; charset=UTF-8; method=REQUEST`` (unquoted, as Outlook and Google write it)
+    and the body is base64 of the bytes as given (CRLF intact)."""
+    source = (
+        f"Content-Type: text/calendar; charset=UTF-8; method={method}\r\n"
+        "Content-Transfer-Encoding: base64\r\n"
+        "\r\n"
+    ).encode("ascii") + base64.encodebytes(calendar).replace(b"\n", b"\r\n")
+    part = email.message_from_bytes(source, _class=EmailMessage, policy=email.policy.default)
+    assert isinstance(part, EmailMessage)
+    return part
+
+
+def notice_message(
+    *, kind: str, recipient: Participant, mail_from: str, message_key: str, context: dict
+) -> EmailMessage:
+    """A plain notice (no calendar). ``kind`` is one of :data:`NOTICES`; ``context`` must hold the
+    kind's required fields and may hold its optional ones, nothing else."""
+    if kind not in NOTICES:
+        raise ValueError(f"unknown notice kind {kind!r}")
+    required, optional = NOTICES[kind]
+    missing = required - context.keys()
+    unknown = context.keys() - required - optional
+    if missing:
+        raise ValueError(f"notice {kind} needs {sorted(missing)}")
+    if unknown:
+        raise ValueError(f"notice {kind} does not take {sorted(unknown)}")
+    language = recipient.language
+    values: dict[str, Any] = {name: None for name in optional}
+    for key, value in context.items():
+        values[key] = _clean_value(value, language)
+    values["name"] = sanitize.display_name(recipient.name)
+    subject, body = _render_text(f"notice_{kind}", language, values)
+    message = _base_message(
+        subject=subject,
+        recipient=recipient,
+        mail_from=mail_from,
+        from_name=PRODUCT_NAME[language],
+        message_key=message_key,
+        language=language,
+    )
+    message["Auto-Submitted"] = "auto-generated"
+    _add_bodies(message, subject, body, language, message_key)
+    return message
+
+
+def _clean_value(value: Any, language: str) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return format_date(value, language)
+    if isinstance(value, date):
+        return format_date(value, language)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [sanitize.one_line(str(item)) for item in value if sanitize.one_line(str(item))]
+    if isinstance(value, str):
+        return sanitize.one_line(value, limit=500)
+    raise ValueError(f"notice context values are text, numbers, dates or lists, not {type(value).__name__}")
+
+
+__all__ = ["CHANGES", "NOTICES", "invitation_message", "message_id", "notice_message"]

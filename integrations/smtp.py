@@ -1,0 +1,371 @@
+"""Sending mail over SMTP (aiosmtplib), with errors the activities can act on.
+
+- :class:`TransientMailError`: 4xx replies, refused or dropped connections, timeouts. Retry.
+  Subclasses: :class:`DeliveryUnknownError` (the connection broke while the message itself was
+  being handed over: it may or may not have arrived) and :class:`MailConfigurationError` (login
+  refused, STARTTLS required but not offered, certificate not trusted: fix the settings; retrying
+  is right because nothing was sent).
+- :class:`PermanentMailError`: 5xx replies and addresses that cannot be sent to. Do not retry;
+  ``recipients`` says whom it concerns.
+
+One transaction is all or nothing: if the server refuses any recipient, the envelope is reset and
+nothing is sent (a partial send could not be retried without sending twice). Each message is sent
+within an overall ``asyncio.timeout``. TLS is none, STARTTLS (required: a server that does not
+offer it is refused, never used in plain text) or implicit TLS.
+
+Use ``async with sender:`` for a batch: the connection is opened on the first message, reused, and
+re-opened when the server dropped it while idle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.policy
+import ssl
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import getaddresses
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import aiosmtplib
+
+from integrations import sanitize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from reintegratie.settings import Settings
+
+TLS_MODES = ("none", "starttls", "tls")
+_POLICY = email.policy.SMTP  # CRLF line ends; headers as the message has them
+
+
+class MailError(Exception):
+    """Base of the errors of :class:`SmtpSender`."""
+
+    def __init__(self, message: str, *, recipients: Sequence[str] = (), code: int | None = None) -> None:
+        super().__init__(message)
+        self.recipients: tuple[str, ...] = tuple(recipients)
+        self.code = code
+
+
+class TransientMailError(MailError):
+    """4xx, disconnects, timeouts: the activity retries."""
+
+
+class DeliveryUnknownError(TransientMailError):
+    """The connection broke after the message data was handed over: it may have been delivered."""
+
+
+class MailConfigurationError(TransientMailError):
+    """The SMTP settings do not work (login, TLS). Nothing was sent; retry after fixing them."""
+
+
+class PermanentMailError(MailError):
+    """5xx or an invalid address: do not retry. ``recipients`` names the refused address(es)."""
+
+
+def _classify(exc: aiosmtplib.SMTPResponseException, text: str, recipients: Sequence[str]) -> MailError:
+    message = f"{text}: {exc.code} {sanitize.one_line(exc.message, limit=300)}"
+    if 400 <= exc.code < 500:
+        return TransientMailError(message, recipients=recipients, code=exc.code)
+    return PermanentMailError(message, recipients=recipients, code=exc.code)
+
+
+def envelope(message: EmailMessage) -> tuple[str, list[str]]:
+    """(sender, recipients) of a message, every address checked; raises PermanentMailError."""
+    senders = getaddresses([str(v) for v in message.get_all("Sender", []) or message.get_all("From", [])])
+    if len(senders) != 1:
+        raise PermanentMailError("the message needs exactly one From address")
+    for field in ("From", "Sender", "To", "Cc", "Bcc"):
+        for header in message.get_all(field, []):
+            if getattr(header, "defects", None):  # the parser had to guess: never send a guess
+                raise PermanentMailError(f"malformed {field} header", recipients=[str(header)[:200]])
+    recipients: list[str] = []
+    for field in ("To", "Cc", "Bcc"):
+        for _name, addr in getaddresses([str(v) for v in message.get_all(field, [])]):
+            recipients.append(addr)
+    if not recipients:
+        raise PermanentMailError("the message has no recipients")
+    bad = [addr for addr in recipients if not sanitize.is_address(addr)]
+    if bad:
+        raise PermanentMailError("invalid recipient address", recipients=bad)
+    try:
+        sender = sanitize.address(senders[0][1])
+    except sanitize.InvalidAddressError:
+        raise MailConfigurationError(f"invalid sender address {senders[0][1]!r}") from None
+    seen: dict[str, None] = {}
+    for addr in recipients:
+        seen.setdefault(addr, None)
+    return sender, list(seen)
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """The message as it goes over the wire: CRLF line ends, without Bcc."""
+    if message.get_all("Bcc"):
+        message = _copy(message)
+        del message["Bcc"]
+    return message.as_bytes(policy=_POLICY)
+
+
+def _copy(message: EmailMessage) -> EmailMessage:
+    import copy
+
+    return copy.deepcopy(message)
+
+
+class SmtpSender:
+    """Sends :class:`EmailMessage` objects; see the module docstring for the error contract."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        tls: str = "starttls",
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+        tls_context: ssl.SSLContext | None = None,
+        local_hostname: str | None = None,
+    ) -> None:
+        tls = getattr(tls, "value", tls)
+        if tls not in TLS_MODES:
+            raise ValueError(f"tls must be one of {TLS_MODES}, not {tls!r}")
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.username = username
+        self._password = password
+        self.timeout = timeout
+        self.tls_context = tls_context
+        self.local_hostname = local_hostname
+        self._smtp: aiosmtplib.SMTP | None = None
+        self._batch = 0
+        self._phase = "idle"
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmtpSender:
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password is not None else None
+        return cls(
+            settings.smtp_host,
+            settings.smtp_port,
+            tls=settings.smtp_tls.value,
+            username=settings.smtp_username,
+            password=password,
+            timeout=settings.smtp_timeout_seconds,
+        )
+
+    def __repr__(self) -> str:  # never shows the password
+        return f"SmtpSender({self.host!r}, {self.port}, tls={self.tls!r}, username={self.username!r})"
+
+    # -- connection ---------------------------------------------------------------------------------
+
+    def _client(self) -> aiosmtplib.SMTP:
+        return aiosmtplib.SMTP(
+            hostname=self.host,
+            port=self.port,
+            username=self.username,
+            password=self._password,
+            local_hostname=self.local_hostname,
+            timeout=self.timeout,
+            use_tls=self.tls == "tls",
+            start_tls=self.tls == "starttls",  # True: required, never the silent "if offered"
+            tls_context=self.tls_context,
+        )
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        smtp = self._client()
+        try:
+            await smtp.connect()
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            smtp.close()
+            raise MailConfigurationError(f"SMTP login refused: {exc.code}", code=exc.code) from exc
+        except ssl.SSLError as exc:
+            smtp.close()
+            raise MailConfigurationError(f"TLS with the SMTP server failed: {exc}") from exc
+        except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError,
+                OSError) as exc:
+            smtp.close()
+            if _caused_by_tls(exc):  # aiosmtplib wraps certificate failures in SMTPConnectError
+                raise MailConfigurationError(f"TLS with the SMTP server failed: {exc}") from exc
+            raise TransientMailError(f"cannot connect to {self.host}:{self.port}: {exc}") from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            smtp.close()
+            raise TransientMailError(f"SMTP server refused the session: {exc.code}", code=exc.code) from exc
+        except aiosmtplib.SMTPException as exc:
+            smtp.close()
+            # e.g. "SMTP STARTTLS extension not supported by server."; login not offered
+            raise MailConfigurationError(f"SMTP session not as configured: {exc}") from exc
+        if self.tls != "none" and smtp.get_transport_info("sslcontext") is None:  # belt and braces
+            smtp.close()
+            raise MailConfigurationError("the SMTP connection is not encrypted")
+        return smtp
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
+
+    async def _quit(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            if smtp.is_connected:
+                async with asyncio.timeout(self.timeout):
+                    await smtp.quit()
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            pass
+        finally:
+            smtp.close()
+
+    async def __aenter__(self) -> SmtpSender:
+        self._batch += 1
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._batch -= 1
+        if self._batch == 0:
+            async with self._lock:
+                await self._quit()
+
+    # -- sending ------------------------------------------------------------------------------------
+
+    async def send(self, message: EmailMessage) -> None:
+        """Send one message to all its To/Cc/Bcc recipients, or raise (see the module docstring)."""
+        sender, recipients = envelope(message)
+        try:
+            data = message_bytes(message)
+        except (ValueError, TypeError) as exc:  # e.g. a header with a control character
+            raise PermanentMailError(f"the message cannot be serialised: {exc}", recipients=recipients) from exc
+        async with self._lock:
+            self._phase = "connect"
+            try:
+                async with asyncio.timeout(self.timeout):
+                    await self._send_locked(sender, recipients, data)
+            except TimeoutError as exc:
+                self._drop()
+                if self._phase == "data":
+                    raise DeliveryUnknownError(
+                        f"timed out after {self.timeout}s while handing over the message", recipients=recipients
+                    ) from exc
+                raise TransientMailError(f"timed out after {self.timeout}s", recipients=recipients) from exc
+            finally:
+                self._phase = "idle"
+                if self._batch == 0:
+                    await self._quit()
+
+    async def _send_locked(self, sender: str, recipients: list[str], data: bytes) -> None:
+        reused = self._smtp is not None and self._smtp.is_connected
+        if not reused:
+            self._drop()
+            self._smtp = await self._connect()
+        try:
+            await self._transaction(self._smtp, sender, recipients, data)  # type: ignore[arg-type]
+            return
+        except _IdleDrop as exc:
+            self._drop()
+            if not reused:
+                raise TransientMailError("the SMTP server closed the connection", recipients=recipients) from exc
+        # The server closed the reused connection before it saw this message: reconnect once.
+        self._phase = "connect"
+        self._smtp = await self._connect()
+        try:
+            await self._transaction(self._smtp, sender, recipients, data)
+        except _IdleDrop as exc:
+            self._drop()
+            raise TransientMailError("the SMTP server closed the connection", recipients=recipients) from exc
+
+    async def _transaction(self, smtp: aiosmtplib.SMTP, sender: str, recipients: list[str], data: bytes) -> None:
+        options = []
+        if smtp.supports_extension("size"):
+            options.append(f"SIZE={len(data)}")
+        # Envelope: nothing of the message has left yet, so a drop here is always safe to retry.
+        self._phase = "envelope"
+        try:
+            await smtp.mail(sender, options=options)
+            refused: dict[str, aiosmtplib.SMTPRecipientRefused] = {}
+            for recipient in recipients:
+                try:
+                    await smtp.rcpt(recipient)
+                except aiosmtplib.SMTPRecipientRefused as exc:
+                    refused[recipient] = exc
+        except aiosmtplib.SMTPSenderRefused as exc:
+            await self._reset(smtp)
+            raise _classify(exc, f"sender {sender} refused", recipients) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            await self._reset(smtp)
+            raise _classify(exc, "envelope refused", recipients) from exc
+        except (aiosmtplib.SMTPServerDisconnected, ConnectionError) as exc:
+            raise _IdleDrop() from exc
+        except (aiosmtplib.SMTPTimeoutError, TimeoutError) as exc:
+            self._drop()
+            raise TransientMailError("the SMTP server did not answer", recipients=recipients) from exc
+        if refused:
+            await self._reset(smtp)
+            permanent = [r for r, e in refused.items() if e.code >= 500]
+            if permanent:
+                first = refused[permanent[0]]
+                raise PermanentMailError(
+                    f"recipient refused: {first.code} {sanitize.one_line(first.message, limit=300)}",
+                    recipients=permanent,
+                    code=first.code,
+                )
+            first = next(iter(refused.values()))
+            raise TransientMailError(
+                f"recipient deferred: {first.code} {sanitize.one_line(first.message, limit=300)}",
+                recipients=list(refused),
+                code=first.code,
+            )
+        # Data: from here on a broken connection leaves the outcome unknown.
+        self._phase = "data"
+        try:
+            await smtp.data(data)
+        except aiosmtplib.SMTPResponseException as exc:
+            await self._reset(smtp)
+            raise _classify(exc, "message refused", recipients) from exc
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, ConnectionError, TimeoutError) as exc:
+            self._drop()
+            raise DeliveryUnknownError(
+                "the connection broke while the message was handed over", recipients=recipients
+            ) from exc
+        except asyncio.CancelledError:
+            self._drop()
+            raise
+
+    async def _reset(self, smtp: aiosmtplib.SMTP) -> None:
+        try:
+            await smtp.rset()
+        except (aiosmtplib.SMTPException, OSError):
+            self._drop()
+
+
+def _caused_by_tls(exc: BaseException | None) -> bool:
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, ssl.SSLError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+class _IdleDrop(Exception):
+    """The connection was found closed before the transaction sent anything."""
+
+
+__all__ = [
+    "DeliveryUnknownError",
+    "MailConfigurationError",
+    "MailError",
+    "PermanentMailError",
+    "SmtpSender",
+    "TransientMailError",
+    "envelope",
+    "message_bytes",
+]

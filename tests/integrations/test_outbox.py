@@ -1,0 +1,205 @@
+"""The outbox on SQLite and PostgreSQL, with a real SMTP server: nothing lost, nothing sent twice."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import update
+
+from integrations import calendar as cal
+from integrations.calendar import CalendarSeries, Participant
+from integrations.mail import invitation_message, notice_message
+from integrations.outbox import (
+    OutboxMessage,
+    OutboxStatus,
+    get_outbox_entry,
+    invitation_key,
+    list_outbox,
+    notice_key,
+    retry_failed,
+    send_once,
+)
+from integrations.smtp import DeliveryUnknownError, PermanentMailError, SmtpSender, TransientMailError
+
+from .conftest import DTSTAMP, SmtpServer
+
+FROM = "verzuim@example.nl"
+
+
+def sender_for(server: SmtpServer) -> SmtpSender:
+    return SmtpSender("127.0.0.1", server.port, tls="none", timeout=5)
+
+
+def invitation(series: CalendarSeries, recipient: Participant, method: str = "REQUEST"):
+    """(key, kwargs for send_once) as an activity would make them."""
+    key = invitation_key(series.uid, None, series.sequence, method, recipient.email)
+    builds = []
+
+    def build():
+        builds.append(1)
+        ics = (cal.series_request if method == "REQUEST" else cal.series_cancel)(series, dtstamp=DTSTAMP)
+        return invitation_message(series, method=method, calendar=ics, recipient=recipient, mail_from=FROM, message_key=key)
+
+    return dict(
+        key=key, recipient=recipient.email, kind=series.kind, build=build, series_uid=series.uid,
+        recurrence_id=None, sequence=series.sequence, method=method,
+    ), builds
+
+
+async def test_sent_once_then_never_again(sessionmaker, smtp_server: SmtpServer, progress_series, manager) -> None:
+    kwargs, _ = invitation(progress_series, manager)
+    sender = sender_for(smtp_server)
+    assert await send_once(sessionmaker, sender, **kwargs) == OutboxStatus.sent
+    # the activity is retried after it sent (say the worker died before reporting): nothing is sent
+    assert await send_once(sessionmaker, sender, **kwargs) == OutboxStatus.sent
+    assert len(smtp_server.messages) == 1
+    entry = await get_outbox_entry(sessionmaker, key=kwargs["key"], recipient=manager.email)
+    assert entry is not None and entry.status == OutboxStatus.sent and entry.attempts == 1
+    assert entry.series_uid == progress_series.uid and entry.sequence == 0 and entry.method == "REQUEST"
+    assert entry.sent_at is not None and entry.sent_at.tzinfo is not None
+    received = email.message_from_bytes(smtp_server.messages[0].data)
+    assert received["Message-ID"] == entry.message_id
+
+
+async def test_every_update_is_its_own_row(sessionmaker, smtp_server: SmtpServer, progress_series, manager, employee) -> None:
+    sender = sender_for(smtp_server)
+    series = progress_series
+    for _ in range(3):
+        for person in (manager, employee):
+            kwargs, _ = invitation(series, person)
+            await send_once(sessionmaker, sender, **kwargs)
+        series = cal.updated(series, location="Kantoor Amersfoort")
+    entries = await list_outbox(sessionmaker)
+    assert len(entries) == 6 and len(smtp_server.messages) == 6
+    assert sorted({e.sequence for e in entries}) == [0, 1, 2]
+    # SEQUENCE increases on the wire, for each recipient
+    for person in (manager, employee):
+        sequences = []
+        for received in smtp_server.messages:
+            if received.rcpt_tos == [person.email]:
+                body = email.message_from_bytes(received.data).get_payload()[-1].get_payload(decode=True)
+                sequences.append(int(body.split(b"\r\nSEQUENCE:")[1].split(b"\r\n")[0]))
+        assert sequences == [0, 1, 2]
+
+
+async def test_server_down_then_up_nothing_lost(sessionmaker, smtp_down: SmtpServer, progress_series, manager) -> None:
+    kwargs, _ = invitation(progress_series, manager)
+    sender = sender_for(smtp_down)
+    with pytest.raises(TransientMailError):
+        await send_once(sessionmaker, sender, **kwargs)
+    entry = await get_outbox_entry(sessionmaker, key=kwargs["key"], recipient=manager.email)
+    assert entry is not None and entry.status == OutboxStatus.pending and entry.last_error
+    smtp_down.start()
+    assert await send_once(sessionmaker, sender, **kwargs) == OutboxStatus.sent
+    assert await send_once(sessionmaker, sender, **kwargs) == OutboxStatus.sent
+    assert len(smtp_down.messages) == 1
+    entry = await get_outbox_entry(sessionmaker, key=kwargs["key"], recipient=manager.email)
+    assert entry.attempts == 2 and entry.last_error is None
+
+
+async def test_permanent_refusal_marks_failed(sessionmaker, smtp_server: SmtpServer, progress_series, manager) -> None:
+    smtp_server.handler.refuse[manager.email] = "550 5.1.1 mailbox unavailable"
+    kwargs, builds = invitation(progress_series, manager)
+    sender = sender_for(smtp_server)
+    with pytest.raises(PermanentMailError) as caught:
+        await send_once(sessionmaker, sender, **kwargs)
+    assert caught.value.recipients == (manager.email,)
+    assert await send_once(sessionmaker, sender, **kwargs) == OutboxStatus.failed  # no second try
+    assert len(builds) == 1 and smtp_server.messages == []
+    (entry,) = await list_outbox(sessionmaker, status=OutboxStatus.failed)
+    assert entry.error_code == 550 and "mailbox unavailable" in entry.last_error
+    # HR fixed the problem: the row can be sent again
+    del smtp_server.handler.refuse[manager.email]
+    assert await retry_failed(sessionmaker, key=kwargs["key"], recipient=manager.email)
+    assert await send_once(sessionmaker, sender, **kwargs) == OutboxStatus.sent
+    assert len(smtp_server.messages) == 1
+
+
+async def test_drop_after_data_is_unknown_and_resent_with_the_same_message_id(
+    sessionmaker, smtp_server: SmtpServer, progress_series, manager
+) -> None:
+    kwargs, _ = invitation(progress_series, manager)
+    sender = sender_for(smtp_server)
+    smtp_server.handler.drop_after_data = True
+    with pytest.raises(DeliveryUnknownError):
+        await send_once(sessionmaker, sender, **kwargs)
+    entry = await get_outbox_entry(sessionmaker, key=kwargs["key"], recipient=manager.email)
+    assert entry.status == OutboxStatus.unknown
+    smtp_server.handler.drop_after_data = False
+    assert await send_once(sessionmaker, sender, **kwargs) == OutboxStatus.sent
+    ids = {email.message_from_bytes(m.data)["Message-ID"] for m in smtp_server.messages}
+    assert len(smtp_server.messages) == 2 and len(ids) == 1  # at least once, recognisably the same
+
+
+async def test_concurrent_attempts_send_once(sessionmaker, smtp_server: SmtpServer, progress_series, manager) -> None:
+    kwargs, _ = invitation(progress_series, manager)
+    sender_a, sender_b = sender_for(smtp_server), sender_for(smtp_server)
+    results = await asyncio.gather(
+        send_once(sessionmaker, sender_a, **kwargs), send_once(sessionmaker, sender_b, **kwargs),
+        return_exceptions=True,
+    )
+    assert len(smtp_server.messages) == 1
+    assert OutboxStatus.sent in results
+    for result in results:
+        assert result == OutboxStatus.sent or isinstance(result, TransientMailError)
+
+
+async def test_expired_lease_is_taken_over(sessionmaker, smtp_server: SmtpServer, progress_series, manager) -> None:
+    """An attempt that died while holding the row does not block the row forever."""
+    kwargs, _ = invitation(progress_series, manager)
+    smtp_server.stop()
+    with pytest.raises(TransientMailError):
+        await send_once(sessionmaker, sender_for(smtp_server), **kwargs)
+    smtp_server.start()
+    async with sessionmaker() as session, session.begin():
+        await session.execute(update(OutboxMessage).values(claimed_until=datetime.now(timezone.utc) + timedelta(hours=1)))
+    with pytest.raises(TransientMailError, match="another attempt"):
+        await send_once(sessionmaker, sender_for(smtp_server), **kwargs)
+    async with sessionmaker() as session, session.begin():
+        await session.execute(update(OutboxMessage).values(claimed_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
+    assert await send_once(sessionmaker, sender_for(smtp_server), **kwargs) == OutboxStatus.sent
+    assert len(smtp_server.messages) == 1
+
+
+async def test_notices_per_recipient(sessionmaker, smtp_server: SmtpServer) -> None:
+    team = [Participant(f"collega{n}@example.com", f"Collega {n}") for n in range(3)]
+    sender = sender_for(smtp_server)
+    context = {"employee_name": "Jan", "manager_name": "Mia", "start_date": datetime(2026, 3, 2, tzinfo=timezone.utc)}
+    for _attempt in range(2):  # the activity runs twice
+        async with sender:
+            for person in team:
+                key = notice_key("case-7/team-notice/1", person.email)
+                await send_once(
+                    sessionmaker, sender, key=key, recipient=person.email, kind="team_notice",
+                    build=lambda person=person, key=key: notice_message(
+                        kind="team_notice", recipient=person, mail_from=FROM, message_key=key, context=context
+                    ),
+                )
+    assert sorted(r for m in smtp_server.messages for r in m.rcpt_tos) == [p.email for p in team]
+    assert len({m.peer for m in smtp_server.messages}) == 1  # one connection for the batch
+
+
+async def test_built_message_must_match_the_row(sessionmaker, smtp_server: SmtpServer, progress_series, manager, employee) -> None:
+    kwargs, _ = invitation(progress_series, manager)
+    kwargs["recipient"] = employee.email
+    with pytest.raises(ValueError):
+        await send_once(sessionmaker, sender_for(smtp_server), **kwargs)
+    assert smtp_server.messages == []
+    # the claim was released: a correct retry is not blocked
+    entry = await get_outbox_entry(sessionmaker, key=kwargs["key"], recipient=employee.email)
+    assert entry.status == OutboxStatus.pending
+
+
+async def test_list_outbox_newest_first(sessionmaker, smtp_server: SmtpServer, progress_series, manager, employee) -> None:
+    sender = sender_for(smtp_server)
+    for person in (manager, employee):
+        kwargs, _ = invitation(progress_series, person)
+        await send_once(sessionmaker, sender, **kwargs)
+    entries = await list_outbox(sessionmaker, limit=10)
+    assert [e.recipient for e in entries] == [employee.email, manager.email]
+    assert all(e.subject == "Uitnodiging: Voortgangsgesprek" or e.subject == "Invitation: Voortgangsgesprek" for e in entries)
+    assert await list_outbox(sessionmaker, recipient=manager.email.upper()) == [entries[1]]
+    assert len(await list_outbox(sessionmaker, limit=1)) == 1
