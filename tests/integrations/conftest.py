@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import socket
 import ssl
@@ -23,10 +22,11 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from integrations.calendar import CalendarSeries, Participant
+from tests.support import POSTGRES_ADMIN_URL, missing_peer
 
 AMS = ZoneInfo("Europe/Amsterdam")
 DTSTAMP = datetime(2026, 2, 20, 9, 0, tzinfo=timezone.utc)
-PG_ADMIN_URL = os.environ.get("REINTEGRATIE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = POSTGRES_ADMIN_URL
 
 
 def free_port() -> int:
@@ -178,9 +178,7 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (made with the openssl command)."""
     openssl = shutil.which("openssl")
     if openssl is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("openssl is needed for the TLS tests")
-        pytest.skip("openssl not installed")
+        missing_peer("the openssl command is needed to make a certificate for the TLS tests")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
@@ -210,9 +208,10 @@ def client_tls(tls_files: tuple[Path, Path]) -> ssl.SSLContext:
 
 
 def _postgres_missing(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"PostgreSQL is required in CI: {reason}")
-    pytest.skip(f"PostgreSQL not available: {reason}")
+    missing_peer(
+        f"PostgreSQL at {PG_ADMIN_URL} is unreachable ({reason}); start it with "
+        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+    )
 
 
 def _in_thread(coroutine_function, *args):
@@ -244,7 +243,7 @@ async def _admin(statement: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def outbox_postgres_url() -> Iterator[str]:
     """A fresh database on the local PostgreSQL for this test session (dropped afterwards).
 
     Missing PostgreSQL: skipped locally, a failure in CI (CI=true)."""
@@ -253,7 +252,7 @@ def postgres_url() -> Iterator[str]:
     name = f"integrations_{uuid.uuid4().hex[:12]}"
     try:
         _in_thread(_admin, f'CREATE DATABASE "{name}"')
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:  # no peer
         _postgres_missing(f"{type(exc).__name__}: {exc}")
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     yield f"{base}/{name}"
@@ -277,7 +276,7 @@ async def sessionmaker(request: pytest.FixtureRequest, tmp_path: Path):
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
     else:
-        url = request.getfixturevalue("postgres_url")
+        url = request.getfixturevalue("outbox_postgres_url")
     engine, maker = await _tables(url)
     yield maker
     await engine.dispose()
