@@ -52,6 +52,8 @@ class CaseActivities:
                 next_deadline=command.next_deadline,
             )
         )
+        await self._store.set_people(command.case_id, "employee", [command.employee.email])
+        await self._store.set_people(command.case_id, "manager", [command.manager.email])
 
     @activity.defn(name="record_audit")
     async def record_audit(self, command: RecordAudit) -> None:

@@ -58,6 +58,22 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class CasePersonRow(Base):
+    """Who takes part in a case, by role: decides what each signed-in person may see.
+
+    The employee and the manager come from the intake; the casemanager, coach and buddy are added
+    by the workflow when they are assigned (and removed when replaced).
+    """
+
+    __tablename__ = "case_people"
+    __table_args__ = (UniqueConstraint("case_id", "role", "email", name="uq_case_person"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # employee, manager, casemanager, coach, buddy
+    email: Mapped[str] = mapped_column(String(320), index=True)
+
+
 @dataclass(frozen=True)
 class CaseRecord:
     """What a writer knows about a case; the store upserts it."""
@@ -116,6 +132,36 @@ class CaseStore:
         query = select(CaseRow).order_by(CaseRow.opened_at.desc()).limit(limit)
         if manager_email is not None:
             query = query.where(CaseRow.manager_email == manager_email)
+        async with self._sessionmaker() as session:
+            return list((await session.scalars(query)).all())
+
+    async def set_people(self, case_id: str, role: str, emails: list[str]) -> None:
+        """Make ``emails`` the people with ``role`` in the case (idempotent; replaces the earlier set)."""
+        wanted = {email.lower() for email in emails}
+        async with self._sessionmaker.begin() as session:
+            rows = (await session.scalars(select(CasePersonRow).where(CasePersonRow.case_id == case_id, CasePersonRow.role == role))).all()
+            for row in rows:
+                if row.email not in wanted:
+                    await session.delete(row)
+            for email in wanted - {row.email for row in rows}:
+                session.add(CasePersonRow(case_id=case_id, role=role, email=email))
+
+    async def roles_in_case(self, case_id: str, email: str) -> set[str]:
+        query = select(CasePersonRow.role).where(CasePersonRow.case_id == case_id, CasePersonRow.email == email.lower())
+        async with self._sessionmaker() as session:
+            return set((await session.scalars(query)).all())
+
+    async def cases_of_person(self, email: str, *, role: str | None = None) -> list[CaseRow]:
+        """The cases in which ``email`` takes part (optionally in one role), newest first."""
+        query = (
+            select(CaseRow)
+            .join(CasePersonRow, CasePersonRow.case_id == CaseRow.case_id)
+            .where(CasePersonRow.email == email.lower())
+            .order_by(CaseRow.opened_at.desc())
+            .distinct()
+        )
+        if role is not None:
+            query = query.where(CasePersonRow.role == role)
         async with self._sessionmaker() as session:
             return list((await session.scalars(query)).all())
 

@@ -61,3 +61,22 @@ async def test_set_phase_of_an_unknown_case_says_so(database_url: str) -> None:
             await store.set_phase("case-missing", "hersteld", None)
     finally:
         await engine.dispose()
+
+
+async def test_people_decide_who_takes_part(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        await create_schema(engine)
+        store = CaseStore(make_sessionmaker(engine))
+        await store.upsert_case(_record("case-1"))
+        await store.upsert_case(_record("case-2"))
+        await store.set_people("case-1", "coach", ["Coach@Example.nl"])
+        await store.set_people("case-1", "coach", ["coach@example.nl"])  # a retry changes nothing
+        await store.set_people("case-2", "buddy", ["coach@example.nl"])
+        assert await store.roles_in_case("case-1", "coach@example.nl") == {"coach"}
+        assert [row.case_id for row in await store.cases_of_person("coach@example.nl", role="coach")] == ["case-1"]
+        assert {row.case_id for row in await store.cases_of_person("coach@example.nl")} == {"case-1", "case-2"}
+        await store.set_people("case-1", "coach", ["other@example.nl"])  # coach replaced
+        assert await store.roles_in_case("case-1", "coach@example.nl") == set()
+    finally:
+        await engine.dispose()
