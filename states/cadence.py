@@ -1,0 +1,337 @@
+"""The cadence of a case as calendar series, and how a change of facts becomes send/update/cancel.
+
+Declarative: :func:`wishes` says which series the facts call for right now; :func:`reconcile`
+compares that with the series as last sent (``facts.series``) and yields the effects.
+
+- ``checkin``: while the case runs and the employee does not work; weekly (configurable) on the
+  employee's preferred weekday and time, from the day after it starts; manager and employee.
+- ``progress_talk``: from the start of a return (arbeidstherapeutisch, build-up, partial recovery);
+  every two weeks, the first two weeks after the first day back; manager and employee.
+- ``evaluation``: once the plan van aanpak is signed; one event at a time, for the next evaluation:
+  the plan's own evaluation moments first, else ``evaluation_gaps_weeks`` after the previous one
+  (often at the start, tapering off), never more than 6 weeks apart; moved back to a working day;
+  casemanager, employee and manager.
+- ``driegesprek``: when the coach is looped in; one event ``driegesprek_lead_days`` after, on a
+  working day; coach, employee and manager.
+
+Identity: a series is identified by its *slot* (``checkin``, ``evaluation:3``, ``driegesprek:1``).
+A new slot gets the next counter of its kind and the UID ``uuid5(namespace, case/kind/counter)``,
+so retries and replays produce the same UID. A wish for an existing slot updates it when something
+differs (sequence + 1); its start is kept as long as the facts it was derived from (``basis``) are
+the same, so a start computed "from now" does not drift. A series no longer wished is cancelled from
+``now`` on, unless it is already over (then it just ends, silently).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from states.agenda import case_deadlines, is_running
+from states.clock import at_local, local_date, next_weekday_on_or_after
+from states.config import TZ
+from states.effects import CancelSeries, Effect, SendSeries, UpdateSeries
+from states.facts import CaseFacts, SeriesState
+from states.kinds import Channel, Place, Role, SeriesKind
+from states.timeline import DeadlineKey
+from states.workdays import next_working_day_after, working_day_on_or_after, working_day_on_or_before
+
+SERIES_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://reintegratie.invalid/calendar-series")
+
+_TITLES = {
+    SeriesKind.checkin: ("Kort contactmoment", "Short check-in"),
+    SeriesKind.progress_talk: ("Voortgangsgesprek re-integratie", "Re-integration progress talk"),
+    SeriesKind.evaluation: ("Evaluatie plan van aanpak", "Evaluation of the plan van aanpak"),
+    SeriesKind.driegesprek: ("Driegesprek met de coach", "Three-way talk with the coach"),
+}
+_ATTENDEES = {
+    SeriesKind.checkin: (Role.manager, Role.employee),
+    SeriesKind.progress_talk: (Role.manager, Role.employee),
+    SeriesKind.evaluation: (Role.casemanager, Role.employee, Role.manager),
+    SeriesKind.driegesprek: (Role.coach, Role.employee, Role.manager),
+}
+
+
+def series_uid(case_id: str, kind: SeriesKind, counter: int) -> str:
+    return str(uuid.uuid5(SERIES_NAMESPACE, f"{case_id}/{kind}/{counter}"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wish:
+    kind: SeriesKind
+    slot: str
+    basis: str
+    anchor: date
+    """Earliest day of the first occurrence."""
+    weekday: int | None
+    """Recurring series: align to this weekday; single events: None (working day on/after)."""
+    hour: int
+    minute: int
+    duration_minutes: int
+    interval_weeks: int | None
+    until: date | None
+    channel: Channel
+    place: Place
+
+
+def _wage_end(facts: CaseFacts) -> date:
+    return next(d.due for d in case_deadlines(facts) if d.key == DeadlineKey.end_of_wage_continuation)
+
+
+def next_evaluation_target(facts: CaseFacts) -> date | None:
+    """The day the next evaluation is planned (None before the plan van aanpak)."""
+    if facts.plan is None or facts.plan_signed_on is None:
+        return None
+    config = facts.config
+    last = facts.evaluations[-1].on if facts.evaluations else facts.plan_signed_on
+    latest = last + timedelta(weeks=min(6, config.evaluation_max_weeks))
+    moments = sorted(m for m in facts.plan.evaluation_moments if m > last)
+    if moments:
+        target = moments[0]
+    else:
+        index = len(facts.evaluations)
+        gaps = config.evaluation_gaps_weeks
+        weeks = gaps[index] if index < len(gaps) else config.evaluation_max_weeks
+        target = last + timedelta(weeks=weeks)
+    statutory = next(d.due for d in case_deadlines(facts) if d.key == DeadlineKey.evaluation)
+    target = min(target, latest, statutory)
+    on_working_day = working_day_on_or_before(target)
+    return on_working_day if on_working_day > last else target
+
+
+def wishes(facts: CaseFacts, now: datetime) -> list[Wish]:
+    if not is_running(facts):
+        return []
+    config = facts.config
+    pref = facts.preference
+    until = _wage_end(facts)
+    today = local_date(now)
+    preference_basis = f"{pref.weekday}|{pref.hour:02d}:{pref.minute:02d}|{pref.channel}|{pref.place}"
+    result: list[Wish] = []
+
+    if facts.working_since is None:
+        interval = config.checkin_interval_weeks
+        result.append(
+            Wish(
+                kind=SeriesKind.checkin,
+                slot="checkin",
+                basis=f"checkin|{preference_basis}|{interval}",
+                anchor=today + timedelta(days=1),
+                weekday=pref.weekday,
+                hour=pref.hour,
+                minute=pref.minute,
+                duration_minutes=config.checkin_duration_minutes,
+                interval_weeks=interval,
+                until=until,
+                channel=pref.channel,
+                place=pref.place,
+            )
+        )
+    else:
+        interval = config.progress_talk_interval_weeks
+        result.append(
+            Wish(
+                kind=SeriesKind.progress_talk,
+                slot="progress_talk",
+                basis=f"progress|{facts.working_since.isoformat()}|{preference_basis}|{interval}",
+                anchor=facts.working_since + timedelta(weeks=interval),
+                weekday=pref.weekday,
+                hour=pref.hour,
+                minute=pref.minute,
+                duration_minutes=config.progress_talk_duration_minutes,
+                interval_weeks=interval,
+                until=until,
+                channel=pref.channel,
+                place=pref.place,
+            )
+        )
+
+    target = next_evaluation_target(facts)
+    if target is not None:
+        number = len(facts.evaluations) + 1
+        result.append(
+            Wish(
+                kind=SeriesKind.evaluation,
+                slot=f"evaluation:{number}",
+                basis=f"evaluation|{number}|{target.isoformat()}|{preference_basis}",
+                anchor=target,
+                weekday=None,
+                hour=pref.hour,
+                minute=pref.minute,
+                duration_minutes=config.evaluation_duration_minutes,
+                interval_weeks=None,
+                until=None,
+                channel=pref.channel,
+                place=pref.place,
+            )
+        )
+
+    for number, talk in enumerate(facts.driegesprekken, start=1):
+        if talk.held_on is not None:
+            continue
+        result.append(
+            Wish(
+                kind=SeriesKind.driegesprek,
+                slot=f"driegesprek:{number}",
+                basis=f"driegesprek|{number}|{talk.requested_on.isoformat()}|{preference_basis}",
+                anchor=working_day_on_or_after(talk.requested_on + timedelta(days=config.driegesprek_lead_days)),
+                weekday=None,
+                hour=pref.hour,
+                minute=pref.minute,
+                duration_minutes=config.driegesprek_duration_minutes,
+                interval_weeks=None,
+                until=None,
+                channel=pref.channel,
+                place=pref.place,
+            )
+        )
+    return result
+
+
+def first_start(wish: Wish, now: datetime) -> datetime:
+    """The first occurrence on/after the anchor that lies after ``now``."""
+    if wish.weekday is not None:
+        day = next_weekday_on_or_after(wish.anchor, wish.weekday)
+        start = at_local(day, wish.hour, wish.minute)
+        while start <= now:
+            day += timedelta(weeks=1)
+            start = at_local(day, wish.hour, wish.minute)
+        return start
+    day = wish.anchor
+    start = at_local(day, wish.hour, wish.minute)
+    if start <= now:
+        day = next_working_day_after(local_date(now))
+        start = at_local(day, wish.hour, wish.minute)
+    return start
+
+
+def _is_over(series: SeriesState, now: datetime) -> bool:
+    if series.interval_weeks is None:
+        return series.start + timedelta(minutes=series.duration_minutes) <= now
+    return series.until is not None and series.until < local_date(now)
+
+
+def _series_effect(cls: type, facts: CaseFacts, series: SeriesState) -> Effect:
+    title_nl, title_en = _TITLES[series.kind]
+    return cls(
+        key=f"{facts.case_id}:{series.kind}:{series.counter}:seq{series.sequence}",
+        case_id=facts.case_id,
+        series_id=series.series_id,
+        kind=series.kind,
+        sequence=series.sequence,
+        start=series.start.astimezone(TZ),
+        duration_minutes=series.duration_minutes,
+        interval_weeks=series.interval_weeks,
+        until=series.until,
+        attendees=tuple(series.attendees),
+        channel=series.channel,
+        place=series.place,
+        title_nl=title_nl,
+        title_en=title_en,
+    )
+
+
+def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = None) -> list[Effect]:
+    """Bring ``facts.series`` in line with the wishes (mutates ``facts``); return the effects."""
+    effects: list[Effect] = []
+    wanted = wishes(facts, now)
+    wanted_slots = {wish.slot for wish in wanted}
+
+    for series in facts.series:
+        if not series.active or series.slot in wanted_slots:
+            continue
+        series.active = False
+        if _is_over(series, now):
+            continue
+        series.sequence += 1
+        reason_nl, reason_en = reason or _cancel_reason(facts, series.kind)
+        effects.append(
+            CancelSeries(
+                key=f"{facts.case_id}:{series.kind}:{series.counter}:cancel",
+                case_id=facts.case_id,
+                series_id=series.series_id,
+                kind=series.kind,
+                sequence=series.sequence,
+                effective_from=now.astimezone(TZ),
+                attendees=tuple(series.attendees),
+                reason_nl=reason_nl,
+                reason_en=reason_en,
+            )
+        )
+
+    for wish in wanted:
+        existing = next((s for s in facts.series if s.active and s.slot == wish.slot), None)
+        attendees = list(_ATTENDEES[wish.kind])
+        if existing is None:
+            counter = 1 + sum(1 for s in facts.series if s.kind == wish.kind)
+            series = SeriesState(
+                kind=wish.kind,
+                counter=counter,
+                series_id=series_uid(facts.case_id, wish.kind, counter),
+                slot=wish.slot,
+                basis=wish.basis,
+                sequence=0,
+                start=first_start(wish, now),
+                duration_minutes=wish.duration_minutes,
+                interval_weeks=wish.interval_weeks,
+                until=wish.until,
+                attendees=attendees,
+                channel=wish.channel,
+                place=wish.place,
+            )
+            facts.series.append(series)
+            effects.append(_series_effect(SendSeries, facts, series))
+            continue
+        start = existing.start if existing.basis == wish.basis else first_start(wish, now)
+        changed = (
+            start != existing.start
+            or wish.duration_minutes != existing.duration_minutes
+            or wish.interval_weeks != existing.interval_weeks
+            or wish.until != existing.until
+            or attendees != list(existing.attendees)
+            or wish.channel != existing.channel
+            or wish.place != existing.place
+        )
+        existing.basis = wish.basis
+        if not changed:
+            continue
+        existing.start = start
+        existing.duration_minutes = wish.duration_minutes
+        existing.interval_weeks = wish.interval_weeks
+        existing.until = wish.until
+        existing.attendees = attendees
+        existing.channel = wish.channel
+        existing.place = wish.place
+        existing.sequence += 1
+        effects.append(_series_effect(UpdateSeries, facts, existing))
+    return effects
+
+
+def _cancel_reason(facts: CaseFacts, kind: SeriesKind) -> tuple[str, str]:
+    if not is_running(facts):
+        return ("De zaak loopt niet meer.", "The case is no longer running.")
+    if kind == SeriesKind.checkin:
+        return ("De werknemer is weer (deels) aan het werk: voortaan voortgangsgesprekken.",
+                "The employee is (partly) back at work: progress talks from now on.")
+    if kind == SeriesKind.progress_talk:
+        return ("De werknemer werkt op dit moment niet: voortaan korte contactmomenten.",
+                "The employee is not working at the moment: short check-ins from now on.")
+    if kind == SeriesKind.evaluation:
+        return ("De evaluatie is al gehouden.", "The evaluation has already been held.")
+    return ("Het driegesprek is al gehouden.", "The three-way talk has already been held.")
+
+
+def next_occurrence(series: SeriesState, now: datetime) -> datetime | None:
+    """The next occurrence of an active series after ``now`` (for the upcoming view)."""
+    start = series.start.astimezone(TZ)
+    if series.interval_weeks is None:
+        return start if start > now else None
+    day = start.date()
+    moment = start
+    while moment <= now:
+        day += timedelta(weeks=series.interval_weeks)
+        moment = at_local(day, start.hour, start.minute)
+    if series.until is not None and day > series.until:
+        return None
+    return moment

@@ -1,0 +1,192 @@
+"""Effects: what the workflow must make happen after a decision. Plain frozen dataclasses.
+
+Every effect has a ``key``: an idempotency key made deterministically from the case facts (never
+random, never from the wall clock), so an activity retried or replayed can recognise a message it
+already sent. Addressees are roles, never addresses; the workflow maps roles to people. Texts are
+short, in Dutch and English, and never carry health data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from states.kinds import Channel, Outcome, Place, Role, SeriesKind, SignalKind
+
+
+@dataclass(frozen=True, kw_only=True)
+class _SeriesFields:
+    key: str
+    case_id: str
+    series_id: str
+    """Stable calendar UID: uuid5 over the case id, the kind and a counter in the facts."""
+    kind: SeriesKind
+    sequence: int
+    """iTIP SEQUENCE: 0 when sent, one more on every update and on the cancellation."""
+    start: datetime
+    """First occurrence, aware, Europe/Amsterdam."""
+    duration_minutes: int
+    interval_weeks: int | None
+    """Weekly recurrence interval; None for a single event."""
+    until: date | None
+    """Last possible day of a recurring series (inclusive)."""
+    attendees: tuple[Role, ...]
+    channel: Channel
+    place: Place
+    title_nl: str
+    title_en: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendSeries(_SeriesFields):
+    """Send a new calendar series (or single event)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateSeries(_SeriesFields):
+    """The same series (same ``series_id``) with new details and a higher sequence."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelSeries:
+    """Cancel the series from ``effective_from`` on (occurrences before it happened)."""
+
+    key: str
+    case_id: str
+    series_id: str
+    kind: SeriesKind
+    sequence: int
+    effective_from: datetime
+    attendees: tuple[Role, ...]
+    reason_nl: str
+    reason_en: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotifyTeam:
+    """Tell the team briefly and factually: attendance and hours only, never health."""
+
+    key: str
+    case_id: str
+    from_date: date
+    hours_per_week: float
+    text_nl: str
+    text_en: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AskBuddyConsent:
+    key: str
+    case_id: str
+    text_nl: str
+    text_en: str
+    to: tuple[Role, ...] = (Role.employee,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class InviteBuddy:
+    key: str
+    case_id: str
+    starts_on: date | None
+    text_nl: str
+    text_en: str
+    to: tuple[Role, ...] = (Role.buddy,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrepareFirstDay:
+    """Reception, time for the employee and a workplace ready on the first day back."""
+
+    key: str
+    case_id: str
+    first_day: date
+    hours_per_week: float
+    place: Place
+    text_nl: str
+    text_en: str
+    to: tuple[Role, ...] = (Role.manager,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignalView:
+    """A signal as a coach sees it: kind, since when, and the facts behind it."""
+
+    key: str
+    kind: SignalKind
+    since: date
+    evidence: tuple[str, ...]
+    text_nl: str
+    text_en: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoopInCoach:
+    key: str
+    case_id: str
+    signal: SignalView
+    text_nl: str
+    text_en: str
+    to: tuple[Role, ...] = (Role.coach, Role.casemanager)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PauseBuildUp:
+    """Complaints lasted a week or more: keep the hours as they are, do not extend (pas op de plaats)."""
+
+    key: str
+    case_id: str
+    since: date
+    text_nl: str
+    text_en: str
+    to: tuple[Role, ...] = (Role.manager, Role.employee)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemindHR:
+    key: str
+    case_id: str
+    deadline_key: str
+    due: date
+    days_left: int
+    text_nl: str
+    text_en: str
+    to: tuple[Role, ...] = (Role.casemanager,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertHROverdue:
+    key: str
+    case_id: str
+    deadline_key: str
+    due: date
+    days_overdue: int
+    text_nl: str
+    text_en: str
+    to: tuple[Role, ...] = (Role.casemanager,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseCase:
+    key: str
+    case_id: str
+    outcome: Outcome
+    on: date
+    text_nl: str
+    text_en: str
+
+
+Effect = (
+    SendSeries
+    | UpdateSeries
+    | CancelSeries
+    | NotifyTeam
+    | AskBuddyConsent
+    | InviteBuddy
+    | PrepareFirstDay
+    | LoopInCoach
+    | PauseBuildUp
+    | RemindHR
+    | AlertHROverdue
+    | CloseCase
+)
+EFFECT_TYPES: tuple[type, ...] = Effect.__args__  # type: ignore[attr-defined]

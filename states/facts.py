@@ -1,0 +1,215 @@
+"""The facts of a case: everything the rules need, as plain dataclasses.
+
+Only types Temporal's pydantic data converter round-trips: nested dataclasses, lists, str, int,
+float, bool, ``date``, aware ``datetime`` and ``StrEnum``. No dicts, no machine (the phase is a
+string), no health data (no diagnosis, cause or treatment; talk summaries are short and the UI warns).
+
+After a round trip through JSON an aware datetime comes back with a fixed UTC offset instead of the
+Europe/Amsterdam zone; the rules therefore convert to :data:`states.config.TZ` before any local
+arithmetic, and compare datetimes only as instants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from states.config import RulesConfig
+from states.events import BuildUpStep, ContactPreference, PlanVanAanpak
+from states.kinds import Channel, EvaluationOutcome, Pace, Place, Role, SeriesKind, SignalKind, TalkMood
+from states.timeline import SickPeriod
+
+
+@dataclass(kw_only=True)
+class PhaseChange:
+    """One step of the phase history (kept for the dossier; the workflow history has the rest)."""
+
+    from_phase: str
+    to_phase: str
+    on: date
+    trigger: str
+    actor: str
+    at: datetime
+
+
+@dataclass(kw_only=True)
+class StepRecord:
+    key: str
+    on: date
+    actor: str
+    at: datetime
+
+
+@dataclass(kw_only=True)
+class EvaluationRecord:
+    on: date
+    outcome: EvaluationOutcome
+    summary: str
+    actor: str
+    at: datetime
+
+
+@dataclass(kw_only=True)
+class HoursEntry:
+    week_of: date
+    hours: float
+    actor: str
+    at: datetime
+
+
+@dataclass(kw_only=True)
+class TalkRecord:
+    on: date
+    went: TalkMood
+    summary: str
+    actor: str
+    at: datetime
+
+
+@dataclass(kw_only=True)
+class Statement:
+    """What someone said about the pace and conflicts (from a talk or the employee's own report)."""
+
+    on: date
+    pace: Pace
+    conflict_at_work: bool
+    source: str  # "progress_talk" | "employee"
+    actor: str
+    at: datetime
+
+
+@dataclass(kw_only=True)
+class ComplaintsRecord:
+    on: date
+    lasting_days: int
+    actor: str
+    at: datetime
+
+
+@dataclass(kw_only=True)
+class RelapseRecord:
+    on: date
+    from_phase: str
+    to_phase: str
+    hours_per_week: float | None
+    actor: str
+    at: datetime
+    answered: bool = False
+    """Set when the case moved forward again or a new build-up schedule gave direction."""
+
+
+@dataclass(kw_only=True)
+class Driegesprek:
+    requested_on: date
+    held_on: date | None = None
+
+
+@dataclass(kw_only=True)
+class BuddyState:
+    asked_on: date | None = None
+    consent: bool | None = None
+    invited_on: date | None = None
+
+
+@dataclass(kw_only=True)
+class SeriesState:
+    """A calendar series as last sent. ``slot`` names what it is for (``checkin``, ``evaluation:3``);
+    ``basis`` fingerprints the facts its start was derived from: same basis, same start."""
+
+    kind: SeriesKind
+    counter: int
+    series_id: str
+    slot: str
+    basis: str
+    sequence: int
+    start: datetime
+    duration_minutes: int
+    interval_weeks: int | None
+    until: date | None
+    attendees: list[Role]
+    channel: Channel
+    place: Place
+    active: bool = True
+
+
+@dataclass(kw_only=True)
+class Evidence:
+    """One fact behind a signal: what, which value, since/on which day."""
+
+    fact: str
+    value: str
+    on: date
+
+
+@dataclass(kw_only=True)
+class Signal:
+    key: str
+    kind: SignalKind
+    since: date
+    raised_at: datetime
+    evidence: list[Evidence]
+    text_nl: str
+    text_en: str
+    resolved_at: datetime | None = None
+    resolution: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+@dataclass(kw_only=True)
+class CaseFacts:
+    case_id: str
+    phase: str
+    config: RulesConfig
+    opened_at: datetime
+    opened_by: str
+    periods: list[SickPeriod]
+    contract_hours_per_week: float
+    preference: ContactPreference
+
+    history: list[PhaseChange] = field(default_factory=list)
+    phase_since: date | None = None
+
+    probleemanalyse_on: date | None = None
+    probleemanalyse_revisions: list[date] = field(default_factory=list)
+    plan: PlanVanAanpak | None = None
+    plan_signed_on: date | None = None
+    plan_revisions: list[date] = field(default_factory=list)
+    evaluations: list[EvaluationRecord] = field(default_factory=list)
+    eerstejaarsevaluatie_on: date | None = None
+    structural_return_expected: bool = False
+    tweede_spoor_decided_on: date | None = None
+    tweede_spoor_started_on: date | None = None
+    steps: list[StepRecord] = field(default_factory=list)
+    loonsanctie_weeks: int = 0
+
+    working_since: date | None = None
+    """First day of the current return to work (therapeutic, build-up or partial); None while the
+    employee does not work."""
+    agreed_hours: list[BuildUpStep] = field(default_factory=list)
+    """The agreed hours per week over time (therapeutic hours, the build-up schedule, a relapse to
+    fewer hours, 0 when work stops). A new agreement replaces the entries from its first day on."""
+    hours: list[HoursEntry] = field(default_factory=list)
+    buildup_paused_since: date | None = None
+    buildup_resumed_on: date | None = None
+    complaints: list[ComplaintsRecord] = field(default_factory=list)
+    talks: list[TalkRecord] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    relapses: list[RelapseRecord] = field(default_factory=list)
+
+    recovered_on: date | None = None
+    """First day fully back at work while the phase is hersteld (the samentelling window runs)."""
+    ended_on: date | None = None
+    outcome: str | None = None
+    closed: bool = False
+
+    buddy: BuddyState = field(default_factory=BuddyState)
+    coach_since: date | None = None
+    driegesprekken: list[Driegesprek] = field(default_factory=list)
+
+    series: list[SeriesState] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
+    emitted: list[str] = field(default_factory=list)
+    """Keys of the time-driven effects already emitted (reminders, first-day and team notices...)."""

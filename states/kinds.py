@@ -1,0 +1,123 @@
+"""The shared vocabulary of the rules: small string enums used by facts, events and effects.
+
+``StrEnum`` members are plain strings, so they serialise as their value in JSON payloads.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Phase(enum.StrEnum):
+    ziekgemeld = "ziekgemeld"
+    probleemanalyse = "probleemanalyse"
+    plan_van_aanpak = "plan_van_aanpak"
+    arbeidstherapeutisch = "arbeidstherapeutisch"
+    opbouw = "opbouw"
+    evaluatie = "evaluatie"
+    tweede_spoor = "tweede_spoor"
+    hersteld = "hersteld"
+    wia = "wia"
+    uit_dienst = "uit_dienst"
+    ingetrokken = "ingetrokken"
+
+
+# The order of progress; a phase earlier in this list is "back" (a relapse).
+PHASE_ORDER: tuple[Phase, ...] = (
+    Phase.ziekgemeld,
+    Phase.probleemanalyse,
+    Phase.plan_van_aanpak,
+    Phase.arbeidstherapeutisch,
+    Phase.opbouw,
+    Phase.evaluatie,
+    Phase.tweede_spoor,
+)
+OPEN_PHASES: frozenset[Phase] = frozenset(PHASE_ORDER)
+"""The case is running and the employee is (at least partly) sick."""
+END_PHASES: frozenset[Phase] = frozenset({Phase.hersteld, Phase.wia, Phase.uit_dienst, Phase.ingetrokken})
+SICK_PHASES: frozenset[Phase] = frozenset({Phase.ziekgemeld, Phase.probleemanalyse, Phase.plan_van_aanpak})
+"""Documentary phases: the employee does not work."""
+RETURN_PHASES: frozenset[Phase] = frozenset({Phase.arbeidstherapeutisch, Phase.opbouw, Phase.evaluatie})
+
+
+class Role(enum.StrEnum):
+    """Attendees and addressees by role; the workflow maps roles to people."""
+
+    manager = "manager"
+    employee = "employee"
+    coach = "coach"
+    buddy = "buddy"
+    casemanager = "casemanager"
+
+
+class SeriesKind(enum.StrEnum):
+    checkin = "checkin"
+    progress_talk = "progress_talk"
+    evaluation = "evaluation"
+    driegesprek = "driegesprek"
+
+
+class Channel(enum.StrEnum):
+    phone = "phone"
+    video = "video"
+    in_person = "in_person"
+
+
+class Place(enum.StrEnum):
+    """Where a talk takes place; the employee chooses (office, neutral ground, or online/home)."""
+
+    office = "office"
+    neutral = "neutral"
+    home = "home"
+    online = "online"
+
+
+class Pace(enum.StrEnum):
+    ok = "ok"
+    too_slow = "too_slow"
+    too_fast = "too_fast"
+
+
+class TalkMood(enum.StrEnum):
+    """How a talk went, in one word; the details go in a short summary (no health data)."""
+
+    good = "good"
+    mixed = "mixed"
+    difficult = "difficult"
+
+
+class EvaluationOutcome(enum.StrEnum):
+    continue_plan = "continue"
+    adjust_plan = "adjust_plan"
+    second_track = "second_track"
+    recovered = "recovered"
+
+
+class Outcome(enum.StrEnum):
+    """How a case ended."""
+
+    hersteld = "hersteld"
+    wia = "wia"
+    uit_dienst = "uit_dienst"
+    ingetrokken = "ingetrokken"
+
+
+class StepKey(enum.StrEnum):
+    """Statutory steps recorded as documents, without a phase change of their own."""
+
+    arbodienst_report = "arbodienst_report"
+    uwv_42_week_report = "uwv_42_week_report"
+    actueel_oordeel = "actueel_oordeel"
+    riv_to_employee = "riv_to_employee"
+    wia_application = "wia_application"
+
+
+class SignalKind(enum.StrEnum):
+    hours_not_increased = "hours_not_increased"
+    hours_decreasing = "hours_decreasing"
+    complaints_lasting = "complaints_lasting"
+    talk_not_recorded = "talk_not_recorded"
+    deadline_overdue = "deadline_overdue"
+    pace_wrong = "pace_wrong"
+    conflict_at_work = "conflict_at_work"
+    relapse = "relapse"

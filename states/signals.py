@@ -1,0 +1,375 @@
+"""Stagnation signals: our own rules (no statute defines them), with configurable defaults.
+
+A detector looks at the facts at a moment and returns *candidates*: a signal with a stable key (kind
+plus "since when"), the moment it becomes active and the evidence behind it. Refreshing a case raises
+each active candidate whose key it has not seen before (once: the key stays in the facts, resolved or
+not) and resolves each open signal whose condition no longer holds. A person can also resolve a
+signal by hand (:class:`states.events.SignalResolved`); its key then never fires again.
+
+Signals:
+
+- ``hours_not_increased``: in ``opbouw``, not paused, below contract hours, and the reported hours
+  did not go up for ``stagnation_weeks`` (default 4) since the last increase (or the start of the
+  build-up, or its resumption after a pause).
+- ``hours_decreasing``: the latest reported week is below the highest week of the current return.
+- ``complaints_lasting``: complaints reported as lasting ``complaints_pause_days`` (7) or more while
+  working; the build-up is paused ("pas op de plaats") until it is resumed.
+- ``talk_not_recorded``: a progress-talk occurrence with no talk recorded (within a week before it
+  or before the next one) by the end of ``talk_recording_grace_working_days`` (3) working days.
+- ``deadline_overdue``: a statutory deadline passed without its step (alerts HR, not the coach).
+- ``pace_wrong`` / ``conflict_at_work``: the latest statement (talk or the employee's own report)
+  says the pace is wrong / a conflict at work is in the way.
+- ``relapse``: a step back (earlier phase, fewer hours, or sick again within the samentelling
+  window) not yet answered by a step forward or a new build-up schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from states.agenda import case_deadlines, is_running, watched
+from states.clock import at_local, local_date, start_of
+from states.config import TZ
+from states.effects import AlertHROverdue, Effect, LoopInCoach, SignalView
+from states.facts import CaseFacts, Driegesprek, Evidence, HoursEntry, Signal, Statement
+from states.kinds import Pace, Phase, SeriesKind, SignalKind
+from states.timeline import DeadlineKey
+from states.workdays import add_working_days
+
+
+@dataclass(frozen=True, kw_only=True)
+class Candidate:
+    key: str
+    kind: SignalKind
+    since: date
+    active_from: datetime
+    text_nl: str
+    text_en: str
+    evidence: list[Evidence] = field(default_factory=list)
+    deadline_key: str = ""
+    due: date | None = None
+
+
+def weekly_hours(facts: CaseFacts, since: date | None = None) -> list[HoursEntry]:
+    """The latest report per week, sorted by week; only weeks ending on/after ``since``."""
+    latest: dict[date, HoursEntry] = {}
+    for entry in facts.hours:
+        latest[entry.week_of] = entry
+    entries = sorted(latest.values(), key=lambda e: e.week_of)
+    if since is not None:
+        entries = [e for e in entries if e.week_of + timedelta(days=6) >= since]
+    return entries
+
+
+def _hours_evidence(entries: list[HoursEntry]) -> list[Evidence]:
+    return [Evidence(fact="hours_reported", value=f"{e.hours:g}", on=e.week_of) for e in entries]
+
+
+def _deadline_overdue(facts: CaseFacts) -> list[Candidate]:
+    result = []
+    for case_deadline in case_deadlines(facts):
+        d = case_deadline.deadline
+        if not watched(facts, case_deadline) or d.key == DeadlineKey.end_of_wage_continuation:
+            continue
+        since = d.due + timedelta(days=1)
+        result.append(
+            Candidate(
+                key=f"deadline_overdue:{d.key}:{d.due.isoformat()}",
+                kind=SignalKind.deadline_overdue,
+                since=since,
+                active_from=at_local(since, facts.config.agenda_hour),
+                text_nl=f"Wettelijke termijn verstreken: {d.label_nl}, uiterlijk {d.due.isoformat()}.",
+                text_en=f"Statutory deadline passed: {d.label_en}, due {d.due.isoformat()}.",
+                evidence=[Evidence(fact="deadline", value=str(d.key), on=d.due)],
+                deadline_key=str(d.key),
+                due=d.due,
+            )
+        )
+    return result
+
+
+def _hours_not_increased(facts: CaseFacts) -> list[Candidate]:
+    config = facts.config
+    if facts.phase != Phase.opbouw or facts.working_since is None or facts.buildup_paused_since is not None:
+        return []
+    base = max(d for d in (facts.phase_since, facts.working_since, facts.buildup_resumed_on) if d is not None)
+    entries = weekly_hours(facts, base)
+    since = base
+    for previous, current in zip(entries, entries[1:]):
+        if current.hours > previous.hours and current.week_of > since:
+            since = current.week_of
+    if entries and entries[-1].hours >= facts.contract_hours_per_week:
+        return []
+    shown = [e for e in entries if e.week_of + timedelta(days=6) >= since]
+    weeks = config.stagnation_weeks
+    return [
+        Candidate(
+            key=f"hours_not_increased:{since.isoformat()}",
+            kind=SignalKind.hours_not_increased,
+            since=since,
+            active_from=at_local(since + timedelta(weeks=weeks), config.agenda_hour),
+            text_nl=f"De uren in de opbouw zijn sinds {since.isoformat()} {weeks} weken niet verhoogd.",
+            text_en=f"The build-up hours have not increased for {weeks} weeks since {since.isoformat()}.",
+            evidence=[Evidence(fact="build_up_since", value=str(facts.phase), on=base), *_hours_evidence(shown)],
+        )
+    ]
+
+
+def _hours_decreasing(facts: CaseFacts) -> list[Candidate]:
+    if facts.working_since is None:
+        return []
+    entries = weekly_hours(facts, facts.working_since)
+    if len(entries) < 2:
+        return []
+    peak_index = max(range(len(entries) - 1), key=lambda i: (entries[i].hours, i))
+    peak = entries[peak_index]
+    latest = entries[-1]
+    if latest.hours >= peak.hours:
+        return []
+    first_below = entries[peak_index + 1]
+    return [
+        Candidate(
+            key=f"hours_decreasing:{first_below.week_of.isoformat()}",
+            kind=SignalKind.hours_decreasing,
+            since=first_below.week_of,
+            active_from=start_of(first_below.week_of),
+            text_nl=f"De gewerkte uren gaan omlaag: van {peak.hours:g} naar {latest.hours:g} per week.",
+            text_en=f"Hours worked are going down: from {peak.hours:g} to {latest.hours:g} a week.",
+            evidence=_hours_evidence(entries[peak_index:]),
+        )
+    ]
+
+
+def _complaints_lasting(facts: CaseFacts) -> list[Candidate]:
+    since = facts.buildup_paused_since
+    if since is None or facts.working_since is None:
+        return []
+    records = [c for c in facts.complaints if c.on >= since]
+    return [
+        Candidate(
+            key=f"complaints_lasting:{since.isoformat()}",
+            kind=SignalKind.complaints_lasting,
+            since=since,
+            active_from=start_of(since),
+            text_nl="Klachten houden een week of langer aan: pas op de plaats, de uren niet uitbreiden.",
+            text_en="Complaints have lasted a week or more: pause the build-up, do not extend the hours.",
+            evidence=[Evidence(fact="complaints_lasting_days", value=str(c.lasting_days), on=c.on) for c in records],
+        )
+    ]
+
+
+def _talk_occurrences(facts: CaseFacts, now: datetime) -> list[tuple[date, datetime]]:
+    """(occurrence date, moment the grace ends) of the active progress-talk series: every one whose
+    grace ended by ``now``, plus the first one still to come (for the agenda)."""
+    series = next((s for s in facts.series if s.active and s.kind == SeriesKind.progress_talk), None)
+    if series is None or not series.interval_weeks:
+        return []
+    config = facts.config
+    first = series.start.astimezone(TZ).date()
+    result = []
+    index = 0
+    while True:
+        occurrence = first + timedelta(weeks=series.interval_weeks * index)
+        if series.until is not None and occurrence > series.until:
+            break
+        check = add_working_days(occurrence, config.talk_recording_grace_working_days) + timedelta(days=1)
+        moment = at_local(check, config.agenda_hour)
+        result.append((occurrence, moment))
+        if moment > now:
+            break
+        index += 1
+    return result
+
+
+def _talk_not_recorded(facts: CaseFacts, now: datetime) -> list[Candidate]:
+    series = next((s for s in facts.series if s.active and s.kind == SeriesKind.progress_talk), None)
+    if series is None or not series.interval_weeks:
+        return []
+    interval_days = 7 * series.interval_weeks
+    result = []
+    for occurrence, moment in _talk_occurrences(facts, now):
+        window_start = occurrence - timedelta(days=6)
+        window_end = occurrence + timedelta(days=interval_days - 1)
+        if any(window_start <= talk.on <= window_end for talk in facts.talks):
+            continue
+        grace = facts.config.talk_recording_grace_working_days
+        result.append(
+            Candidate(
+                key=f"talk_not_recorded:{occurrence.isoformat()}",
+                kind=SignalKind.talk_not_recorded,
+                since=occurrence,
+                active_from=moment,
+                text_nl=f"Het voortgangsgesprek van {occurrence.isoformat()} is niet binnen {grace} werkdagen vastgelegd.",
+                text_en=f"The progress talk of {occurrence.isoformat()} was not recorded within {grace} working days.",
+                evidence=[Evidence(fact="progress_talk_planned", value=series.series_id, on=occurrence)],
+            )
+        )
+    return result
+
+
+def _trailing(statements: list[Statement], predicate) -> list[Statement]:  # noqa: ANN001
+    run: list[Statement] = []
+    for statement in reversed(statements):
+        if not predicate(statement):
+            break
+        run.append(statement)
+    return list(reversed(run))
+
+
+def _statements(facts: CaseFacts) -> list[Statement]:
+    return sorted(facts.statements, key=lambda s: (s.on, s.at))
+
+
+def _pace_wrong(facts: CaseFacts) -> list[Candidate]:
+    run = _trailing(_statements(facts), lambda s: s.pace != Pace.ok)
+    if not run:
+        return []
+    since = run[0].on
+    latest = run[-1].pace
+    words_nl = {Pace.too_slow: "te langzaam", Pace.too_fast: "te snel"}
+    words_en = {Pace.too_slow: "too slow", Pace.too_fast: "too fast"}
+    return [
+        Candidate(
+            key=f"pace_wrong:{since.isoformat()}",
+            kind=SignalKind.pace_wrong,
+            since=since,
+            active_from=start_of(since),
+            text_nl=f"De werknemer vindt het tempo {words_nl[Pace(latest)]}.",
+            text_en=f"The employee finds the pace {words_en[Pace(latest)]}.",
+            evidence=[Evidence(fact=f"pace_from_{s.source}", value=str(s.pace), on=s.on) for s in run],
+        )
+    ]
+
+
+def _conflict(facts: CaseFacts) -> list[Candidate]:
+    run = _trailing(_statements(facts), lambda s: s.conflict_at_work)
+    if not run:
+        return []
+    since = run[0].on
+    return [
+        Candidate(
+            key=f"conflict_at_work:{since.isoformat()}",
+            kind=SignalKind.conflict_at_work,
+            since=since,
+            active_from=start_of(since),
+            text_nl="Er is een conflict op het werk gemeld dat de terugkeer in de weg staat.",
+            text_en="A conflict at work was reported that stands in the way of the return.",
+            evidence=[Evidence(fact=f"conflict_from_{s.source}", value="yes", on=s.on) for s in run],
+        )
+    ]
+
+
+def _relapse(facts: CaseFacts) -> list[Candidate]:
+    result = []
+    for index, record in enumerate(facts.relapses):
+        if record.answered:
+            continue
+        detail_nl = f" naar {record.to_phase}" if record.to_phase != record.from_phase else ""
+        detail_en = f" to {record.to_phase}" if record.to_phase != record.from_phase else ""
+        hours_nl = f", {record.hours_per_week:g} uur per week" if record.hours_per_week is not None else ""
+        hours_en = f", {record.hours_per_week:g} hours a week" if record.hours_per_week is not None else ""
+        result.append(
+            Candidate(
+                key=f"relapse:{record.on.isoformat()}:{index}",
+                kind=SignalKind.relapse,
+                since=record.on,
+                active_from=start_of(record.on),
+                text_nl=f"Terugval op {record.on.isoformat()} van {record.from_phase}{detail_nl}{hours_nl}.",
+                text_en=f"Relapse on {record.on.isoformat()} from {record.from_phase}{detail_en}{hours_en}.",
+                evidence=[Evidence(fact="relapse", value=f"{record.from_phase}->{record.to_phase}", on=record.on)],
+            )
+        )
+    return result
+
+
+def candidates(facts: CaseFacts, now: datetime) -> list[Candidate]:
+    """All signal candidates of a running case at ``now`` (active or still to come)."""
+    if not is_running(facts):
+        return []
+    found = [
+        *_deadline_overdue(facts),
+        *_hours_not_increased(facts),
+        *_hours_decreasing(facts),
+        *_complaints_lasting(facts),
+        *_talk_not_recorded(facts, now),
+        *_pace_wrong(facts),
+        *_conflict(facts),
+        *_relapse(facts),
+    ]
+    return sorted(found, key=lambda c: (c.active_from, c.key))
+
+
+def refresh_signals(facts: CaseFacts, now: datetime) -> list[Effect]:
+    """Raise new active candidates, resolve open signals whose condition is gone (mutates facts).
+
+    A raised ``deadline_overdue`` alerts HR; every other signal loops in the coach and, when no
+    driegesprek is pending, asks for one (the cadence then plans it).
+    """
+    found = [c for c in candidates(facts, now) if c.active_from <= now]
+    by_key = {c.key: c for c in found}
+    running = is_running(facts)
+    for signal in facts.signals:
+        if not signal.is_open:
+            continue
+        candidate = by_key.get(signal.key)
+        if candidate is None:
+            signal.resolved_at = now
+            signal.resolution = "condition no longer holds" if running else f"case not running ({facts.phase})"
+        else:
+            signal.evidence = list(candidate.evidence)
+    known = {signal.key for signal in facts.signals}
+    effects: list[Effect] = []
+    today = local_date(now)
+    for candidate in found:
+        if candidate.key in known:
+            continue
+        signal = Signal(
+            key=candidate.key,
+            kind=candidate.kind,
+            since=candidate.since,
+            raised_at=now,
+            evidence=list(candidate.evidence),
+            text_nl=candidate.text_nl,
+            text_en=candidate.text_en,
+        )
+        facts.signals.append(signal)
+        if candidate.kind == SignalKind.deadline_overdue:
+            assert candidate.due is not None
+            effects.append(
+                AlertHROverdue(
+                    key=f"{facts.case_id}:signal:{candidate.key}",
+                    case_id=facts.case_id,
+                    deadline_key=candidate.deadline_key,
+                    due=candidate.due,
+                    days_overdue=(today - candidate.due).days,
+                    text_nl=candidate.text_nl,
+                    text_en=candidate.text_en,
+                )
+            )
+            continue
+        if facts.coach_since is None:
+            facts.coach_since = today
+        if all(talk.held_on is not None for talk in facts.driegesprekken):
+            facts.driegesprekken.append(Driegesprek(requested_on=today))
+        effects.append(
+            LoopInCoach(
+                key=f"{facts.case_id}:signal:{candidate.key}",
+                case_id=facts.case_id,
+                signal=view(signal),
+                text_nl=f"Signaal voor de coach: {candidate.text_nl}",
+                text_en=f"Signal for the coach: {candidate.text_en}",
+            )
+        )
+    return effects
+
+
+def view(signal: Signal) -> SignalView:
+    return SignalView(
+        key=signal.key,
+        kind=signal.kind,
+        since=signal.since,
+        evidence=tuple(f"{e.on.isoformat()} {e.fact}={e.value}" for e in signal.evidence),
+        text_nl=signal.text_nl,
+        text_en=signal.text_en,
+    )
