@@ -545,7 +545,7 @@ def check_itip(data: bytes, *, feed: bool = False) -> list[str]:
     if not events:
         problems.append("no VEVENT")
     uids = {str(e.get("UID")) for e in events}
-    if len(uids) > 1:
+    if len(uids) > 1 and not feed:  # an iTIP message is about one event; a feed holds many
         problems.append("VEVENTs with different UIDs")
     for event in events:
         where = f"VEVENT {event.get('UID')}"

@@ -25,7 +25,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from icalendar import Calendar
 from sqlalchemy import Integer, String, select, update
@@ -127,7 +127,7 @@ def feed_calendar(
     calendar.add("CALSCALE", "GREGORIAN")
     calendar.add("X-WR-CALNAME", FEED_NAME.get(language, FEED_NAME["nl"]))
     calendar.add("X-PUBLISHED-TTL", "PT1H")
-    calendar.add("REFRESH-INTERVAL", "PT1H", parameters={"VALUE": "DURATION"})
+    calendar.add("REFRESH-INTERVAL", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add_component(amsterdam_vtimezone())
     count = 0
     for item in sorted(series, key=lambda s: (s.start, s.uid)):

@@ -294,6 +294,10 @@ class RadicaleServer:
 
 @pytest.fixture(scope="session")
 def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RadicaleServer]:
+    import importlib.util
+
+    if importlib.util.find_spec("radicale") is None:
+        missing_peer("Radicale is not installed: pip install -e '.[test]'")
     folder = tmp_path_factory.mktemp("radicale")
     port = free_port()
     log = open(folder / "radicale.log", "wb")

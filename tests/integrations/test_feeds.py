@@ -1,0 +1,86 @@
+"""Per-person calendar feeds: the calendar, and revocable tokens on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+import icalendar
+import recurring_ical_events
+import vobject
+
+from integrations import calendar as cal
+from integrations.calendar import CalendarSeries, check_itip
+from integrations.feeds import (
+    feed_calendar,
+    feed_for_token,
+    feed_url,
+    issue_feed_token,
+    resolve_feed_token,
+    revoke_feed_tokens,
+)
+
+from .conftest import AMS, DTSTAMP
+
+
+def test_feed_has_no_method_and_no_people(progress_series: CalendarSeries, checkin_series: CalendarSeries) -> None:
+    moved = cal.moved(progress_series, original_start=datetime(2026, 3, 30, 10, tzinfo=AMS),
+                      new_start=datetime(2026, 3, 31, 14, tzinfo=AMS))
+    data = feed_calendar([moved, checkin_series], dtstamp=DTSTAMP)
+    assert check_itip(data, feed=True) == []
+    calendar = icalendar.Calendar.from_ical(data)
+    assert "METHOD" not in calendar
+    assert calendar["X-WR-CALNAME"] == "Re-integratie: gesprekken"
+    assert len(calendar.walk("VTIMEZONE")) == 1
+    vevents = calendar.walk("VEVENT")
+    assert [str(e["UID"]) for e in vevents] == [progress_series.uid, progress_series.uid, checkin_series.uid]
+    assert all("ATTENDEE" not in e and "ORGANIZER" not in e for e in vevents)
+    assert b"example.com" not in data  # nobody's address in a URL-reachable file
+    vobject.readOne(data.decode()).validate()
+    found = recurring_ical_events.of(calendar).between(datetime(2026, 1, 1, tzinfo=AMS), datetime(2027, 1, 1, tzinfo=AMS))
+    assert len(found) == len(cal.occurrences(moved)) + len(cal.occurrences(checkin_series))
+
+
+def test_empty_feed_is_still_a_calendar() -> None:
+    calendar = icalendar.Calendar.from_ical(feed_calendar([], dtstamp=DTSTAMP, language="en"))
+    assert calendar["X-WR-CALNAME"] == "Re-integration: talks" and not calendar.walk("VEVENT")
+
+
+async def test_tokens_issue_resolve_rotate_revoke(sessionmaker) -> None:
+    person = "Mia.Manager@Example.com"
+    first = await issue_feed_token(sessionmaker, person=person)
+    assert await resolve_feed_token(sessionmaker, first) == "mia.manager@example.com"
+    second = await issue_feed_token(sessionmaker, person=person)
+    assert second != first
+    assert await resolve_feed_token(sessionmaker, first) is None  # rotated away
+    assert await resolve_feed_token(sessionmaker, second) == "mia.manager@example.com"
+    assert await revoke_feed_tokens(sessionmaker, person=person) == 1
+    assert await resolve_feed_token(sessionmaker, second) is None
+    for junk in ("", "x", "../../etc/passwd", second[:-1] + ("A" if second[-1] != "A" else "B"), "a" * 500):
+        assert await resolve_feed_token(sessionmaker, junk) is None
+    assert feed_url("https://re.example.nl/", "tok") == "https://re.example.nl/feeds/tok.ics"
+
+
+async def test_token_is_stored_only_as_a_hash(sessionmaker) -> None:
+    from sqlalchemy import text
+
+    token = await issue_feed_token(sessionmaker, person="jan.werknemer@example.com")
+    async with sessionmaker() as session:
+        rows = (await session.execute(text("SELECT token_hash FROM calendar_feed_tokens"))).scalars().all()
+    assert rows and token not in rows
+
+
+async def test_feed_for_token(sessionmaker, progress_series: CalendarSeries, checkin_series: CalendarSeries, manager) -> None:
+    someone_elses = dataclasses.replace(checkin_series, attendees=(checkin_series.attendees[1],))
+    asked: list[str] = []
+
+    async def series_for(person: str):
+        asked.append(person)
+        return [progress_series, someone_elses]
+
+    token = await issue_feed_token(sessionmaker, person=manager.email)
+    body = await feed_for_token(sessionmaker, token, series_for=series_for, dtstamp=DTSTAMP)
+    assert body is not None and asked == [manager.email]
+    uids = {str(e["UID"]) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")}
+    assert uids == {progress_series.uid}  # only series this person attends
+    assert await feed_for_token(sessionmaker, "nope", series_for=series_for) is None
