@@ -1,0 +1,180 @@
+"""From a change of a series to the messages that carry it, sent through the outbox.
+
+The activities stay thin: the workflow keeps the :class:`CalendarSeries` and applies a change with
+the pure helpers of :mod:`integrations.calendar` (``updated``, ``moved``, ``occurrence_cancelled``,
+``ended``, ``without_attendee``, ``cancelled``); the activity then calls::
+
+    outgoing = plan(series_after, change="moved", dtstamp=cmd.dtstamp, recurrence_id=original_start)
+    report = await send_invitations(sessionmaker, sender, series_after, outgoing, mail_from=settings.mail_from)
+
+``plan`` decides who gets which iTIP method (a removed attendee gets a CANCEL of their own, the rest
+a REQUEST); ``send_invitations`` sends each through :func:`integrations.outbox.send_once` over one
+SMTP connection. A retried activity re-plans the same bytes (``dtstamp`` comes from the workflow)
+and finds the rows already sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from integrations import calendar as cal
+from integrations.calendar import CalendarSeries, Participant
+from integrations.mail import CHANGES, invitation_message, notice_message
+from integrations.outbox import OutboxStatus, invitation_key, notice_key, send_once
+from integrations.smtp import PermanentMailError, SmtpSender, TransientMailError
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One iMIP message to one person."""
+
+    recipient: Participant
+    method: str  # REQUEST | CANCEL
+    change: str  # the wording, one of integrations.mail.CHANGES
+    calendar: bytes
+    recurrence_id: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SendReport:
+    sent: tuple[str, ...] = ()  # addresses that have the message (now or from an earlier attempt)
+    failed: tuple[tuple[str, str], ...] = ()  # (address, reason): refused permanently; tell HR
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def plan(
+    series: CalendarSeries,
+    *,
+    change: str,
+    dtstamp: datetime,
+    recurrence_id: datetime | None = None,
+    removed: Participant | None = None,
+) -> list[Outgoing]:
+    """The messages for ``change`` of ``series`` (the state after the change).
+
+    new, update, ended: REQUEST of the series to every attendee.
+    moved: REQUEST of the one exception (``recurrence_id`` = original start) to every attendee.
+    occurrence_cancelled: CANCEL of that occurrence to every attendee.
+    cancelled: CANCEL of the series to every attendee.
+    removed: CANCEL to ``removed`` only (no STATUS:CANCELLED) and REQUEST to the rest."""
+    if change not in CHANGES:
+        raise ValueError(f"change must be one of {CHANGES}")
+    everyone = series.attendees
+    if change in ("new", "update", "ended"):
+        data = cal.series_request(series, dtstamp=dtstamp)
+        return [Outgoing(person, "REQUEST", change, data) for person in everyone]
+    if change in ("moved", "occurrence_cancelled"):
+        if recurrence_id is None:
+            raise ValueError(f"{change} needs the recurrence_id (the original start)")
+        if change == "moved":
+            data = cal.occurrence_request(series, recurrence_id=recurrence_id, dtstamp=dtstamp)
+            return [Outgoing(person, "REQUEST", change, data, recurrence_id) for person in everyone]
+        data = cal.occurrence_cancel(series, recurrence_id=recurrence_id, dtstamp=dtstamp)
+        return [Outgoing(person, "CANCEL", change, data, recurrence_id) for person in everyone]
+    if change == "cancelled":
+        data = cal.series_cancel(series, dtstamp=dtstamp)
+        return [Outgoing(person, "CANCEL", change, data) for person in everyone]
+    # removed
+    if removed is None:
+        raise ValueError("removed needs the removed participant")
+    if any(a.email.lower() == removed.email.lower() for a in everyone):
+        raise ValueError("pass the series after without_attendee(): the removed person is still in it")
+    farewell = Outgoing(removed, "CANCEL", "removed", cal.attendee_cancel(series, removed, dtstamp=dtstamp))
+    data = cal.series_request(series, dtstamp=dtstamp)
+    return [farewell] + [Outgoing(person, "REQUEST", "update", data) for person in everyone]
+
+
+async def send_invitations(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    sender: SmtpSender,
+    series: CalendarSeries,
+    outgoing: Sequence[Outgoing],
+    *,
+    mail_from: str,
+) -> SendReport:
+    """Send each planned message once (outbox), over one connection.
+
+    Permanent refusals are collected in the report (the others still go out); a transient error
+    is raised after trying everyone, so the activity is retried and sends only what is missing."""
+    sent: list[str] = []
+    failed: list[tuple[str, str]] = []
+    transient: TransientMailError | None = None
+    async with sender:
+        for item in outgoing:
+            rid = cal.recurrence_key(item.recurrence_id)
+            key = invitation_key(series.uid, rid, series.sequence, item.method, item.recipient.email)
+
+            def build(item: Outgoing = item, key: str = key):
+                return invitation_message(
+                    series, method=item.method, calendar=item.calendar, recipient=item.recipient,
+                    mail_from=mail_from, message_key=key, change=item.change, occurrence=item.recurrence_id,
+                )
+
+            try:
+                status = await send_once(
+                    sessionmaker, sender, key=key, recipient=item.recipient.email, kind=f"invitation:{series.kind}",
+                    build=build, series_uid=series.uid, recurrence_id=rid, sequence=series.sequence,
+                    method=item.method,
+                )
+            except PermanentMailError as exc:
+                failed.append((item.recipient.email, str(exc)))
+                continue
+            except TransientMailError as exc:
+                transient = transient or exc
+                continue
+            if status == OutboxStatus.sent:
+                sent.append(item.recipient.email)
+            else:
+                failed.append((item.recipient.email, "refused earlier (see the outbox)"))
+    if transient is not None:
+        raise transient
+    return SendReport(tuple(sent), tuple(failed))
+
+
+async def send_notices(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    sender: SmtpSender,
+    *,
+    idempotency_key: str,
+    kind: str,
+    recipients: Sequence[Participant],
+    context: Mapping[str, object],
+    mail_from: str,
+) -> SendReport:
+    """One notice to each recipient, once; same error handling as :func:`send_invitations`."""
+    sent: list[str] = []
+    failed: list[tuple[str, str]] = []
+    transient: TransientMailError | None = None
+    async with sender:
+        for person in recipients:
+            key = notice_key(idempotency_key, person.email)
+
+            def build(person: Participant = person, key: str = key):
+                return notice_message(kind=kind, recipient=person, mail_from=mail_from, message_key=key,
+                                      context=dict(context))
+
+            try:
+                status = await send_once(sessionmaker, sender, key=key, recipient=person.email, kind=kind, build=build)
+            except PermanentMailError as exc:
+                failed.append((person.email, str(exc)))
+                continue
+            except TransientMailError as exc:
+                transient = transient or exc
+                continue
+            if status == OutboxStatus.sent:
+                sent.append(person.email)
+            else:
+                failed.append((person.email, "refused earlier (see the outbox)"))
+    if transient is not None:
+        raise transient
+    return SendReport(tuple(sent), tuple(failed))
+
+
+__all__ = ["Outgoing", "SendReport", "plan", "send_invitations", "send_notices"]
