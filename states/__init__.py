@@ -1,7 +1,7 @@
 """The rules of a re-integration case (Wet verbetering poortwachter): pure Python, no I/O, no clock.
 
 Entry points (see :mod:`states.case`): :func:`open_case`, :func:`decide`, :func:`check`,
-:func:`tick`, :func:`next_due`, :func:`upcoming`, :func:`open_signals`, :func:`timeline`.
+:func:`tick`, :func:`next_due`, :func:`upcoming`, :func:`open_signals`, :func:`case_timeline`.
 The statutory calendar on its own: :func:`states.timeline.statutory_timeline`.
 """
 
@@ -14,7 +14,7 @@ from states.case import (
     open_case,
     open_signals,
     tick,
-    timeline,
+    case_timeline,
     upcoming,
 )
 from states.config import DEFAULT_CONFIG, TZ, RulesConfig
@@ -80,4 +80,6 @@ from states.kinds import (
 from states.refusals import Refused
 from states.timeline import Deadline, DeadlineKey, Responsible, SickPeriod, statutory_timeline
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+import types as _types
+
+__all__ = [name for name, value in dict(globals()).items() if not name.startswith("_") and not isinstance(value, _types.ModuleType)]

@@ -45,7 +45,7 @@ __all__ = [
     "open_case",
     "open_signals",
     "tick",
-    "timeline",
+    "case_timeline",
     "upcoming",
 ]
 
@@ -132,7 +132,7 @@ def open_case(intake: CaseOpened, now: datetime) -> Decision:
                         trigger="case_opened", actor=intake.actor, at=intake.at)
         ],
     )
-    wage_end = timeline(facts)[-1].due
+    wage_end = case_timeline(facts)[-1].due
     if wage_end < today:
         raise Refused(
             f"De 104 weken loondoorbetaling zijn al voorbij ({wage_end.isoformat()}).",
@@ -182,7 +182,7 @@ def next_due(facts: CaseFacts, now: datetime) -> datetime | None:
 # --------------------------------------------------------------------------------------- queries
 
 
-def timeline(facts: CaseFacts) -> list[CaseDeadline]:
+def case_timeline(facts: CaseFacts) -> list[CaseDeadline]:
     """The eleven statutory deadlines of the case with their done dates."""
     return case_deadlines(facts)
 

@@ -97,6 +97,9 @@ class Outcome_:
 
 
 def event_day(event: Event) -> date:
+    """The local date on which the event happened in the world (``on``, else the date of ``at``)."""
+    if isinstance(event, BuildUpStarted) and event.schedule:
+        return event.schedule[0].from_date
     on = getattr(event, "on", None)
     return on if on is not None else local_date(event.at)
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from states.agenda import case_deadlines, is_running, watched
+from states.agenda import case_deadlines, hours_on, is_running, watched
 from states.clock import at_local, local_date, start_of
 from states.config import TZ
 from states.effects import AlertHROverdue, Effect, LoopInCoach, SignalView
@@ -89,29 +89,45 @@ def _deadline_overdue(facts: CaseFacts) -> list[Candidate]:
     return result
 
 
-def _hours_not_increased(facts: CaseFacts) -> list[Candidate]:
+def effective_weeks(facts: CaseFacts, base: date, today: date) -> list[tuple[date, float, str]]:
+    """(Monday, hours, source) for every week from the week of ``base`` to the week of ``today``:
+    the reported hours where a report exists, else the agreed hours at the end of that week."""
+    reported = {entry.week_of: entry.hours for entry in weekly_hours(facts)}
+    monday = base - timedelta(days=base.weekday())
+    result = []
+    while monday <= today:
+        if monday in reported:
+            result.append((monday, reported[monday], "hours_reported"))
+        else:
+            result.append((monday, hours_on(facts, monday + timedelta(days=6)), "hours_agreed"))
+        monday += timedelta(weeks=1)
+    return result
+
+
+def _hours_not_increased(facts: CaseFacts, now: datetime) -> list[Candidate]:
     config = facts.config
     if facts.phase != Phase.opbouw or facts.working_since is None or facts.buildup_paused_since is not None:
         return []
     base = max(d for d in (facts.phase_since, facts.working_since, facts.buildup_resumed_on) if d is not None)
-    entries = weekly_hours(facts, base)
+    weeks = effective_weeks(facts, base, local_date(now))
     since = base
-    for previous, current in zip(entries, entries[1:]):
-        if current.hours > previous.hours and current.week_of > since:
-            since = current.week_of
-    if entries and entries[-1].hours >= facts.contract_hours_per_week:
+    for (_, previous, _), (monday, current, _) in zip(weeks, weeks[1:]):
+        if current > previous and monday > since:
+            since = monday
+    if weeks and weeks[-1][1] >= facts.contract_hours_per_week:
         return []
-    shown = [e for e in entries if e.week_of + timedelta(days=6) >= since]
-    weeks = config.stagnation_weeks
+    stagnation = config.stagnation_weeks
+    shown = [Evidence(fact=source, value=f"{hours:g}", on=monday) for monday, hours, source in weeks
+             if monday + timedelta(days=6) >= since]
     return [
         Candidate(
             key=f"hours_not_increased:{since.isoformat()}",
             kind=SignalKind.hours_not_increased,
             since=since,
-            active_from=at_local(since + timedelta(weeks=weeks), config.agenda_hour),
-            text_nl=f"De uren in de opbouw zijn sinds {since.isoformat()} {weeks} weken niet verhoogd.",
-            text_en=f"The build-up hours have not increased for {weeks} weeks since {since.isoformat()}.",
-            evidence=[Evidence(fact="build_up_since", value=str(facts.phase), on=base), *_hours_evidence(shown)],
+            active_from=at_local(since + timedelta(weeks=stagnation), config.agenda_hour),
+            text_nl=f"De uren in de opbouw zijn sinds {since.isoformat()} {stagnation} weken niet verhoogd.",
+            text_en=f"The build-up hours have not increased for {stagnation} weeks since {since.isoformat()}.",
+            evidence=[Evidence(fact="build_up_since", value=str(facts.phase), on=base), *shown],
         )
     ]
 
@@ -289,7 +305,7 @@ def candidates(facts: CaseFacts, now: datetime) -> list[Candidate]:
         return []
     found = [
         *_deadline_overdue(facts),
-        *_hours_not_increased(facts),
+        *_hours_not_increased(facts, now),
         *_hours_decreasing(facts),
         *_complaints_lasting(facts),
         *_talk_not_recorded(facts, now),

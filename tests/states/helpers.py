@@ -67,3 +67,71 @@ def run_until(facts: CaseFacts, until: datetime, now: datetime) -> tuple[CaseFac
         effects += decision.effects
         now = max(due, now)
     return facts, effects
+
+
+def case_in(phase: str) -> tuple[CaseFacts, datetime]:
+    """Facts of a case (first sick day Monday 5 January 2026) standing in ``phase``, and a moment
+    shortly after it got there."""
+    from datetime import timedelta
+
+    from states import (
+        BuildUpStarted,
+        BuildUpStep,
+        EmploymentEnded,
+        EvaluationHeld,
+        EvaluationOutcome,
+        PlanVanAanpak,
+        PlanVanAanpakSigned,
+        ProbleemanalyseReceived,
+        Recovered,
+        TherapeuticWorkStarted,
+        TweedeSpoorStarted,
+        Withdrawn,
+    )
+
+    facts = opened().facts
+    if phase == "ziekgemeld":
+        return facts, at(2026, 1, 20)
+    if phase in ("uit_dienst", "ingetrokken"):
+        now = at(2026, 1, 20)
+        event = ev(EmploymentEnded, now) if phase == "uit_dienst" else ev(Withdrawn, now, reason="in error")
+        return decide(facts, event, now).facts, now + timedelta(hours=1)
+    now = at(2026, 2, 2)
+    facts = decide(facts, ev(ProbleemanalyseReceived, now), now).facts
+    if phase == "probleemanalyse":
+        return facts, now
+    now = at(2026, 2, 10)
+    plan = PlanVanAanpak(hours_per_week=0, tasks=["archief"], contact_person="m-1", casemanager="hr-1")
+    facts = decide(facts, ev(PlanVanAanpakSigned, now, plan=plan), now).facts
+    if phase == "plan_van_aanpak":
+        return facts, now
+    if phase == "tweede_spoor":
+        now = at(2026, 2, 20)
+        return decide(facts, ev(TweedeSpoorStarted, now), now).facts, now
+    now = at(2026, 2, 16)
+    facts = decide(facts, ev(TherapeuticWorkStarted, now, hours_per_week=4), now).facts
+    if phase == "arbeidstherapeutisch":
+        return facts, now
+    now = at(2026, 3, 2)
+    schedule = [BuildUpStep(from_date=date(2026, 3, 2), hours_per_week=8),
+                BuildUpStep(from_date=date(2026, 3, 16), hours_per_week=12)]
+    facts = decide(facts, ev(BuildUpStarted, now, schedule=schedule), now).facts
+    if phase == "opbouw":
+        return facts, now
+    if phase == "evaluatie":
+        now = at(2026, 3, 20)
+        event = ev(EvaluationHeld, now, outcome=EvaluationOutcome.adjust_plan)
+        return decide(facts, event, now).facts, now
+    now = at(2026, 4, 1)
+    facts = decide(facts, ev(Recovered, now, full=True), now).facts
+    if phase == "hersteld":
+        return facts, now
+    if phase == "wia":  # a case that ran its two years: jump to the end of week 104
+        from states import next_due
+
+        facts = case_in("tweede_spoor")[0]
+        end = at(2028, 1, 3, 0, 1)
+        facts = tick(facts, end).facts
+        assert next_due(facts, end) is None
+        return facts, end
+    raise ValueError(phase)
