@@ -574,13 +574,10 @@ def check_itip(data: bytes, *, feed: bool = False) -> list[str]:
     return problems
 
 
-def describe_problems(data: bytes, **kwargs: bool) -> str:  # pragma: no cover - debugging aid
-    return "\n".join(check_itip(data, **kwargs)) or "ok"
-
-
 __all__ = [
     "KINDS",
     "PRODID",
+    "live_overrides",
     "TZID",
     "CalendarSeries",
     "MovedOccurrence",

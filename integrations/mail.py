@@ -21,7 +21,7 @@ import email.policy
 import hashlib
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -88,8 +88,6 @@ def format_time(value: datetime) -> str:
 
 
 def format_span(start: datetime, minutes: int, language: str) -> str:
-    from datetime import timedelta
-
     end = start + timedelta(minutes=minutes)
     return f"{format_date(start, language)}, {format_time(start)}–{format_time(end)}"
 
