@@ -4,13 +4,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean-data
+.PHONY: run test install clean-data browser
 
 run: $(STAMP)
 	$(BIN)/reintegratie dev
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest
+
+# Debian's Chromium drives the browser tests (tests/web); installed here when missing, as root.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; \
+	  else \
+	    echo "note: $(CHROMIUM) is missing and cannot be installed here (needs Debian and root): the browser tests will skip, and fail with CI=true"; \
+	  fi; \
+	fi
 
 install: $(STAMP)
 

@@ -43,7 +43,7 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def create_schema(engine: AsyncEngine) -> None:
     """Create every table that does not exist yet (idempotent)."""
     # Import the modules that define tables so that they are registered on Base.metadata.
-    from integrations import store  # noqa: F401
+    from integrations import accounts, store  # noqa: F401
 
     try:
         from integrations import outbox  # noqa: F401

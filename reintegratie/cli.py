@@ -1,4 +1,4 @@
-"""The `reintegratie` command: dev (the embedded stack), worker, web, timeline."""
+"""The `reintegratie` command: dev (the embedded stack), worker, web, timeline, users."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ def _run_dev(args: argparse.Namespace) -> int:
     return 0
 
 
-def _strict_settings(command: str) -> Settings:
+def _strict_settings(command: str, require: tuple[str, ...] = ()) -> Settings:
     try:
-        return load_settings()
+        return load_settings(require=require)
     except SettingsError as exc:
         raise SystemExit(f"reintegratie {command}: {exc}\nSee README.md, 'Configuration'.") from None
 
@@ -48,7 +48,7 @@ def _run_web(args: argparse.Namespace) -> int:
 
     from web.app import create_app
 
-    settings = _strict_settings("web")
+    settings = _strict_settings("web", require=("secret_key",))
     uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port)
     return 0
 
@@ -73,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("worker", help="run a worker (configured by REINTEGRATIE_* variables)").set_defaults(handler=_run_worker)
     commands.add_parser("web", help="run the web app (configured by REINTEGRATIE_* variables)").set_defaults(handler=_run_web)
+
+    from reintegratie.users import add_arguments as add_users_arguments
+
+    add_users_arguments(commands.add_parser("users", help="accounts: add, token, revoke-tokens, totp"))
 
     timeline = commands.add_parser("timeline", help="print the statutory timeline of a case")
     try:

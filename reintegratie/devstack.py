@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import ctypes
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -28,6 +29,9 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNa
 from temporalio.client import Client
 from google.protobuf.duration_pb2 import Duration
 
+from integrations.accounts import AccountStore
+from integrations.db import create_schema, make_engine, make_sessionmaker
+from integrations.demo_accounts import seed_demo_accounts, sign_in_help
 from integrations.mailcatcher import MailCatcher
 from reintegratie.settings import ENV_PREFIX, Settings, load_settings
 from reintegratie.temporal import DATA_CONVERTER
@@ -161,8 +165,29 @@ def banner(settings: Settings, ports: DevPorts, data_dir: Path) -> str:
             f"  Temporal      {settings.temporal_address} (namespace {settings.temporal_namespace}, retention {RETENTION.days} days)",
             f"  SMTP catcher  127.0.0.1:{ports.smtp} (keeps every message in {data_dir / 'mail'})",
             f"  data          {data_dir.resolve()}",
+            sign_in_help(f"http://127.0.0.1:{ports.web}", str(data_dir)),
         ]
     )
+
+
+async def seed_demo(settings: Settings) -> int:
+    """The demo accounts, once: on the first start of a data folder (returns how many were made)."""
+    engine = make_engine(settings.database_url)
+    try:
+        await create_schema(engine)
+        return len(await seed_demo_accounts(AccountStore(make_sessionmaker(engine))))
+    finally:
+        await engine.dispose()
+
+
+def dev_secret_key(data_dir: Path) -> str:
+    """The dev stack's cookie-signing key: made once, kept in the data folder (only the owner may read it)."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
 
 
 async def run_dev(settings: Settings, ports: DevPorts) -> None:
@@ -179,6 +204,7 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
     try:
         client = await wait_for_temporal(temporal, settings.temporal_address, settings.temporal_namespace, data_dir / "temporal.log")
         await set_retention(client, settings.temporal_namespace)
+        await seed_demo(settings)
         catcher = MailCatcher(data_dir / "mail", port=ports.smtp)
         catcher.start()
         async with running_worker(settings, client):
@@ -224,4 +250,6 @@ def dev_settings(data_dir: Path, ports: DevPorts) -> Settings:
     }
     if ENV_PREFIX + "MAIL_FROM" not in os.environ:
         overrides["mail_from"] = DEV_MAIL_FROM
+    if ENV_PREFIX + "SECRET_KEY" not in os.environ:
+        overrides["secret_key"] = dev_secret_key(data_dir)
     return load_settings(**overrides)

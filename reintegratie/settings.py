@@ -8,6 +8,7 @@ required is missing or wrong.
 from __future__ import annotations
 
 import enum
+import os
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "REINTEGRATIE_"
+MAKE_SECRET = "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 _ADDRESS = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 
 
@@ -46,6 +48,7 @@ class Settings(BaseSettings):
     web_port: int = Field(default=8000, gt=0, lt=65536)
     public_url: str = "http://127.0.0.1:8000"
     data_dir: Path = Path("data")
+    secret_key: SecretStr | None = Field(default=None, description="signs the sign-in cookies; the web app needs it")
 
     @field_validator("temporal_address")
     @classmethod
@@ -72,6 +75,13 @@ class Settings(BaseSettings):
             raise ValueError("must be a plain e-mail address such as verzuim@example.nl")
         return value
 
+    @field_validator("secret_key")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError(f"must be at least 32 characters; {MAKE_SECRET}")
+        return value
+
     @field_validator("public_url")
     @classmethod
     def _url(cls, value: str) -> str:
@@ -84,16 +94,31 @@ class SettingsError(Exception):
     """The environment does not describe a usable configuration; the message says how to fix it."""
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the settings; turn pydantic's errors into one message naming each variable."""
+_WHY_REQUIRED = {"secret_key": f"the web app signs sign-in cookies with it; {MAKE_SECRET}"}
+
+
+def load_settings(*, require: tuple[str, ...] = (), **overrides: object) -> Settings:
+    """Read the settings; turn pydantic's errors into one message naming each variable.
+
+    ``require`` names optional settings that this part needs (the web app: ``secret_key``).
+    """
+    lines = []
+    settings: Settings | None = None
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        lines = []
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
             variable = ENV_PREFIX + field.upper()
             problem = "is required but not set" if error["type"] == "missing" else error["msg"]
             lines.append(f"  {variable}: {problem}")
-        raise SettingsError("Configuration is incomplete or wrong:\n" + "\n".join(lines)) from None
+    for field in require:
+        given = overrides.get(field) if field in overrides else os.environ.get(ENV_PREFIX + field.upper())
+        if (settings is not None and getattr(settings, field) is None) or (settings is None and not given):
+            why = _WHY_REQUIRED.get(field, "")
+            lines.append(f"  {ENV_PREFIX + field.upper()}: is required but not set" + (f" ({why})" if why else ""))
+    if lines:
+        raise SettingsError("Configuration is incomplete or wrong:\n" + "\n".join(lines))
+    assert settings is not None
+    return settings
 

@@ -1,4 +1,4 @@
-"""Helpers the tests share: where the binaries are, free ports, a real SMTP sink, missing peers."""
+"""Helpers the tests share: where the binaries are, free ports, a real SMTP sink, missing peers, accounts."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ import socket
 import sysconfig
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from integrations.accounts import NewAccount
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BIN = Path(sysconfig.get_path("scripts"))
@@ -53,3 +57,38 @@ class SmtpSink:
         async with asyncio.timeout(timeout):
             while len(self.messages) < count:
                 await asyncio.sleep(0.05)
+
+
+TEST_SECRET_KEY = "test-only-secret-key-for-signing-session-cookies"
+
+
+async def make_account(database_url: str, *, email: str, role: str, password: str | None = None, totp: bool = False) -> "NewAccount":
+    """An account straight in the store (schema made if needed)."""
+    from integrations.accounts import AccountStore
+    from integrations.db import create_schema, make_engine, make_sessionmaker
+
+    engine = make_engine(database_url)
+    try:
+        await create_schema(engine)
+        return await AccountStore(make_sessionmaker(engine)).add(email=email, role=role, password=password, totp=totp)
+    finally:
+        await engine.dispose()
+
+
+async def api_token(database_url: str, *, role: str = "hr", email: str | None = None) -> str:
+    """A personal API token of a new account (HR by default): send it as 'Authorization: Bearer <token>'."""
+    from integrations.accounts import AccountStore
+    from integrations.db import create_schema, make_engine, make_sessionmaker
+
+    engine = make_engine(database_url)
+    try:
+        await create_schema(engine)
+        accounts = AccountStore(make_sessionmaker(engine))
+        made = await accounts.add(email=email or f"{role}-{os.urandom(4).hex()}@example.nl", role=role)
+        return await accounts.issue_token(made.account.id, "tests")
+    finally:
+        await engine.dispose()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

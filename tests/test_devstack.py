@@ -14,7 +14,7 @@ import httpx
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from reintegratie.devstack import RETENTION, namespace_retention
-from tests.support import BIN, free_port
+from tests.support import BIN, bearer, free_port
 
 
 class DevStack:
@@ -41,6 +41,15 @@ class DevStack:
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.2)
+
+    def hr_token(self) -> str:
+        """A personal API token of the seeded demo HR account, made with the command line."""
+        result = subprocess.run(
+            [str(BIN / "reintegratie"), "users", "token", "--data-dir", str(self.data_dir), "--email", "hr@demo.reintegratie.localhost"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
 
     def interrupt(self) -> str:
         """Ctrl-C, as a terminal sends it; returns everything the stack printed."""
@@ -72,6 +81,7 @@ async def test_dev_stack_runs_a_case_and_finds_it_again_after_ctrl_c(tmp_path: P
         stack.start()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.web}", timeout=30) as http:
             await stack.wait_ready(http)
+            http.headers.update(bearer(stack.hr_token()))
             created = await http.post("/api/cases", json=intake)
             assert created.status_code == 201, created.text
             case_id = created.json()["case_id"]
@@ -87,10 +97,13 @@ async def test_dev_stack_runs_a_case_and_finds_it_again_after_ctrl_c(tmp_path: P
         assert f"http://127.0.0.1:{stack.ui}/" in first_output
         assert f"127.0.0.1:{stack.smtp}" in first_output
         assert "Stopped." in first_output
+        assert "hr@demo.reintegratie.localhost" in first_output and "users totp" in first_output
 
         stack.start()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.web}", timeout=30) as http:
             await stack.wait_ready(http)
+            assert (await http.get(f"/api/cases/{case_id}")).status_code == 401  # not signed in
+            http.headers.update(bearer(stack.hr_token()))
             shown = await http.get(f"/api/cases/{case_id}")
             assert shown.status_code == 200 and shown.json()["phase"] == "ziekgemeld"
             client = await Client.connect(f"127.0.0.1:{stack.temporal}")
@@ -114,3 +127,5 @@ def test_worker_and_web_refuse_to_start_without_configuration() -> None:
         assert "REINTEGRATIE_DATABASE_URL: is required but not set" in result.stderr
         assert "REINTEGRATIE_SMTP_TLS" in result.stderr and "none" in result.stderr
         assert "Traceback" not in result.stderr
+        # Only the web app signs sign-in cookies, so only it asks for the key.
+        assert ("REINTEGRATIE_SECRET_KEY: is required" in result.stderr) == (command == "web")

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from reintegratie.devstack import _QuietServer
 from reintegratie.settings import Settings
-from tests.support import SmtpSink, free_port
+from tests.support import TEST_SECRET_KEY, SmtpSink, api_token, bearer, free_port
 from web.app import create_app
 from worker import running_worker
 from workflows import search_attributes
@@ -35,6 +35,7 @@ def _settings(env: WorkflowEnvironment, smtp: SmtpSink, tmp_path: Path, web_port
         web_port=web_port,
         public_url=f"http://127.0.0.1:{web_port}",
         data_dir=tmp_path,
+        secret_key=TEST_SECRET_KEY,
     )
 
 
@@ -57,7 +58,9 @@ async def running_stack(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tm
         while not server.started:
             await asyncio.sleep(0.02)
         try:
-            async with httpx.AsyncClient(base_url=settings.public_url, timeout=30) as http:
+            # Signed in as HR with a personal API token, as an HR system would be.
+            token = await api_token(settings.database_url, role="hr")
+            async with httpx.AsyncClient(base_url=settings.public_url, timeout=30, headers=bearer(token)) as http:
                 yield http, settings
         finally:
             server.should_exit = True

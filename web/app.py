@@ -1,4 +1,4 @@
-"""The FastAPI application: the intake API and form, case status, and the mail catcher's outbox."""
+"""The FastAPI application: sign-in, the intake API and form, case status, and the mail catcher's outbox."""
 
 from __future__ import annotations
 
@@ -7,15 +7,24 @@ from pathlib import Path
 from typing import AsyncIterator
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 from temporalio.client import Client
 
+from integrations.accounts import AccountStore
 from integrations.db import create_schema, make_engine, make_sessionmaker
 from integrations.store import CaseStore
-from reintegratie.settings import Settings
+from reintegratie.settings import MAKE_SECRET, Settings, SettingsError
 from reintegratie.temporal import connect
-from web import api, outbox, pages
+from web import api, deps, outbox, pages, signin
+from web.auth import CsrfFailed, SignInRequired, is_api
+from web.ratelimit import FailureLimiter
+
+SESSION_COOKIE = "reintegratie_session"
+SESSION_SECONDS = 8 * 3600  # a working day; then sign in again
 
 
 def _field_name(location: tuple[object, ...]) -> str:
@@ -34,17 +43,46 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": f"Invalid input. {summary}", "errors": errors})
 
 
+async def _sign_in_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    if exc.api:
+        return JSONResponse(
+            status_code=401,
+            content={"detail": "Sign in first: send 'Authorization: Bearer <personal API token>' (reintegratie users token)."},
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)
+
+
+async def _csrf_failed(request: Request, exc: Exception) -> Response:
+    if is_api(request):
+        return JSONResponse(status_code=403, content={"detail": "Missing or wrong CSRF token (header X-CSRF-Token)."})
+    return deps.render(request, "message.html", {"title": "csrf.title", "body": "csrf.body"}, status_code=403)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Pages get a short page in the reader's language for 403 and 404; the API keeps its JSON."""
+    assert isinstance(exc, StarletteHTTPException)
+    if not is_api(request) and exc.status_code in (403, 404) and "text/html" in request.headers.get("accept", ""):
+        kind = "forbidden" if exc.status_code == 403 else "notfound"
+        return deps.render(request, "message.html", {"title": f"{kind}.title", "body": f"{kind}.body"}, status_code=exc.status_code)
+    return await http_exception_handler(request, exc)
+
+
 def create_app(settings: Settings, *, client: Client | None = None, mail_folder: Path | None = None) -> FastAPI:
     """Build the app. ``client`` may be given (tests, the dev stack); otherwise it connects at start.
 
     ``mail_folder`` is the local mail catcher's folder, shown at ``/outbox`` (embedded stack only).
     """
+    if settings.secret_key is None:
+        raise SettingsError(f"REINTEGRATIE_SECRET_KEY is required: the web app signs sign-in cookies with it; {MAKE_SECRET}")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
         await create_schema(engine)
         app.state.store = CaseStore(make_sessionmaker(engine))
+        app.state.accounts = AccountStore(make_sessionmaker(engine))
         app.state.temporal = client or await connect(settings)
         try:
             yield
@@ -54,8 +92,22 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     app = FastAPI(title="reintegratie", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.mail_folder = mail_folder
+    app.state.limit_account = FailureLimiter(max_failures=5, window_seconds=900)
+    app.state.limit_client = FailureLimiter(max_failures=50, window_seconds=900)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key.get_secret_value(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_SECONDS,
+        same_site="lax",
+        https_only=settings.public_url.startswith("https://"),
+    )
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(SignInRequired, _sign_in_required)
+    app.add_exception_handler(CsrfFailed, _csrf_failed)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(api.router)
+    app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(outbox.router)
     return app

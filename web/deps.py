@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 from temporalio.client import Client
 
+from integrations.accounts import AccountStore
 from integrations.store import CaseStore
 from reintegratie.settings import Settings
 
@@ -28,3 +30,22 @@ def temporal(request: Request) -> Client:
 
 def mail_folder(request: Request) -> Path | None:
     return request.app.state.mail_folder  # type: ignore[no-any-return]
+
+
+def accounts(request: Request) -> AccountStore:
+    return request.app.state.accounts  # type: ignore[no-any-return]
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Response:
+    """A page with what every template needs: the texts in the reader's language, CSRF token, who is signed in."""
+    from web.auth import csrf_token
+    from web.i18n import request_language, translator
+
+    language = request_language(request)
+    base = {
+        "lang": language,
+        "t": translator(language),
+        "csrf_token": csrf_token(request),
+        "principal": getattr(request.state, "principal", None),
+    }
+    return templates.TemplateResponse(request, name, base | (context or {}), status_code=status_code)

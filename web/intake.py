@@ -7,13 +7,18 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from workflows.inputs import CaseIntake, Person
+from states.kinds import Channel, Place
+from workflows.inputs import CaseIntake, ContactPreference, Person
 
 # Names reach mail headers and calendar lines: no control characters, no encoded-word openers.
 _NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_NAME_PATTERN)]
 OrgUnit = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()./-]{6,24}$")]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_NAME_PATTERN)]
+Location = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")]
 
 LONGEST_CASE = timedelta(weeks=104)
 
@@ -35,6 +40,39 @@ class PersonIn(BaseModel):
         return Person(name=self.name, email=str(self.email).lower(), language=self.language)
 
 
+def _problem(kind: str, field: str, message: str) -> PydanticCustomError:
+    """A whole-model error that still names its field (``ctx.field``), so a form can show it there."""
+    return PydanticCustomError(kind, "{field}: " + message, {"field": field})
+
+
+class ContactIn(BaseModel):
+    """The employee's preferred short, regular contact moment (weekday 0 = Monday)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weekday: int = Field(default=0, ge=0, le=6)
+    hour: int = Field(default=10, ge=7, le=19, description="07 to 19 (local time)")
+    minute: int = Field(default=0, ge=0, le=59)
+    channel: Channel = Channel.phone
+    place: Place = Place.online
+    location: Location = Field(default="", description="address, neutral place or video link; never medical information")
+
+    @model_validator(mode="after")
+    def _place_fits_channel(self) -> "ContactIn":
+        if self.channel == Channel.in_person and self.place == Place.online:
+            raise _problem("place_channel", "contact.place", "an in-person contact needs a place (office, neutral place or home), not online")
+        if self.channel != Channel.in_person and self.place != Place.online:
+            raise _problem("place_channel", "contact.place", "a phone or video contact takes place online")
+        if self.place == Place.neutral and not self.location:
+            raise _problem("location_needed", "contact.location", "say where the neutral place is")
+        return self
+
+    def to_preference(self) -> ContactPreference:
+        return ContactPreference(
+            weekday=self.weekday, hour=self.hour, minute=self.minute, channel=self.channel, place=self.place, location=self.location
+        )
+
+
 class IntakeRequest(BaseModel):
     """A sick report. Never ask or store the diagnosis, the cause or the treatment."""
 
@@ -45,6 +83,19 @@ class IntakeRequest(BaseModel):
     first_sick_day: date = Field(description="Day 1 of the absence (YYYY-MM-DD); today or earlier.")
     org_unit: OrgUnit | None = None
     casemanager: PersonIn | None = None
+    employee_phone: Phone | None = Field(default=None, description="phone number while sick")
+    team: ShortText | None = None
+    contract_hours_per_week: float = Field(default=36.0, gt=0, le=60)
+    contract_days_per_week: int = Field(default=5, ge=1, le=7)
+    expected_duration_weeks: int | None = Field(default=None, ge=1, le=104, description="only if known")
+    contact: ContactIn = Field(default_factory=ContactIn)
+    team_notice_to: list[EmailStr] = Field(default_factory=list, max_length=50, description="team members or the team's address")
+    buddy_candidates: list[PersonIn] = Field(default_factory=list, max_length=5)
+    coach: PersonIn | None = None
+    arbodienst_email: EmailStr | None = None
+    work_accident: bool | None = None
+    third_party_liable: bool | None = None
+    safety_net_applies: bool | None = Field(default=None, description="whether a safety-net provision applies (never which)")
 
     @field_validator("first_sick_day")
     @classmethod
@@ -58,8 +109,16 @@ class IntakeRequest(BaseModel):
 
     @model_validator(mode="after")
     def _different_people(self) -> "IntakeRequest":
-        if self.employee.email.lower() == self.manager.email.lower():
-            raise ValueError("employee.email and manager.email are the same; the manager must be someone else")
+        employee = self.employee.email.lower()
+        if employee == self.manager.email.lower():
+            raise _problem("same_person", "manager.email", "employee.email and manager.email are the same; the manager must be someone else")
+        if self.coach is not None and self.coach.email.lower() == employee:
+            raise _problem("same_person", "coach.email", "the coach must be someone other than the employee")
+        for index, buddy in enumerate(self.buddy_candidates):
+            if buddy.email.lower() == employee:
+                raise _problem("same_person", f"buddy_candidates.{index}.email", "a buddy must be someone other than the employee")
+        if self.contract_hours_per_week > 12 * self.contract_days_per_week:
+            raise _problem("hours_per_day", "contract_hours_per_week", "more than 12 hours a day: check the contract hours and days")
         return self
 
     def to_intake(self, *, case_id: str, reported_by: str) -> CaseIntake:
@@ -71,6 +130,19 @@ class IntakeRequest(BaseModel):
             reported_by=reported_by,
             org_unit=self.org_unit,
             casemanager=self.casemanager.to_person() if self.casemanager else None,
+            employee_phone=self.employee_phone,
+            team=self.team,
+            contract_hours_per_week=self.contract_hours_per_week,
+            contract_days_per_week=self.contract_days_per_week,
+            expected_duration_weeks=self.expected_duration_weeks,
+            contact=self.contact.to_preference(),
+            team_notice_to=tuple(dict.fromkeys(str(address).lower() for address in self.team_notice_to)),
+            buddy_candidates=tuple(buddy.to_person() for buddy in self.buddy_candidates),
+            coach=self.coach.to_person() if self.coach else None,
+            arbodienst_email=str(self.arbodienst_email).lower() if self.arbodienst_email else None,
+            work_accident=self.work_accident,
+            third_party_liable=self.third_party_liable,
+            safety_net_applies=self.safety_net_applies,
         )
 
 

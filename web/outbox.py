@@ -8,15 +8,26 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from integrations.mailcatcher import CaughtMessage, find_caught, list_caught
+from integrations.accounts import AccountRole
 from web import deps
+from web.access import require_role
 
-router = APIRouter()
+
+def _dev_stack_only(folder: Path | None = Depends(deps.mail_folder)) -> Path:
+    """The outbox shows the local mail catcher: it exists only in the embedded dev stack."""
+    if folder is None:
+        raise HTTPException(status_code=404, detail="There is no local mail catcher in this installation.")
+    return folder
+
+
+# Only HR reads what the product sent (names and dates of every case), and only in the dev stack.
+router = APIRouter(dependencies=[Depends(require_role(AccountRole.hr)), Depends(_dev_stack_only)])
 
 
 @router.get("/outbox", response_class=HTMLResponse)
 async def outbox(request: Request, folder: Path | None = Depends(deps.mail_folder)) -> Response:
     messages = list_caught(folder) if folder is not None else []
-    return deps.templates.TemplateResponse(request, "outbox.html", {"folder": folder, "messages": messages})
+    return deps.render(request, "outbox.html", {"folder": folder, "messages": messages})
 
 
 def _message(folder: Path | None, name: str) -> CaughtMessage:
@@ -30,11 +41,7 @@ def _message(folder: Path | None, name: str) -> CaughtMessage:
 async def outbox_message(request: Request, name: str, folder: Path | None = Depends(deps.mail_folder)) -> Response:
     message = _message(folder, name)
     calendar = message.calendar_part()
-    return deps.templates.TemplateResponse(
-        request,
-        "outbox_message.html",
-        {"m": message, "calendar": calendar.decode("utf-8", "replace") if calendar else None},
-    )
+    return deps.render(request, "outbox_message.html", {"m": message, "calendar": calendar.decode("utf-8", "replace") if calendar else None})
 
 
 @router.get("/outbox/{name}/invite.ics")

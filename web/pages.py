@@ -1,66 +1,25 @@
-"""The minimal HTML intake form (sign-in and the full form come with the people's-side work)."""
+"""Pages: the overview of the cases someone may see, and HR's intake form that starts a case."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from temporalio.client import Client
 
+from integrations.store import CaseStore
 from reintegratie.settings import Settings
-from web import deps
+from web import deps, intake_form
+from web.access import SEES_EVERY_CASE, STARTS_CASES, CaseView, case_access, require_role
+from web.auth import Principal, current_principal
 from web.cases import new_case_id, start_case
+from web.continuation import recent_recovered_case
 from web.intake import IntakeRequest
 
 router = APIRouter()
 
-_FIELDS = ("employee.name", "employee.email", "manager.name", "manager.email", "first_sick_day", "org_unit")
-
-# Pydantic's messages in Dutch for the errors a person can make in this form.
-_DUTCH = {
-    "missing": "Vul dit veld in.",
-    "string_too_short": "Vul dit veld in.",
-    "value_error": None,  # our own messages: shown as they are
-    "date_from_datetime_parsing": "Geef een datum als JJJJ-MM-DD.",
-    "date_parsing": "Geef een datum als JJJJ-MM-DD.",
-    "date_type": "Geef een datum als JJJJ-MM-DD.",
-    "string_pattern_mismatch": "Dit teken is hier niet toegestaan.",
-}
-
-
-def _nest(form: dict[str, str]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for name in _FIELDS:
-        value = form.get(name, "").strip()
-        if not value:
-            continue
-        head, _, tail = name.partition(".")
-        if tail:
-            data.setdefault(head, {})[tail] = value
-        else:
-            data[head] = value
-    return data
-
-
-def _errors_by_field(exc: ValidationError) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "body"
-        if error["type"] == "missing" and field in ("employee", "manager"):
-            for sub in ("name", "email"):
-                errors.setdefault(f"{field}.{sub}", _DUTCH["missing"] or "")
-            continue
-        if field not in _FIELDS:
-            field = "body"
-        message = _DUTCH.get(error["type"]) or str(error["msg"]).removeprefix("Value error, ")
-        if "email" in field and error["type"] == "value_error":
-            message = "Dit is geen geldig e-mailadres."
-        elif field == "first_sick_day" and error["type"] == "value_error":
-            message = "Kies vandaag of een eerdere dag, niet meer dan 104 weken geleden."
-        errors.setdefault(field, message)
-    return errors
+_DEFAULTS = {"contract_hours_per_week": "36", "contract_days_per_week": "5", "contact.weekday": "0", "contact.time": "10:00",
+             "contact.channel": "phone", "contact.place": "online", "employee.language": "nl", "manager.language": "nl"}  # fmt: skip
 
 
 @router.get("/healthz")
@@ -69,24 +28,52 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def intake_form(request: Request) -> Response:
-    return deps.templates.TemplateResponse(request, "intake.html", {"values": {}, "errors": {}})
+async def home(request: Request, principal: Principal = Depends(current_principal), store: CaseStore = Depends(deps.store)) -> Response:
+    if principal.role in SEES_EVERY_CASE:
+        cases = [(case, CaseView.full) for case in await store.list_cases()]
+    else:
+        cases = []
+        for case in await store.cases_of_person(principal.email):
+            access = await case_access(store, principal, case.case_id)
+            if access is not None:
+                cases.append((case, access.view))
+    return deps.render(request, "home.html", {"cases": cases, "may_start": principal.role in STARTS_CASES})
+
+
+def _intake_page(request: Request, values: dict[str, str], errors: dict[str, str], *, status_code: int = 200, recent: object = None) -> Response:
+    return deps.render(
+        request, "intake.html",
+        {"values": values, "errors": errors, "recent": recent, "buddy_rows": range(intake_form.BUDDY_ROWS)},
+        status_code=status_code,
+    )  # fmt: skip
+
+
+@router.get("/cases/new", response_class=HTMLResponse)
+async def intake(request: Request, _hr: Principal = Depends(require_role(*STARTS_CASES))) -> Response:
+    return _intake_page(request, dict(_DEFAULTS), {})
 
 
 @router.post("/cases", response_class=HTMLResponse)
 async def submit_intake(
     request: Request,
+    principal: Principal = Depends(require_role(*STARTS_CASES)),
     client: Client = Depends(deps.temporal),
+    store: CaseStore = Depends(deps.store),
     settings: Settings = Depends(deps.settings),
 ) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items()}
+    form = {key: str(value) for key, value in (await request.form()).items() if key != "csrf_token"}
+    data, errors = intake_form.parse(form)
     try:
-        intake = IntakeRequest.model_validate(_nest(form))
+        intake = IntakeRequest.model_validate(data)
     except ValidationError as exc:
-        values = {name: form.get(name, "") for name in _FIELDS}
-        return deps.templates.TemplateResponse(
-            request, "intake.html", {"values": values, "errors": _errors_by_field(exc)}, status_code=422
-        )
+        errors = intake_form.errors_by_field(exc) | errors
+    if errors:
+        return _intake_page(request, form, errors, status_code=422)
+    if form.get("new_case_confirmed") != "1":
+        recent = await recent_recovered_case(store, str(intake.employee.email), intake.first_sick_day)
+        if recent is not None:
+            # TODO(issue 6, lead): offer "continue this case" once the workflow can reopen it (web/continuation.py).
+            return _intake_page(request, form, {}, recent=recent)
     case_id = new_case_id()
-    await start_case(client, task_queue=settings.task_queue, intake=intake.to_intake(case_id=case_id, reported_by="intake-form"))
-    return deps.templates.TemplateResponse(request, "case_started.html", {"case_id": case_id}, status_code=201)
+    await start_case(client, task_queue=settings.task_queue, intake=intake.to_intake(case_id=case_id, reported_by=principal.email))
+    return deps.render(request, "case_started.html", {"case_id": case_id}, status_code=201)

@@ -1,0 +1,77 @@
+"""Who sees what: the one place where the access policy lives.
+
+- hr: every case, and starts cases;
+- auditor: every case, read only (the write ban itself sits in :func:`web.auth.current_principal`);
+- everyone else: only the cases they take part in, by the store's ``case_people`` (written by the
+  workflow): the employee, manager, casemanager and coach see the case; a buddy sees only its
+  practical part (dates, place).
+
+A case someone may not see answers exactly like a case that does not exist (404), so case ids cannot
+be probed. Routes call :func:`require_case` (or :func:`case_access`) and :func:`require_role`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from fastapi import HTTPException
+
+from integrations.accounts import AccountRole
+from integrations.store import CaseStore
+from web.auth import Principal, require_role
+from web.intake import is_case_id
+
+__all__ = ["CaseAccess", "CaseView", "case_access", "require_case", "require_role", "not_found", "STARTS_CASES", "SEES_EVERY_CASE"]
+
+STARTS_CASES = (AccountRole.hr,)
+SEES_EVERY_CASE = frozenset({AccountRole.hr, AccountRole.auditor})
+
+
+class CaseView(enum.StrEnum):
+    full = "full"  # the whole case as that person's role shows it
+    practical = "practical"  # dates and place only (a buddy)
+
+
+# A person's part in a case (case_people.role) -> what they see of it.
+_VIEW_BY_CASE_ROLE: dict[str, CaseView] = {
+    "employee": CaseView.full,
+    "manager": CaseView.full,
+    "casemanager": CaseView.full,
+    "coach": CaseView.full,
+    "buddy": CaseView.practical,
+}
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    case_id: str
+    view: CaseView
+    read_only: bool
+    case_roles: frozenset[str]  # the person's parts in this case (empty for hr and auditor)
+
+
+def not_found(case_id: str) -> HTTPException:
+    """The one answer for 'no such case' and 'not yours': the same status and the same words."""
+    return HTTPException(status_code=404, detail=f"No case with id {case_id!r}.")
+
+
+async def case_access(store: CaseStore, principal: Principal, case_id: str) -> CaseAccess | None:
+    """What ``principal`` may see of the case; None when nothing (or when the id is malformed)."""
+    if not is_case_id(case_id):
+        return None
+    if principal.role in SEES_EVERY_CASE:
+        return CaseAccess(case_id, CaseView.full, read_only=principal.role == AccountRole.auditor, case_roles=frozenset())
+    roles = frozenset(await store.roles_in_case(case_id, principal.email))
+    views = {_VIEW_BY_CASE_ROLE[role] for role in roles if role in _VIEW_BY_CASE_ROLE}
+    if not views:
+        return None
+    view = CaseView.full if CaseView.full in views else CaseView.practical
+    return CaseAccess(case_id, view, read_only=False, case_roles=roles)
+
+
+async def require_case(store: CaseStore, principal: Principal, case_id: str) -> CaseAccess:
+    access = await case_access(store, principal, case_id)
+    if access is None:
+        raise not_found(case_id)
+    return access
