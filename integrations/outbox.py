@@ -371,3 +371,8 @@ __all__ = [
     "retry_failed",
     "send_once",
 ]
+
+
+# create_schema() imports this module to register the outbox table; the feed tokens live in
+# integrations.feeds, which imports UtcDateTime from here, so register them from here as well.
+from integrations import feeds as _feeds  # noqa: E402,F401

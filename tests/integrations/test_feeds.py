@@ -84,3 +84,18 @@ async def test_feed_for_token(sessionmaker, progress_series: CalendarSeries, che
     uids = {str(e["UID"]) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")}
     assert uids == {progress_series.uid}  # only series this person attends
     assert await feed_for_token(sessionmaker, "nope", series_for=series_for) is None
+
+
+async def test_create_schema_makes_the_outbox_and_feed_tables(tmp_path) -> None:
+    from sqlalchemy import inspect
+
+    from integrations.db import create_schema, make_engine
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'schema.db'}")
+    try:
+        await create_schema(engine)
+        async with engine.connect() as connection:
+            names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+        assert {"outbox", "calendar_feed_tokens"} <= set(names)
+    finally:
+        await engine.dispose()
