@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from states.agenda import case_deadlines, is_running
-from states.clock import at_local, local_date, next_weekday_on_or_after
+from states.clock import at_local, local_date, next_weekday_on_or_after, utc
 from states.config import TZ
 from states.effects import CancelSeries, Effect, SendSeries, UpdateSeries
 from states.facts import CaseFacts, SeriesState
@@ -272,7 +272,7 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
                 slot=wish.slot,
                 basis=wish.basis,
                 sequence=0,
-                start=first_start(wish, now),
+                start=utc(first_start(wish, now)),
                 duration_minutes=wish.duration_minutes,
                 interval_weeks=wish.interval_weeks,
                 until=wish.until,
@@ -285,7 +285,7 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
             continue
         start = existing.start if existing.basis == wish.basis else first_start(wish, now)
         changed = (
-            start != existing.start
+            utc(start) != existing.start
             or wish.duration_minutes != existing.duration_minutes
             or wish.interval_weeks != existing.interval_weeks
             or wish.until != existing.until
@@ -296,7 +296,7 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
         existing.basis = wish.basis
         if not changed:
             continue
-        existing.start = start
+        existing.start = utc(start)
         existing.duration_minutes = wish.duration_minutes
         existing.interval_weeks = wish.interval_weeks
         existing.until = wish.until

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from states import phases
 from states.agenda import AgendaItem, CaseDeadline, case_deadlines, is_running, pending_items
 from states.cadence import next_occurrence, reconcile
-from states.clock import local_date, require_aware
+from states.clock import local_date, require_aware, utc
 from states.config import DEFAULT_CONFIG, TZ
 from states.effects import Effect, NotifyTeam, PrepareFirstDay, RemindHR
 from states.events import CaseOpened, Event
@@ -121,7 +121,7 @@ def open_case(intake: CaseOpened, now: datetime) -> Decision:
         case_id=intake.case_id,
         phase=str(Phase.ziekgemeld),
         config=intake.config or DEFAULT_CONFIG,
-        opened_at=intake.at,
+        opened_at=utc(intake.at),
         opened_by=intake.actor,
         periods=periods,
         contract_hours_per_week=float(hours),
@@ -129,7 +129,7 @@ def open_case(intake: CaseOpened, now: datetime) -> Decision:
         phase_since=periods[0].start,
         history=[
             PhaseChange(from_phase="", to_phase=str(Phase.ziekgemeld), on=intake.first_sick_day,
-                        trigger="case_opened", actor=intake.actor, at=intake.at)
+                        trigger="case_opened", actor=intake.actor, at=utc(intake.at))
         ],
     )
     wage_end = case_timeline(facts)[-1].due
@@ -307,7 +307,7 @@ def _perform(facts: CaseFacts, item: AgendaItem, now: datetime) -> list[Effect]:
         facts.phase = str(after)
         facts.phase_since = end_day
         facts.history.append(PhaseChange(from_phase=before, to_phase=str(after), on=end_day,
-                                         trigger="wage_continuation_ended", actor="system", at=now))
+                                         trigger="wage_continuation_ended", actor="system", at=utc(now)))
         return [close_case(facts, Outcome.wia, item.day)]
     if item.kind == "samentelling_end":
         assert facts.recovered_on is not None

@@ -6,7 +6,7 @@ it" question uses the local date in Europe/Amsterdam, so 23:30 UTC on 28 March i
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from states.config import TZ
 
@@ -15,6 +15,16 @@ def require_aware(moment: datetime, what: str = "now") -> datetime:
     if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
         raise ValueError(f"{what} must be an aware datetime (with a time zone), got {moment!r}")
     return moment
+
+
+def utc(moment: datetime) -> datetime:
+    """How the facts store a moment: in UTC.
+
+    Python never considers a datetime inside the repeated hour of the autumn DST change equal to
+    the same instant in another zone (PEP 495), and a JSON round trip turns Europe/Amsterdam into a
+    fixed offset; UTC makes stored moments compare equal after continue-as-new.
+    """
+    return require_aware(moment).astimezone(timezone.utc)
 
 
 def local(moment: datetime) -> datetime:

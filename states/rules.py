@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from states import phases
 from states.agenda import deadline, hours_on
-from states.clock import local_date, require_aware
+from states.clock import local_date, require_aware, utc
 from states.config import SAMENTELLING_GAP_DAYS
 from states.effects import AskBuddyConsent, CloseCase, Effect, InviteBuddy, NotifyTeam, PauseBuildUp
 from states.events import (
@@ -367,16 +367,16 @@ def _hours(facts: CaseFacts, event: HoursReported, day: date, today: date) -> Ou
     _not_future(week_of, today, "De week", "The week")
     first_week = facts.periods[0].start - timedelta(days=facts.periods[0].start.weekday())
     _not_before(week_of, first_week, "Uren", "Hours", "de eerste ziekteweek", "the first week of sickness")
-    facts.hours.append(HoursEntry(week_of=week_of, hours=float(event.hours), actor=event.actor, at=event.at))
+    facts.hours.append(HoursEntry(week_of=week_of, hours=float(event.hours), actor=event.actor, at=utc(event.at)))
     return Outcome_("hours_reported")
 
 
 def _talk(facts: CaseFacts, event: ProgressTalkHeld, day: date, today: date) -> Outcome_:
     _not_future(day, today, "Het gesprek", "The talk")
-    facts.talks.append(TalkRecord(on=day, went=event.went, summary=event.summary, actor=event.actor, at=event.at))
+    facts.talks.append(TalkRecord(on=day, went=event.went, summary=event.summary, actor=event.actor, at=utc(event.at)))
     facts.statements.append(
         Statement(on=day, pace=event.pace, conflict_at_work=event.conflict_at_work, source="progress_talk",
-                  actor=event.actor, at=event.at)
+                  actor=event.actor, at=utc(event.at))
     )
     return Outcome_("progress_talk_held")
 
@@ -385,7 +385,7 @@ def _feedback(facts: CaseFacts, event: EmployeeFeedback, day: date, today: date)
     _not_future(day, today, "De melding", "The report")
     facts.statements.append(
         Statement(on=day, pace=event.pace, conflict_at_work=event.conflict_at_work, source="employee",
-                  actor=event.actor, at=event.at)
+                  actor=event.actor, at=utc(event.at))
     )
     return Outcome_("employee_feedback")
 
@@ -395,7 +395,7 @@ def _complaints(facts: CaseFacts, event: ComplaintsReported, day: date, today: d
     if event.lasting_days < 0 or event.lasting_days > 366:
         raise Refused("Vul het aantal dagen in dat de klachten aanhouden (0 tot 366).",
                       "Enter how many days the complaints last (0 to 366).", "complaints_days_invalid")
-    facts.complaints.append(ComplaintsRecord(on=day, lasting_days=event.lasting_days, actor=event.actor, at=event.at))
+    facts.complaints.append(ComplaintsRecord(on=day, lasting_days=event.lasting_days, actor=event.actor, at=utc(event.at)))
     effects: list[Effect] = []
     if (
         event.lasting_days >= facts.config.complaints_pause_days
@@ -450,7 +450,7 @@ def _evaluation(facts: CaseFacts, event: EvaluationHeld, day: date, today: date)
         effects = _recover(facts, day + timedelta(days=1), today)  # fully back from the next day
         dest = Phase.hersteld
     facts.evaluations.append(
-        EvaluationRecord(on=day, outcome=outcome, summary=event.summary, actor=event.actor, at=event.at)
+        EvaluationRecord(on=day, outcome=outcome, summary=event.summary, actor=event.actor, at=utc(event.at))
     )
     return Outcome_("evaluation_held", dest, effects)
 
@@ -569,7 +569,7 @@ def _relapse(facts: CaseFacts, event: Relapse, day: date, today: date) -> Outcom
         facts.recovered_on = None
         facts.relapses.append(
             RelapseRecord(on=day, from_phase=str(Phase.hersteld), to_phase=str(dest), hours_per_week=None,
-                          actor=event.actor, at=event.at)
+                          actor=event.actor, at=utc(event.at))
         )
         return Outcome_("relapse", dest)
 
@@ -621,7 +621,7 @@ def _relapse(facts: CaseFacts, event: Relapse, day: date, today: date) -> Outcom
         _set_agreed_hours(facts, [BuildUpStep(from_date=day, hours_per_week=event.hours_per_week)])
     facts.relapses.append(
         RelapseRecord(on=day, from_phase=facts.phase, to_phase=str(dest or facts.phase),
-                      hours_per_week=event.hours_per_week, actor=event.actor, at=event.at)
+                      hours_per_week=event.hours_per_week, actor=event.actor, at=utc(event.at))
     )
     return Outcome_("relapse", dest)
 
@@ -670,7 +670,7 @@ def _step(facts: CaseFacts, event: StepRecorded, day: date, today: date) -> Outc
                 f"The step {step} can only come after {needed_en}.",
                 "step_out_of_order",
             )
-    facts.steps.append(StepRecord(key=str(step), on=day, actor=event.actor, at=event.at))
+    facts.steps.append(StepRecord(key=str(step), on=day, actor=event.actor, at=utc(event.at)))
     return Outcome_("step_recorded")
 
 
@@ -734,7 +734,7 @@ def _signal_resolved(facts: CaseFacts, event: SignalResolved, day: date, today: 
     signal = next((s for s in facts.signals if s.key == event.signal_key), None)
     if signal is None or not signal.is_open:
         raise Refused("Dit signaal staat niet (meer) open.", "This signal is not open (any more).", "signal_not_open")
-    signal.resolved_at = event.at
+    signal.resolved_at = utc(event.at)
     signal.resolution = event.note or f"resolved by {event.actor}"
     return Outcome_("signal_resolved")
 
@@ -878,7 +878,7 @@ def apply(facts: CaseFacts, event: Event, now: datetime) -> list[Effect]:
         facts.phase = str(after)
         facts.phase_since = day
         facts.history.append(
-            PhaseChange(from_phase=str(before), to_phase=str(after), on=day, trigger=trigger, actor=event.actor, at=event.at)
+            PhaseChange(from_phase=str(before), to_phase=str(after), on=day, trigger=trigger, actor=event.actor, at=utc(event.at))
         )
         if before in PHASE_ORDER and after in PHASE_ORDER and not phases.is_back(before, after):
             _answer_relapses(facts)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from states.agenda import case_deadlines, hours_on, is_running, watched
-from states.clock import at_local, local_date, start_of
+from states.clock import at_local, local_date, start_of, utc
 from states.config import TZ
 from states.effects import AlertHROverdue, Effect, LoopInCoach, SignalView
 from states.facts import CaseFacts, Driegesprek, Evidence, HoursEntry, Signal, Statement
@@ -330,7 +330,7 @@ def refresh_signals(facts: CaseFacts, now: datetime) -> list[Effect]:
             continue
         candidate = by_key.get(signal.key)
         if candidate is None:
-            signal.resolved_at = now
+            signal.resolved_at = utc(now)
             signal.resolution = "condition no longer holds" if running else f"case not running ({facts.phase})"
         else:
             signal.evidence = list(candidate.evidence)
@@ -344,7 +344,7 @@ def refresh_signals(facts: CaseFacts, now: datetime) -> list[Effect]:
             key=candidate.key,
             kind=candidate.kind,
             since=candidate.since,
-            raised_at=now,
+            raised_at=utc(now),
             evidence=list(candidate.evidence),
             text_nl=candidate.text_nl,
             text_en=candidate.text_en,
