@@ -495,6 +495,79 @@ def strip_method(data: bytes) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------------
+# Storage form (JSON-safe), for the SQL read model and the feeds
+
+
+def _when(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _parse_when(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    _require_aware("stored datetime", value)
+    return value.astimezone(ZONE)
+
+
+def _person(participant: Participant) -> dict[str, str]:
+    return dataclasses.asdict(participant)
+
+
+def series_to_dict(series: CalendarSeries) -> dict[str, object]:
+    """A JSON-safe dict of the series (instants kept exactly; read back in Europe/Amsterdam)."""
+    return {
+        "uid": series.uid,
+        "sequence": series.sequence,
+        "kind": series.kind,
+        "summary": series.summary,
+        "location": series.location,
+        "start": _when(series.start),
+        "duration_minutes": series.duration_minutes,
+        "interval_weeks": series.interval_weeks,
+        "until": None if series.until is None else _when(series.until),
+        "organizer": _person(series.organizer),
+        "attendees": [_person(a) for a in series.attendees],
+        "exdates": [_when(d) for d in series.exdates],
+        "description": series.description,
+        "overrides": [
+            {
+                "recurrence_id": _when(m.recurrence_id),
+                "start": _when(m.start),
+                "duration_minutes": m.duration_minutes,
+                "location": m.location,
+            }
+            for m in series.overrides
+        ],
+    }
+
+
+def series_from_dict(data: dict) -> CalendarSeries:  # type: ignore[type-arg]
+    return CalendarSeries(
+        uid=data["uid"],
+        sequence=int(data["sequence"]),
+        kind=data["kind"],
+        summary=data["summary"],
+        location=data["location"],
+        start=_parse_when(data["start"]),
+        duration_minutes=int(data["duration_minutes"]),
+        interval_weeks=data["interval_weeks"],
+        until=None if data["until"] is None else _parse_when(data["until"]),
+        organizer=Participant(**data["organizer"]),
+        attendees=tuple(Participant(**a) for a in data["attendees"]),
+        exdates=tuple(_parse_when(d) for d in data.get("exdates", ())),
+        description=data.get("description", ""),
+        overrides=tuple(
+            MovedOccurrence(
+                recurrence_id=_parse_when(m["recurrence_id"]),
+                start=_parse_when(m["start"]),
+                duration_minutes=m.get("duration_minutes"),
+                location=m.get("location"),
+            )
+            for m in data.get("overrides", ())
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
 # Our own iTIP checks (icalendar's validate() checks almost nothing)
 
 _ALLOWED_X = {"X-WR-CALNAME", "X-PUBLISHED-TTL", "X-WR-TIMEZONE"}
@@ -597,7 +670,9 @@ __all__ = [
     "resumed",
     "rule_starts",
     "series_cancel",
+    "series_from_dict",
     "series_request",
+    "series_to_dict",
     "strip_method",
     "updated",
     "with_attendee",

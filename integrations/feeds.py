@@ -11,11 +11,12 @@ old; revoking stops the URL at once.
 
 The web route::
 
-    body = await feed_for_token(sessionmaker, token, series_for=load_series, dtstamp=now)
+    body = await feed_for_token(sessionmaker, token)
     if body is None: 404   else: Response(body, media_type=FEED_CONTENT_TYPE)
 
-where ``load_series(person_email)`` returns that person's current :class:`CalendarSeries` (from the
-read model). :func:`feed_url` makes the URL to show to the person.
+The series come from the ``calendar_series`` table, which the sending activity keeps current with
+:func:`save_series` after each change went out (or pass ``series_for=`` to read them elsewhere).
+:func:`issue_feed_token` makes a token and :func:`feed_url` the URL to show to the person.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta, timezone
 
 from icalendar import Calendar
-from sqlalchemy import Integer, String, select, update
+from sqlalchemy import JSON, Boolean, Integer, String, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +41,8 @@ from integrations.calendar import (
     _override,
     check_itip,
     live_overrides,
+    series_from_dict,
+    series_to_dict,
 )
 from integrations.db import Base
 from integrations.outbox import UtcDateTime
@@ -59,6 +62,76 @@ class FeedToken(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CalendarSeriesRow(Base):
+    """The current state of each series, as the last sent invitation left it (for the feeds)."""
+
+    __tablename__ = "calendar_series"
+
+    uid: Mapped[str] = mapped_column(String(128), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(64), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict] = mapped_column(JSON)  # type: ignore[type-arg]
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CalendarSeriesPerson(Base):
+    """Who attends which series (lower-case address), to find a person's series quickly."""
+
+    __tablename__ = "calendar_series_people"
+
+    uid: Mapped[str] = mapped_column(String(128), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), primary_key=True, index=True)
+
+
+async def save_series(
+    sessionmaker: async_sessionmaker[AsyncSession], *, case_id: str, series: CalendarSeries, cancelled: bool = False
+) -> bool:
+    """Record the state a series has after its invitations went out (call after sending).
+
+    Idempotent and safe out of order: a state with a lower SEQUENCE than the stored one is ignored.
+    Returns whether the stored state changed."""
+    async with sessionmaker() as session, session.begin():
+        row = await session.get(CalendarSeriesRow, series.uid, with_for_update=True)
+        if row is not None and (row.sequence > series.sequence or (row.sequence == series.sequence and row.cancelled == cancelled)):
+            return False
+        if row is None:
+            row = CalendarSeriesRow(uid=series.uid, case_id=case_id)
+            session.add(row)
+        row.sequence = series.sequence
+        row.cancelled = cancelled
+        row.data = series_to_dict(series)
+        row.updated_at = _now()
+        await session.execute(delete(CalendarSeriesPerson).where(CalendarSeriesPerson.uid == series.uid))
+        if not cancelled:
+            for email in sorted({a.email.lower() for a in series.attendees}):
+                session.add(CalendarSeriesPerson(uid=series.uid, email=email))
+        return True
+
+
+async def series_for_person(sessionmaker: async_sessionmaker[AsyncSession], person: str) -> list[CalendarSeries]:
+    """The current (not cancelled) series ``person`` attends."""
+    async with sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(CalendarSeriesRow)
+                .join(CalendarSeriesPerson, CalendarSeriesPerson.uid == CalendarSeriesRow.uid)
+                .where(CalendarSeriesPerson.email == person.lower(), CalendarSeriesRow.cancelled.is_(False))
+                .order_by(CalendarSeriesRow.uid)
+            )
+        ).scalars().all()
+    return [series_from_dict(row.data) for row in rows]
+
+
+async def series_of_case(sessionmaker: async_sessionmaker[AsyncSession], case_id: str) -> list[CalendarSeries]:
+    """Every stored series of a case, cancelled ones included."""
+    async with sessionmaker() as session:
+        rows = (
+            await session.execute(select(CalendarSeriesRow).where(CalendarSeriesRow.case_id == case_id))
+        ).scalars().all()
+    return [series_from_dict(row.data) for row in rows]
 
 
 def _hash(token: str) -> str:
@@ -147,7 +220,7 @@ async def feed_for_token(
     sessionmaker: async_sessionmaker[AsyncSession],
     token: str,
     *,
-    series_for: Callable[[str], Awaitable[Iterable[CalendarSeries]]],
+    series_for: Callable[[str], Awaitable[Iterable[CalendarSeries]]] | None = None,
     dtstamp: datetime | None = None,
     language: str = "nl",
 ) -> bytes | None:
@@ -155,7 +228,11 @@ async def feed_for_token(
     person = await resolve_feed_token(sessionmaker, token)
     if person is None:
         return None
-    mine = [s for s in await series_for(person) if _concerns(s, person)]
+    if series_for is None:
+        found: Iterable[CalendarSeries] = await series_for_person(sessionmaker, person)
+    else:
+        found = await series_for(person)
+    mine = [s for s in found if _concerns(s, person)]
     return feed_calendar(mine, dtstamp=dtstamp or _now(), language=language)
 
 
@@ -166,6 +243,11 @@ def _concerns(series: CalendarSeries, person: str) -> bool:
 
 __all__ = [
     "FEED_CONTENT_TYPE",
+    "CalendarSeriesPerson",
+    "CalendarSeriesRow",
+    "save_series",
+    "series_for_person",
+    "series_of_case",
     "FeedToken",
     "feed_calendar",
     "feed_for_token",

@@ -98,11 +98,13 @@ async def send_invitations(
     outgoing: Sequence[Outgoing],
     *,
     mail_from: str,
+    case_id: str | None = None,
 ) -> SendReport:
     """Send each planned message once (outbox), over one connection.
 
     Permanent refusals are collected in the report (the others still go out); a transient error
-    is raised after trying everyone, so the activity is retried and sends only what is missing."""
+    is raised after trying everyone, so the activity is retried and sends only what is missing.
+    With ``case_id``, the series state is then stored for the feeds (:func:`feeds.save_series`)."""
     sent: list[str] = []
     failed: list[tuple[str, str]] = []
     transient: TransientMailError | None = None
@@ -135,6 +137,11 @@ async def send_invitations(
                 failed.append((item.recipient.email, "refused earlier (see the outbox)"))
     if transient is not None:
         raise transient
+    if case_id is not None:
+        from integrations.feeds import save_series
+
+        cancelled = any(item.change == "cancelled" for item in outgoing)
+        await save_series(sessionmaker, case_id=case_id, series=series, cancelled=cancelled)
     return SendReport(tuple(sent), tuple(failed))
 
 

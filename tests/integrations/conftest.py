@@ -264,7 +264,7 @@ async def _tables(url: str):
     from integrations.db import Base, make_engine, make_sessionmaker
 
     engine = make_engine(url)
-    tables = [Base.metadata.tables[name] for name in ("outbox", "calendar_feed_tokens") if name in Base.metadata.tables]
+    tables = [Base.metadata.tables[name] for name in ("outbox", "calendar_feed_tokens", "calendar_series", "calendar_series_people") if name in Base.metadata.tables]
     async with engine.begin() as connection:
         await connection.run_sync(lambda sync: Base.metadata.drop_all(sync, tables=tables))
         await connection.run_sync(lambda sync: Base.metadata.create_all(sync, tables=tables))

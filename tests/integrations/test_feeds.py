@@ -96,6 +96,40 @@ async def test_create_schema_makes_the_outbox_and_feed_tables(tmp_path) -> None:
         await create_schema(engine)
         async with engine.connect() as connection:
             names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
-        assert {"outbox", "calendar_feed_tokens"} <= set(names)
+        assert {"outbox", "calendar_feed_tokens", "calendar_series", "calendar_series_people"} <= set(names)
     finally:
         await engine.dispose()
+
+
+def test_series_round_trip(progress_series: CalendarSeries) -> None:
+    import json
+
+    series = cal.moved(progress_series, original_start=datetime(2026, 3, 30, 10, tzinfo=AMS),
+                       new_start=datetime(2026, 3, 31, 14, tzinfo=AMS), location="Online")
+    series = cal.occurrence_cancelled(series, original_start=datetime(2026, 4, 13, 10, tzinfo=AMS))
+    back = cal.series_from_dict(json.loads(json.dumps(cal.series_to_dict(series))))
+    assert back == series
+    assert cal.series_request(back, dtstamp=DTSTAMP) == cal.series_request(series, dtstamp=DTSTAMP)
+
+
+async def test_stored_series_feed_the_feed(sessionmaker, progress_series, checkin_series, manager, employee) -> None:
+    from integrations.feeds import save_series, series_for_person, series_of_case
+
+    assert await save_series(sessionmaker, case_id="case-1", series=progress_series)
+    assert await save_series(sessionmaker, case_id="case-1", series=checkin_series)
+    later, _removed = cal.without_attendee(checkin_series, manager.email)
+    assert await save_series(sessionmaker, case_id="case-1", series=later)
+    assert not await save_series(sessionmaker, case_id="case-1", series=checkin_series)  # older: ignored
+    assert not await save_series(sessionmaker, case_id="case-1", series=later)  # same again: no change
+    assert [s.uid for s in await series_for_person(sessionmaker, manager.email.upper())] == [progress_series.uid]
+    assert {s.uid for s in await series_for_person(sessionmaker, employee.email)} == {progress_series.uid, checkin_series.uid}
+
+    token = await issue_feed_token(sessionmaker, person=employee.email)
+    body = await feed_for_token(sessionmaker, token, dtstamp=DTSTAMP)
+    assert {str(e["UID"]) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")} == {progress_series.uid, checkin_series.uid}
+
+    gone = cal.cancelled(progress_series)
+    assert await save_series(sessionmaker, case_id="case-1", series=gone, cancelled=True)
+    body = await feed_for_token(sessionmaker, token, dtstamp=DTSTAMP)
+    assert {str(e["UID"]) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")} == {checkin_series.uid}
+    assert len(await series_of_case(sessionmaker, "case-1")) == 2

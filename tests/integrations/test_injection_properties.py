@@ -26,7 +26,7 @@ texts = st.lists(st.one_of(st.sampled_from(DANGER), st.text(max_size=40)), max_s
 FROM = "verzuim@example.nl"
 
 
-@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=texts, summary=texts, location=texts, description=texts)
 def test_free_text_stays_inside_its_field(
     progress_series: CalendarSeries, name: str, summary: str, location: str, description: str

@@ -48,7 +48,7 @@ async def test_life_of_a_series(sessionmaker, smtp_server: SmtpServer, progress_
 
     async def apply(new, change, **kwargs):
         outgoing = plan(new, change=change, dtstamp=DTSTAMP, **kwargs)
-        report = await send_invitations(sessionmaker, sender, new, outgoing, mail_from=FROM)
+        report = await send_invitations(sessionmaker, sender, new, outgoing, mail_from=FROM, case_id="case-9")
         assert report.ok
         # an activity retried after it finished sends nothing more
         again = await send_invitations(sessionmaker, sender, new, outgoing, mail_from=FROM)
@@ -84,6 +84,12 @@ async def test_life_of_a_series(sessionmaker, smtp_server: SmtpServer, progress_
 
     coach_got = inbox(smtp_server, coach.email)
     assert [m for m, _e, _d in coach_got] == ["REQUEST", "REQUEST", "CANCEL"]
+    # the stored state followed along: cancelled at the end, so nobody's feed shows it
+    from integrations.feeds import series_for_person, series_of_case
+
+    (stored,) = await series_of_case(sessionmaker, "case-9")
+    assert stored == series
+    assert await series_for_person(sessionmaker, manager.email) == []
     # one message per person per step, never twice
     entries = await list_outbox(sessionmaker, limit=1000)
     assert len(entries) == len(smtp_server.messages)
