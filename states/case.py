@@ -32,7 +32,7 @@ from states.events import CaseOpened, Event
 from states.facts import CaseFacts, PhaseChange, Signal
 from states.kinds import Outcome, Phase, SeriesKind
 from states.refusals import Refused
-from states.rules import _validate_preference, apply, close_case, phase_nl
+from states.rules import apply, close_case, validate_preference
 from states.signals import candidates, refresh_signals
 from states.timeline import SickPeriod, continues_case
 
@@ -115,7 +115,7 @@ def open_case(intake: CaseOpened, now: datetime) -> Decision:
     if not (0 < hours <= 80):
         raise Refused("Vul de contracturen per week in (meer dan 0, hoogstens 80).",
                       "Enter the contract hours per week (more than 0, at most 80).", "hours_invalid")
-    _validate_preference(intake.preference)
+    validate_preference(intake.preference)
     periods = _intake_periods(intake)
     facts = CaseFacts(
         case_id=intake.case_id,
@@ -313,9 +313,3 @@ def _perform(facts: CaseFacts, item: AgendaItem, now: datetime) -> list[Effect]:
         assert facts.recovered_on is not None
         return [close_case(facts, Outcome.hersteld, facts.recovered_on)]
     raise AssertionError(f"unknown agenda item {item.kind}")  # pragma: no cover
-
-
-def describe_phase(phase: str) -> str:
-    """The Dutch name of a phase, for people."""
-    return phase_nl(phase)
-

@@ -85,7 +85,7 @@ def phase_nl(phase: str) -> str:
 
 
 @dataclass
-class Outcome_:
+class Ruling:
     """What a handler decided: the machine trigger, the wanted phase and direct effects."""
 
     trigger: str
@@ -263,7 +263,7 @@ def _validate_plan(facts: CaseFacts, plan: PlanVanAanpak, signed_on: date) -> No
         previous = moment
 
 
-def _validate_preference(preference: ContactPreference) -> None:
+def validate_preference(preference: ContactPreference) -> None:
     if not (0 <= preference.weekday <= 6 and 0 <= preference.hour <= 23 and 0 <= preference.minute <= 59):
         raise Refused(
             "Kies een dag (maandag tot en met zondag) en een geldige tijd.",
@@ -275,18 +275,18 @@ def _validate_preference(preference: ContactPreference) -> None:
 # ------------------------------------------------------------------------------------ handlers
 
 
-def _probleemanalyse(facts: CaseFacts, event: ProbleemanalyseReceived, day: date, today: date) -> Outcome_:
+def _probleemanalyse(facts: CaseFacts, event: ProbleemanalyseReceived, day: date, today: date) -> Ruling:
     _not_future(day, today, "De probleemanalyse", "The probleemanalyse")
     if facts.probleemanalyse_on is None:
         facts.probleemanalyse_on = day
-        return Outcome_("probleemanalyse_received", Phase.probleemanalyse if facts.phase == Phase.ziekgemeld else None)
+        return Ruling("probleemanalyse_received", Phase.probleemanalyse if facts.phase == Phase.ziekgemeld else None)
     _not_before(day, facts.probleemanalyse_on, "Een bijgestelde probleemanalyse", "A revised probleemanalyse",
                 "de eerste probleemanalyse", "the first probleemanalyse")
     facts.probleemanalyse_revisions.append(day)
-    return Outcome_("probleemanalyse_received", None)
+    return Ruling("probleemanalyse_received", None)
 
 
-def _plan(facts: CaseFacts, event: PlanVanAanpakSigned, day: date, today: date) -> Outcome_:
+def _plan(facts: CaseFacts, event: PlanVanAanpakSigned, day: date, today: date) -> Ruling:
     if facts.plan_signed_on is not None:
         raise Refused(
             "Het plan van aanpak is al ondertekend; leg een bijstelling vast bij een evaluatie.",
@@ -305,20 +305,20 @@ def _plan(facts: CaseFacts, event: PlanVanAanpakSigned, day: date, today: date) 
     _validate_plan(facts, event.plan, day)
     facts.plan = event.plan
     facts.plan_signed_on = day
-    return Outcome_("plan_van_aanpak_signed", Phase.plan_van_aanpak if facts.phase == Phase.probleemanalyse else None)
+    return Ruling("plan_van_aanpak_signed", Phase.plan_van_aanpak if facts.phase == Phase.probleemanalyse else None)
 
 
-def _therapeutic(facts: CaseFacts, event: TherapeuticWorkStarted, day: date, today: date) -> Outcome_:
+def _therapeutic(facts: CaseFacts, event: TherapeuticWorkStarted, day: date, today: date) -> Ruling:
     _require_probleemanalyse(facts, "Arbeidstherapeutisch werken", "Therapeutic work")
     _check_hours(facts, event.hours_per_week)
     _not_future(day, today, "De start van arbeidstherapeutisch werken", "The start of therapeutic work",
                 START_AHEAD_DAYS)
     effects = _start_work(facts, day, event.hours_per_week)
     dest = None if facts.phase == Phase.tweede_spoor else Phase.arbeidstherapeutisch
-    return Outcome_("therapeutic_work_started", dest, effects)
+    return Ruling("therapeutic_work_started", dest, effects)
 
 
-def _build_up(facts: CaseFacts, event: BuildUpStarted, day: date, today: date) -> Outcome_:
+def _build_up(facts: CaseFacts, event: BuildUpStarted, day: date, today: date) -> Ruling:
     _require_probleemanalyse(facts, "Een opbouw van uren", "A build-up of hours")
     schedule = list(event.schedule)
     if not schedule:
@@ -358,39 +358,39 @@ def _build_up(facts: CaseFacts, event: BuildUpStarted, day: date, today: date) -
     _set_agreed_hours(facts, schedule)
     _answer_relapses(facts)
     dest = None if facts.phase in (Phase.opbouw, Phase.tweede_spoor) else Phase.opbouw
-    return Outcome_("build_up_started", dest, effects)
+    return Ruling("build_up_started", dest, effects)
 
 
-def _hours(facts: CaseFacts, event: HoursReported, day: date, today: date) -> Outcome_:
+def _hours(facts: CaseFacts, event: HoursReported, day: date, today: date) -> Ruling:
     _check_hours(facts, event.hours, allow_zero=True)
     week_of = event.week_of - timedelta(days=event.week_of.weekday())
     _not_future(week_of, today, "De week", "The week")
     first_week = facts.periods[0].start - timedelta(days=facts.periods[0].start.weekday())
     _not_before(week_of, first_week, "Uren", "Hours", "de eerste ziekteweek", "the first week of sickness")
     facts.hours.append(HoursEntry(week_of=week_of, hours=float(event.hours), actor=event.actor, at=utc(event.at)))
-    return Outcome_("hours_reported")
+    return Ruling("hours_reported")
 
 
-def _talk(facts: CaseFacts, event: ProgressTalkHeld, day: date, today: date) -> Outcome_:
+def _talk(facts: CaseFacts, event: ProgressTalkHeld, day: date, today: date) -> Ruling:
     _not_future(day, today, "Het gesprek", "The talk")
     facts.talks.append(TalkRecord(on=day, went=event.went, summary=event.summary, actor=event.actor, at=utc(event.at)))
     facts.statements.append(
         Statement(on=day, pace=event.pace, conflict_at_work=event.conflict_at_work, source="progress_talk",
                   actor=event.actor, at=utc(event.at))
     )
-    return Outcome_("progress_talk_held")
+    return Ruling("progress_talk_held")
 
 
-def _feedback(facts: CaseFacts, event: EmployeeFeedback, day: date, today: date) -> Outcome_:
+def _feedback(facts: CaseFacts, event: EmployeeFeedback, day: date, today: date) -> Ruling:
     _not_future(day, today, "De melding", "The report")
     facts.statements.append(
         Statement(on=day, pace=event.pace, conflict_at_work=event.conflict_at_work, source="employee",
                   actor=event.actor, at=utc(event.at))
     )
-    return Outcome_("employee_feedback")
+    return Ruling("employee_feedback")
 
 
-def _complaints(facts: CaseFacts, event: ComplaintsReported, day: date, today: date) -> Outcome_:
+def _complaints(facts: CaseFacts, event: ComplaintsReported, day: date, today: date) -> Ruling:
     _not_future(day, today, "De melding", "The report")
     if event.lasting_days < 0 or event.lasting_days > 366:
         raise Refused("Vul het aantal dagen in dat de klachten aanhouden (0 tot 366).",
@@ -412,20 +412,20 @@ def _complaints(facts: CaseFacts, event: ComplaintsReported, day: date, today: d
                 text_en="Complaints have lasted a week or more: pause. Keep the hours as they are and do not extend them.",
             )
         )
-    return Outcome_("complaints_reported", None, effects)
+    return Ruling("complaints_reported", None, effects)
 
 
-def _resumed(facts: CaseFacts, event: BuildUpResumed, day: date, today: date) -> Outcome_:
+def _resumed(facts: CaseFacts, event: BuildUpResumed, day: date, today: date) -> Ruling:
     if facts.buildup_paused_since is None:
         raise Refused("De opbouw staat niet op pauze.", "The build-up is not paused.", "not_paused")
     _not_future(day, today, "Het hervatten", "The resumption")
     _not_before(day, facts.buildup_paused_since, "Het hervatten", "The resumption", "de pauze", "the pause")
     facts.buildup_paused_since = None
     facts.buildup_resumed_on = day
-    return Outcome_("build_up_resumed")
+    return Ruling("build_up_resumed")
 
 
-def _evaluation(facts: CaseFacts, event: EvaluationHeld, day: date, today: date) -> Outcome_:
+def _evaluation(facts: CaseFacts, event: EvaluationHeld, day: date, today: date) -> Ruling:
     _require_plan(facts, "Een evaluatie van het plan van aanpak", "An evaluation of the plan van aanpak")
     _not_future(day, today, "De evaluatie", "The evaluation")
     last = facts.evaluations[-1].on if facts.evaluations else facts.plan_signed_on
@@ -452,10 +452,10 @@ def _evaluation(facts: CaseFacts, event: EvaluationHeld, day: date, today: date)
     facts.evaluations.append(
         EvaluationRecord(on=day, outcome=outcome, summary=event.summary, actor=event.actor, at=utc(event.at))
     )
-    return Outcome_("evaluation_held", dest, effects)
+    return Ruling("evaluation_held", dest, effects)
 
 
-def _eerstejaarsevaluatie(facts: CaseFacts, event: EerstejaarsevaluatieHeld, day: date, today: date) -> Outcome_:
+def _eerstejaarsevaluatie(facts: CaseFacts, event: EerstejaarsevaluatieHeld, day: date, today: date) -> Ruling:
     _require_plan(facts, "De eerstejaarsevaluatie", "The eerstejaarsevaluatie")
     if facts.eerstejaarsevaluatie_on is not None:
         raise Refused(
@@ -473,15 +473,15 @@ def _eerstejaarsevaluatie(facts: CaseFacts, event: EerstejaarsevaluatieHeld, day
         )
     facts.eerstejaarsevaluatie_on = day
     facts.structural_return_expected = event.structural_return_expected
-    return Outcome_("eerstejaarsevaluatie_held")
+    return Ruling("eerstejaarsevaluatie_held")
 
 
-def _tweede_spoor(facts: CaseFacts, event: TweedeSpoorStarted, day: date, today: date) -> Outcome_:
+def _tweede_spoor(facts: CaseFacts, event: TweedeSpoorStarted, day: date, today: date) -> Ruling:
     _require_plan(facts, "Het tweede spoor", "The second track")
     _not_future(day, today, "De start van het tweede spoor", "The start of the second track")
     facts.tweede_spoor_started_on = day
     _answer_relapses(facts)
-    return Outcome_("tweede_spoor_started", Phase.tweede_spoor)
+    return Ruling("tweede_spoor_started", Phase.tweede_spoor)
 
 
 def _recover(facts: CaseFacts, on: date, today: date) -> list[Effect]:
@@ -512,10 +512,10 @@ def _recover(facts: CaseFacts, on: date, today: date) -> list[Effect]:
     ]
 
 
-def _recovered(facts: CaseFacts, event: Recovered, day: date, today: date) -> Outcome_:
+def _recovered(facts: CaseFacts, event: Recovered, day: date, today: date) -> Ruling:
     if event.full:
         effects = _recover(facts, day, today)
-        return Outcome_("recovered", Phase.hersteld, effects)
+        return Ruling("recovered", Phase.hersteld, effects)
     if event.hours_per_week is None:
         raise Refused("Vul bij gedeeltelijk herstel het aantal uren per week in.",
                       "Enter the hours per week for a partial recovery.", "partial_needs_hours")
@@ -534,10 +534,10 @@ def _recovered(facts: CaseFacts, event: Recovered, day: date, today: date) -> Ou
         _set_agreed_hours(facts, [BuildUpStep(from_date=day, hours_per_week=event.hours_per_week)])
     _answer_relapses(facts)
     dest = Phase.opbouw if facts.phase in SICK_PHASES or facts.phase == Phase.arbeidstherapeutisch else None
-    return Outcome_("recovered", dest, effects)
+    return Ruling("recovered", dest, effects)
 
 
-def _relapse(facts: CaseFacts, event: Relapse, day: date, today: date) -> Outcome_:
+def _relapse(facts: CaseFacts, event: Relapse, day: date, today: date) -> Ruling:
     _not_future(day, today, "De terugval", "The relapse")
     if facts.phase == Phase.hersteld:
         assert facts.recovered_on is not None
@@ -571,7 +571,7 @@ def _relapse(facts: CaseFacts, event: Relapse, day: date, today: date) -> Outcom
             RelapseRecord(on=day, from_phase=str(Phase.hersteld), to_phase=str(dest), hours_per_week=None,
                           actor=event.actor, at=utc(event.at))
         )
-        return Outcome_("relapse", dest)
+        return Ruling("relapse", dest)
 
     if event.back_to is None and event.hours_per_week is None:
         raise Refused("Leg bij een terugval de fase of de uren vast.",
@@ -623,18 +623,18 @@ def _relapse(facts: CaseFacts, event: Relapse, day: date, today: date) -> Outcom
         RelapseRecord(on=day, from_phase=facts.phase, to_phase=str(dest or facts.phase),
                       hours_per_week=event.hours_per_week, actor=event.actor, at=utc(event.at))
     )
-    return Outcome_("relapse", dest)
+    return Ruling("relapse", dest)
 
 
-def _employment_ended(facts: CaseFacts, event: EmploymentEnded, day: date, today: date) -> Outcome_:
+def _employment_ended(facts: CaseFacts, event: EmploymentEnded, day: date, today: date) -> Ruling:
     _not_before(day, facts.periods[0].start, "Het einde van het dienstverband", "The end of employment",
                 "de eerste ziektedag", "the first sick day")
     _not_future(day, today, "Het einde van het dienstverband", "The end of employment", START_AHEAD_DAYS)
-    return Outcome_("employment_ended", Phase.uit_dienst, [close_case(facts, Outcome.uit_dienst, day)])
+    return Ruling("employment_ended", Phase.uit_dienst, [close_case(facts, Outcome.uit_dienst, day)])
 
 
-def _withdrawn(facts: CaseFacts, event: Withdrawn, day: date, today: date) -> Outcome_:
-    return Outcome_("withdrawn", Phase.ingetrokken, [close_case(facts, Outcome.ingetrokken, max(day, facts.periods[0].start))])
+def _withdrawn(facts: CaseFacts, event: Withdrawn, day: date, today: date) -> Ruling:
+    return Ruling("withdrawn", Phase.ingetrokken, [close_case(facts, Outcome.ingetrokken, max(day, facts.periods[0].start))])
 
 
 _STEP_NEEDS = {
@@ -650,7 +650,7 @@ _STEP_NL = {
 }
 
 
-def _step(facts: CaseFacts, event: StepRecorded, day: date, today: date) -> Outcome_:
+def _step(facts: CaseFacts, event: StepRecorded, day: date, today: date) -> Ruling:
     step = StepKey(event.step)
     done = {record.key: record.on for record in facts.steps}
     if step in done:
@@ -671,10 +671,10 @@ def _step(facts: CaseFacts, event: StepRecorded, day: date, today: date) -> Outc
                 "step_out_of_order",
             )
     facts.steps.append(StepRecord(key=str(step), on=day, actor=event.actor, at=utc(event.at)))
-    return Outcome_("step_recorded")
+    return Ruling("step_recorded")
 
 
-def _buddy(facts: CaseFacts, event: BuddyConsent, day: date, today: date) -> Outcome_:
+def _buddy(facts: CaseFacts, event: BuddyConsent, day: date, today: date) -> Ruling:
     if facts.buddy.asked_on is None:
         raise Refused("Er is nog niet naar een buddy gevraagd.", "Nobody has asked about a buddy yet.",
                       "buddy_not_asked")
@@ -700,26 +700,26 @@ def _buddy(facts: CaseFacts, event: BuddyConsent, day: date, today: date) -> Out
                 ),
             )
         )
-    return Outcome_("buddy_consent", None, effects)
+    return Ruling("buddy_consent", None, effects)
 
 
-def _driegesprek(facts: CaseFacts, event: DriegesprekHeld, day: date, today: date) -> Outcome_:
+def _driegesprek(facts: CaseFacts, event: DriegesprekHeld, day: date, today: date) -> Ruling:
     pending = [talk for talk in facts.driegesprekken if talk.held_on is None]
     if not pending:
         raise Refused("Er staat geen driegesprek gepland.", "No three-way talk is planned.", "no_driegesprek")
     _not_future(day, today, "Het driegesprek", "The three-way talk")
     for talk in pending:
         talk.held_on = day
-    return Outcome_("driegesprek_held")
+    return Ruling("driegesprek_held")
 
 
-def _preference(facts: CaseFacts, event: PreferenceChanged, day: date, today: date) -> Outcome_:
-    _validate_preference(event.preference)
+def _preference(facts: CaseFacts, event: PreferenceChanged, day: date, today: date) -> Ruling:
+    validate_preference(event.preference)
     facts.preference = event.preference
-    return Outcome_("preference_changed")
+    return Ruling("preference_changed")
 
 
-def _loonsanctie(facts: CaseFacts, event: LoonsanctieImposed, day: date, today: date) -> Outcome_:
+def _loonsanctie(facts: CaseFacts, event: LoonsanctieImposed, day: date, today: date) -> Ruling:
     if event.weeks < 1 or facts.loonsanctie_weeks + event.weeks > 52:
         raise Refused(
             f"Een loonsanctie is 1 tot 52 weken in totaal (nu {facts.loonsanctie_weeks}).",
@@ -727,19 +727,19 @@ def _loonsanctie(facts: CaseFacts, event: LoonsanctieImposed, day: date, today: 
             "loonsanctie_invalid",
         )
     facts.loonsanctie_weeks += event.weeks
-    return Outcome_("loonsanctie_imposed")
+    return Ruling("loonsanctie_imposed")
 
 
-def _signal_resolved(facts: CaseFacts, event: SignalResolved, day: date, today: date) -> Outcome_:
+def _signal_resolved(facts: CaseFacts, event: SignalResolved, day: date, today: date) -> Ruling:
     signal = next((s for s in facts.signals if s.key == event.signal_key), None)
     if signal is None or not signal.is_open:
         raise Refused("Dit signaal staat niet (meer) open.", "This signal is not open (any more).", "signal_not_open")
     signal.resolved_at = utc(event.at)
     signal.resolution = event.note or f"resolved by {event.actor}"
-    return Outcome_("signal_resolved")
+    return Ruling("signal_resolved")
 
 
-Handler = Callable[[CaseFacts, object, date, date], Outcome_]
+Handler = Callable[[CaseFacts, object, date, date], Ruling]
 HANDLERS: dict[type, tuple[str, Handler]] = {
     ProbleemanalyseReceived: ("probleemanalyse_received", _probleemanalyse),
     PlanVanAanpakSigned: ("plan_van_aanpak_signed", _plan),

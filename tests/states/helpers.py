@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 
@@ -71,7 +72,15 @@ def run_until(facts: CaseFacts, until: datetime, now: datetime) -> tuple[CaseFac
 
 def case_in(phase: str) -> tuple[CaseFacts, datetime]:
     """Facts of a case (first sick day Monday 5 January 2026) standing in ``phase``, and a moment
-    shortly after it got there."""
+    shortly after it got there. (A private copy: built once per phase.)"""
+    import copy
+
+    facts, now = _case_in(phase)
+    return copy.deepcopy(facts), now
+
+
+@functools.lru_cache(maxsize=None)
+def _case_in(phase: str) -> tuple[CaseFacts, datetime]:
     from datetime import timedelta
 
     from states import (

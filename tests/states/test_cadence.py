@@ -16,7 +16,6 @@ from states import (
     PlanVanAanpak,
     PlanVanAanpakSigned,
     PreferenceChanged,
-    ProbleemanalyseReceived,
     SendSeries,
     UpdateSeries,
     decide,

@@ -565,3 +565,55 @@ def test_a_week_of_a_case_in_full() -> None:
     assert len(keys) == len(set(keys))
     assert "case-1:signal:deadline_overdue:arbodienst_report:2026-01-11" in keys
     assert "case-1:remind:probleemanalyse:2026-02-15" in keys
+
+
+def test_a_case_done_right_for_two_years_gets_no_overdue_alert() -> None:
+    from states import (
+        AlertHROverdue,
+        BuildUpStarted,
+        BuildUpStep,
+        EerstejaarsevaluatieHeld,
+        TherapeuticWorkStarted,
+        TweedeSpoorStarted,
+    )
+
+    facts = opened().facts
+    now = at(2026, 1, 5, 8)
+    plan = PlanVanAanpak(hours_per_week=4, tasks=["archief"], contact_person="m-1", casemanager="hr-1")
+    script: list[tuple[object, object]] = [
+        (at(2026, 1, 7), lambda n: ev(StepRecorded, n, step=StepKey.arbodienst_report)),
+        (at(2026, 2, 9), lambda n: ev(ProbleemanalyseReceived, n)),
+        (at(2026, 2, 16), lambda n: ev(PlanVanAanpakSigned, n, plan=plan)),
+        (at(2026, 2, 23), lambda n: ev(TherapeuticWorkStarted, n, hours_per_week=4)),
+        (at(2026, 3, 16), lambda n: ev(BuildUpStarted, n, schedule=[
+            BuildUpStep(from_date=date(2026, 3, 16), hours_per_week=8),
+            BuildUpStep(from_date=date(2026, 4, 13), hours_per_week=12)])),
+        (at(2026, 10, 20), lambda n: ev(StepRecorded, n, step=StepKey.uwv_42_week_report)),
+        (at(2026, 11, 20), lambda n: ev(EerstejaarsevaluatieHeld, n)),
+        (at(2026, 12, 15), lambda n: ev(TweedeSpoorStarted, n)),
+        (at(2027, 9, 20), lambda n: ev(StepRecorded, n, step=StepKey.actueel_oordeel)),
+        (at(2027, 9, 25), lambda n: ev(StepRecorded, n, step=StepKey.riv_to_employee)),
+        (at(2027, 10, 1), lambda n: ev(StepRecorded, n, step=StepKey.wia_application)),
+    ]
+    evaluation = date(2026, 3, 23)
+    while evaluation < date(2027, 12, 25):
+        moment = at(evaluation.year, evaluation.month, evaluation.day, 11)
+        script.append((moment, lambda n: ev(EvaluationHeld, n, outcome=EvaluationOutcome.continue_plan)))
+        evaluation += timedelta(weeks=5)
+    script.sort(key=lambda item: item[0])
+    effects: list = []
+    for moment, make in script:
+        facts, passed = run_until(facts, moment, now)
+        effects += passed
+        decision = decide(facts, make(moment), moment)
+        facts, now = decision.facts, moment
+        effects += decision.effects
+    facts, passed = run_until(facts, at(2028, 2, 1), now)
+    effects += passed
+    assert not of_type(effects, AlertHROverdue)
+    assert facts.phase == "wia" and facts.closed
+    assert len(of_type(effects, RemindHR)) >= 10
+    keys = [e.key for e in effects]
+    assert len(keys) == len(set(keys))
+    assert [d.done_on is not None for d in __import__("states").case_timeline(facts)] == [
+        True, True, True, False, True, True, True, True, True, True, False]
