@@ -1,22 +1,33 @@
 """The case workflow's activities: thin, idempotent adapters from payloads to integrations/.
 
 Retries are Temporal's job: a transient fault (SMTP down, database locked) raises and is retried;
-a permanent one (address refused) raises a non-retryable ApplicationError so the workflow can tell
-HR. The outbox makes a retried send a no-op once the message went out.
+a permanent one (address refused) raises a non-retryable ApplicationError once every other
+recipient has been served, so the workflow can tell HR. The outbox makes a retried send a no-op once
+the message went out.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from email.message import EmailMessage
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.inputs import RecordAudit, RecordCase, SendSeries
-from integrations.calendar import CalendarSeries, Participant, series_request
-from integrations.mail import invitation_message
-from integrations.outbox import invitation_key, send_once
+from activities.inputs import Notice, RecordProgress, SeriesMessage
+from integrations.calendar import CalendarSeries, Participant, series_cancel, series_request
+from integrations.mail import invitation_message, notice_message
+from integrations.outbox import invitation_key, notice_key, send_once
 from integrations.smtp import PermanentMailError, SmtpSender
 from integrations.store import AuditEntry, CaseRecord, CaseStore
+from workflows.inputs import Person
+
+PERMANENT_MAIL_ERROR = "PermanentMailError"
+
+
+def _participant(person: Person) -> Participant:
+    return Participant(email=person.email, name=person.name, language=person.language)
 
 
 class CaseActivities:
@@ -34,42 +45,43 @@ class CaseActivities:
         self._sender = sender
         self._mail_from = mail_from
 
-    def all(self) -> list[object]:
-        return [self.record_case, self.record_audit, self.send_series]
+    def all(self) -> list[Callable[..., object]]:
+        return [self.record_progress, self.send_series_message, self.send_notice]
 
-    @activity.defn(name="record_case")
-    async def record_case(self, command: RecordCase) -> None:
+    @activity.defn(name="record_progress")
+    async def record_progress(self, command: RecordProgress) -> None:
+        case = command.case
         await self._store.upsert_case(
             CaseRecord(
-                case_id=command.case_id,
-                employee_name=command.employee.name,
-                employee_email=command.employee.email,
-                manager_name=command.manager.name,
-                manager_email=command.manager.email,
-                org_unit=command.org_unit,
-                first_sick_day=command.first_sick_day,
-                phase=command.phase,
-                next_deadline=command.next_deadline,
+                case_id=case.case_id,
+                employee_name=case.employee.name,
+                employee_email=case.employee.email,
+                manager_name=case.manager.name,
+                manager_email=case.manager.email,
+                org_unit=case.org_unit,
+                first_sick_day=case.first_sick_day,
+                phase=case.phase,
+                next_deadline=case.next_deadline,
             )
         )
-        await self._store.set_people(command.case_id, "employee", [command.employee.email])
-        await self._store.set_people(command.case_id, "manager", [command.manager.email])
-
-    @activity.defn(name="record_audit")
-    async def record_audit(self, command: RecordAudit) -> None:
-        await self._store.append_audit(
-            AuditEntry(
-                case_id=command.case_id,
-                event_key=command.event_key,
-                at=command.at,
-                actor=command.actor,
-                action=command.action,
-                detail=dict(command.detail),
+        await self._store.set_people(case.case_id, "employee", [case.employee.email])
+        await self._store.set_people(case.case_id, "manager", [case.manager.email])
+        for people in command.people:
+            await self._store.set_people(case.case_id, people.role, list(people.emails))
+        for entry in command.audit:
+            await self._store.append_audit(
+                AuditEntry(
+                    case_id=entry.case_id,
+                    event_key=entry.event_key,
+                    at=entry.at,
+                    actor=entry.actor,
+                    action=entry.action,
+                    detail=dict(entry.detail),
+                )
             )
-        )
 
-    @activity.defn(name="send_series")
-    async def send_series(self, command: SendSeries) -> None:
+    @activity.defn(name="send_series_message")
+    async def send_series_message(self, command: SeriesMessage) -> None:
         series = CalendarSeries(
             uid=command.uid,
             sequence=command.sequence,
@@ -81,42 +93,72 @@ class CaseActivities:
             interval_weeks=command.interval_weeks,
             until=command.until,
             organizer=Participant(email=self._mail_from, name=command.organizer_name),
-            attendees=tuple(
-                Participant(email=person.email, name=person.name, language=person.language)
-                for person in command.attendees
-            ),
+            attendees=tuple(_participant(person) for person in command.attendees),
             description=command.description,
         )
         # DTSTAMP comes from the workflow, so a retry produces the very same bytes.
-        calendar = series_request(series, dtstamp=command.dtstamp)
-        refused: list[str] = []
-        for recipient in series.attendees:
-            key = invitation_key(series.uid, None, series.sequence, "REQUEST", recipient.email)
-            try:
-                await send_once(
-                    self._sessionmaker,
-                    self._sender,
-                    key=key,
-                    recipient=recipient.email,
-                    kind=f"invitation:{series.kind}",
-                    build=lambda recipient=recipient, key=key: invitation_message(
-                        series,
-                        method="REQUEST",
-                        calendar=calendar,
-                        recipient=recipient,
-                        mail_from=self._mail_from,
-                        message_key=key,
-                    ),
-                    series_uid=series.uid,
-                    sequence=series.sequence,
-                    method="REQUEST",
-                )
-            except PermanentMailError as exc:
-                refused.append(f"{recipient.email} ({exc})")
+        build_calendar = series_cancel if command.method == "CANCEL" else series_request
+        calendar = build_calendar(series, dtstamp=command.dtstamp)
+
+        def message_for(recipient: Participant, key: str) -> Callable[[], EmailMessage]:
+            return lambda: invitation_message(
+                series, method=command.method, calendar=calendar, recipient=recipient,
+                mail_from=self._mail_from, message_key=key,
+            )  # fmt: skip
+
+        await self._deliver_each(
+            [
+                (recipient, invitation_key(series.uid, None, series.sequence, command.method, recipient.email))
+                for recipient in series.attendees
+            ],
+            kind=f"invitation:{series.kind}",
+            build=message_for,
+            series_uid=series.uid,
+            sequence=series.sequence,
+            method=command.method,
+        )
+
+    @activity.defn(name="send_notice")
+    async def send_notice(self, command: Notice) -> None:
+        recipients = [_participant(person) for person in command.recipients]
+        if not recipients and command.to_mailbox_if_nobody:
+            recipients = [Participant(email=self._mail_from, name="Verzuimbegeleiding")]
+
+        def message_for(recipient: Participant, key: str) -> Callable[[], EmailMessage]:
+            return lambda: notice_message(
+                kind=command.kind, recipient=recipient, mail_from=self._mail_from,
+                message_key=key, context={**command.context, **command.dates},
+            )  # fmt: skip
+
+        await self._deliver_each(
+            [(recipient, notice_key(command.key, recipient.email)) for recipient in recipients],
+            kind=f"notice:{command.kind}",
+            build=message_for,
+        )
+
+    async def _deliver_each(
+        self,
+        recipients: list[tuple[Participant, str]],
+        *,
+        kind: str,
+        build: Callable[[Participant, str], Callable[[], EmailMessage]],
+        **outbox_fields: object,
+    ) -> None:
+        refused: dict[str, str] = {}
+        async with self._sender:
+            for recipient, key in recipients:
+                try:
+                    await send_once(
+                        self._sessionmaker, self._sender, key=key, recipient=recipient.email, kind=kind,
+                        build=build(recipient, key), **outbox_fields,  # type: ignore[arg-type]
+                    )  # fmt: skip
+                except PermanentMailError as exc:
+                    refused[recipient.email] = str(exc)
         if refused:
-            # The others got theirs; retrying cannot help the refused ones, so do not retry.
+            # The others got theirs; retrying cannot help the refused ones. details[0]: the addresses.
             raise ApplicationError(
-                "Mail was refused for: " + "; ".join(refused),
-                type="PermanentMailError",
+                "Mail was refused for: " + "; ".join(f"{address} ({why})" for address, why in refused.items()),
+                sorted(refused),
+                type=PERMANENT_MAIL_ERROR,
                 non_retryable=True,
             )

@@ -10,7 +10,7 @@ from workflows.inputs import Person
 
 @dataclass(frozen=True)
 class RecordCase:
-    """Write (insert or update) the case's row in the SQL read model."""
+    """The case's row in the SQL read model (insert or update)."""
 
     case_id: str
     employee: Person
@@ -23,7 +23,7 @@ class RecordCase:
 
 @dataclass(frozen=True)
 class RecordAudit:
-    """Mirror one step of the case into the SQL audit trail; ``event_key`` makes it idempotent."""
+    """One step of the case for the SQL audit trail; ``event_key`` makes the write idempotent."""
 
     case_id: str
     event_key: str
@@ -34,10 +34,29 @@ class RecordAudit:
 
 
 @dataclass(frozen=True)
-class SendSeries:
-    """Send (or re-send with a higher sequence) one calendar series to each attendee."""
+class RolePeople:
+    """The people who hold one role in the case now (coach, buddy, casemanager...)."""
 
+    role: str
+    emails: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordProgress:
+    """Everything the read model learns from one decision, written in one activity."""
+
+    case: RecordCase
+    audit: tuple[RecordAudit, ...] = ()
+    people: tuple[RolePeople, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeriesMessage:
+    """Send one calendar series (REQUEST: new or updated) or cancel it (CANCEL) to each attendee."""
+
+    key: str
     case_id: str
+    method: str  # "REQUEST" or "CANCEL"
     uid: str
     sequence: int
     kind: str
@@ -46,8 +65,25 @@ class SendSeries:
     start: datetime
     duration_minutes: int
     interval_weeks: int | None
-    until: datetime | None
+    until: datetime | None  # last kept start
     organizer_name: str
     attendees: tuple[Person, ...]
     dtstamp: datetime
     description: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A plain notice (no calendar) of one kind to each recipient.
+
+    With no recipient known (no casemanager recorded), ``to_mailbox_if_nobody`` sends it to the
+    product's own mailbox, so an HR reminder is never dropped silently.
+    """
+
+    key: str
+    case_id: str
+    kind: str
+    recipients: tuple[Person, ...]
+    context: dict[str, str | list[str]]
+    dates: dict[str, date] = field(default_factory=dict)  # written in the reader's language
+    to_mailbox_if_nobody: bool = False

@@ -56,6 +56,12 @@ NOTICES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "coach_signal": (frozenset({"case_ref", "signals"}), frozenset({"case_url", "manager_name"})),
     # to the employee: would you like a buddy?
     "buddy_request": (frozenset({"manager_name"}), frozenset({"answer_url"})),
+    # to a colleague the employee agreed to: would you be the buddy? (practical help only)
+    "buddy_invite": (frozenset({"employee_name", "manager_name"}), frozenset({"start_date"})),
+    # to the manager: prepare the first day back (reception, time, a workplace ready)
+    "first_day": (frozenset({"employee_name", "first_day"}), frozenset({"hours", "place"})),
+    # to manager and employee: the build-up pauses for now (says nothing about why)
+    "buildup_paused": (frozenset({"employee_name", "manager_name", "since"}), frozenset()),
     # to HR: an address bounced
     "bounce_warning": (frozenset({"address"}), frozenset({"person_name", "message_subject", "reason", "case_ref"})),
 }

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 import uuid
-from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from datetime import datetime, timezone
 
+from temporalio.client import Client
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.service import RPCError, RPCStatusCode
+
+import states
 from workflows import search_attributes
-from workflows.case import ReintegrationCase
-from workflows.inputs import CaseInput, CaseIntake, CaseStatus
+from workflows.case import ReintegrationCase, rules_preference
+from workflows.commands import CaseSummary
+from workflows.inputs import CaseIntake
+from workflows.memory import CaseInput
 
 
 def new_case_id() -> str:
     """A case id carries no personal data: a random UUID."""
     return f"case-{uuid.uuid4().hex}"
+
+
+def check_intake(intake: CaseIntake, now: datetime | None = None) -> None:
+    """Ask the rules whether this case can open, before starting it; raises :class:`states.Refused`."""
+    now = now or datetime.now(timezone.utc)
+    opened = states.CaseOpened(
+        actor=intake.reported_by, at=now, case_id=intake.case_id, first_sick_day=intake.first_sick_day,
+        contract_hours_per_week=intake.contract_hours_per_week, preference=rules_preference(intake),
+    )  # fmt: skip
+    states.open_case(opened, now)
 
 
 async def start_case(client: Client, *, task_queue: str, intake: CaseIntake) -> None:
@@ -32,7 +47,7 @@ async def start_case(client: Client, *, task_queue: str, intake: CaseIntake) -> 
     )
 
 
-async def case_status(client: Client, case_id: str) -> CaseStatus | None:
+async def case_status(client: Client, case_id: str) -> CaseSummary | None:
     """The workflow's own answer, or None when there is no such workflow."""
     try:
         return await client.get_workflow_handle(case_id).query(ReintegrationCase.status)

@@ -1,23 +1,46 @@
 """`ReintegrationCase`: one durable workflow per sickness case (workflow id = case id).
 
-This is the walking skeleton: the case opens in phase ``ziekgemeld``, is recorded in the read model
-and sends the weekly check-in series. The rules of later phases come from ``states/``.
+The workflow holds the facts of the case and feeds every command and every due moment to the rules
+(``states``), then carries out the effects the rules return through activities. Its main loop is an
+agenda: ask the rules when the next thing is due, wait for that moment or for a command, apply,
+repeat, until the case is closed. People talk to it through validated updates (one per trigger of
+the rules); a refused command writes nothing. Before its history grows large it continues as new,
+carrying the facts.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from dataclasses import replace
+from datetime import datetime, time, timedelta, timezone
+from typing import Any, Callable
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
-# Passed through: imported once, outside the sandbox (no side effects; zoneinfo objects stay real).
+# Passed through: imported once outside the sandbox (pure modules without side effects). Every
+# module that defines a payload type is named here, so that pydantic finds it inside the sandbox.
 with workflow.unsafe.imports_passed_through():
-    from activities.case_activities import CaseActivities
-    from activities.inputs import RecordAudit, RecordCase, SendSeries
+    import states
+    import states.cadence
+    import states.config
+    import states.events
+    import states.kinds
+    import states.timeline
+    from activities.inputs import Notice, RecordAudit, RecordCase, RecordProgress, RolePeople
+    from states import effects as fx
+    from states.case import UpcomingItem
+    from states.events import ContactPreference as RulesPreference
+    from states.facts import CaseFacts, Signal
+    from states.kinds import Role, SignalKind
     from workflows import search_attributes
-    from workflows.inputs import CaseInput, CaseStatus
-    from workflows.schedule import CHECKIN_MINUTES, CHECKIN_WEEKS, first_checkin
+    from workflows.commands import AssignCoach, CaseSummary, ChooseBuddy, CommandResult, TimelineEntry
+    from workflows.describe import effect_detail, effect_text, event_detail, snake
+    from workflows.dispatch import ActivityCall, calls_for
+    from workflows.inputs import CaseIntake, Person
+    from workflows.memory import CaseInput, CaseMemory, SearchValues
+    from workflows.people import CasePeople
 
 ACTIVITY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -25,79 +48,340 @@ ACTIVITY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=5),
     non_retryable_error_types=["PermanentMailError"],
 )
-ACTIVITY_TIMEOUT = timedelta(minutes=1)
+ACTIVITY_TIMEOUT = timedelta(minutes=2)
+SYSTEM = "system"
+MIN_AGENDA_WAIT = timedelta(minutes=1)
+
+# One update per trigger of the rules: update name -> the rules' event type (its payload).
+RULE_UPDATES: dict[str, type] = {
+    snake(event_type.__name__): event_type
+    for event_type in states.events.EVENT_TYPES  # type: ignore[attr-defined]
+}
 
 
-@workflow.defn
+def _refusal(exc: states.Refused) -> ApplicationError:
+    return ApplicationError(
+        f"{exc.reason_en} ({exc.reason_nl})",
+        {"code": exc.code, "nl": exc.reason_nl, "en": exc.reason_en},
+        type="Refused",
+        non_retryable=True,
+    )
+
+
+def rules_preference(intake: CaseIntake) -> RulesPreference:
+    contact = intake.contact
+    return RulesPreference(weekday=contact.weekday, hour=contact.hour, minute=contact.minute, channel=contact.channel, place=contact.place)
+
+
+def _midnight_utc(day: Any) -> datetime:
+    return datetime.combine(day, time(), tzinfo=timezone.utc)
+
+
 class ReintegrationCase:
+    """See the module docstring. Rule-bound updates are added below the class, one per event type."""
+
     @workflow.init
     def __init__(self, input: CaseInput) -> None:
         self._intake = input.intake
-        self._phase = "ziekgemeld"
-        self._closed = False
+        self._history_limit = input.history_limit
+        self._memory: CaseMemory | None = input.memory
+        self._pending: list[fx.Effect] = []  # decided, not yet carried out
+        self._audit: list[RecordAudit] = []  # not yet written to the read model
+        self._people_changed = input.memory is None
+        self._last_tick: datetime | None = None
+
+    # ------------------------------------------------------------------------------------ the loop
 
     @workflow.run
-    async def run(self, input: CaseInput) -> str:
+    async def run(self, input: CaseInput) -> CaseSummary:
+        if self._memory is None:
+            self._open()
+        while True:
+            await self._carry_out()
+            memory = self._mem
+            if memory.facts.closed:
+                break
+            if self._time_to_continue_as_new():
+                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._pending)
+                if not self._audit:
+                    memory.runs += 1
+                    workflow.continue_as_new(CaseInput(intake=self._intake, memory=memory, history_limit=self._history_limit))
+                continue
+            now = workflow.now()
+            due = states.next_due(memory.facts, now)
+            if due is not None and due <= now and now != self._last_tick:
+                self._last_tick = now
+                self._apply(states.tick(memory.facts, now), None)
+                continue
+            timeout = max(due - now, MIN_AGENDA_WAIT) if due is not None else None
+            try:
+                await workflow.wait_condition(lambda: bool(self._pending or self._audit), timeout=timeout, timeout_summary="next agenda item")
+            except asyncio.TimeoutError:
+                pass  # the moment came: the loop ticks
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.status()
+
+    @property
+    def _mem(self) -> CaseMemory:
+        assert self._memory is not None, "the case is not open yet"
+        return self._memory
+
+    def _open(self) -> None:
         intake = self._intake
-        workflow.upsert_search_attributes([search_attributes.CASE_PHASE.value_set(self._phase)])
-        await workflow.execute_activity_method(
-            CaseActivities.record_case,
-            RecordCase(
-                case_id=intake.case_id,
-                employee=intake.employee,
-                manager=intake.manager,
-                first_sick_day=intake.first_sick_day,
-                phase=self._phase,
-                org_unit=intake.org_unit,
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-            summary="record the case in the read model",
+        now = workflow.now()
+        opened = states.CaseOpened(
+            actor=intake.reported_by,
+            at=now,
+            case_id=intake.case_id,
+            first_sick_day=intake.first_sick_day,
+            contract_hours_per_week=intake.contract_hours_per_week,
+            preference=rules_preference(intake),
         )
-        await workflow.execute_activity_method(
-            CaseActivities.record_audit,
-            RecordAudit(
-                case_id=intake.case_id,
-                event_key="opened",
-                at=workflow.now(),
-                actor=intake.reported_by,
-                action="case_opened",
-                detail={"first_sick_day": intake.first_sick_day.isoformat()},
-            ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-            summary="audit: case opened",
+        try:
+            decision = states.open_case(opened, now)
+        except states.Refused as exc:
+            raise _refusal(exc) from None  # the web checks the intake with the same rules first
+        # The start already set the phase (and the org unit); upsert only what changes from here.
+        self._memory = CaseMemory(facts=decision.facts, people=CasePeople.from_intake(intake), search=SearchValues(phase=decision.facts.phase))
+        self._record(intake.reported_by, now, "case_opened", "Ziekmelding: zaak geopend", {"first_sick_day": intake.first_sick_day.isoformat()})
+        self._pending.extend(decision.effects)
+
+    def _apply(self, decision: states.Decision, command: tuple[str, datetime, str, dict[str, str]] | None) -> list[str]:
+        memory = self._mem
+        before = memory.facts.phase
+        memory.facts = decision.facts
+        if command is not None:
+            actor, at, action, detail = command
+            self._record(actor, at, action, action.replace("_", " "), detail)
+        if memory.facts.phase != before:
+            self._record(SYSTEM, workflow.now(), "phase_changed", f"Fase: {before} → {memory.facts.phase}", {"from": before, "to": memory.facts.phase})
+        self._pending.extend(decision.effects)
+        return [effect_text(effect) for effect in decision.effects]
+
+    def _record(self, actor: str, at: datetime, action: str, text: str, detail: dict[str, str]) -> None:
+        memory = self._mem
+        memory.audit_counter += 1
+        memory.timeline.append(TimelineEntry(at=at, actor=actor, action=action, text=text))
+        self._audit.append(
+            RecordAudit(case_id=self._intake.case_id, event_key=f"{memory.audit_counter:06d}:{action}", at=at, actor=actor, action=action, detail=detail)
         )
-        start = first_checkin(workflow.now())
-        organizer = intake.casemanager.name if intake.casemanager else "Verzuimbegeleiding"
-        await workflow.execute_activity_method(
-            CaseActivities.send_series,
-            SendSeries(
-                case_id=intake.case_id,
-                uid=str(workflow.uuid4()),
-                sequence=0,
-                kind="checkin",
-                summary=f"Kort contactmoment {intake.employee.name} en {intake.manager.name}",
-                location="Telefonisch",
-                start=start,
-                duration_minutes=CHECKIN_MINUTES,
-                interval_weeks=1,
-                until=start + timedelta(weeks=CHECKIN_WEEKS - 1),
-                organizer_name=organizer,
-                attendees=(intake.manager, intake.employee),
-                dtstamp=workflow.now(),
+
+    def _time_to_continue_as_new(self) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= self._history_limit
+
+    # --------------------------------------------------------------------------- carrying out effects
+
+    async def _carry_out(self) -> None:
+        while self._pending:
+            effect = self._pending.pop(0)
+            await self._perform(effect)
+            self._record(SYSTEM, workflow.now(), snake(type(effect).__name__), effect_text(effect), effect_detail(effect))
+        if self._audit or self._people_changed:
+            await self._write_read_model()
+        self._update_search_attributes()
+
+    async def _perform(self, effect: fx.Effect) -> None:
+        memory = self._mem
+        calls = calls_for(
+            effect, facts=memory.facts, people=memory.people, contact=self._intake.contact,
+            case_ref=self._case_ref(), case_url=self._intake.case_url, now=workflow.now(),
+        )  # fmt: skip
+        for call in calls:
+            await self._run(call)
+
+    async def _run(self, call: ActivityCall) -> None:
+        try:
+            await workflow.execute_activity(
+                call.activity, call.argument, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY, summary=call.summary
+            )
+        except ActivityError as exc:
+            cause = exc.cause
+            if not (isinstance(cause, ApplicationError) and cause.type == "PermanentMailError"):
+                raise
+            refused = [str(address) for address in (cause.details[0] if cause.details else [])]
+            self._record(SYSTEM, workflow.now(), "mail_refused", f"Mail geweigerd: {', '.join(refused)}", {"addresses": ", ".join(refused)})
+            if call.argument.kind != "bounce_warning":
+                await self._warn_hr_of_bounce(call, refused)
+
+    async def _warn_hr_of_bounce(self, call: ActivityCall, refused: list[str]) -> None:
+        people = self._mem.people
+        hr = people.for_roles((Role.casemanager,))
+        for address in refused:
+            notice = Notice(
+                key=f"{call.argument.key}:bounce:{address}", case_id=self._intake.case_id, kind="bounce_warning", recipients=hr,
+                context={"address": address, "case_ref": self._case_ref()}, to_mailbox_if_nobody=True,
+            )  # fmt: skip
+            await self._run(ActivityCall("send_notice", notice, f"tell HR that mail to {address} bounced"))
+
+    async def _write_read_model(self) -> None:
+        memory = self._mem
+        intake = self._intake
+        upcoming = self._deadlines_ahead()
+        people = memory.people
+        progress = RecordProgress(
+            case=RecordCase(
+                case_id=intake.case_id, employee=people.employee, manager=people.manager, first_sick_day=memory.facts.periods[0].start,
+                phase=memory.facts.phase, org_unit=intake.org_unit, next_deadline=upcoming[0].due if upcoming else None,
             ),
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-            summary="send the weekly check-in series",
+            audit=tuple(self._audit),
+            people=tuple(
+                RolePeople(role=str(role), emails=tuple(p.email for p in people.for_roles((role,))))
+                for role in (Role.casemanager, Role.coach, Role.buddy)
+            ),
+        )  # fmt: skip
+        await workflow.execute_activity(
+            "record_progress", progress, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY, summary="update the read model and audit trail"
         )
-        await workflow.wait_condition(lambda: self._closed)
-        return self._phase
+        self._audit.clear()
+        self._people_changed = False
+        memory.recorded_phase = memory.facts.phase
+
+    def _deadlines_ahead(self) -> list[UpcomingItem]:
+        return [item for item in states.upcoming(self._mem.facts, workflow.now()) if item.kind == "deadline"]
+
+    def _update_search_attributes(self) -> None:
+        memory = self._mem
+        deadlines = self._deadlines_ahead()
+        wanted = SearchValues(
+            phase=memory.facts.phase,
+            next_deadline=_midnight_utc(deadlines[0].due) if deadlines else None,
+            overdue=any(item.overdue for item in deadlines),
+            stagnation=any(signal.kind != SignalKind.deadline_overdue for signal in states.open_signals(memory.facts)),
+        )
+        if wanted == memory.search:
+            return
+        keys = (
+            (search_attributes.CASE_PHASE, "phase"),
+            (search_attributes.NEXT_DEADLINE, "next_deadline"),
+            (search_attributes.OVERDUE, "overdue"),
+            (search_attributes.STAGNATION, "stagnation"),
+        )
+        updates = []
+        for key, name in keys:
+            value = getattr(wanted, name)
+            if value != getattr(memory.search, name):
+                updates.append(key.value_set(value) if value is not None else key.value_unset())
+        workflow.upsert_search_attributes(updates)  # type: ignore[arg-type]
+        memory.search = wanted
+
+    def _case_ref(self) -> str:
+        return f"{self._mem.people.employee.name} ({self._intake.case_id})"
+
+    # ------------------------------------------------------------------------------------- commands
+
+    def _check(self, event: Any) -> None:
+        """Validator: refuse what the rules refuse, before anything is written."""
+        if self._memory is None:
+            raise ApplicationError("The case is still opening; try again in a moment.", type="NotReady", non_retryable=True)
+        try:
+            states.check(self._memory.facts, event, workflow.now())
+        except states.Refused as exc:
+            raise _refusal(exc) from None
+
+    def _command(self, event: Any) -> CommandResult:
+        try:
+            decision = states.decide(self._mem.facts, event, workflow.now())
+        except states.Refused as exc:  # the facts changed between validation and handling
+            raise _refusal(exc) from None
+        action = snake(type(event).__name__)
+        effects = self._apply(decision, (event.actor, event.at, action, event_detail(event)))
+        return CommandResult(phase=self._mem.facts.phase, effects=effects)
+
+    @workflow.update
+    def assign_coach(self, command: AssignCoach) -> CommandResult:
+        memory = self._mem
+        memory.people = memory.people.with_coach(command.coach)
+        self._people_changed = True
+        self._record(command.actor, command.at, "coach_assigned", f"Coach: {command.coach.name}", {"coach": command.coach.email})
+        return CommandResult(phase=memory.facts.phase)
+
+    @assign_coach.validator
+    def _validate_assign_coach(self, command: AssignCoach) -> None:
+        self._require_open()
+
+    @workflow.update
+    def choose_buddy(self, command: ChooseBuddy) -> CommandResult:
+        memory = self._mem
+        memory.people = memory.people.with_buddy(command.buddy)
+        self._people_changed = True
+        name = command.buddy.name if command.buddy else "geen"
+        self._record(command.actor, command.at, "buddy_chosen", f"Buddy: {name}", {"buddy": command.buddy.email if command.buddy else ""})
+        return CommandResult(phase=memory.facts.phase)
+
+    @choose_buddy.validator
+    def _validate_choose_buddy(self, command: ChooseBuddy) -> None:
+        self._require_open()
+        if command.buddy is not None and self._mem.facts.buddy.consent is not True:
+            raise ApplicationError(
+                "A buddy can only be chosen after the employee agreed to have one. (Een buddy kan pas gekozen worden als de medewerker daarmee instemt.)",
+                {"code": "buddy_without_consent"},
+                type="Refused",
+                non_retryable=True,
+            )
+
+    def _require_open(self) -> None:
+        if self._memory is None or self._memory.facts.closed:
+            raise ApplicationError("The case is closed. (De zaak is gesloten.)", {"code": "case_closed"}, type="Refused", non_retryable=True)
+
+    # --------------------------------------------------------------------------------------- queries
 
     @workflow.query
-    def status(self) -> CaseStatus:
-        return CaseStatus(
-            case_id=self._intake.case_id,
-            phase=self._phase,
-            first_sick_day=self._intake.first_sick_day,
-        )
+    def status(self) -> CaseSummary:
+        intake = self._intake
+        if self._memory is None:
+            return CaseSummary(case_id=intake.case_id, phase="ziekgemeld", first_sick_day=intake.first_sick_day, closed=False,
+                               outcome=None, next_deadline=None, overdue=False, stagnation=False)  # fmt: skip
+        search = self._memory.search
+        return CaseSummary(
+            case_id=intake.case_id, phase=self._memory.facts.phase, first_sick_day=self._memory.facts.periods[0].start,
+            closed=self._memory.facts.closed, outcome=self._memory.facts.outcome,
+            next_deadline=search.next_deadline.date() if search.next_deadline else None,
+            overdue=bool(search.overdue), stagnation=bool(search.stagnation),
+            work_pending=len(self._pending) + len(self._audit),
+        )  # fmt: skip
+
+    @workflow.query
+    def facts(self) -> CaseFacts:
+        return self._mem.facts
+
+    @workflow.query
+    def upcoming(self) -> list[UpcomingItem]:
+        return states.upcoming(self._mem.facts, workflow.now())
+
+    @workflow.query
+    def signals(self) -> list[Signal]:
+        return states.open_signals(self._mem.facts)
+
+    @workflow.query
+    def timeline(self) -> list[TimelineEntry]:
+        return list(self._mem.timeline)
+
+    @workflow.query
+    def people(self) -> CasePeople:
+        return self._mem.people
+
+
+def _rule_update(name: str, event_type: type) -> Callable[..., Any]:
+    """An update handler for one trigger of the rules, with its validator."""
+
+    def handler(self: ReintegrationCase, event: Any) -> CommandResult:
+        return self._command(event)
+
+    def validator(self: ReintegrationCase, event: Any) -> None:
+        self._check(event)
+
+    for function in (handler, validator):
+        function.__name__ = name
+        function.__qualname__ = f"ReintegrationCase.{name}"
+    handler.__annotations__ = {"event": event_type, "return": CommandResult}
+    validator.__annotations__ = {"event": event_type, "return": None}
+    update = workflow.update(name=name)(handler)
+    update.validator(validator)
+    return update
+
+
+for _name, _event_type in RULE_UPDATES.items():
+    setattr(ReintegrationCase, _name, _rule_update(_name, _event_type))
+
+ReintegrationCase = workflow.defn(ReintegrationCase)  # type: ignore[misc]

@@ -56,19 +56,4 @@ class CaseIntake:
     work_accident: bool | None = None
     third_party_liable: bool | None = None
     safety_net_applies: bool | None = None
-
-
-@dataclass(frozen=True)
-class CaseInput:
-    """The workflow's single argument."""
-
-    intake: CaseIntake
-
-
-@dataclass(frozen=True)
-class CaseStatus:
-    """Answer of the ``status`` query."""
-
-    case_id: str
-    phase: str
-    first_sick_day: date
+    case_url: str | None = None  # where HR finds the case, for links in reminders

@@ -1,0 +1,183 @@
+"""A case world for workflow tests: the workflow and its real activities on a Temporal server,
+an aiosmtpd sink, a SQLite store; helpers to send commands at the server's (skipped) time."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import icalendar
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest, DescribeWorkflowExecutionResponse
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.case_activities import CaseActivities
+from integrations.db import create_schema, make_engine, make_sessionmaker
+from integrations.outbox import OutboxEntry, list_outbox
+from integrations.smtp import SmtpSender
+from integrations.store import CaseStore
+from reintegratie.settings import Settings
+from tests.support import SmtpSink
+from web.cases import start_case
+from workflows.case import ReintegrationCase
+from workflows.commands import CommandResult
+from workflows.inputs import CaseIntake, Person
+from workflows.memory import CaseInput
+
+MANAGER = Person("Mark Jansen", "mark@example.nl")
+EMPLOYEE = Person("Sanne de Vries", "sanne@example.nl")
+CASEMANAGER = Person("Carla Visser", "carla@example.nl")
+COACH = Person("Cor Bakker", "cor@example.nl")
+BUDDY = Person("Bram Smit", "bram@example.nl")
+HR_ACTOR = "carla@example.nl"
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    recipient: str
+    subject: str
+    method: str | None
+    uid: str | None
+    sequence: int | None
+    summary: str | None
+    rrule: str | None
+    raw: bytes
+
+
+def parse(recipient: str, raw: bytes) -> SentMessage:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    method = uid = summary = rrule = None
+    sequence = None
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+            method = str(calendar["METHOD"])
+            event = calendar.walk("VEVENT")[0]
+            uid = str(event["UID"])
+            sequence = int(event.get("SEQUENCE", 0))
+            summary = str(event["SUMMARY"])
+            rrule = event["RRULE"].to_ical().decode() if "RRULE" in event else None
+    return SentMessage(recipient, str(message["Subject"]), method, uid, sequence, summary, rrule, raw)
+
+
+@dataclass
+class CaseWorld:
+    env: WorkflowEnvironment
+    client: Client
+    task_queue: str
+    sink: SmtpSink
+    sessionmaker: async_sessionmaker[AsyncSession]
+    handle: WorkflowHandle[Any, Any] | None = None
+    case_id: str = field(default_factory=lambda: f"case-{uuid.uuid4().hex}")
+
+    async def now(self) -> datetime:
+        return await self.env.get_current_time()
+
+    async def today(self) -> date:
+        from states.clock import local_date
+
+        return local_date(await self.now())
+
+    async def open(self, *, days_ago: int = 0, history_limit: int | None = None, **intake: Any) -> WorkflowHandle[Any, Any]:
+        first_sick_day = (await self.today()) - timedelta(days=days_ago)
+        values: dict[str, Any] = dict(
+            case_id=self.case_id, employee=EMPLOYEE, manager=MANAGER, first_sick_day=first_sick_day,
+            reported_by=HR_ACTOR, casemanager=CASEMANAGER, team_notice_to=("team@example.nl",),
+            buddy_candidates=(BUDDY,),
+        )  # fmt: skip
+        values.update(intake)
+        case_intake = CaseIntake(**values)
+        if history_limit is None:
+            await start_case(self.client, task_queue=self.task_queue, intake=case_intake)
+        else:
+            await self.client.start_workflow(
+                ReintegrationCase.run, CaseInput(intake=case_intake, history_limit=history_limit),
+                id=self.case_id, task_queue=self.task_queue,
+            )  # fmt: skip
+        self.handle = self.client.get_workflow_handle_for(ReintegrationCase.run, self.case_id)
+        await self.settle()
+        return self.handle
+
+    async def command(self, name: str, event_type: type, /, **fields: Any) -> CommandResult:
+        """Send one command (a Temporal update) as the casemanager, at the server's current time."""
+        assert self.handle is not None
+        event = event_type(actor=fields.pop("actor", HR_ACTOR), at=await self.now(), **fields)
+        result = await self.handle.execute_update(name, event, result_type=CommandResult)
+        await self.settle()
+        return result
+
+    async def refused(self, name: str, event_type: type, /, **fields: Any) -> str:
+        """Send a command that must be refused; return the refusal message."""
+        try:
+            await self.command(name, event_type, **fields)
+        except WorkflowUpdateFailedError as exc:
+            return str(exc.cause)
+        raise AssertionError(f"{name} was accepted but should have been refused")
+
+    async def advance(self, duration: timedelta) -> None:
+        await self.env.sleep(duration)
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Wait until the workflow has carried out everything it decided (a query round trip per try)."""
+        assert self.handle is not None
+        for _ in range(400):
+            description = await self.describe()
+            if description.workflow_execution_info.status != WorkflowExecutionStatus.RUNNING.value:
+                return
+            if not description.pending_activities:
+                if (await self.handle.query(ReintegrationCase.status)).work_pending == 0:
+                    return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the case did not settle")
+
+    async def describe(self) -> DescribeWorkflowExecutionResponse:
+        """The raw description (the time-skipping server's datetime search attributes do not decode)."""
+        request = DescribeWorkflowExecutionRequest(namespace=self.client.namespace, execution=WorkflowExecution(workflow_id=self.case_id))
+        return await self.client.workflow_service.describe_workflow_execution(request)
+
+    async def execution_status(self) -> WorkflowExecutionStatus:
+        return WorkflowExecutionStatus((await self.describe()).workflow_execution_info.status)
+
+    def sent(self) -> list[SentMessage]:
+        return [parse(rcpts[0], raw) for _sender, rcpts, raw in self.sink.messages]
+
+    def invitations(self, recipient: str | None = None) -> list[SentMessage]:
+        return [m for m in self.sent() if m.method and (recipient is None or m.recipient == recipient)]
+
+    def notices(self, recipient: str | None = None) -> list[SentMessage]:
+        return [m for m in self.sent() if not m.method and (recipient is None or m.recipient == recipient)]
+
+    async def outbox(self) -> list[OutboxEntry]:
+        return list(reversed(await list_outbox(self.sessionmaker, limit=10_000)))
+
+    async def store(self) -> CaseStore:
+        return CaseStore(self.sessionmaker)
+
+
+@asynccontextmanager
+async def case_world(env: WorkflowEnvironment, sink: SmtpSink, tmp_path: Path) -> AsyncIterator[CaseWorld]:
+    settings = Settings(
+        temporal_address="unused:1", database_url=f"sqlite+aiosqlite:///{tmp_path / 'store.db'}",
+        smtp_host=sink.host, smtp_port=sink.port, smtp_tls="none", mail_from="verzuim@example.nl",
+    )  # fmt: skip
+    engine = make_engine(settings.database_url)
+    await create_schema(engine)
+    sessionmaker = make_sessionmaker(engine)
+    activities = CaseActivities(sessionmaker=sessionmaker, sender=SmtpSender.from_settings(settings), mail_from=settings.mail_from)
+    task_queue = f"cases-{uuid.uuid4().hex[:8]}"
+    try:
+        async with Worker(env.client, task_queue=task_queue, workflows=[ReintegrationCase], activities=activities.all()):
+            yield CaseWorld(env=env, client=env.client, task_queue=task_queue, sink=sink, sessionmaker=sessionmaker)
+    finally:
+        await engine.dispose()

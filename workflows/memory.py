@@ -1,0 +1,44 @@
+"""What a case carries from one run to the next (continue-as-new) and what starts it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from states.facts import CaseFacts
+from workflows.commands import TimelineEntry
+from workflows.inputs import CaseIntake
+from workflows.people import CasePeople
+
+# Our own threshold, well below the server's suggestion (4,096 events): small histories replay fast.
+DEFAULT_HISTORY_LIMIT = 1_500
+
+
+@dataclass
+class SearchValues:
+    """The search attributes as last written, so only changes are upserted (each upsert is billed)."""
+
+    phase: str | None = None
+    next_deadline: datetime | None = None
+    overdue: bool | None = None
+    stagnation: bool | None = None
+
+
+@dataclass
+class CaseMemory:
+    facts: CaseFacts
+    people: CasePeople
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    audit_counter: int = 0
+    search: SearchValues = field(default_factory=SearchValues)
+    recorded_phase: str | None = None
+    runs: int = 1
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    """The workflow's single argument: the intake, and on continue-as-new the memory of the case."""
+
+    intake: CaseIntake
+    memory: CaseMemory | None = None
+    history_limit: int = DEFAULT_HISTORY_LIMIT
