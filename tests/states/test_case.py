@@ -617,3 +617,15 @@ def test_a_case_done_right_for_two_years_gets_no_overdue_alert() -> None:
     assert len(keys) == len(set(keys))
     assert [d.done_on is not None for d in __import__("states").case_timeline(facts)] == [
         True, True, True, False, True, True, True, True, True, True, False]
+
+
+def test_relapse_from_build_up_to_therapeutic_work_and_sick_again_in_the_second_track() -> None:
+    facts, now = case_in("opbouw")
+    back = decide(facts, ev(Relapse, now, back_to=Phase.arbeidstherapeutisch, hours_per_week=4), now).facts
+    assert back.phase == "arbeidstherapeutisch" and back.working_since == facts.working_since
+    facts, now = case_in("tweede_spoor")
+    recovered = decide(facts, ev(Recovered, now, full=True), now).facts
+    again_at = now + timedelta(days=10)
+    again = decide(recovered, ev(Relapse, again_at), again_at).facts
+    assert again.phase == "tweede_spoor"  # samentelling: the second track goes on
+    assert len(again.periods) == 2
