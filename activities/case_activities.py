@@ -3,23 +3,21 @@
 Retries are Temporal's job: a transient fault (SMTP down, database locked) raises and is retried;
 a permanent one (address refused) raises a non-retryable ApplicationError once every other
 recipient has been served, so the workflow can tell HR. The outbox makes a retried send a no-op once
-the message went out.
+the message went out (integrations.invitations).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from email.message import EmailMessage
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.inputs import Notice, RecordProgress, SeriesMessage
-from integrations.calendar import CalendarSeries, Participant, series_cancel, series_request
-from integrations.mail import invitation_message, notice_message
-from integrations.outbox import invitation_key, notice_key, send_once
-from integrations.smtp import PermanentMailError, SmtpSender
+from integrations.calendar import CalendarSeries, Participant
+from integrations.invitations import SendReport, plan, send_invitations, send_notices
+from integrations.smtp import SmtpSender
 from integrations.store import AuditEntry, CaseRecord, CaseStore
 from workflows.inputs import Person
 
@@ -96,69 +94,32 @@ class CaseActivities:
             attendees=tuple(_participant(person) for person in command.attendees),
             description=command.description,
         )
-        # DTSTAMP comes from the workflow, so a retry produces the very same bytes.
-        build_calendar = series_cancel if command.method == "CANCEL" else series_request
-        calendar = build_calendar(series, dtstamp=command.dtstamp)
-
-        def message_for(recipient: Participant, key: str) -> Callable[[], EmailMessage]:
-            return lambda: invitation_message(
-                series, method=command.method, calendar=calendar, recipient=recipient,
-                mail_from=self._mail_from, message_key=key,
-            )  # fmt: skip
-
-        await self._deliver_each(
-            [
-                (recipient, invitation_key(series.uid, None, series.sequence, command.method, recipient.email))
-                for recipient in series.attendees
-            ],
-            kind=f"invitation:{series.kind}",
-            build=message_for,
-            series_uid=series.uid,
-            sequence=series.sequence,
-            method=command.method,
+        # DTSTAMP comes from the workflow, so a retry plans the very same bytes and the outbox
+        # finds the messages already sent.
+        outgoing = plan(series, change=command.change, dtstamp=command.dtstamp)
+        report = await send_invitations(
+            self._sessionmaker, self._sender, series, outgoing, mail_from=self._mail_from, case_id=command.case_id
         )
+        _raise_if_refused(report)
 
     @activity.defn(name="send_notice")
     async def send_notice(self, command: Notice) -> None:
         recipients = [_participant(person) for person in command.recipients]
         if not recipients and command.to_mailbox_if_nobody:
             recipients = [Participant(email=self._mail_from, name="Verzuimbegeleiding")]
+        report = await send_notices(
+            self._sessionmaker, self._sender, idempotency_key=command.key, kind=command.kind, recipients=recipients,
+            context={**command.context, **command.dates}, mail_from=self._mail_from,
+        )  # fmt: skip
+        _raise_if_refused(report)
 
-        def message_for(recipient: Participant, key: str) -> Callable[[], EmailMessage]:
-            return lambda: notice_message(
-                kind=command.kind, recipient=recipient, mail_from=self._mail_from,
-                message_key=key, context={**command.context, **command.dates},
-            )  # fmt: skip
 
-        await self._deliver_each(
-            [(recipient, notice_key(command.key, recipient.email)) for recipient in recipients],
-            kind=f"notice:{command.kind}",
-            build=message_for,
+def _raise_if_refused(report: SendReport) -> None:
+    """The others got theirs; retrying cannot help the refused ones. details[0]: the addresses."""
+    if report.failed:
+        raise ApplicationError(
+            "Mail was refused for: " + "; ".join(f"{address} ({why})" for address, why in report.failed),
+            sorted(address for address, _why in report.failed),
+            type=PERMANENT_MAIL_ERROR,
+            non_retryable=True,
         )
-
-    async def _deliver_each(
-        self,
-        recipients: list[tuple[Participant, str]],
-        *,
-        kind: str,
-        build: Callable[[Participant, str], Callable[[], EmailMessage]],
-        **outbox_fields: object,
-    ) -> None:
-        refused: dict[str, str] = {}
-        async with self._sender:
-            for recipient, key in recipients:
-                try:
-                    await send_once(
-                        self._sessionmaker, self._sender, key=key, recipient=recipient.email, kind=kind,
-                        build=build(recipient, key), **outbox_fields,  # type: ignore[arg-type]
-                    )  # fmt: skip
-                except PermanentMailError as exc:
-                    refused[recipient.email] = str(exc)
-        if refused:
-            # The others got theirs; retrying cannot help the refused ones. details[0]: the addresses.
-            raise ApplicationError(
-                "Mail was refused for: " + "; ".join(f"{address} ({why})" for address, why in refused.items()),
-                sorted(refused),
-                type=PERMANENT_MAIL_ERROR,
-                non_retryable=True,
-            )

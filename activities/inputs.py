@@ -52,11 +52,11 @@ class RecordProgress:
 
 @dataclass(frozen=True)
 class SeriesMessage:
-    """Send one calendar series (REQUEST: new or updated) or cancel it (CANCEL) to each attendee."""
+    """One calendar series to each attendee: new, updated, ended early (UNTIL) or cancelled."""
 
     key: str
     case_id: str
-    method: str  # "REQUEST" or "CANCEL"
+    change: str  # "new", "update", "ended" (REQUEST) or "cancelled" (CANCEL)
     uid: str
     sequence: int
     kind: str

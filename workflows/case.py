@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     import states
     import states.cadence
     import states.config
+    import states.effects
     import states.events
     import states.kinds
     import states.timeline
@@ -183,6 +184,15 @@ class ReintegrationCase:
 
     async def _perform(self, effect: fx.Effect) -> None:
         memory = self._mem
+        if isinstance(effect, fx.InviteBuddy) and memory.people.buddy is None:
+            candidates = memory.people.buddy_candidates
+            if not candidates:
+                memory.buddy_invite_waiting = effect  # sent once HR chooses the buddy (choose_buddy)
+                return
+            # HR named the candidates at intake and the employee agreed: the first one is asked.
+            memory.people = memory.people.with_buddy(candidates[0])
+            self._people_changed = True
+            self._record(SYSTEM, workflow.now(), "buddy_chosen", f"Buddy: {candidates[0].name}", {"buddy": candidates[0].email})
         calls = calls_for(
             effect, facts=memory.facts, people=memory.people, contact=self._intake.contact,
             case_ref=self._case_ref(), case_url=self._intake.case_url, now=workflow.now(),
@@ -307,6 +317,9 @@ class ReintegrationCase:
         self._people_changed = True
         name = command.buddy.name if command.buddy else "geen"
         self._record(command.actor, command.at, "buddy_chosen", f"Buddy: {name}", {"buddy": command.buddy.email if command.buddy else ""})
+        if command.buddy is not None and memory.buddy_invite_waiting is not None:
+            self._pending.append(memory.buddy_invite_waiting)
+            memory.buddy_invite_waiting = None
         return CommandResult(phase=memory.facts.phase)
 
     @choose_buddy.validator

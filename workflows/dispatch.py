@@ -68,14 +68,14 @@ def _until(series_start: datetime, until: date | None) -> datetime | None:
 
 
 def _series_message(
-    *, key: str, case_id: str, method: str, series: SeriesState | fx.SendSeries | fx.UpdateSeries, sequence: int,
+    *, key: str, case_id: str, change: str, series: SeriesState | fx.SendSeries | fx.UpdateSeries, sequence: int,
     until: datetime | None, people: CasePeople, contact: ContactPreference, now: datetime,
 ) -> SeriesMessage:  # fmt: skip
     kind = SeriesKind(series.kind)
     return SeriesMessage(
         key=key,
         case_id=case_id,
-        method=method,
+        change=change,
         uid=series.series_id,
         sequence=sequence,
         kind=str(kind),
@@ -98,12 +98,12 @@ def _cancel(effect: fx.CancelSeries, facts: CaseFacts, people: CasePeople, conta
     kept_until = last_start_before(series, effect.effective_from)
     if kept_until is None:
         # Nothing of it has happened yet: cancel the whole series.
-        message = _series_message(key=effect.key, case_id=effect.case_id, method="CANCEL", series=series,
+        message = _series_message(key=effect.key, case_id=effect.case_id, change="cancelled", series=series,
                                   sequence=effect.sequence, until=_until(series.start, series.until),
                                   people=people, contact=contact, now=now)
         return ActivityCall("send_series_message", message, f"cancel the {series.kind} series")
     # The past occurrences happened: end the series after the last one kept (RRULE UNTIL), not CANCEL.
-    message = _series_message(key=effect.key, case_id=effect.case_id, method="REQUEST", series=series,
+    message = _series_message(key=effect.key, case_id=effect.case_id, change="ended", series=series,
                               sequence=effect.sequence, until=kept_until, people=people, contact=contact, now=now)
     return ActivityCall("send_series_message", message, f"end the {series.kind} series")
 
@@ -122,10 +122,11 @@ def calls_for(
 ) -> list[ActivityCall]:  # fmt: skip
     """The activity calls that carry out one effect (none for effects that only change the record)."""
     if isinstance(effect, (fx.SendSeries, fx.UpdateSeries)):
-        message = _series_message(key=effect.key, case_id=effect.case_id, method="REQUEST", series=effect,
+        change = "new" if isinstance(effect, fx.SendSeries) else "update"
+        message = _series_message(key=effect.key, case_id=effect.case_id, change=change, series=effect,
                                   sequence=effect.sequence, until=_until(effect.start, effect.until),
                                   people=people, contact=contact, now=now)
-        verb = "send" if isinstance(effect, fx.SendSeries) else "update"
+        verb = "send" if change == "new" else "update"
         return [ActivityCall("send_series_message", message, f"{verb} the {effect.kind} series")]
     urls: dict[str, str | list[str]] = {"case_url": case_url} if case_url else {}
     call: ActivityCall | None = None

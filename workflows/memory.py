@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from states.effects import InviteBuddy
 from states.facts import CaseFacts
 from workflows.commands import TimelineEntry
 from workflows.inputs import CaseIntake
@@ -33,6 +34,7 @@ class CaseMemory:
     search: SearchValues = field(default_factory=SearchValues)
     recorded_phase: str | None = None
     runs: int = 1
+    buddy_invite_waiting: InviteBuddy | None = None  # consent given, no buddy chosen yet
 
 
 @dataclass(frozen=True)

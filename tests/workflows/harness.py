@@ -178,6 +178,12 @@ async def case_world(env: WorkflowEnvironment, sink: SmtpSink, tmp_path: Path) -
     task_queue = f"cases-{uuid.uuid4().hex[:8]}"
     try:
         async with Worker(env.client, task_queue=task_queue, workflows=[ReintegrationCase], activities=activities.all()):
-            yield CaseWorld(env=env, client=env.client, task_queue=task_queue, sink=sink, sessionmaker=sessionmaker)
+            world = CaseWorld(env=env, client=env.client, task_queue=task_queue, sink=sink, sessionmaker=sessionmaker)
+            try:
+                yield world
+            finally:
+                # A case left running without its worker would hold up time skipping for the next test.
+                if world.handle is not None and await world.execution_status() == WorkflowExecutionStatus.RUNNING:
+                    await world.handle.terminate("test finished")
     finally:
         await engine.dispose()

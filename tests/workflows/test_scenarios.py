@@ -70,3 +70,111 @@ async def test_bad_commands_are_refused_with_a_reason_and_change_nothing(
         assert len((await handle.fetch_history()).events) == history_before  # a rejected update writes nothing
         assert await handle.query(ReintegrationCase.facts) == facts_before
         assert len(world.sent()) == sent_before
+
+
+def _subjects(messages: list) -> list[str]:  # type: ignore[type-arg]
+    return [message.subject for message in messages]
+
+
+async def test_standard_return_invites_updates_and_cancels_every_series(
+    time_skipping_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    async with case_world(time_skipping_server, smtp_sink, tmp_path) as world:
+        await world.open()
+        await world.advance(timedelta(weeks=4, days=3))  # week 5
+        await world.command("probleemanalyse_received", states.ProbleemanalyseReceived)
+        await world.advance(timedelta(weeks=2))  # week 7
+        today = await world.today()
+        plan = states.PlanVanAanpak(
+            hours_per_week=6, tasks=["post sorteren"], contact_person="Mark Jansen", casemanager="Carla Visser",
+            employer_view="rustig beginnen", employee_view="eens",
+        )  # fmt: skip
+        await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=plan)
+        first_day = today + timedelta(days=14 - today.weekday())  # a Monday in week 9
+        await world.command("therapeutic_work_started", states.TherapeuticWorkStarted, hours_per_week=6, on=first_day)
+        assert any("buddy" in subject.lower() for subject in _subjects(world.notices(EMPLOYEE.email)))
+        await world.command("buddy_consent", states.BuddyConsent, given=True)
+        assert world.notices(BUDDY.email), "the first buddy candidate is asked once the employee agreed"
+
+        await world.advance(timedelta(weeks=2))  # week 9: the first day back has come
+        assert world.notices("team@example.nl"), "the team hears that the colleague starts again"
+        assert any("eerste dag" in subject for subject in _subjects(world.notices(MANAGER.email)))
+
+        await world.advance(timedelta(weeks=3))  # week 12: build-up from the bedrijfsarts's advice
+        monday = (await world.today()) - timedelta(days=(await world.today()).weekday())
+        schedule = [states.BuildUpStep(from_date=monday + timedelta(weeks=2 * n), hours_per_week=8 + 6 * n) for n in range(5)]
+        await world.command("build_up_started", states.BuildUpStarted, schedule=schedule)
+        for week in range(12, 30):
+            await world.advance(timedelta(weeks=1))
+            week_of = (await world.today()) - timedelta(days=(await world.today()).weekday() + 7)
+            hours = next(step.hours_per_week for step in reversed(schedule) if step.from_date <= week_of) if week_of >= schedule[0].from_date else 6
+            await world.command("hours_reported", states.HoursReported, week_of=week_of, hours=hours)
+            if week % 2 == 0:
+                await world.command("progress_talk_held", states.ProgressTalkHeld, went=states.TalkMood.good)
+        await world.command("recovered", states.Recovered, full=True)
+
+        series = {}
+        for message in world.invitations(MANAGER.email):
+            series.setdefault(message.uid, []).append(message)
+        kinds = {messages[0].summary.split(":")[0] for messages in series.values()}
+        assert {"Kort contactmoment", "Voortgangsgesprek re-integratie", "Evaluatie plan van aanpak"} <= kinds
+        for messages in series.values():
+            sequences = [m.sequence for m in messages]
+            assert sequences == sorted(set(sequences)), "every update and the end raise SEQUENCE"
+        # Nothing recurring stays open after the recovery: each series ended (UNTIL) or was cancelled.
+        for uid, messages in series.items():
+            last = messages[-1]
+            assert last.method == "CANCEL" or last.rrule is None or "UNTIL=" in last.rrule, (uid, last.summary)
+        # Every logical message reached the SMTP server exactly once.
+        delivered = [(m.recipient, m.uid, m.sequence, m.method) for m in world.invitations()]
+        assert len(delivered) == len(set(delivered))
+        facts = await world.handle.query(ReintegrationCase.facts)  # type: ignore[union-attr]
+        assert facts.phase == "hersteld" and len(facts.hours) >= 15
+
+
+async def test_stagnation_loops_in_the_coach_with_evidence_and_pauses_the_build_up(
+    time_skipping_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    async with case_world(time_skipping_server, smtp_sink, tmp_path) as world:
+        await world.open(days_ago=60)
+        await world.command("probleemanalyse_received", states.ProbleemanalyseReceived, on=(await world.today()) - timedelta(days=30))
+        await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=8))
+        await world.command("assign_coach", AssignCoach, coach=COACH)
+        await world.command("build_up_started", states.BuildUpStarted, schedule=[states.BuildUpStep(from_date=await world.today(), hours_per_week=8)])
+        for _ in range(5):  # hours flat at 8 for more than 4 weeks
+            await world.advance(timedelta(weeks=1))
+            week_of = (await world.today()) - timedelta(days=(await world.today()).weekday() + 7)
+            await world.command("hours_reported", states.HoursReported, week_of=week_of, hours=8)
+        flat = await world.handle.query(ReintegrationCase.signals)  # type: ignore[union-attr]
+        assert "hours_not_increased" in {str(signal.kind) for signal in flat}
+        assert all(signal.evidence for signal in flat)
+        assert (await world.handle.query(ReintegrationCase.status)).stagnation  # type: ignore[union-attr]
+        await world.command("complaints_reported", states.ComplaintsReported, lasting_days=8)
+
+        coach_mail = world.notices(COACH.email)
+        assert coach_mail, "the coach gets the signal"
+        body = coach_mail[0].raw.decode(errors="replace")
+        assert "8" in body  # the evidence: the hours that stayed flat
+        assert any(m.summary and m.summary.startswith("Driegesprek") for m in world.invitations(COACH.email))
+        assert any("plaats" in m.subject or "hold" in m.subject for m in world.notices(MANAGER.email))
+        facts = await world.handle.query(ReintegrationCase.facts)  # type: ignore[union-attr]
+        assert facts.buildup_paused_since is not None
+        signals = await world.handle.query(ReintegrationCase.signals)  # type: ignore[union-attr]
+        assert "complaints_lasting" in {str(signal.kind) for signal in signals}
+
+
+async def test_missed_probleemanalyse_reminds_then_alerts_hr_and_shows_overdue(
+    dev_server: WorkflowEnvironment, time_skipping_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    async with case_world(time_skipping_server, smtp_sink, tmp_path) as world:
+        await world.open()
+        await world.advance(timedelta(days=35))  # day 36: 7 days before day 42
+        reminders = [s for s in _subjects(world.notices(CASEMANAGER.email)) if "probleemanalyse" in s.lower()]
+        assert reminders and all(s.startswith("Herinnering") for s in reminders)
+        await world.advance(timedelta(days=8))  # day 44: passed
+        alerts = [s for s in _subjects(world.notices(CASEMANAGER.email)) if "probleemanalyse" in s.lower() and not s.startswith("Herinnering")]
+        assert alerts, "HR is alerted once the probleemanalyse is overdue"
+        status = await world.handle.query(ReintegrationCase.status)  # type: ignore[union-attr]
+        assert status.overdue
+        raw = (await world.describe()).workflow_execution_info.search_attributes.indexed_fields
+        assert raw["Overdue"].data == b"true"
