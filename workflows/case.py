@@ -23,12 +23,21 @@ from temporalio.exceptions import ActivityError, ApplicationError
 # module that defines a payload type is named here, so that pydantic finds it inside the sandbox.
 with workflow.unsafe.imports_passed_through():
     import states
+    import states.agenda
     import states.cadence
+    import states.case
+    import states.clock
     import states.config
     import states.effects
     import states.events
+    import states.facts
     import states.kinds
+    import states.phases
+    import states.refusals
+    import states.rules
+    import states.signals
     import states.timeline
+    import states.workdays
     from activities.inputs import Notice, RecordAudit, RecordCase, RecordProgress, RolePeople
     from states import effects as fx
     from states.case import UpcomingItem

@@ -178,3 +178,116 @@ async def test_missed_probleemanalyse_reminds_then_alerts_hr_and_shows_overdue(
         assert status.overdue
         raw = (await world.describe()).workflow_execution_info.search_attributes.indexed_fields
         assert raw["Overdue"].data == b"true"
+
+
+async def test_long_case_runs_two_years_through_the_second_track_and_ends_as_wia(
+    time_skipping_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    async with case_world(time_skipping_server, smtp_sink, tmp_path) as world:
+        await world.open()
+        first_sick_day = await world.today()
+
+        async def week() -> int:
+            """The current sick week (week 1 = days 1-7)."""
+            return ((await world.today()) - first_sick_day).days // 7 + 1
+
+        async def evaluate() -> None:
+            await world.command("evaluation_held", states.EvaluationHeld, outcome=states.EvaluationOutcome.continue_plan)
+
+        async def evaluate_until(last_week: int) -> None:
+            while await week() + 5 <= last_week:
+                await world.advance(timedelta(weeks=5))
+                await evaluate()
+
+        async def advance_to(target_week: int) -> None:
+            """To the first day of ``target_week``."""
+            elapsed = ((await world.today()) - first_sick_day).days
+            await world.advance(timedelta(days=(target_week - 1) * 7 - elapsed))
+
+        await world.advance(timedelta(days=3))
+        await world.command("step_recorded", states.StepRecorded, step=states.StepKey.arbodienst_report)
+        await world.advance(timedelta(weeks=4))  # week 5
+        await world.command("probleemanalyse_received", states.ProbleemanalyseReceived)
+        await world.advance(timedelta(weeks=2))  # week 7
+        await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4))
+        await evaluate_until(42)
+        await advance_to(43)  # the reminder came in week 42; the report goes out on the first working day after it
+        await world.command("step_recorded", states.StepRecorded, step=states.StepKey.uwv_42_week_report)
+        await evaluate()
+        await evaluate_until(48)
+        await advance_to(50)
+        await world.command("eerstejaarsevaluatie_held", states.EerstejaarsevaluatieHeld)  # week 50
+        await evaluate()
+        await world.advance(timedelta(weeks=4))
+        await world.command("tweede_spoor_started", states.TweedeSpoorStarted)  # week 54: before week 56
+        await evaluate()
+        await evaluate_until(91)
+        await advance_to(91)
+        for step in (states.StepKey.actueel_oordeel, states.StepKey.riv_to_employee):
+            await world.command("step_recorded", states.StepRecorded, step=step)  # in week 91
+        await evaluate()
+        await advance_to(93)
+        await world.command("step_recorded", states.StepRecorded, step=states.StepKey.wia_application)  # in week 93
+        await evaluate()
+        while (await world.execution_status()) == WorkflowExecutionStatus.RUNNING and await week() < 110:
+            await world.advance(timedelta(weeks=5))
+            if (await world.execution_status()) == WorkflowExecutionStatus.RUNNING:
+                await evaluate()
+
+        summary = await world.handle.result()  # type: ignore[union-attr]
+        assert summary.phase == "wia" and summary.outcome == "wia"
+        facts = await world.handle.query(ReintegrationCase.facts)  # type: ignore[union-attr]
+        assert facts.ended_on is not None and (facts.ended_on - first_sick_day).days == 104 * 7 - 1  # the last day of week 104
+        hr = _subjects(world.notices(CASEMANAGER.email))
+        assert any("42" in s and s.startswith("Herinnering") for s in hr), hr  # the 42nd-week report was announced
+        assert any("WIA" in s and s.startswith("Herinnering") for s in hr), hr
+        assert not [s for s in hr if s.startswith("Te laat")], hr  # every step was on time: no overdue alert
+        row = await (await world.store()).get_case(world.case_id)
+        assert row is not None and row.phase == "wia"
+
+
+async def test_relapse_within_four_weeks_of_recovery_reopens_the_same_case(
+    time_skipping_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    async with case_world(time_skipping_server, smtp_sink, tmp_path) as world:
+        handle = await world.open()
+        first_sick_day = (await handle.query(ReintegrationCase.status)).first_sick_day
+        await world.advance(timedelta(days=16))
+        await world.command("recovered", states.Recovered, full=True)
+        await world.advance(timedelta(days=12))
+        result = await world.command("relapse", states.Relapse)
+        assert result.phase not in ("hersteld",)
+        status = await handle.query(ReintegrationCase.status)
+        assert status.case_id == world.case_id and status.first_sick_day == first_sick_day
+        facts = await handle.query(ReintegrationCase.facts)
+        assert len(facts.periods) == 2 and facts.periods[0].start == first_sick_day
+        # The statutory calendar moved by the gap: the probleemanalyse is now due later than day 42.
+        due = next(d.due for d in states.case_timeline(facts) if str(d.key) == "probleemanalyse")
+        gap = (facts.periods[1].start - facts.periods[0].end).days - 1
+        assert due == first_sick_day + timedelta(days=41 + gap)
+        checkin_uids = {m.uid for m in world.invitations(MANAGER.email) if m.summary and m.summary.startswith("Kort contactmoment")}
+        assert len(checkin_uids) == 2  # the check-ins start again as a new series
+        await world.advance(timedelta(weeks=5))
+        assert await world.execution_status() == WorkflowExecutionStatus.RUNNING  # the case goes on, not closed
+
+
+async def test_continue_as_new_carries_the_facts(
+    time_skipping_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    async with case_world(time_skipping_server, smtp_sink, tmp_path) as world:
+        handle = await world.open(history_limit=60)
+        first_run = (await world.describe()).workflow_execution_info.execution.run_id
+        await world.advance(timedelta(weeks=4, days=3))
+        await world.command("probleemanalyse_received", states.ProbleemanalyseReceived)
+        for _ in range(6):
+            await world.command("employee_feedback", states.EmployeeFeedback)
+        await world.advance(timedelta(weeks=2))
+        await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4))
+        await world.advance(timedelta(days=1))
+        description = await world.describe()
+        assert description.workflow_execution_info.execution.run_id != first_run, "the case continued as new"
+        facts = await handle.query(ReintegrationCase.facts)
+        assert facts.phase == "plan_van_aanpak" and facts.probleemanalyse_on is not None
+        timeline = await handle.query(ReintegrationCase.timeline)
+        assert [entry.action for entry in timeline][0] == "case_opened"  # the memory came along
+        assert len(world.invitations(MANAGER.email)) == len({(m.uid, m.sequence) for m in world.invitations(MANAGER.email)})
