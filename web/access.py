@@ -22,7 +22,10 @@ from integrations.store import CaseStore
 from web.auth import Principal, require_role
 from web.intake import is_case_id
 
-__all__ = ["CaseAccess", "CaseView", "case_access", "require_case", "require_role", "not_found", "STARTS_CASES", "SEES_EVERY_CASE"]
+__all__ = [
+    "CaseAccess", "CaseView", "case_access", "require_case", "require_role", "not_found", "STARTS_CASES", "SEES_EVERY_CASE",
+    "COMMANDS_BY_ROLE", "READS_HISTORY", "commands_for", "may_command",
+]  # fmt: skip
 
 STARTS_CASES = (AccountRole.hr,)
 SEES_EVERY_CASE = frozenset({AccountRole.hr, AccountRole.auditor})
@@ -75,3 +78,38 @@ async def require_case(store: CaseStore, principal: Principal, case_id: str) -> 
     if access is None:
         raise not_found(case_id)
     return access
+
+
+# Which commands each role may give (HR: every one). A manager, employee or coach gives them only in
+# a case where they hold that same part; an auditor and a buddy give none.
+ALL_COMMANDS = "*"
+COMMANDS_BY_ROLE: dict[AccountRole, frozenset[str]] = {
+    AccountRole.hr: frozenset({ALL_COMMANDS}),
+    AccountRole.manager: frozenset({"hours_reported", "progress_talk_held", "complaints_reported", "evaluation_held"}),
+    AccountRole.employee: frozenset({"employee_feedback", "buddy_consent"}),
+    AccountRole.coach: frozenset({"driegesprek_held", "signal_resolved"}),
+    AccountRole.auditor: frozenset(),
+    AccountRole.buddy: frozenset(),
+}
+READS_HISTORY = (AccountRole.hr, AccountRole.auditor)
+"""The full merged history, the compliance table's export and the printable dossier."""
+
+
+def role_may_give(role: AccountRole, name: str) -> bool:
+    """Whether the role may give this command at all (in some case)."""
+    allowed = COMMANDS_BY_ROLE.get(role, frozenset())
+    return ALL_COMMANDS in allowed or name in allowed
+
+
+def may_command(principal: Principal, access: CaseAccess, name: str) -> bool:
+    """Whether ``principal`` may give command ``name`` in this case."""
+    if access.read_only or access.view != CaseView.full or not role_may_give(principal.role, name):
+        return False
+    if principal.role == AccountRole.hr:
+        return True
+    return principal.role.value in access.case_roles
+
+
+def commands_for(principal: Principal, access: CaseAccess, names: list[str]) -> list[str]:
+    """Of ``names``, the commands ``principal`` may give in this case, in the given order."""
+    return [name for name in names if may_command(principal, access, name)]

@@ -19,7 +19,7 @@ from integrations.db import create_schema, make_engine, make_sessionmaker
 from integrations.store import CaseStore
 from reintegratie.settings import MAKE_SECRET, Settings, SettingsError
 from reintegratie.temporal import connect
-from web import api, deps, outbox, pages, signin
+from web import api, case_views, commands, deps, outbox, pages, signin
 from web.auth import CsrfFailed, SignInRequired, is_api
 from web.ratelimit import FailureLimiter
 
@@ -107,6 +107,8 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     app.add_exception_handler(CsrfFailed, _csrf_failed)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(api.router)
+    app.include_router(case_views.router)
+    app.include_router(commands.router)
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(outbox.router)

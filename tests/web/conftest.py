@@ -18,8 +18,9 @@ from temporalio.testing import WorkflowEnvironment
 from integrations.accounts import AccountStore, NewAccount
 from integrations.store import CaseRecord, CaseStore
 from reintegratie.settings import Settings
-from tests.support import TEST_SECRET_KEY, bearer
+from tests.support import TEST_SECRET_KEY, SmtpSink, bearer
 from web.app import create_app
+from worker import running_worker
 
 PASSWORD = "correct horse battery staple"
 
@@ -98,6 +99,20 @@ async def web(dev_server: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[
     mail.mkdir()
     app = create_app(settings, client=dev_server.client, mail_folder=mail)
     async with app.router.lifespan_context(app):
+        web_app = WebApp(app, settings, app.state.accounts, app.state.store)
+        try:
+            yield web_app
+        finally:
+            for http in web_app.clients:
+                await http.aclose()
+
+
+@pytest.fixture
+async def live_web(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path) -> AsyncIterator[WebApp]:
+    """The web app in-process with a real worker behind it: cases run, commands reach the rules."""
+    settings = web_settings(dev_server, tmp_path).model_copy(update={"smtp_host": smtp_sink.host, "smtp_port": smtp_sink.port})
+    app = create_app(settings, client=dev_server.client)
+    async with app.router.lifespan_context(app), running_worker(settings, dev_server.client):
         web_app = WebApp(app, settings, app.state.accounts, app.state.store)
         try:
             yield web_app

@@ -1,0 +1,298 @@
+"""The JSON API's views of cases: the list per role, one case, its history, its statutory deadlines,
+and (HR and auditor) the export of the merged history and the compliance table."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from temporalio.client import Client
+
+from integrations.accounts import AccountRole
+from integrations.store import CaseRow, CaseStore
+from states.kinds import Phase
+from web import deps
+from web.access import READS_HISTORY, SEES_EVERY_CASE, CaseView as Visibility, case_access, require_role
+from web.auth import Principal, current_principal
+from web.case_data import CaseData, case_record, load_case, today
+from web.history import as_json, compliance_csv, history_csv
+from web.i18n import request_language
+
+router = APIRouter(prefix="/api", tags=["cases"])
+
+NOT_YOURS = {404: {"description": "No such case, or not one you may see (the same answer)."}}
+
+
+class CaseListItem(BaseModel):
+    case_id: str
+    employee_name: str
+    manager_name: str
+    phase: str | None = None  # None: the caller sees only the practical part (a buddy)
+    first_sick_day: date | None = None
+    next_deadline: date | None = None
+    overdue: bool | None = None
+    org_unit: str | None = None
+
+
+class UpcomingOut(BaseModel):
+    kind: str
+    key: str
+    due: date
+    at: datetime | None
+    label: str
+    days_left: int
+    overdue: bool
+
+
+class EvidenceOut(BaseModel):
+    fact: str
+    value: str
+    on: date
+
+
+class SignalOut(BaseModel):
+    key: str
+    kind: str
+    since: date
+    text: str
+    evidence: list[EvidenceOut]
+
+
+class CaseDetail(BaseModel):
+    case_id: str
+    phase: str
+    first_sick_day: date
+    employee_name: str | None = None
+    manager_name: str | None = None
+    org_unit: str | None = None
+    next_deadline: date | None = None
+    overdue: bool
+    live: bool  # False: the workflow could not answer now; the read model's part is shown
+    closed: bool | None = None
+    outcome: str | None = None
+    upcoming: list[UpcomingOut] = []
+    signals: list[SignalOut] = []
+
+
+class TalkOut(BaseModel):
+    day: date
+    at: datetime | None
+    place: str
+
+
+class PracticalView(BaseModel):
+    """What a buddy sees: who, and the dates and place of the talks they take part in; nothing else."""
+
+    case_id: str
+    employee_name: str | None = None
+    manager_name: str | None = None
+    talks: list[TalkOut] = []
+
+
+class HistoryItem(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    what: str
+    detail: dict[str, str]
+    source: Literal["workflow+store", "workflow", "store"]
+
+
+class CaseHistory(BaseModel):
+    case_id: str
+    live: bool
+    entries: list[HistoryItem]
+
+
+class DeadlineOut(BaseModel):
+    key: str
+    label: str
+    responsible: str
+    due: date
+    window_start: date | None
+    done_on: date | None
+    status: Literal["on_time", "late", "missing", "open"]
+
+
+class CaseDeadlines(BaseModel):
+    case_id: str
+    live: bool  # False: the workflow could not answer now, so the table is empty
+    deadlines: list[DeadlineOut]
+
+
+def _full_only(data: CaseData) -> None:
+    if data.access.view != Visibility.full:
+        raise HTTPException(status_code=403, detail="Your part in this case shows only the dates and place of the talks.")
+
+
+def _list_item(row: CaseRow, view: Visibility, day: date) -> CaseListItem:
+    if view == Visibility.practical:
+        return CaseListItem(case_id=row.case_id, employee_name=row.employee_name, manager_name=row.manager_name)
+    return CaseListItem(
+        case_id=row.case_id, employee_name=row.employee_name, manager_name=row.manager_name, phase=row.phase,
+        first_sick_day=row.first_sick_day, next_deadline=row.next_deadline,
+        overdue=row.next_deadline is not None and row.next_deadline < day, org_unit=row.org_unit,
+    )  # fmt: skip
+
+
+async def visible_cases(store: CaseStore, principal: Principal) -> list[tuple[CaseRow, Visibility]]:
+    """The cases ``principal`` may see, newest first, with how much of each."""
+    if principal.role in SEES_EVERY_CASE:
+        return [(row, Visibility.full) for row in await store.list_cases()]
+    found = []
+    for row in await store.cases_of_person(principal.email):
+        access = await case_access(store, principal, row.case_id)
+        if access is not None:
+            found.append((row, access.view))
+    return found
+
+
+@router.get("/cases", response_model=list[CaseListItem])
+async def list_cases(
+    principal: Principal = Depends(current_principal),
+    store: CaseStore = Depends(deps.store),
+    phase: Phase | None = Query(default=None, description="only cases in this phase"),
+    overdue: bool | None = Query(default=None, description="only cases with (true) or without (false) an overdue statutory step"),
+    org_unit: str | None = Query(default=None, max_length=64),
+    manager: str | None = Query(default=None, max_length=320, description="only the cases of this manager (e-mail)"),
+) -> list[CaseListItem]:
+    """The cases the caller may see: HR and auditor every case; others the cases they take part in."""
+    day = today()
+    items = []
+    for row, view in await visible_cases(store, principal):
+        item = _list_item(row, view, day)
+        if view == Visibility.practical and (phase or overdue is not None or org_unit or manager):
+            continue  # a buddy's view has nothing to filter on
+        if phase is not None and row.phase != phase.value:
+            continue
+        if overdue is not None and bool(item.overdue) != overdue:
+            continue
+        if org_unit is not None and row.org_unit != org_unit:
+            continue
+        if manager is not None and row.manager_email != manager.lower():
+            continue
+        items.append(item)
+    return items
+
+
+def case_detail(data: CaseData, language: str) -> CaseDetail | PracticalView:
+    row = data.row
+    if data.access.view == Visibility.practical:
+        talks = [TalkOut(day=day, at=at, place=place) for day, at, place in data.buddy_talks()]
+        return PracticalView(case_id=data.case_id, employee_name=row.employee_name if row else None, manager_name=row.manager_name if row else None, talks=talks)
+    live = data.live
+    en = language == "en"
+    return CaseDetail(
+        case_id=data.case_id, phase=data.phase, first_sick_day=data.first_sick_day,
+        employee_name=row.employee_name if row else None, manager_name=row.manager_name if row else None,
+        org_unit=row.org_unit if row else None, next_deadline=data.next_deadline, overdue=data.overdue(today()),
+        live=live is not None, closed=live.status.closed if live else None, outcome=live.status.outcome if live else None,
+        upcoming=[
+            UpcomingOut(kind=i.kind, key=i.key, due=i.due, at=i.at, label=i.label_en if en else i.label_nl, days_left=i.days_left, overdue=i.overdue)
+            for i in (live.upcoming if live else [])
+        ],
+        signals=[
+            SignalOut(key=s.key, kind=str(s.kind), since=s.since, text=s.text_en if en else s.text_nl,
+                      evidence=[EvidenceOut(fact=e.fact, value=e.value, on=e.on) for e in s.evidence])
+            for s in data.signals
+        ],
+    )  # fmt: skip
+
+
+@router.get("/cases/{case_id}", response_model=CaseDetail | PracticalView, responses=NOT_YOURS)
+async def read_case(
+    request: Request,
+    case_id: str,
+    principal: Principal = Depends(current_principal),
+    store: CaseStore = Depends(deps.store),
+    client: Client = Depends(deps.temporal),
+) -> CaseDetail | PracticalView:
+    """One case: its status, what happens next and when, and its open signals (a buddy: dates and place)."""
+    data = await load_case(store, client, principal, case_id)
+    return case_detail(data, request_language(request))
+
+
+@router.get("/cases/{case_id}/timeline", response_model=CaseHistory, responses=NOT_YOURS | {403: {"description": "A buddy sees only dates and place."}})
+async def read_timeline(
+    request: Request,
+    case_id: str,
+    principal: Principal = Depends(current_principal),
+    store: CaseStore = Depends(deps.store),
+    client: Client = Depends(deps.temporal),
+) -> CaseHistory:
+    """Every step of the case, when, who and what in plain words: the workflow's timeline merged with the SQL audit trail."""
+    data = await load_case(store, client, principal, case_id)
+    _full_only(data)
+    record = await case_record(store, data)
+    language = request_language(request)
+    entries = [HistoryItem(at=e.at, actor=e.actor, action=e.action, what=e.what(language), detail=e.detail, source=e.source) for e in record.entries]
+    return CaseHistory(case_id=case_id, live=record.live, entries=entries)
+
+
+@router.get("/cases/{case_id}/deadlines", response_model=CaseDeadlines, responses=NOT_YOURS | {403: {"description": "A buddy sees only dates and place."}})
+async def read_deadlines(
+    request: Request,
+    case_id: str,
+    principal: Principal = Depends(current_principal),
+    store: CaseStore = Depends(deps.store),
+    client: Client = Depends(deps.temporal),
+) -> CaseDeadlines:
+    """The statutory steps of the case: due, done on, on time / late / missing / not due yet."""
+    data = await load_case(store, client, principal, case_id)
+    _full_only(data)
+    record = await case_record(store, data)
+    language = request_language(request)
+    rows = [
+        DeadlineOut(key=r.key, label=r.label(language), responsible=r.responsible, due=r.due, window_start=r.window_start, done_on=r.done_on, status=r.status)
+        for r in record.compliance or []
+    ]
+    return CaseDeadlines(case_id=case_id, live=record.live, deadlines=rows)
+
+
+_EXPORT_ROLES = require_role(*READS_HISTORY)
+_EXPORT_RESPONSES = NOT_YOURS | {403: {"description": "Only HR and the auditor export a case's history."}}
+
+
+async def _record_for_export(case_id: str, principal: Principal, store: CaseStore, client: Client):  # type: ignore[no-untyped-def]
+    data = await load_case(store, client, principal, case_id)
+    return await case_record(store, data)
+
+
+def _download(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+
+
+@router.get("/cases/{case_id}/history", responses=_EXPORT_RESPONSES)
+async def export_history_json(
+    case_id: str, principal: Principal = Depends(_EXPORT_ROLES), store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal)
+) -> Response:
+    """Export (HR, auditor): the merged history and the compliance table as one JSON document."""
+    import json
+
+    record = await _record_for_export(case_id, principal, store, client)
+    body = as_json(record, exported_by=principal.email, exported_at=datetime.now(timezone.utc))
+    return Response(json.dumps(body, ensure_ascii=False, indent=2), media_type="application/json", headers=_download(f"{case_id}-history.json"))
+
+
+@router.get("/cases/{case_id}/history.csv", responses=_EXPORT_RESPONSES | {200: {"content": {"text/csv": {}}}})
+async def export_history_csv(
+    case_id: str, principal: Principal = Depends(_EXPORT_ROLES), store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal)
+) -> Response:
+    """Export (HR, auditor): the merged history as CSV (one row per step)."""
+    record = await _record_for_export(case_id, principal, store, client)
+    return Response(history_csv(record), media_type="text/csv; charset=utf-8", headers=_download(f"{case_id}-history.csv"))
+
+
+@router.get("/cases/{case_id}/compliance.csv", responses=_EXPORT_RESPONSES | {200: {"content": {"text/csv": {}}}})
+async def export_compliance_csv(
+    case_id: str, principal: Principal = Depends(_EXPORT_ROLES), store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal)
+) -> Response:
+    """Export (HR, auditor): the compliance table as CSV (one row per statutory step)."""
+    record = await _record_for_export(case_id, principal, store, client)
+    return Response(compliance_csv(record), media_type="text/csv; charset=utf-8", headers=_download(f"{case_id}-compliance.csv"))
+
+
+__all__ = ["router", "visible_cases", "case_detail", "CaseDetail", "PracticalView", "AccountRole"]

@@ -1,0 +1,144 @@
+"""The commands people give a case, as the web edge accepts them: one pydantic model per command.
+
+Each model is derived from the workflow update's payload dataclass (the rules' event, or
+:class:`workflows.commands.AssignCoach` / :class:`~workflows.commands.ChooseBuddy`) minus ``actor``
+and ``at``, which the web sets itself. The derivation adds the bounds the edge checks before the
+rules see anything (dates in a sane range, hours and counts bounded, free text short and without
+control characters), so a wrong shape is a 422 naming the field and never reaches the workflow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Annotated, Any, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+
+from web.intake import PersonIn
+from workflows.case import RULE_UPDATES
+from workflows.commands import AssignCoach, ChooseBuddy
+from workflows.inputs import Person
+
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+MAX_LIST = 30
+
+# Free text: a short summary, never medical details; new lines allowed, other control characters not.
+FreeText = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+SignalKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9:_.\-]+$")]
+Day = Annotated[date, Field(ge=EARLIEST, le=LATEST, description=f"a date from {EARLIEST} to {LATEST}")]
+Hours = Annotated[float, Field(ge=0, le=80, allow_inf_nan=False, description="hours per week, 0 to 80")]
+
+_FREE_TEXT = frozenset({"summary", "employer_view", "employee_view", "reason", "note"})
+_INT_BOUNDS: dict[str, tuple[int, int]] = {
+    "lasting_days": (0, 730),
+    "weeks": (1, 52),
+    "weekday": (0, 6),
+    "hour": (0, 23),
+    "minute": (0, 59),
+}
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One command: its update name, the payload type the workflow takes, and the edge's model."""
+
+    name: str
+    payload: type
+    model: type[BaseModel]
+
+
+def _scalar(name: str, kind: Any) -> Any:
+    if kind is date:
+        return Day
+    if kind is float:
+        return Hours
+    if kind is int:
+        low, high = _INT_BOUNDS.get(name, (0, 10_000))
+        return Annotated[int, Field(ge=low, le=high)]
+    if kind is str:
+        if name in _FREE_TEXT:
+            return FreeText
+        if name == "signal_key":
+            return SignalKey
+        return Line
+    if kind is bool or (isinstance(kind, type) and issubclass(kind, enum.Enum)):
+        return kind
+    if kind is Person:
+        return PersonIn
+    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
+        return model_for(kind)
+    raise TypeError(f"no web type for {name}: {kind!r}")
+
+
+def _field_type(name: str, annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        members = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        assert len(members) == 1, f"{name}: only 'X | None' unions are supported"
+        return _field_type(name, members[0]) | None
+    if origin in (list, tuple):
+        (item,) = typing.get_args(annotation)[:1]
+        return Annotated[list[_field_type(name, item)], Field(max_length=MAX_LIST)]  # type: ignore[misc]
+    return _scalar(name, annotation)
+
+
+@cache
+def model_for(payload: type, *, title: str | None = None) -> type[BaseModel]:
+    """The pydantic model of a payload dataclass without ``actor`` and ``at`` (cached per type)."""
+    hints = typing.get_type_hints(payload)
+    fields: dict[str, Any] = {}
+    for field in dataclasses.fields(payload):
+        if field.name in ("actor", "at"):
+            continue
+        annotation = _field_type(field.name, hints[field.name])
+        if field.default is not dataclasses.MISSING:
+            fields[field.name] = (annotation, field.default)
+        elif field.default_factory is not dataclasses.MISSING:
+            fields[field.name] = (annotation, Field(default_factory=field.default_factory))
+        else:
+            fields[field.name] = (annotation, ...)
+    model = create_model(  # type: ignore[call-overload]
+        title or f"{payload.__name__}Fields",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__=(payload.__doc__ or "").strip() or None,
+        **fields,
+    )
+    model.__payload__ = payload
+    return model  # type: ignore[no-any-return]
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, PersonIn):
+        return value.to_person()
+    if isinstance(value, BaseModel):
+        payload = type(value).__payload__  # type: ignore[attr-defined]
+        return payload(**{name: _value(getattr(value, name)) for name in type(value).model_fields})
+    if isinstance(value, list):
+        return [_value(item) for item in value]
+    return value
+
+
+def to_payload(spec: CommandSpec, body: BaseModel, *, actor: str, at: datetime) -> Any:
+    """The workflow update's payload: the validated fields, plus who gives the command and when."""
+    return spec.payload(actor=actor, at=at, **{name: _value(getattr(body, name)) for name in type(body).model_fields})
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _specs() -> dict[str, CommandSpec]:
+    payloads: dict[str, type] = {**RULE_UPDATES, "assign_coach": AssignCoach, "choose_buddy": ChooseBuddy}
+    return {name: CommandSpec(name, payload, model_for(payload, title=f"{_camel(name)}Command")) for name, payload in payloads.items()}
+
+
+COMMANDS: dict[str, CommandSpec] = _specs()
+"""Every command by its update name (the snake_case of the payload's class)."""

@@ -1,0 +1,128 @@
+"""The JSON API's commands: ``POST /api/cases/{case_id}/commands/{name}``, one route per command.
+
+The body is the command's fields (its pydantic model, derived from the workflow's payload); the web
+adds who gives it (the signed-in person) and when (now, UTC). Answers: 200 with the phase and what
+the case does next; 401 without sign-in; 403 when the caller's role may not give this command (an
+auditor or a buddy: none); 404 for a case the caller may not see (the same as for no case); 409 with
+the rules' reason in Dutch and English when the case says no; 422 naming a wrong field.
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI reads the generated endpoints' annotations.
+
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from temporalio.client import Client
+
+from integrations.store import CaseStore
+from web import deps
+from web.access import CaseAccess, may_command, not_found, require_case, role_may_give
+from web.auth import Principal, current_principal
+from web.case_client import CaseGone, CommandRefused, run_command
+from web.command_models import COMMANDS, CommandSpec, to_payload
+from web.i18n import request_language
+from workflows.commands import CommandResult
+
+router = APIRouter(prefix="/api", tags=["commands"])
+
+
+class CommandDone(BaseModel):
+    case_id: str
+    command: str
+    phase: str
+    effects: list[str]
+
+
+class Refusal(BaseModel):
+    detail: str
+    code: str
+    nl: str
+    en: str
+
+
+class CommandList(BaseModel):
+    case_id: str
+    commands: list[str]
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Your role may not give this command (or not in this case)."},
+    404: {"description": "No such case, or not one you may see (the same answer)."},
+    409: {"model": Refusal, "description": "The case refused the command; the rules' reason in Dutch and English."},
+}
+
+
+async def give(spec: CommandSpec, body: BaseModel, *, case_id: str, principal: Principal, client: Client) -> CommandResult:
+    """Run one command for ``principal``; raises CommandRefused, or 404 when the case is gone."""
+    payload = to_payload(spec, body, actor=principal.email, at=datetime.now(timezone.utc))
+    try:
+        return await run_command(client, case_id, spec.name, payload)
+    except CaseGone:
+        raise not_found(case_id) from None
+
+
+def _access_for(name: str) -> Callable[..., Any]:
+    """Dependency: 403 for a role that never gives ``name``, 404 for a case out of sight, 403 when
+    the caller's part in this case does not allow it. Runs before the body is looked at."""
+
+    async def dependency(
+        case_id: str = Path(max_length=100),
+        principal: Principal = Depends(current_principal),
+        store: CaseStore = Depends(deps.store),
+    ) -> CaseAccess:
+        if not role_may_give(principal.role, name):
+            raise HTTPException(status_code=403, detail=f"Your role may not give the command {name!r}.")
+        access = await require_case(store, principal, case_id)
+        if not may_command(principal, access, name):
+            raise HTTPException(status_code=403, detail=f"Your part in this case does not allow the command {name!r}.")
+        return access
+
+    return dependency
+
+
+def _endpoint(spec: CommandSpec) -> Callable[..., Any]:
+    model = spec.model
+
+    async def endpoint(
+        request: Request,
+        body: model,  # type: ignore[valid-type]
+        case_id: str = Path(max_length=100),
+        access: CaseAccess = Depends(_access_for(spec.name)),
+        client: Client = Depends(deps.temporal),
+    ) -> Any:
+        principal: Principal = request.state.principal
+        try:
+            result = await give(spec, body, case_id=case_id, principal=principal, client=client)
+        except CommandRefused as refused:
+            return JSONResponse(status_code=409, content=refused.as_json(request_language(request)))
+        return CommandDone(case_id=case_id, command=spec.name, phase=result.phase, effects=result.effects)
+
+    endpoint.__name__ = f"command_{spec.name}"
+    endpoint.__doc__ = (model.__doc__ or "").strip() or f"Give the case the command {spec.name}."
+    return endpoint
+
+
+for _name, _spec in COMMANDS.items():
+    router.add_api_route(
+        f"/cases/{{case_id}}/commands/{_name}",
+        _endpoint(_spec),
+        methods=["POST"],
+        response_model=CommandDone,
+        responses=RESPONSES,
+        summary=_name.replace("_", " "),
+        operation_id=f"command_{_name}",
+    )
+
+
+@router.get("/cases/{case_id}/commands", response_model=CommandList, responses={404: RESPONSES[404]})
+async def my_commands(
+    case_id: str = Path(max_length=100),
+    principal: Principal = Depends(current_principal),
+    store: CaseStore = Depends(deps.store),
+) -> CommandList:
+    """The commands the caller may give in this case (empty for an auditor and a buddy)."""
+    access = await require_case(store, principal, case_id)
+    return CommandList(case_id=case_id, commands=[name for name in COMMANDS if may_command(principal, access, name)])
