@@ -19,7 +19,7 @@ from integrations.db import create_schema, make_engine, make_sessionmaker
 from integrations.store import CaseStore
 from reintegratie.settings import MAKE_SECRET, Settings, SettingsError
 from reintegratie.temporal import connect
-from web import api, case_views, commands, deps, outbox, pages, signin
+from web import api, case_pages, case_views, commands, deps, outbox, pages, signin
 from web.auth import CsrfFailed, SignInRequired, is_api
 from web.ratelimit import FailureLimiter
 
@@ -111,5 +111,6 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     app.include_router(commands.router)
     app.include_router(signin.router)
     app.include_router(pages.router)
+    app.include_router(case_pages.router)
     app.include_router(outbox.router)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,22 @@ from temporalio.client import Client
 from integrations.accounts import AccountStore
 from integrations.store import CaseStore
 from reintegratie.settings import Settings
+from states.clock import local
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def _hm(moment: datetime) -> str:
+    """A moment as the reader's clock shows it (Europe/Amsterdam), hours and minutes."""
+    return local(moment).strftime("%H:%M")
+
+
+def _hm_full(moment: datetime) -> str:
+    return local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.filters["hm"] = _hm
+templates.env.filters["hm_full"] = _hm_full
 
 
 def settings(request: Request) -> Settings:

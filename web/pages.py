@@ -10,10 +10,13 @@ from temporalio.client import Client
 from integrations.store import CaseStore
 from reintegratie.settings import Settings
 from web import deps, intake_form
-from web.access import SEES_EVERY_CASE, STARTS_CASES, CaseView, case_access, require_role
+from web.access import STARTS_CASES, require_role
 from web.auth import Principal, current_principal
 from web.cases import new_case_id, start_case
 from web.continuation import recent_recovered_case
+from web.dashboards import Filters, dashboard
+from web.words import phase as phase_words
+from states.kinds import Phase
 from web.intake import IntakeRequest
 
 router = APIRouter()
@@ -28,16 +31,12 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, principal: Principal = Depends(current_principal), store: CaseStore = Depends(deps.store)) -> Response:
-    if principal.role in SEES_EVERY_CASE:
-        cases = [(case, CaseView.full) for case in await store.list_cases()]
-    else:
-        cases = []
-        for case in await store.cases_of_person(principal.email):
-            access = await case_access(store, principal, case.case_id)
-            if access is not None:
-                cases.append((case, access.view))
-    return deps.render(request, "home.html", {"cases": cases, "may_start": principal.role in STARTS_CASES})
+async def home(
+    request: Request, principal: Principal = Depends(current_principal), store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal)
+) -> Response:
+    context = await dashboard(principal, store, client, Filters.from_query(request.query_params))
+    context |= {"may_start": principal.role in STARTS_CASES, "phases": [str(p) for p in Phase], "phase_words": phase_words}
+    return deps.render(request, "home.html", context)
 
 
 def _intake_page(request: Request, values: dict[str, str], errors: dict[str, str], *, status_code: int = 200, recent: object = None) -> Response:

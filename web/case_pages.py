@@ -1,0 +1,134 @@
+"""Pages of one case: what happens next, the plan, the talks, the history, and the commands the
+signed-in role may give as short forms (the rules' refusal shown next to the form); for HR and the
+auditor the full history with the compliance table, and a printable dossier."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from temporalio.client import Client
+
+from integrations.store import CaseStore
+from states import phases
+from web import command_forms, deps
+from web.access import READS_HISTORY, CaseView, commands_for, require_role
+from web.auth import Principal, current_principal, safe_next
+from web.case_client import CommandRefused
+from web.case_data import CaseData, case_record, load_case, today
+from web.command_models import COMMANDS
+from web.commands import give
+from web.i18n import request_language
+from web.words import phase as phase_words
+
+router = APIRouter(include_in_schema=False)
+
+_PEOPLE_COMMANDS = ("assign_coach", "choose_buddy")
+
+
+def possible_now(data: CaseData, principal: Principal) -> list[str]:
+    """The commands the person may give in this case that its phase allows at all."""
+    phase = data.phase
+    closed = bool(data.live and data.live.status.closed)
+    names = [
+        name for name in COMMANDS
+        if (name in _PEOPLE_COMMANDS and not closed) or (name not in _PEOPLE_COMMANDS and phases.destinations(phase, name))
+    ]  # fmt: skip
+    return commands_for(principal, data.access, names)
+
+
+def command_forms_for(names: list[str], *, failed: str | None = None, values: dict[str, str] | None = None,
+                      errors: dict[str, str] | None = None, refusal: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    forms = []
+    for name in names:
+        mine = name == failed
+        forms.append({
+            "name": name,
+            "fields": command_forms.fields_of(COMMANDS[name].model),
+            "values": (values or {}) if mine else {},
+            "errors": (errors or {}) if mine else {},
+            "refusal": refusal if mine else None,
+        })  # fmt: skip
+    return forms
+
+
+async def _case_page(request: Request, data: CaseData, store: CaseStore, principal: Principal, *, status_code: int = 200, **failure: Any) -> Response:
+    language = request_language(request)
+    if data.access.view == CaseView.practical:
+        return deps.render(request, "case_practical.html", {"data": data, "talks": data.buddy_talks()}, status_code=status_code)
+    record = await case_record(store, data)
+    facts = data.live.facts if data.live else None
+    context = {
+        "data": data,
+        "phase_text": phase_words(data.phase, language),
+        "overdue": data.overdue(today()),
+        "facts": facts,
+        "upcoming": data.live.upcoming if data.live else [],
+        "signals": data.signals,
+        "entries": record.entries,
+        "forms": command_forms_for(possible_now(data, principal), **failure),
+        "done": request.query_params.get("done") if request.query_params.get("done") in COMMANDS else None,
+        "reads_history": principal.role in READS_HISTORY,
+    }
+    return deps.render(request, "case.html", context, status_code=status_code)
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+async def case_page(
+    request: Request, case_id: str, principal: Principal = Depends(current_principal),
+    store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal),
+) -> Response:  # fmt: skip
+    data = await load_case(store, client, principal, case_id)
+    return await _case_page(request, data, store, principal)
+
+
+@router.post("/cases/{case_id}/commands/{name}", response_class=HTMLResponse)
+async def command_form(
+    request: Request, case_id: str, name: str, principal: Principal = Depends(current_principal),
+    store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal),
+) -> Response:  # fmt: skip
+    data = await load_case(store, client, principal, case_id)
+    spec = COMMANDS.get(name)
+    if spec is None:
+        raise HTTPException(status_code=404, detail=f"No command {name!r}.")
+    if name not in commands_for(principal, data.access, [name]):
+        raise HTTPException(status_code=403, detail="Your role may not give this command here.")
+    form = {key: str(value) for key, value in (await request.form()).items() if key not in ("csrf_token", "back")}
+    back = safe_next(str((await request.form()).get("back") or f"/cases/{case_id}"))
+    try:
+        body = spec.model.model_validate(command_forms.parse(spec.model, form))
+    except ValidationError as exc:
+        errors = command_forms.errors_by_field(spec.model, exc)
+        return await _case_page(request, data, store, principal, status_code=422, failed=name, values=form, errors=errors)
+    try:
+        await give(spec, body, case_id=case_id, principal=principal, client=client)
+    except CommandRefused as refused:
+        reason = refused.reason(request_language(request))
+        return await _case_page(request, data, store, principal, status_code=409, failed=name, values=form, refusal=reason)
+    separator = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{separator}done={name}", status_code=303)
+
+
+@router.get("/cases/{case_id}/history", response_class=HTMLResponse)
+async def history_page(
+    request: Request, case_id: str, principal: Principal = Depends(require_role(*READS_HISTORY)),
+    store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal),
+) -> Response:  # fmt: skip
+    data = await load_case(store, client, principal, case_id)
+    record = await case_record(store, data)
+    return deps.render(request, "history.html", {"data": data, "record": record, "phase_text": phase_words(data.phase, request_language(request))})
+
+
+@router.get("/cases/{case_id}/dossier", response_class=HTMLResponse)
+async def dossier_page(
+    request: Request, case_id: str, principal: Principal = Depends(require_role(*READS_HISTORY)),
+    store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal),
+) -> Response:  # fmt: skip
+    data = await load_case(store, client, principal, case_id)
+    record = await case_record(store, data)
+    context = {"data": data, "record": record, "phase_text": phase_words(data.phase, request_language(request)),
+               "facts": data.live.facts if data.live else None, "made_at": datetime.now(timezone.utc)}  # fmt: skip
+    return deps.render(request, "dossier.html", context)
