@@ -24,7 +24,7 @@ from web import words
 from workflows.commands import TimelineEntry
 
 Source = Literal["workflow+store", "workflow", "store"]
-_HIDDEN_DETAIL = frozenset({"key", "case_id"})
+_HIDDEN_DETAIL = frozenset({"key", "case_id", "series_id", "sequence", "duration_minutes", "interval_weeks", "title_nl", "title_en", "text_nl", "text_en"})
 
 
 @dataclass(frozen=True)

@@ -145,3 +145,120 @@ async def test_the_outbox_exists_only_in_the_dev_stack(dev_server, tmp_path) -> 
         token = await app.state.accounts.issue_token(made.account.id)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
             assert (await http.get("/outbox", headers={"Authorization": f"Bearer {token}"})).status_code == 404
+
+
+# ---------------------------------------------------------------- case views, commands and pages
+# Each row: what each role gets for its own case, someone else's case, and a guessed id.
+# "full"/"practical" are 200s with that view; numbers are status codes.
+FULL_ROLES = {"hr", "auditor", "manager", "coach", "employee"}
+
+
+def _own_view(role: str, full_only: bool) -> object:
+    if role == "other_manager":
+        return 404
+    if role == "buddy":
+        return 403 if full_only else 200
+    return 200
+
+
+def _other_view(role: str) -> object:
+    return 200 if role in ("hr", "auditor", "other_manager") else 404
+
+
+# Commands: (name, a body of the right shape but a wrong value, the roles that may give it).
+# A wrong value shows how far a request got: 403 (role), 404 (case out of sight), 422 (reached the body).
+COMMAND_PROBES = (
+    ("progress_talk_held", {"went": "splendid"}, {"hr", "manager", "other_manager"}),
+    ("employee_feedback", {"pace": "warp"}, {"hr", "employee"}),
+    ("signal_resolved", {"signal_key": ""}, {"hr", "coach"}),
+    ("probleemanalyse_received", {"on": "not-a-date"}, {"hr"}),
+    ("buddy_consent", {"given": "perhaps"}, {"hr", "employee"}),
+)
+
+
+def _command_expected(role: str, allowed: set[str], sees: bool, takes_part: bool) -> int:
+    if role not in allowed:
+        return 403
+    if not sees:
+        return 404
+    return 422 if takes_part or role == "hr" else 403
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_case_views_and_commands_by_token(web: WebApp, role: str) -> None:
+    made, case, other = await _world(web, role)
+    http = await web.token_client(made)
+    guessed = f"case-{uuid.uuid4().hex}"
+    problems: list[str] = []
+    listed = await http.get("/api/cases")
+    _check(200, listed, problems, "GET /api/cases")
+    ids = {item["case_id"] for item in listed.json()} if listed.status_code == 200 else set()
+    if (case in ids) != (OWN_CASE[role] != 404) or (other in ids) != (OTHER_CASE[role] != 404):
+        problems.append(f"GET /api/cases lists {ids & {case, other}}")
+    for suffix in ("timeline", "deadlines"):
+        _check(_own_view(role, True), await http.get(f"/api/cases/{case}/{suffix}"), problems, f"GET own {suffix}")
+        _check(_other_view(role), await http.get(f"/api/cases/{other}/{suffix}"), problems, f"GET other {suffix}")
+        _check(404, await http.get(f"/api/cases/{guessed}/{suffix}"), problems, f"GET guessed {suffix}")
+    for suffix in ("history", "history.csv", "compliance.csv"):
+        expected = 200 if role in ("hr", "auditor") else 403
+        _check(expected, await http.get(f"/api/cases/{case}/{suffix}"), problems, f"GET own {suffix}")
+        _check(404 if role in ("hr", "auditor") else 403, await http.get(f"/api/cases/{guessed}/{suffix}"), problems, f"GET guessed {suffix}")
+    _check(OWN_CASE[role] != 404 and 200 or 404, await http.get(f"/api/cases/{case}/commands"), problems, "GET own commands")
+    for name, body, allowed in COMMAND_PROBES:
+        account_role = ACCOUNT_ROLE.get(role, role)
+        for label, case_id, sees, takes_part in (
+            ("own", case, OWN_CASE[role] != 404, role in ("manager", "employee", "coach")),
+            ("other", other, OTHER_CASE[role] != 404, role == "other_manager"),
+        ):
+            takes = takes_part and (name != "progress_talk_held" or account_role == "manager")
+            expected = _command_expected(role, allowed, sees, takes)
+            _check(expected, await http.post(f"/api/cases/{case_id}/commands/{name}", json=body), problems, f"POST {name} ({label})")
+        if role not in allowed:
+            _check(403, await http.post(f"/api/cases/{guessed}/commands/{name}", json=body), problems, f"POST {name} (guessed)")
+        elif role != "hr":
+            _check(404, await http.post(f"/api/cases/{guessed}/commands/{name}", json=body), problems, f"POST {name} (guessed)")
+    assert not problems, f"{role}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_case_pages_by_session(web: WebApp, role: str) -> None:
+    made, case, other = await _world(web, role)
+    http = await web.signed_in(made)
+    csrf = csrf_of((await http.get("/")).text)
+    guessed = f"case-{uuid.uuid4().hex}"
+    problems: list[str] = []
+    _check(_own_view(role, False), await http.get(f"/cases/{case}"), problems, "GET own case page")
+    _check(_other_view(role), await http.get(f"/cases/{other}"), problems, "GET other case page")
+    _check(404, await http.get(f"/cases/{guessed}"), problems, "GET guessed case page")
+    for page in ("history", "dossier"):
+        _check(200 if role in ("hr", "auditor") else 403, await http.get(f"/cases/{case}/{page}"), problems, f"GET own {page}")
+    form = {"csrf_token": csrf, "went": "splendid"}
+    if role == "auditor":
+        expected: int = 403
+    else:
+        expected = 404 if OWN_CASE[role] == 404 else (422 if role in ("hr", "manager") else 403)
+    _check(expected, await http.post(f"/cases/{case}/commands/progress_talk_held", data=form), problems, "POST progress talk form")
+    _check(403, await http.post(f"/cases/{case}/commands/progress_talk_held", data={"went": "good"}), problems, "POST form without CSRF")
+    assert not problems, f"{role}: " + "; ".join(problems)
+
+
+async def test_nothing_an_auditor_can_click_changes_anything(web: WebApp) -> None:
+    """Every form on every page an auditor reaches is a GET (a filter) or signing out."""
+    import re
+
+    auditor = await web.user("auditor")
+    http = await web.signed_in(auditor)
+    case = await web.case(employee="e@example.nl", manager="m@example.nl")
+    seen: set[str] = set()
+    queue = ["/", f"/cases/{case}", f"/cases/{case}/history", f"/cases/{case}/dossier"]
+    while queue:
+        path = queue.pop()
+        if path in seen or not path.startswith("/") or path.startswith(("/logout", "/language", "/api/")):
+            continue
+        seen.add(path)
+        page = await http.get(path)
+        assert page.status_code == 200, path
+        for method, action in re.findall(r'<form[^>]*method="(\w+)"[^>]*action="([^"]*)"', page.text):
+            assert method.lower() == "get" or action == "/logout", f"{path}: a {method} form to {action}"
+        queue.extend(link for link in re.findall(r'href="([^"#?]+)', page.text) if link.startswith("/"))
+    assert {f"/cases/{case}/history", f"/cases/{case}/dossier"} <= seen
