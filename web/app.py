@@ -19,7 +19,7 @@ from integrations.db import create_schema, make_engine, make_sessionmaker
 from integrations.store import CaseStore
 from reintegratie.settings import MAKE_SECRET, Settings, SettingsError
 from reintegratie.temporal import connect
-from web import api, case_pages, case_views, commands, deps, outbox, pages, signin
+from web import api, case_pages, case_views, commands, deps, feeds, outbox, pages, signin
 from web.auth import CsrfFailed, SignInRequired, is_api
 from web.ratelimit import FailureLimiter
 
@@ -81,7 +81,8 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
         await create_schema(engine)
-        app.state.store = CaseStore(make_sessionmaker(engine))
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.store = CaseStore(app.state.sessionmaker)
         app.state.accounts = AccountStore(make_sessionmaker(engine))
         app.state.temporal = client or await connect(settings)
         try:
@@ -113,4 +114,5 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     app.include_router(pages.router)
     app.include_router(case_pages.router)
     app.include_router(outbox.router)
+    app.include_router(feeds.router)
     return app

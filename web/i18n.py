@@ -142,7 +142,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "started.status": ("Status (JSON)", "Status (JSON)"),
     "recent.title": ("Eerder hersteld: dezelfde casus voortzetten?", "Recovered recently: continue the same case?"),
     "recent.body": ("Deze medewerker is minder dan 4 weken geleden hersteld gemeld. Dan telt de nieuwe ziekte mee met de vorige (samentelling): de termijnen lopen door.", "This employee was reported recovered less than 4 weeks ago. The new absence then adds up with the previous one: the deadlines carry on."),
-    "recent.continue_soon": ("Voortzetten van de vorige casus kan hier binnenkort; tot dan kun je toch een nieuwe casus starten.", "Continuing the previous case will be possible here soon; until then you can start a new case anyway."),
     "recent.new_anyway": ("Toch een nieuwe casus starten", "Start a new case anyway"),
     "recent.continue": ("Deze casus voortzetten", "Continue this case"),
     "recent.continued": ("De vorige casus loopt weer (samentelling): de termijnen lopen door.", "The previous case runs again (samentelling): the deadlines carry on."),

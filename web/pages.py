@@ -13,7 +13,9 @@ from web import deps, intake_form
 from web.access import STARTS_CASES, require_role
 from web.auth import Principal, current_principal
 from web.cases import new_case_id, start_case
-from web.continuation import recent_recovered_case
+from web.case_client import CommandRefused
+from web.continuation import continue_case, recent_recovered_case
+from web.i18n import request_language
 from web.dashboards import Filters, dashboard
 from web.words import phase as phase_words
 from states.kinds import Phase
@@ -39,10 +41,12 @@ async def home(
     return deps.render(request, "home.html", context)
 
 
-def _intake_page(request: Request, values: dict[str, str], errors: dict[str, str], *, status_code: int = 200, recent: object = None) -> Response:
+def _intake_page(
+    request: Request, values: dict[str, str], errors: dict[str, str], *, status_code: int = 200, recent: object = None, refusal: str | None = None
+) -> Response:
     return deps.render(
         request, "intake.html",
-        {"values": values, "errors": errors, "recent": recent, "buddy_rows": range(intake_form.BUDDY_ROWS)},
+        {"values": values, "errors": errors, "recent": recent, "refusal": refusal, "buddy_rows": range(intake_form.BUDDY_ROWS)},
         status_code=status_code,
     )  # fmt: skip
 
@@ -60,7 +64,8 @@ async def submit_intake(
     store: CaseStore = Depends(deps.store),
     settings: Settings = Depends(deps.settings),
 ) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items() if key != "csrf_token"}
+    form = {key: str(value) for key, value in (await request.form()).items() if key not in ("csrf_token", "continue_case")}
+    form_continue = (await request.form()).get("continue_case")
     data, errors = intake_form.parse(form)
     try:
         intake = IntakeRequest.model_validate(data)
@@ -68,11 +73,15 @@ async def submit_intake(
         errors = intake_form.errors_by_field(exc) | errors
     if errors:
         return _intake_page(request, form, errors, status_code=422)
-    if form.get("new_case_confirmed") != "1":
-        recent = await recent_recovered_case(store, str(intake.employee.email), intake.first_sick_day)
-        if recent is not None:
-            # TODO(issue 6, lead): offer "continue this case" once the workflow can reopen it (web/continuation.py).
-            return _intake_page(request, form, {}, recent=recent)
+    recent = await recent_recovered_case(store, str(intake.employee.email), intake.first_sick_day)
+    if recent is not None and form_continue == recent.case_id:
+        try:
+            await continue_case(client, recent.case_id, actor=principal.email, first_sick_day=intake.first_sick_day)
+        except CommandRefused as refused:
+            return _intake_page(request, form, {}, recent=recent, refusal=refused.reason(request_language(request)), status_code=409)
+        return deps.render(request, "case_started.html", {"case_id": recent.case_id, "continued": True})
+    if recent is not None and form.get("new_case_confirmed") != "1":
+        return _intake_page(request, form, {}, recent=recent)
     case_id = new_case_id()
     await start_case(client, task_queue=settings.task_queue, intake=intake.to_intake(case_id=case_id, reported_by=principal.email))
     return deps.render(request, "case_started.html", {"case_id": case_id}, status_code=201)
