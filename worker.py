@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 from activities.case_activities import CaseActivities
 from integrations.db import create_schema, make_engine, make_sessionmaker
 from integrations.smtp import SmtpSender
+from reintegratie.observability import temporal_runtime
 from reintegratie.settings import Settings
 from reintegratie.temporal import connect
 from workflows.case import ReintegrationCase
@@ -35,6 +36,9 @@ async def running_worker(settings: Settings, client: Client | None = None) -> As
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
         activities=activities.all(),
+        max_concurrent_activities=settings.worker_max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        max_cached_workflows=settings.worker_max_cached_workflows,
     )
     try:
         async with worker:
@@ -44,6 +48,7 @@ async def running_worker(settings: Settings, client: Client | None = None) -> As
 
 
 async def run_worker(settings: Settings) -> None:
-    """Run until cancelled (Ctrl-C)."""
-    async with running_worker(settings):
+    """Run until cancelled (Ctrl-C); with the SDK's Prometheus metrics when configured."""
+    client = await connect(settings, runtime=temporal_runtime(settings))
+    async with running_worker(settings, client):
         await asyncio.Event().wait()

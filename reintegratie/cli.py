@@ -34,7 +34,10 @@ def _strict_settings(command: str, require: tuple[str, ...] = ()) -> Settings:
 def _run_worker(args: argparse.Namespace) -> int:
     from worker import run_worker
 
+    from reintegratie.observability import configure_logging
+
     settings = _strict_settings("worker")
+    configure_logging(settings)
     print(f"worker: task queue {settings.task_queue!r} on {settings.temporal_address} (namespace {settings.temporal_namespace})", flush=True)
     try:
         asyncio.run(run_worker(settings))
@@ -48,8 +51,12 @@ def _run_web(args: argparse.Namespace) -> int:
 
     from web.app import create_app
 
+    from reintegratie.observability import configure_logging, instrument_web
+
     settings = _strict_settings("web", require=("secret_key",))
-    uvicorn.run(create_app(settings), host=settings.web_host, port=settings.web_port)
+    configure_logging(settings)
+    app = instrument_web(create_app(settings), settings)
+    uvicorn.run(app, host=settings.web_host, port=settings.web_port, log_config=None)
     return 0
 
 

@@ -28,6 +28,13 @@ class SmtpTls(str, enum.Enum):
     tls = "tls"  # port 465: implicit TLS
 
 
+class LogFormat(str, enum.Enum):
+    """How the worker and the web app write their logs."""
+
+    text = "text"  # for a terminal
+    json = "json"  # one JSON object per line, for a log collector
+
+
 class Settings(BaseSettings):
     """Everything the worker and the web app need to know about their surroundings."""
 
@@ -49,6 +56,14 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     data_dir: Path = Path("data")
     secret_key: SecretStr | None = Field(default=None, description="signs the sign-in cookies; the web app needs it")
+    # Scale and observability (the defaults suit one machine; see README.md, "Past one machine").
+    worker_max_concurrent_activities: int = Field(default=100, gt=0, description="activity slots per worker")
+    worker_max_concurrent_workflow_tasks: int = Field(default=100, gt=0, description="workflow task slots per worker")
+    worker_max_cached_workflows: int = Field(default=1000, ge=0, description="sticky cache: open cases kept in memory")
+    worker_metrics_address: str | None = Field(default=None, description="host:port of the worker's Prometheus endpoint")
+    web_metrics_address: str | None = Field(default=None, description="host:port of the web app's Prometheus endpoint")
+    log_format: LogFormat = LogFormat.text
+    log_level: str = "INFO"
 
     @field_validator("temporal_address")
     @classmethod
@@ -57,6 +72,23 @@ class Settings(BaseSettings):
         if not sep or not host or not port.isdigit():
             raise ValueError("must be host:port, for example 127.0.0.1:7233")
         return value
+
+    @field_validator("worker_metrics_address", "web_metrics_address")
+    @classmethod
+    def _optional_host_port(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError("must be host:port, for example 0.0.0.0:9464")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return value.upper()
 
     @field_validator("database_url")
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
@@ -11,9 +13,12 @@ from reintegratie.settings import Settings
 DATA_CONVERTER = pydantic_data_converter
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, *, runtime: Any = None) -> Client:
+    """``runtime``: a ``temporalio.runtime.Runtime`` (e.g. with Prometheus metrics); None: the default."""
+    options: dict[str, Any] = {"runtime": runtime} if runtime is not None else {}
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=DATA_CONVERTER,
+        **options,
     )

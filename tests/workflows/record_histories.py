@@ -1,0 +1,220 @@
+"""Record the histories of representative cases as JSON fixtures for the replay test.
+
+    .venv/bin/python -m tests.workflows.record_histories            # every scenario
+    .venv/bin/python -m tests.workflows.record_histories two_year_wia
+
+Each scenario runs the real workflow and activities under time skipping (aiosmtpd, SQLite), as the
+scenario tests do; every run of the case (continue-as-new makes several) is stored as
+``histories/<scenario>.run<N>.json`` in the format of ``temporal workflow show --output json``.
+Re-record after a change that is *meant* to alter histories (and guard the old ones with
+``workflow.patched``); never to make the replay test pass. ``bench.case_cost`` drives the same
+scenarios to count what a case costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import AsyncIterator
+
+from aiosmtpd.controller import Controller
+from contextlib import asynccontextmanager
+from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
+from temporalio.testing import WorkflowEnvironment
+
+import states
+from reintegratie.temporal import DATA_CONVERTER
+from tests.support import BIN, SmtpSink, free_port
+from tests.workflows.harness import COACH, CaseWorld, case_world
+from workflows import search_attributes
+from workflows.case import ReintegrationCase
+from workflows.commands import AssignCoach
+
+HISTORIES = Path(__file__).resolve().parent / "histories"
+
+Scenario = Callable[[CaseWorld], Awaitable[None]]
+
+
+async def _week(world: CaseWorld, first_sick_day: object) -> int:
+    return ((await world.today()) - first_sick_day).days // 7 + 1  # type: ignore[operator]
+
+
+async def short_recovery(world: CaseWorld) -> None:
+    """Sick for two weeks, fully recovered, closed after the samentelling window."""
+    await world.open()
+    await world.advance(timedelta(days=16))
+    await world.command("recovered", states.Recovered, full=True)
+    await world.advance(timedelta(weeks=10))
+
+
+async def missed_probleemanalyse(world: CaseWorld) -> None:
+    """Nobody acts: reminders, then the overdue alert and the Overdue search attribute."""
+    await world.open()
+    await world.advance(timedelta(days=44))
+
+
+async def stagnation(world: CaseWorld) -> None:
+    """Build-up hours stay flat, complaints last: the coach is looped in, the build-up paused."""
+    await world.open(days_ago=60)
+    await world.command("probleemanalyse_received", states.ProbleemanalyseReceived, on=(await world.today()) - timedelta(days=30))
+    await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=8))
+    await world.command("assign_coach", AssignCoach, coach=COACH)
+    await world.command("build_up_started", states.BuildUpStarted, schedule=[states.BuildUpStep(from_date=await world.today(), hours_per_week=8)])
+    for _ in range(5):
+        await world.advance(timedelta(weeks=1))
+        week_of = (await world.today()) - timedelta(days=(await world.today()).weekday() + 7)
+        await world.command("hours_reported", states.HoursReported, week_of=week_of, hours=8)
+    await world.command("complaints_reported", states.ComplaintsReported, lasting_days=8)
+
+
+async def standard_return(world: CaseWorld) -> None:
+    """Probleemanalyse, plan, therapeutic work, buddy, build-up with weekly hours, recovery."""
+    await world.open()
+    await world.advance(timedelta(weeks=4, days=3))
+    await world.command("probleemanalyse_received", states.ProbleemanalyseReceived)
+    await world.advance(timedelta(weeks=2))
+    today = await world.today()
+    await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=6))
+    first_day = today + timedelta(days=14 - today.weekday())
+    await world.command("therapeutic_work_started", states.TherapeuticWorkStarted, hours_per_week=6, on=first_day)
+    await world.command("buddy_consent", states.BuddyConsent, given=True)
+    await world.advance(timedelta(weeks=5))
+    monday = (await world.today()) - timedelta(days=(await world.today()).weekday())
+    schedule = [states.BuildUpStep(from_date=monday + timedelta(weeks=2 * n), hours_per_week=8 + 6 * n) for n in range(5)]
+    await world.command("build_up_started", states.BuildUpStarted, schedule=schedule)
+    for week in range(12, 24):
+        await world.advance(timedelta(weeks=1))
+        week_of = (await world.today()) - timedelta(days=(await world.today()).weekday() + 7)
+        hours = next((s.hours_per_week for s in reversed(schedule) if s.from_date <= week_of), 6)
+        await world.command("hours_reported", states.HoursReported, week_of=week_of, hours=hours)
+        if week % 2 == 0:
+            await world.command("progress_talk_held", states.ProgressTalkHeld, went=states.TalkMood.good)
+    await world.command("recovered", states.Recovered, full=True)
+
+
+async def two_year_wia(world: CaseWorld) -> None:
+    """The full two years, every step on time, through the second track to WIA (the long case)."""
+    await world.open()
+    first = await world.today()
+
+    async def evaluate_until(last_week: int) -> None:
+        while await _week(world, first) < last_week:
+            await world.advance(timedelta(weeks=5))
+            await world.command("evaluation_held", states.EvaluationHeld, outcome=states.EvaluationOutcome.continue_plan)
+            if await _week(world, first) >= 43:
+                facts = await world.handle.query(ReintegrationCase.facts)  # type: ignore[union-attr]
+                if not any(s.key == "uwv_42_week_report" for s in facts.steps):
+                    await world.command("step_recorded", states.StepRecorded, step=states.StepKey.uwv_42_week_report)
+
+    await world.advance(timedelta(days=3))
+    await world.command("step_recorded", states.StepRecorded, step=states.StepKey.arbodienst_report)
+    await world.advance(timedelta(weeks=4))
+    await world.command("probleemanalyse_received", states.ProbleemanalyseReceived)
+    await world.advance(timedelta(weeks=2))
+    await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4))
+    await evaluate_until(47)
+    await world.advance(timedelta(weeks=50 - await _week(world, first)))
+    await world.command("eerstejaarsevaluatie_held", states.EerstejaarsevaluatieHeld)
+    await world.advance(timedelta(weeks=4))
+    await world.command("tweede_spoor_started", states.TweedeSpoorStarted)
+    await evaluate_until(89)
+    await world.advance(timedelta(weeks=90 - await _week(world, first)))
+    for step in (states.StepKey.actueel_oordeel, states.StepKey.riv_to_employee, states.StepKey.wia_application):
+        await world.command("step_recorded", states.StepRecorded, step=step)
+    while await world.execution_status() == WorkflowExecutionStatus.RUNNING and await _week(world, first) < 110:
+        await world.advance(timedelta(weeks=4))
+        if await world.execution_status() == WorkflowExecutionStatus.RUNNING:
+            await world.command("evaluation_held", states.EvaluationHeld, outcome=states.EvaluationOutcome.continue_plan)
+
+
+async def continued_as_new(world: CaseWorld) -> None:
+    """A low history limit: the case continues as new twice, carrying its facts."""
+    await world.open(history_limit=60)
+    await world.advance(timedelta(weeks=4, days=3))
+    await world.command("probleemanalyse_received", states.ProbleemanalyseReceived)
+    for _ in range(6):
+        await world.command("employee_feedback", states.EmployeeFeedback)
+    await world.advance(timedelta(weeks=2))
+    await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4))
+    await world.advance(timedelta(weeks=3))
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "short_recovery": short_recovery,
+    "missed_probleemanalyse": missed_probleemanalyse,
+    "stagnation": stagnation,
+    "standard_return": standard_return,
+    "two_year_wia": two_year_wia,
+    "continued_as_new": continued_as_new,
+}
+
+
+async def run_histories(world: CaseWorld) -> list[WorkflowHistory]:
+    """Every run of the world's case, first to last: from the latest run back along continue-as-new."""
+    latest = (await world.describe()).workflow_execution_info.execution.run_id  # raw: see CaseWorld.describe
+    histories: list[WorkflowHistory] = []
+    run_id: str | None = latest
+    while run_id:
+        history = await world.client.get_workflow_handle(world.case_id, run_id=run_id).fetch_history()
+        histories.insert(0, history)
+        started = history.events[0].workflow_execution_started_event_attributes
+        run_id = started.continued_execution_run_id or None
+    return histories
+
+
+@asynccontextmanager
+async def scenario_world(env: WorkflowEnvironment) -> AsyncIterator[CaseWorld]:
+    """A case world outside pytest: its own aiosmtpd sink and a temporary SQLite store."""
+    sink = SmtpSink(host="127.0.0.1", port=free_port())
+    controller = Controller(sink, hostname=sink.host, port=sink.port)
+    controller.start()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            async with case_world(env, sink, Path(folder)) as world:
+                yield world
+    finally:
+        controller.stop()
+
+
+@asynccontextmanager
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=DATA_CONVERTER
+    )
+    await search_attributes.register(env.client, env.client.namespace)
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+async def record(names: list[str]) -> None:
+    HISTORIES.mkdir(exist_ok=True)
+    async with time_skipping() as env:
+        for name in names:
+            async with scenario_world(env) as world:
+                await SCENARIOS[name](world)
+                histories = await run_histories(world)
+            for old in HISTORIES.glob(f"{name}.run*.json"):
+                old.unlink()
+            for number, history in enumerate(histories, start=1):
+                path = HISTORIES / f"{name}.run{number}.json"
+                path.write_text(history.to_json() + "\n")
+                print(f"{path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}: {len(history.events)} events")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenarios", nargs="*", choices=[[], *SCENARIOS], help="default: all")  # type: ignore[list-item]
+    args = parser.parse_args(argv)
+    asyncio.run(record(list(args.scenarios) or list(SCENARIOS)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
