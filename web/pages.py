@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import states
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
@@ -83,5 +84,9 @@ async def submit_intake(
     if recent is not None and form.get("new_case_confirmed") != "1":
         return _intake_page(request, form, {}, recent=recent)
     case_id = new_case_id()
-    await start_case(client, task_queue=settings.task_queue, intake=intake.to_intake(case_id=case_id, reported_by=principal.email))
+    try:
+        await start_case(client, task_queue=settings.task_queue, intake=intake.to_intake(case_id=case_id, reported_by=principal.email))
+    except states.Refused as refused:
+        reason = refused.reason_en if request_language(request) == "en" else refused.reason_nl
+        return _intake_page(request, form, {}, refusal=reason, status_code=422)
     return deps.render(request, "case_started.html", {"case_id": case_id}, status_code=201)

@@ -6,10 +6,15 @@ import re
 import uuid
 from datetime import date, timedelta
 
+import pytest
+
+import states
 from states.kinds import Channel, Place
 from tests.web.conftest import WebApp, csrf_of
+from web import cases as web_cases
 from web import intake_form
 from web.intake import IntakeRequest
+from workflows.inputs import CaseIntake, Person
 
 FIELDS = (
     "employee.name", "employee.email", "employee_phone", "employee.language", "manager.name", "manager.email",
@@ -114,3 +119,23 @@ async def test_a_sick_report_soon_after_recovery_offers_to_continue_first(web: W
     assert 'name="new_case_confirmed" value="1"' in answer.text
     started = await http.post("/cases", data=form | {"csrf_token": csrf_of(page.text), "new_case_confirmed": "1"})
     assert started.status_code == 201 and "Casus gestart" in started.text
+
+
+
+async def test_an_intake_the_rules_refuse_starts_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sick report that passes the form but not the rules is refused before any workflow starts."""
+    started: list[object] = []
+
+    class RecordingClient:
+        async def start_workflow(self, *args: object, **kwargs: object) -> None:
+            started.append(args)
+
+    def refuse(intake: object, now: object = None) -> None:
+        raise states.Refused("Nee.", "No.", "test_refusal")
+
+    monkeypatch.setattr(web_cases, "check_intake", refuse)
+    intake = CaseIntake(case_id="case-x", employee=Person("A", "a@example.nl"), manager=Person("B", "b@example.nl"),
+                        first_sick_day=date.today(), reported_by="hr@example.nl")  # fmt: skip
+    with pytest.raises(states.Refused):
+        await web_cases.start_case(RecordingClient(), task_queue="q", intake=intake)  # type: ignore[arg-type]
+    assert started == []
