@@ -32,13 +32,13 @@ def check_intake(intake: CaseIntake, now: datetime | None = None) -> None:
     states.open_case(opened, now)
 
 
-async def start_case(client: Client, *, task_queue: str, intake: CaseIntake) -> None:
+async def start_case(client: Client, *, task_queue: str, intake: CaseIntake, now: datetime | None = None) -> None:
     """Start the case's workflow; returns once the server has accepted it.
 
     Raises :class:`states.Refused` (nothing started) when the rules would not open the case, so a
     sick report the workflow would refuse never becomes a failed workflow.
     """
-    check_intake(intake)
+    check_intake(intake, now)  # ``now``: the server's clock where it is not the wall clock (time-skipping tests)
     attributes: list[SearchAttributePair[str]] = [SearchAttributePair(search_attributes.CASE_PHASE, "ziekgemeld")]
     if intake.org_unit:
         attributes.append(SearchAttributePair(search_attributes.ORG_UNIT, intake.org_unit))

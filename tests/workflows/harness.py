@@ -98,7 +98,7 @@ class CaseWorld:
         values.update(intake)
         case_intake = CaseIntake(**values)
         if history_limit is None:
-            await start_case(self.client, task_queue=self.task_queue, intake=case_intake)
+            await start_case(self.client, task_queue=self.task_queue, intake=case_intake, now=await self.now())
         else:
             await self.client.start_workflow(
                 ReintegrationCase.run, CaseInput(intake=case_intake, history_limit=history_limit),
