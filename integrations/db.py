@@ -23,14 +23,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
 def make_engine(database_url: str) -> AsyncEngine:
     """An async engine for the URL, with the SQLite pragmas the store relies on."""
-    engine = create_async_engine(database_url, pool_pre_ping=True)
+    if database_url.startswith("sqlite"):
+        # SQLite has one writer at a time: one connection per process queues our writes in the pool
+        # instead of letting them collide on the file lock ("database is locked") and retry.
+        engine = create_async_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=120)
+    else:
+        engine = create_async_engine(database_url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

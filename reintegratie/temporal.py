@@ -2,15 +2,52 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from pydantic import TypeAdapter
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
+from temporalio.converter import (
+    CompositePayloadConverter,
+    DataConverter,
+    DefaultPayloadConverter,
+    JSONPlainPayloadConverter,
+)
 
 from reintegratie.settings import Settings
 
-# pydantic's converter serialises dates and nested dataclasses in payloads.
-DATA_CONVERTER = pydantic_data_converter
+# One cache of pydantic type adapters for the whole process. The SDK's pydantic converter keeps its
+# cache per converter instance and drops it when the converter is copied, which the worker does for
+# every workflow run: each run then rebuilt the schemas of the case's payloads (the largest share of
+# a case's start-up time in the intake benchmark).
+_shared_type_adapter = functools.lru_cache(maxsize=1024)(TypeAdapter)
+
+
+class _SharedCacheJSONConverter(PydanticJSONPlainPayloadConverter):
+    def __init__(self) -> None:
+        super().__init__()
+        self._type_adapter = _shared_type_adapter
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._type_adapter = _shared_type_adapter
+
+
+class CasePayloadConverter(CompositePayloadConverter):
+    """The SDK's default converters, with pydantic (dates, nested dataclasses) for JSON."""
+
+    def __init__(self) -> None:
+        json_converter = _SharedCacheJSONConverter()
+        super().__init__(
+            *(
+                json_converter if isinstance(converter, JSONPlainPayloadConverter) else converter
+                for converter in DefaultPayloadConverter.default_encoding_payload_converters
+            )
+        )
+
+
+DATA_CONVERTER = DataConverter(payload_converter_class=CasePayloadConverter)
 
 
 async def connect(settings: Settings, *, runtime: Any = None) -> Client:

@@ -58,7 +58,7 @@ ACTIVITY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=5),
     non_retryable_error_types=["PermanentMailError"],
 )
-ACTIVITY_TIMEOUT = timedelta(minutes=2)
+ACTIVITY_TIMEOUT = timedelta(minutes=1)  # also how long a crashed worker delays its activity
 SYSTEM = "system"
 MIN_AGENDA_WAIT = timedelta(minutes=1)
 
