@@ -115,15 +115,6 @@ class CaseStore:
                 setattr(row, field, value)
             row.updated_at = _utcnow()
 
-    async def set_phase(self, case_id: str, phase: str, next_deadline: date | None) -> None:
-        async with self._sessionmaker.begin() as session:
-            row = await session.get(CaseRow, case_id)
-            if row is None:
-                raise LookupError(f"case {case_id} is not in the store")
-            row.phase = phase
-            row.next_deadline = next_deadline
-            row.updated_at = _utcnow()
-
     async def get_case(self, case_id: str) -> CaseRow | None:
         async with self._sessionmaker() as session:
             return await session.get(CaseRow, case_id)

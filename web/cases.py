@@ -7,12 +7,10 @@ from datetime import datetime, timezone
 
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.service import RPCError, RPCStatusCode
 
 import states
 from workflows import search_attributes
 from workflows.case import ReintegrationCase, rules_preference
-from workflows.commands import CaseSummary
 from workflows.inputs import CaseIntake
 from workflows.memory import CaseInput
 
@@ -51,12 +49,3 @@ async def start_case(client: Client, *, task_queue: str, intake: CaseIntake, now
         static_summary=f"Case opened; first sick day {intake.first_sick_day.isoformat()}",
     )
 
-
-async def case_status(client: Client, case_id: str) -> CaseSummary | None:
-    """The workflow's own answer, or None when there is no such workflow."""
-    try:
-        return await client.get_workflow_handle(case_id).query(ReintegrationCase.status)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            return None
-        raise

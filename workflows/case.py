@@ -254,7 +254,6 @@ class ReintegrationCase:
         )
         self._audit.clear()
         self._people_changed = False
-        memory.recorded_phase = memory.facts.phase
 
     def _deadlines_ahead(self) -> list[UpcomingItem]:
         return [item for item in states.upcoming(self._mem.facts, workflow.now()) if item.kind == "deadline"]

@@ -32,7 +32,6 @@ class CaseMemory:
     timeline: list[TimelineEntry] = field(default_factory=list)
     audit_counter: int = 0
     search: SearchValues = field(default_factory=SearchValues)
-    recorded_phase: str | None = None
     runs: int = 1
     buddy_invite_waiting: InviteBuddy | None = None  # consent given, no buddy chosen yet
 

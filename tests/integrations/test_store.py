@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timezone
-
-import pytest
 
 from integrations.db import create_schema, make_engine, make_sessionmaker
 from integrations.store import AuditEntry, CaseRecord, CaseStore
@@ -33,7 +32,7 @@ async def test_cases_upsert_filter_and_audit_is_idempotent(database_url: str) ->
         await store.upsert_case(_record("case-1"))
         await store.upsert_case(_record("case-2", manager="other@example.nl"))
         await store.upsert_case(_record("case-1", phase="probleemanalyse"))  # retried / later write
-        await store.set_phase("case-2", "plan_van_aanpak", date(2026, 12, 28))
+        await store.upsert_case(replace(_record("case-2", manager="other@example.nl", phase="plan_van_aanpak"), next_deadline=date(2026, 12, 28)))
 
         one = await store.get_case("case-1")
         assert one is not None and one.phase == "probleemanalyse"
@@ -48,17 +47,6 @@ async def test_cases_upsert_filter_and_audit_is_idempotent(database_url: str) ->
         assert await store.append_audit(entry) is False  # a retried activity writes nothing twice
         trail = await store.audit_trail("case-1")
         assert [(row.event_key, row.actor, row.detail) for row in trail] == [("opened", "hr@example.nl", {"first_sick_day": "2026-11-02"})]
-    finally:
-        await engine.dispose()
-
-
-async def test_set_phase_of_an_unknown_case_says_so(database_url: str) -> None:
-    engine = make_engine(database_url)
-    try:
-        await create_schema(engine)
-        store = CaseStore(make_sessionmaker(engine))
-        with pytest.raises(LookupError, match="case-missing"):
-            await store.set_phase("case-missing", "hersteld", None)
     finally:
         await engine.dispose()
 
