@@ -48,6 +48,12 @@ class CaseActivities:
 
     @activity.defn(name="record_progress")
     async def record_progress(self, command: RecordProgress) -> None:
+        await self._record(command)
+
+    async def _record(self, command: RecordProgress | None) -> None:
+        """Write the read model and the audit trail; every write is idempotent, so a retry is harmless."""
+        if command is None:
+            return
         case = command.case
         await self._store.upsert_case(
             CaseRecord(
@@ -100,6 +106,7 @@ class CaseActivities:
         report = await send_invitations(
             self._sessionmaker, self._sender, series, outgoing, mail_from=self._mail_from, case_id=command.case_id
         )
+        await self._record(command.progress)
         _raise_if_refused(report)
 
     @activity.defn(name="send_notice")
@@ -111,6 +118,7 @@ class CaseActivities:
             self._sessionmaker, self._sender, idempotency_key=command.key, kind=command.kind, recipients=recipients,
             context={**command.context, **command.dates}, mail_from=self._mail_from,
         )  # fmt: skip
+        await self._record(command.progress)
         _raise_if_refused(report)
 
 

@@ -70,6 +70,7 @@ class SeriesMessage:
     attendees: tuple[Person, ...]
     dtstamp: datetime
     description: str = ""
+    progress: RecordProgress | None = None  # the read-model write that rides along (after sending)
 
 
 @dataclass(frozen=True)
@@ -87,3 +88,4 @@ class Notice:
     context: dict[str, str | list[str]]
     dates: dict[str, date] = field(default_factory=dict)  # written in the reader's language
     to_mailbox_if_nobody: bool = False
+    progress: RecordProgress | None = None  # the read-model write that rides along (after sending)

@@ -183,31 +183,49 @@ class ReintegrationCase:
     # --------------------------------------------------------------------------- carrying out effects
 
     async def _carry_out(self) -> None:
+        """Carry out the decided effects, then mirror the record into SQL.
+
+        The read-model write rides along with the last activity of each batch (one activity fewer
+        per decision: activities are what a case costs); only a batch without mail has an activity
+        of its own for it.
+        """
         while self._pending:
-            effect = self._pending.pop(0)
-            await self._perform(effect)
-            self._record(SYSTEM, workflow.now(), snake(type(effect).__name__), effect_text(effect), effect_detail(effect))
+            batch, self._pending = self._pending, []
+            calls: list[ActivityCall] = []
+            for effect in batch:
+                calls += self._calls(effect)
+                self._record(SYSTEM, workflow.now(), snake(type(effect).__name__), effect_text(effect), effect_detail(effect))
+            if calls:
+                last = calls[-1]
+                progress = self._progress()
+                calls[-1] = replace(last, argument=replace(last.argument, progress=progress))
+                for call in calls:
+                    await self._run(call)
+                self._written(progress)
         if self._audit or self._people_changed:
-            await self._write_read_model()
+            progress = self._progress()
+            await workflow.execute_activity(
+                "record_progress", progress, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
+                summary="update the read model and audit trail",
+            )  # fmt: skip
+            self._written(progress)
         self._update_search_attributes()
 
-    async def _perform(self, effect: fx.Effect) -> None:
+    def _calls(self, effect: fx.Effect) -> list[ActivityCall]:
         memory = self._mem
         if isinstance(effect, fx.InviteBuddy) and memory.people.buddy is None:
             candidates = memory.people.buddy_candidates
             if not candidates:
                 memory.buddy_invite_waiting = effect  # sent once HR chooses the buddy (choose_buddy)
-                return
+                return []
             # HR named the candidates at intake and the employee agreed: the first one is asked.
             memory.people = memory.people.with_buddy(candidates[0])
             self._people_changed = True
             self._record(SYSTEM, workflow.now(), "buddy_chosen", f"Buddy: {candidates[0].name}", {"buddy": candidates[0].email})
-        calls = calls_for(
+        return calls_for(
             effect, facts=memory.facts, people=memory.people, contact=self._intake.contact,
             case_ref=self._case_ref(), case_url=self._intake.case_url, now=workflow.now(),
         )  # fmt: skip
-        for call in calls:
-            await self._run(call)
 
     async def _run(self, call: ActivityCall) -> None:
         try:
@@ -233,27 +251,32 @@ class ReintegrationCase:
             )  # fmt: skip
             await self._run(ActivityCall("send_notice", notice, f"tell HR that mail to {address} bounced"))
 
-    async def _write_read_model(self) -> None:
+    def _progress(self) -> RecordProgress:
+        """What the read model learns now: the case row, the unwritten audit entries, the people."""
         memory = self._mem
         intake = self._intake
         upcoming = self._deadlines_ahead()
         people = memory.people
-        progress = RecordProgress(
+        return RecordProgress(
             case=RecordCase(
                 case_id=intake.case_id, employee=people.employee, manager=people.manager, first_sick_day=memory.facts.periods[0].start,
                 phase=memory.facts.phase, org_unit=intake.org_unit, next_deadline=upcoming[0].due if upcoming else None,
             ),
             audit=tuple(self._audit),
-            people=tuple(
-                RolePeople(role=str(role), emails=tuple(p.email for p in people.for_roles((role,))))
-                for role in (Role.casemanager, Role.coach, Role.buddy)
-            ),
+            people=self._role_people(),
         )  # fmt: skip
-        await workflow.execute_activity(
-            "record_progress", progress, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY, summary="update the read model and audit trail"
+
+    def _role_people(self) -> tuple[RolePeople, ...]:
+        people = self._mem.people
+        return tuple(
+            RolePeople(role=str(role), emails=tuple(p.email for p in people.for_roles((role,))))
+            for role in (Role.casemanager, Role.coach, Role.buddy)
         )
-        self._audit.clear()
-        self._people_changed = False
+
+    def _written(self, progress: RecordProgress) -> None:
+        """Forget what an activity wrote; what changed meanwhile (a command, a bounce) stays to write."""
+        del self._audit[: len(progress.audit)]
+        self._people_changed = progress.people != self._role_people()
 
     def _deadlines_ahead(self) -> list[UpcomingItem]:
         return [item for item in states.upcoming(self._mem.facts, workflow.now()) if item.kind == "deadline"]
