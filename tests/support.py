@@ -6,14 +6,18 @@ import asyncio
 import os
 import socket
 import sysconfig
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, AsyncIterator
 
 import pytest
 
 if TYPE_CHECKING:
+    from temporalio.client import Client
+
     from integrations.accounts import NewAccount
+    from reintegratie.settings import Settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BIN = Path(sysconfig.get_path("scripts"))
@@ -92,3 +96,24 @@ async def api_token(database_url: str, *, role: str = "hr", email: str | None = 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@asynccontextmanager
+async def serving_stack(settings: "Settings", client: "Client") -> AsyncIterator[None]:
+    """A worker and the web app on ``settings.web_port`` (real HTTP on loopback) until the block ends."""
+    import uvicorn
+
+    from reintegratie.devstack import _QuietServer
+    from web.app import create_app
+    from worker import running_worker
+
+    async with running_worker(settings, client):
+        server = _QuietServer(uvicorn.Config(create_app(settings, client=client), host="127.0.0.1", port=settings.web_port, log_level="warning"))
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.02)
+        try:
+            yield
+        finally:
+            server.should_exit = True
+            await serving

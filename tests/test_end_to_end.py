@@ -12,14 +12,17 @@ from pathlib import Path
 import httpx
 import icalendar
 import pytest
-import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
-from reintegratie.devstack import _QuietServer
 from reintegratie.settings import Settings
-from tests.support import TEST_SECRET_KEY, SmtpSink, api_token, bearer, free_port
-from web.app import create_app
-from worker import running_worker
+from tests.support import (
+    TEST_SECRET_KEY,
+    SmtpSink,
+    api_token,
+    bearer,
+    free_port,
+    serving_stack,
+)
 from workflows import search_attributes
 
 
@@ -52,19 +55,11 @@ def _intake(first_sick_day: date) -> dict[str, object]:
 async def running_stack(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path):  # type: ignore[no-untyped-def]
     port = free_port()
     settings = _settings(dev_server, smtp_sink, tmp_path, port)
-    async with running_worker(settings, dev_server.client):
-        server = _QuietServer(uvicorn.Config(create_app(settings, client=dev_server.client), host="127.0.0.1", port=port, log_level="warning"))
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.02)
-        try:
-            # Signed in as HR with a personal API token, as an HR system would be.
-            token = await api_token(settings.database_url, role="hr")
-            async with httpx.AsyncClient(base_url=settings.public_url, timeout=30, headers=bearer(token)) as http:
-                yield http, settings
-        finally:
-            server.should_exit = True
-            await serving
+    async with serving_stack(settings, dev_server.client):
+        # Signed in as HR with a personal API token, as an HR system would be.
+        token = await api_token(settings.database_url, role="hr")
+        async with httpx.AsyncClient(base_url=settings.public_url, timeout=30, headers=bearer(token)) as http:
+            yield http, settings
 
 
 async def test_intake_over_http_sends_the_manager_a_checkin_invitation(running_stack, smtp_sink: SmtpSink, dev_server: WorkflowEnvironment) -> None:  # type: ignore[no-untyped-def]

@@ -2,11 +2,13 @@
 (input untouched, refused changes nothing, determinism, serialisable facts)."""
 
 import copy
+import re
 from datetime import date, timedelta
 
 import pytest
 from pydantic import TypeAdapter
 
+import states.events
 from states import (
     AskBuddyConsent,
     BuddyConsent,
@@ -42,6 +44,11 @@ from states import (
 from states.phases import destinations
 from tests.states.helpers import at, case_in, ev, kinds, of_type, opened, run_until
 from tests.states.samples import SAMPLES
+
+CLOSED_CASE_REFUSES_ALL = {
+    re.sub(r"(?<!^)([A-Z])", r"_\1", event_type.__name__).lower(): "case_closed" for event_type in states.events.EVENT_TYPES
+}
+"""A closed case (wia, uit_dienst, ingetrokken) refuses every event with the same code."""
 
 MATRIX = {
     "ziekgemeld": {
@@ -236,78 +243,9 @@ MATRIX = {
         "loonsanctie_imposed": "recovered_case",
         "signal_resolved": "recovered_case",
     },
-    "wia": {
-        "probleemanalyse_received": "case_closed",
-        "plan_van_aanpak_signed": "case_closed",
-        "therapeutic_work_started": "case_closed",
-        "build_up_started": "case_closed",
-        "hours_reported": "case_closed",
-        "progress_talk_held": "case_closed",
-        "employee_feedback": "case_closed",
-        "complaints_reported": "case_closed",
-        "build_up_resumed": "case_closed",
-        "evaluation_held": "case_closed",
-        "eerstejaarsevaluatie_held": "case_closed",
-        "tweede_spoor_started": "case_closed",
-        "recovered": "case_closed",
-        "relapse": "case_closed",
-        "employment_ended": "case_closed",
-        "withdrawn": "case_closed",
-        "step_recorded": "case_closed",
-        "buddy_consent": "case_closed",
-        "driegesprek_held": "case_closed",
-        "preference_changed": "case_closed",
-        "loonsanctie_imposed": "case_closed",
-        "signal_resolved": "case_closed",
-    },
-    "uit_dienst": {
-        "probleemanalyse_received": "case_closed",
-        "plan_van_aanpak_signed": "case_closed",
-        "therapeutic_work_started": "case_closed",
-        "build_up_started": "case_closed",
-        "hours_reported": "case_closed",
-        "progress_talk_held": "case_closed",
-        "employee_feedback": "case_closed",
-        "complaints_reported": "case_closed",
-        "build_up_resumed": "case_closed",
-        "evaluation_held": "case_closed",
-        "eerstejaarsevaluatie_held": "case_closed",
-        "tweede_spoor_started": "case_closed",
-        "recovered": "case_closed",
-        "relapse": "case_closed",
-        "employment_ended": "case_closed",
-        "withdrawn": "case_closed",
-        "step_recorded": "case_closed",
-        "buddy_consent": "case_closed",
-        "driegesprek_held": "case_closed",
-        "preference_changed": "case_closed",
-        "loonsanctie_imposed": "case_closed",
-        "signal_resolved": "case_closed",
-    },
-    "ingetrokken": {
-        "probleemanalyse_received": "case_closed",
-        "plan_van_aanpak_signed": "case_closed",
-        "therapeutic_work_started": "case_closed",
-        "build_up_started": "case_closed",
-        "hours_reported": "case_closed",
-        "progress_talk_held": "case_closed",
-        "employee_feedback": "case_closed",
-        "complaints_reported": "case_closed",
-        "build_up_resumed": "case_closed",
-        "evaluation_held": "case_closed",
-        "eerstejaarsevaluatie_held": "case_closed",
-        "tweede_spoor_started": "case_closed",
-        "recovered": "case_closed",
-        "relapse": "case_closed",
-        "employment_ended": "case_closed",
-        "withdrawn": "case_closed",
-        "step_recorded": "case_closed",
-        "buddy_consent": "case_closed",
-        "driegesprek_held": "case_closed",
-        "preference_changed": "case_closed",
-        "loonsanctie_imposed": "case_closed",
-        "signal_resolved": "case_closed",
-    },
+    "wia": CLOSED_CASE_REFUSES_ALL,
+    "uit_dienst": CLOSED_CASE_REFUSES_ALL,
+    "ingetrokken": CLOSED_CASE_REFUSES_ALL,
 }
 
 

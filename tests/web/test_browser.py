@@ -14,16 +14,12 @@ from typing import AsyncIterator
 
 import pyotp
 import pytest
-import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from integrations.accounts import AccountStore
 from integrations.db import create_schema, make_engine, make_sessionmaker
-from reintegratie.devstack import _QuietServer
-from tests.support import SmtpSink, free_port, missing_peer
+from tests.support import SmtpSink, free_port, missing_peer, serving_stack
 from tests.web.conftest import PASSWORD, web_settings
-from web.app import create_app
-from worker import running_worker
 
 CHROMIUM = Path(os.environ.get("REINTEGRATIE_TEST_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -68,16 +64,8 @@ async def live_app(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_pat
     hr = await AccountStore(make_sessionmaker(engine)).add(email="hanna@example.nl", role="hr", name="Hanna HR", password=PASSWORD)
     await engine.dispose()
     assert hr.totp_secret is not None
-    async with running_worker(settings, dev_server.client):
-        server = _QuietServer(uvicorn.Config(create_app(settings, client=dev_server.client), host="127.0.0.1", port=port, log_level="warning"))
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.02)
-        try:
-            yield settings.public_url, hr.account.email, hr.totp_secret
-        finally:
-            server.should_exit = True
-            await serving
+    async with serving_stack(settings, dev_server.client):
+        yield settings.public_url, hr.account.email, hr.totp_secret
 
 
 async def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -17,17 +17,13 @@ from typing import AsyncIterator
 import httpx
 import pyotp
 import pytest
-import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from integrations.accounts import AccountStore
 from integrations.db import create_schema, make_engine, make_sessionmaker
-from reintegratie.devstack import _QuietServer
-from tests.support import SmtpSink, free_port
+from tests.support import SmtpSink, free_port, serving_stack
 from tests.web.conftest import PASSWORD, web_settings
 from tests.web.test_browser import _shot, browser_page  # noqa: F401 - the fixture
-from web.app import create_app
-from worker import running_worker
 
 FIRST_SICK_DAY = date.today() - timedelta(days=3)
 
@@ -55,27 +51,19 @@ async def stack(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: 
     token = await accounts.issue_token(hr.account.id)
     await engine.dispose()
     assert auditor.totp_secret is not None
-    async with running_worker(settings, dev_server.client):
-        server = _QuietServer(uvicorn.Config(create_app(settings, client=dev_server.client), host="127.0.0.1", port=port, log_level="warning"))
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.02)
-        try:
-            async with httpx.AsyncClient(base_url=settings.public_url, headers={"Authorization": f"Bearer {token}"}) as api:
-                created = await api.post("/api/cases", json={
-                    "employee": {"name": "Sanne de Vries", "email": "sanne@example.nl"},
-                    "manager": {"name": "Mark Jansen", "email": "mark@example.nl"},
-                    "first_sick_day": FIRST_SICK_DAY.isoformat(),
-                })  # fmt: skip
-                assert created.status_code == 201, created.text
-                case_id = created.json()["case_id"]
-                async with asyncio.timeout(30):  # until the read model knows the case's people
-                    while not (await api.get(f"/api/cases/{case_id}")).json().get("employee_name"):
-                        await asyncio.sleep(0.1)
-            yield Stack(settings.public_url, case_id, "mark@example.nl", "anouk@example.nl", auditor.totp_secret)
-        finally:
-            server.should_exit = True
-            await serving
+    async with serving_stack(settings, dev_server.client):
+        async with httpx.AsyncClient(base_url=settings.public_url, headers={"Authorization": f"Bearer {token}"}) as api:
+            created = await api.post("/api/cases", json={
+                "employee": {"name": "Sanne de Vries", "email": "sanne@example.nl"},
+                "manager": {"name": "Mark Jansen", "email": "mark@example.nl"},
+                "first_sick_day": FIRST_SICK_DAY.isoformat(),
+            })  # fmt: skip
+            assert created.status_code == 201, created.text
+            case_id = created.json()["case_id"]
+            async with asyncio.timeout(30):  # until the read model knows the case's people
+                while not (await api.get(f"/api/cases/{case_id}")).json().get("employee_name"):
+                    await asyncio.sleep(0.1)
+        yield Stack(settings.public_url, case_id, "mark@example.nl", "anouk@example.nl", auditor.totp_secret)
 
 
 async def _sign_in(page, base: str, email: str, secret: str | None = None) -> None:  # type: ignore[no-untyped-def]
