@@ -5,16 +5,23 @@ the phase; rules that need the facts (no plan van aanpak without a probleemanaly
 does not already say so, a build-up schedule that may not grow during a pause, ...) live in
 :mod:`states.rules` and give their reason in words.
 
-Built fresh from a ``phase: str`` for every decision: a plain ``Machine`` with
-``auto_transitions=False`` and synchronous conditions only (no ``LockedMachine``, no ``Timeout``
-states: neither can run inside a Temporal workflow). A trigger may lead to different phases (a
-relapse goes back to the phase the facts allow); the caller names the wanted destination and the
-machine checks it is one of the allowed ones. ``dest=None`` is an internal transition: the event is
-recorded, the phase stays.
+A plain ``Machine`` with ``auto_transitions=False`` and synchronous conditions only (no
+``LockedMachine``, no ``Timeout`` states: neither can run inside a Temporal workflow). A trigger may
+lead to different phases (a relapse goes back to the phase the facts allow); the caller names the
+wanted destination and the machine checks it is one of the allowed ones. ``dest=None`` is an
+internal transition: the event is recorded, the phase stays.
+
+Building a ``Machine`` costs about as much as the rest of a decision, so :func:`fire` does not build
+one per call: each thread builds its own once (Temporal runs workflow tasks in a thread pool, and a
+machine holds its model's state, so one machine must never serve two threads at once) and is put in
+the phase before every trigger. The machine's answers depend only on (phase, trigger, destination),
+so they are also remembered in a small bounded cache; nothing a case can see survives a call.
 """
 
 from __future__ import annotations
 
+import threading
+from functools import lru_cache
 from typing import Any
 
 from transitions import EventData, Machine, MachineError
@@ -121,9 +128,24 @@ def build_machine(phase: str) -> tuple[PhaseModel, Machine]:
     return model, machine
 
 
+def _destination_table() -> dict[tuple[str, str], tuple[Phase | None, ...]]:
+    table: dict[tuple[str, str], list[Phase | None]] = {}
+    for trigger, sources, dest in ROWS:
+        for source in sources:
+            table.setdefault((str(source), trigger), []).append(dest)
+    return {key: tuple(dests) for key, dests in table.items()}
+
+
+_DESTINATIONS = _destination_table()
+"""(phase, trigger) -> destinations in the order of :data:`ROWS`; read only."""
+
+
 def destinations(phase: str, trigger: str) -> list[Phase | None]:
     """Where ``trigger`` may lead from ``phase`` (None = stays); empty when not allowed at all."""
-    return [dest for name, sources, dest in ROWS if name == trigger and phase in sources]
+    try:
+        return list(_DESTINATIONS.get((phase, trigger), ()))
+    except TypeError:  # an unhashable phase or trigger names nothing in the table
+        return []
 
 
 def allowed_triggers(phase: str) -> list[str]:
@@ -131,17 +153,38 @@ def allowed_triggers(phase: str) -> list[str]:
     return sorted(machine.get_triggers(phase))
 
 
-def fire(phase: str, trigger: str, dest: Phase | None) -> Phase:
-    """Run ``trigger`` on a machine in ``phase`` aiming at ``dest``; return the new phase.
+_THREAD = threading.local()
 
-    Raises :class:`transitions.MachineError` when the trigger is not allowed there, and
-    ``ValueError`` when it is allowed but not towards ``dest``.
-    """
-    model, _ = build_machine(phase)
+
+def _thread_machine() -> tuple[PhaseModel, Machine]:
+    """This thread's machine (built on first use; never shared between threads)."""
+    pair: tuple[PhaseModel, Machine] | None = getattr(_THREAD, "machine", None)
+    if pair is None:
+        pair = build_machine(str(Phase.ziekgemeld))
+        _THREAD.machine = pair
+    return pair
+
+
+@lru_cache(maxsize=1024)
+def _fired(phase: str, trigger: str, dest: Phase | None) -> Phase:
+    """The machine's answer (exceptions are not cached: they are raised again on every call)."""
+    model, machine = _thread_machine()
+    machine.set_state(str(phase), model)
     moved = model.trigger(trigger, dest=dest)  # type: ignore[attr-defined]
     if not moved:
         raise ValueError(f"{trigger} from {phase} cannot lead to {dest}")
     return Phase(model.state)
+
+
+def fire(phase: str, trigger: str, dest: Phase | None) -> Phase:
+    """Run ``trigger`` on a machine in ``phase`` aiming at ``dest``; return the new phase.
+
+    Raises :class:`transitions.MachineError` when the trigger is not allowed there, and
+    ``ValueError`` when it is allowed but not towards ``dest`` (or ``phase`` is not a phase).
+    """
+    if phase not in Phase.__members__:
+        raise ValueError(f"unknown phase {phase!r}")
+    return _fired(phase, trigger, dest)
 
 
 def is_back(source: str, dest: str) -> bool:
