@@ -14,7 +14,7 @@ from integrations.db import create_schema, make_engine, make_sessionmaker
 from integrations.smtp import SmtpSender
 from reintegratie.observability import temporal_runtime
 from reintegratie.settings import Settings
-from reintegratie.temporal import connect
+from reintegratie.temporal import WORKFLOW_RUNNER, connect
 from workflows.case import ReintegrationCase
 
 WORKFLOWS = [ReintegrationCase]
@@ -35,6 +35,7 @@ async def running_worker(settings: Settings, client: Client | None = None) -> As
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
+        workflow_runner=WORKFLOW_RUNNER,
         activities=activities.all(),
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,

@@ -1,8 +1,9 @@
 """The case workflow's activities: thin, idempotent adapters from payloads to integrations/.
 
-Retries are Temporal's job: a transient fault (SMTP down, database locked) raises and is retried;
-a permanent one (address refused) raises a non-retryable ApplicationError once every other
-recipient has been served, so the workflow can tell HR. The outbox makes a retried send a no-op once
+One activity carries out one decision (``deliver``). Retries are Temporal's job: a transient fault
+(SMTP down, database locked) raises and the whole delivery is retried; a permanent one (address
+refused) raises a non-retryable ApplicationError once every other message has been served, so the
+workflow can tell HR. The outbox makes a retried send a no-op once
 the message went out (integrations.invitations).
 """
 
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.inputs import Notice, RecordProgress, SeriesMessage
+from activities.inputs import Delivery, Notice, RecordProgress, SeriesMessage
 from integrations.calendar import CalendarSeries, Participant
 from integrations.invitations import SendReport, plan, send_invitations, send_notices
 from integrations.smtp import SmtpSender
@@ -44,48 +45,50 @@ class CaseActivities:
         self._mail_from = mail_from
 
     def all(self) -> list[Callable[..., object]]:
-        return [self.record_progress, self.send_series_message, self.send_notice]
+        return [self.deliver]
 
-    @activity.defn(name="record_progress")
-    async def record_progress(self, command: RecordProgress) -> None:
-        await self._record(command)
+    @activity.defn(name="deliver")
+    async def deliver(self, delivery: Delivery) -> None:
+        """Send the decision's invitations, then its notices, then write the read model.
+
+        A refused address does not stop the others: everything else is sent and written first, and
+        then one non-retryable error lists every refusal (details[0]: ``[{key, kind, addresses}]``).
+        """
+        refused: list[dict[str, object]] = []
+        for invitation in delivery.invitations:
+            report = await self._send_series(invitation)
+            refused += _refusals(invitation.key, invitation.kind, report)
+        for notice in delivery.notices:
+            report = await self._send_notice(notice)
+            refused += _refusals(notice.key, notice.kind, report)
+        await self._record(delivery.progress)
+        if refused:
+            raise ApplicationError(
+                "Mail was refused for: " + "; ".join(f"{', '.join(r['addresses'])} ({r['key']})" for r in refused),  # type: ignore[arg-type]
+                refused,
+                type=PERMANENT_MAIL_ERROR,
+                non_retryable=True,
+            )
 
     async def _record(self, command: RecordProgress | None) -> None:
         """Write the read model and the audit trail; every write is idempotent, so a retry is harmless."""
         if command is None:
             return
         case = command.case
-        await self._store.upsert_case(
-            CaseRecord(
-                case_id=case.case_id,
-                employee_name=case.employee.name,
-                employee_email=case.employee.email,
-                manager_name=case.manager.name,
-                manager_email=case.manager.email,
-                org_unit=case.org_unit,
-                first_sick_day=case.first_sick_day,
-                phase=case.phase,
-                next_deadline=case.next_deadline,
-            )
-        )
-        await self._store.set_people(case.case_id, "employee", [case.employee.email])
-        await self._store.set_people(case.case_id, "manager", [case.manager.email])
-        for people in command.people:
-            await self._store.set_people(case.case_id, people.role, list(people.emails))
-        for entry in command.audit:
-            await self._store.append_audit(
-                AuditEntry(
-                    case_id=entry.case_id,
-                    event_key=entry.event_key,
-                    at=entry.at,
-                    actor=entry.actor,
-                    action=entry.action,
-                    detail=dict(entry.detail),
-                )
-            )
+        people = {"employee": [case.employee.email], "manager": [case.manager.email]}
+        people.update({role_people.role: list(role_people.emails) for role_people in command.people})
+        record = CaseRecord(
+            case_id=case.case_id, employee_name=case.employee.name, employee_email=case.employee.email,
+            manager_name=case.manager.name, manager_email=case.manager.email, org_unit=case.org_unit,
+            first_sick_day=case.first_sick_day, phase=case.phase, next_deadline=case.next_deadline,
+        )  # fmt: skip
+        audit = [
+            AuditEntry(case_id=e.case_id, event_key=e.event_key, at=e.at, actor=e.actor, action=e.action, detail=dict(e.detail))
+            for e in command.audit
+        ]
+        await self._store.record(record, people, audit)
 
-    @activity.defn(name="send_series_message")
-    async def send_series_message(self, command: SeriesMessage) -> None:
+    async def _send_series(self, command: SeriesMessage) -> SendReport:
         series = CalendarSeries(
             uid=command.uid,
             sequence=command.sequence,
@@ -103,31 +106,22 @@ class CaseActivities:
         # DTSTAMP comes from the workflow, so a retry plans the very same bytes and the outbox
         # finds the messages already sent.
         outgoing = plan(series, change=command.change, dtstamp=command.dtstamp)
-        report = await send_invitations(
+        return await send_invitations(
             self._sessionmaker, self._sender, series, outgoing, mail_from=self._mail_from, case_id=command.case_id
         )
-        await self._record(command.progress)
-        _raise_if_refused(report)
 
-    @activity.defn(name="send_notice")
-    async def send_notice(self, command: Notice) -> None:
+    async def _send_notice(self, command: Notice) -> SendReport:
         recipients = [_participant(person) for person in command.recipients]
         if not recipients and command.to_mailbox_if_nobody:
             recipients = [Participant(email=self._mail_from, name="Verzuimbegeleiding")]
-        report = await send_notices(
+        return await send_notices(
             self._sessionmaker, self._sender, idempotency_key=command.key, kind=command.kind, recipients=recipients,
             context={**command.context, **command.dates}, mail_from=self._mail_from,
         )  # fmt: skip
-        await self._record(command.progress)
-        _raise_if_refused(report)
 
 
-def _raise_if_refused(report: SendReport) -> None:
-    """The others got theirs; retrying cannot help the refused ones. details[0]: the addresses."""
-    if report.failed:
-        raise ApplicationError(
-            "Mail was refused for: " + "; ".join(f"{address} ({why})" for address, why in report.failed),
-            sorted(address for address, _why in report.failed),
-            type=PERMANENT_MAIL_ERROR,
-            non_retryable=True,
-        )
+def _refusals(key: str, kind: str, report: SendReport) -> list[dict[str, object]]:
+    """The refused addresses of one message, for the workflow (it records them and tells HR)."""
+    if not report.failed:
+        return []
+    return [{"key": key, "kind": kind, "addresses": sorted(address for address, _why in report.failed)}]

@@ -1,4 +1,4 @@
-"""The single dataclass argument of each activity, each with a stable key made by the workflow."""
+"""The single dataclass argument of each activity; every message carries a stable key made by the workflow."""
 
 from __future__ import annotations
 
@@ -70,7 +70,6 @@ class SeriesMessage:
     attendees: tuple[Person, ...]
     dtstamp: datetime
     description: str = ""
-    progress: RecordProgress | None = None  # the read-model write that rides along (after sending)
 
 
 @dataclass(frozen=True)
@@ -88,4 +87,20 @@ class Notice:
     context: dict[str, str | list[str]]
     dates: dict[str, date] = field(default_factory=dict)  # written in the reader's language
     to_mailbox_if_nobody: bool = False
-    progress: RecordProgress | None = None  # the read-model write that rides along (after sending)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Everything one decision of the case sends and records, carried out by one activity.
+
+    One activity per decision rather than one per message: activities are what a case costs (each
+    is a billable action) and what delays the next one. Invitations go first (people wait for
+    them), then notices, then the read-model write, so the read model never shows a step whose mail
+    has not gone out. Each message is idempotent by its key (the outbox), the write by its keys, so
+    a retried delivery sends nothing twice.
+    """
+
+    case_id: str
+    invitations: tuple[SeriesMessage, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    progress: RecordProgress | None = None

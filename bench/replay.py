@@ -16,13 +16,13 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from bench.common import header
-from reintegratie.temporal import DATA_CONVERTER
+from reintegratie.temporal import DATA_CONVERTER, WORKFLOW_RUNNER
 from tests.workflows.record_histories import HISTORIES
 from workflows.case import ReintegrationCase
 
 
 async def run(repeat: int) -> list[tuple[str, int, float, float]]:
-    replayer = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER)
+    replayer = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER, workflow_runner=WORKFLOW_RUNNER)
     rows = []
     for path in sorted(HISTORIES.glob("*.json")):
         history = WorkflowHistory.from_json(path.stem, path.read_text())

@@ -107,13 +107,19 @@ class CaseStore:
 
     async def upsert_case(self, record: CaseRecord) -> None:
         async with self._sessionmaker.begin() as session:
-            row = await session.get(CaseRow, record.case_id)
-            if row is None:
-                session.add(CaseRow(**record.__dict__))
-                return
-            for field, value in record.__dict__.items():
-                setattr(row, field, value)
-            row.updated_at = _utcnow()
+            await _upsert_case(session, record)
+
+    async def record(self, record: CaseRecord, people: dict[str, list[str]], audit: list[AuditEntry]) -> None:
+        """The case row, its people by role and new audit entries in one transaction (idempotent).
+
+        One transaction per decision instead of one per row: on SQLite every commit is a write
+        lock and an fsync, and the read model is written after every decision of every case.
+        """
+        async with self._sessionmaker.begin() as session:
+            await _upsert_case(session, record)
+            for role, emails in people.items():
+                await _set_people(session, record.case_id, role, emails)
+            await _append_audit(session, audit)
 
     async def get_case(self, case_id: str) -> CaseRow | None:
         async with self._sessionmaker() as session:
@@ -128,14 +134,8 @@ class CaseStore:
 
     async def set_people(self, case_id: str, role: str, emails: list[str]) -> None:
         """Make ``emails`` the people with ``role`` in the case (idempotent; replaces the earlier set)."""
-        wanted = {email.lower() for email in emails}
         async with self._sessionmaker.begin() as session:
-            rows = (await session.scalars(select(CasePersonRow).where(CasePersonRow.case_id == case_id, CasePersonRow.role == role))).all()
-            for row in rows:
-                if row.email not in wanted:
-                    await session.delete(row)
-            for email in wanted - {row.email for row in rows}:
-                session.add(CasePersonRow(case_id=case_id, role=role, email=email))
+            await _set_people(session, case_id, role, emails)
 
     async def roles_in_case(self, case_id: str, email: str) -> set[str]:
         query = select(CasePersonRow.role).where(CasePersonRow.case_id == case_id, CasePersonRow.email == email.lower())
@@ -159,17 +159,44 @@ class CaseStore:
     async def append_audit(self, entry: AuditEntry) -> bool:
         """Record one step; returns False when it was already recorded (a retried activity)."""
         async with self._sessionmaker.begin() as session:
-            existing = await session.scalar(
-                select(AuditRow.id).where(
-                    AuditRow.case_id == entry.case_id, AuditRow.event_key == entry.event_key
-                )
-            )
-            if existing is not None:
-                return False
-            session.add(AuditRow(**entry.__dict__))
-            return True
+            return bool(await _append_audit(session, [entry]))
 
     async def audit_trail(self, case_id: str) -> list[AuditRow]:
         query = select(AuditRow).where(AuditRow.case_id == case_id).order_by(AuditRow.at, AuditRow.id)
         async with self._sessionmaker() as session:
             return list((await session.scalars(query)).all())
+
+
+async def _upsert_case(session: AsyncSession, record: CaseRecord) -> None:
+    row = await session.get(CaseRow, record.case_id)
+    if row is None:
+        session.add(CaseRow(**record.__dict__))
+        await session.flush()  # the people and audit rows refer to it
+        return
+    for field, value in record.__dict__.items():
+        setattr(row, field, value)
+    row.updated_at = _utcnow()
+
+
+async def _set_people(session: AsyncSession, case_id: str, role: str, emails: list[str]) -> None:
+    wanted = {email.lower() for email in emails}
+    rows = (await session.scalars(select(CasePersonRow).where(CasePersonRow.case_id == case_id, CasePersonRow.role == role))).all()
+    for row in rows:
+        if row.email not in wanted:
+            await session.delete(row)
+    for email in wanted - {row.email for row in rows}:
+        session.add(CasePersonRow(case_id=case_id, role=role, email=email))
+
+
+async def _append_audit(session: AsyncSession, entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Add the entries not recorded yet (a retried write finds them by their keys); returns those added."""
+    if not entries:
+        return []
+    case_ids = {entry.case_id for entry in entries}
+    query = select(AuditRow.case_id, AuditRow.event_key).where(
+        AuditRow.case_id.in_(case_ids), AuditRow.event_key.in_([entry.event_key for entry in entries])
+    )
+    known = {(case_id, event_key) for case_id, event_key in (await session.execute(query)).all()}
+    added = [entry for entry in entries if (entry.case_id, entry.event_key) not in known]
+    session.add_all([AuditRow(**entry.__dict__) for entry in added])
+    return added

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from temporalio.client import Client
 from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 from temporalio.converter import (
     CompositePayloadConverter,
     DataConverter,
@@ -48,6 +49,12 @@ class CasePayloadConverter(CompositePayloadConverter):
 
 
 DATA_CONVERTER = DataConverter(payload_converter_class=CasePayloadConverter)
+
+# The sandbox still checks every call for non-determinism (the wall clock, randomness, I/O), but no
+# module is imported anew for each workflow run: our workflow modules and the rules are pure and
+# keep no module state, and re-importing them per run cost most of a cached case's memory and
+# start-up time. Replayers must use the same runner.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
 
 
 async def connect(settings: Settings, *, runtime: Any = None) -> Client:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 from datetime import datetime, timezone
 
 from temporalio.client import Client
@@ -10,7 +11,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 import states
 from workflows import search_attributes
-from workflows.case import ReintegrationCase, rules_preference
+from workflows.case import ReintegrationCase, deadlines_ahead, rules_preference, search_values
 from workflows.inputs import CaseIntake
 from workflows.memory import CaseInput
 
@@ -20,14 +21,14 @@ def new_case_id() -> str:
     return f"case-{uuid.uuid4().hex}"
 
 
-def check_intake(intake: CaseIntake, now: datetime | None = None) -> None:
+def check_intake(intake: CaseIntake, now: datetime | None = None) -> states.Decision:
     """Ask the rules whether this case can open, before starting it; raises :class:`states.Refused`."""
     now = now or datetime.now(timezone.utc)
     opened = states.CaseOpened(
         actor=intake.reported_by, at=now, case_id=intake.case_id, first_sick_day=intake.first_sick_day,
         contract_hours_per_week=intake.contract_hours_per_week, preference=rules_preference(intake),
     )  # fmt: skip
-    states.open_case(opened, now)
+    return states.open_case(opened, now)
 
 
 async def start_case(client: Client, *, task_queue: str, intake: CaseIntake, now: datetime | None = None) -> None:
@@ -36,8 +37,18 @@ async def start_case(client: Client, *, task_queue: str, intake: CaseIntake, now
     Raises :class:`states.Refused` (nothing started) when the rules would not open the case, so a
     sick report the workflow would refuse never becomes a failed workflow.
     """
-    check_intake(intake, now)  # ``now``: the server's clock where it is not the wall clock (time-skipping tests)
-    attributes: list[SearchAttributePair[str]] = [SearchAttributePair(search_attributes.CASE_PHASE, "ziekgemeld")]
+    now = now or datetime.now(timezone.utc)  # the server's clock where it is not the wall clock (time-skipping tests)
+    decision = check_intake(intake, now)
+    # Every search attribute is set at the start, so the case's first workflow task has nothing
+    # to upsert (an upsert is a billable action and a write on the server).
+    values = search_values(decision.facts, deadlines_ahead(decision.facts, now))
+    attributes: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(search_attributes.CASE_PHASE, values.phase),
+        SearchAttributePair(search_attributes.OVERDUE, values.overdue),
+        SearchAttributePair(search_attributes.STAGNATION, values.stagnation),
+    ]
+    if values.next_deadline is not None:
+        attributes.append(SearchAttributePair(search_attributes.NEXT_DEADLINE, values.next_deadline))
     if intake.org_unit:
         attributes.append(SearchAttributePair(search_attributes.ORG_UNIT, intake.org_unit))
     await client.start_workflow(

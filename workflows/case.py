@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     import states.signals
     import states.timeline
     import states.workdays
-    from activities.inputs import Notice, RecordAudit, RecordCase, RecordProgress, RolePeople
+    from activities.inputs import Delivery, Notice, RecordAudit, RecordCase, RecordProgress, RolePeople, SeriesMessage
     from states import effects as fx
     from states.case import UpcomingItem
     from states.events import ContactPreference as RulesPreference
@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes
     from workflows.commands import AssignCoach, CaseSummary, ChooseBuddy, CommandResult, TimelineEntry
     from workflows.describe import effect_detail, effect_text, event_detail, snake
-    from workflows.dispatch import ActivityCall, calls_for
+    from workflows.dispatch import PlannedMessage, messages_for
     from workflows.inputs import CaseIntake, Person
     from workflows.memory import CaseInput, CaseMemory, SearchValues
     from workflows.people import CasePeople
@@ -61,6 +61,10 @@ ACTIVITY_RETRY = RetryPolicy(
 ACTIVITY_TIMEOUT = timedelta(minutes=1)  # also how long a crashed worker delays its activity
 SYSTEM = "system"
 MIN_AGENDA_WAIT = timedelta(minutes=1)
+# The search attribute NextDeadline names the next milestone of the law's timeline. The plan's
+# periodic evaluation is left out: it moves after every evaluation, and each move would be an
+# upsert (a billable action); the read model's next deadline and the Overdue flag include it.
+RECURRING_DEADLINES = frozenset({"evaluation"})
 
 # One update per trigger of the rules: update name -> the rules' event type (its payload).
 RULE_UPDATES: dict[str, type] = {
@@ -87,6 +91,30 @@ def _midnight_utc(day: Any) -> datetime:
     return datetime.combine(day, time(), tzinfo=timezone.utc)
 
 
+def deadlines_ahead(facts: CaseFacts, now: datetime) -> list[UpcomingItem]:
+    return [item for item in states.upcoming(facts, now) if item.kind == "deadline"]
+
+
+def search_values(facts: CaseFacts, deadlines: list[UpcomingItem]) -> SearchValues:
+    """What the search attributes should say now (``deadlines``: :func:`deadlines_ahead`)."""
+    return SearchValues(
+        phase=facts.phase,
+        next_deadline=next((_midnight_utc(item.due) for item in deadlines if item.key not in RECURRING_DEADLINES), None),
+        overdue=any(item.overdue for item in deadlines),
+        stagnation=any(signal.kind != SignalKind.deadline_overdue for signal in states.open_signals(facts)),
+    )
+
+
+def started_with(attributes: Any) -> SearchValues:
+    """The search attributes the case was started with (the web sets them all at the start)."""
+    return SearchValues(
+        phase=attributes.get(search_attributes.CASE_PHASE),
+        next_deadline=attributes.get(search_attributes.NEXT_DEADLINE),
+        overdue=attributes.get(search_attributes.OVERDUE),
+        stagnation=attributes.get(search_attributes.STAGNATION),
+    )
+
+
 class ReintegrationCase:
     """See the module docstring. Rule-bound updates are added below the class, one per event type."""
 
@@ -99,6 +127,10 @@ class ReintegrationCase:
         self._audit: list[RecordAudit] = []  # not yet written to the read model
         self._people_changed = input.memory is None
         self._last_tick: datetime | None = None
+        self._alarm: asyncio.Task[None] | None = None  # the one agenda timer, kept while its moment stays
+        self._alarm_at: datetime | None = None
+        self._alarm_rang = False
+        self._upcoming_memo: tuple[CaseFacts, datetime, list[UpcomingItem]] | None = None
 
     # ------------------------------------------------------------------------------------ the loop
 
@@ -115,6 +147,7 @@ class ReintegrationCase:
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._pending)
                 if not self._audit:
                     memory.runs += 1
+                    self._set_alarm(None)
                     workflow.continue_as_new(CaseInput(intake=self._intake, memory=memory, history_limit=self._history_limit))
                 continue
             now = workflow.now()
@@ -123,11 +156,10 @@ class ReintegrationCase:
                 self._last_tick = now
                 self._apply(states.tick(memory.facts, now), None)
                 continue
-            timeout = max(due - now, MIN_AGENDA_WAIT) if due is not None else None
-            try:
-                await workflow.wait_condition(lambda: bool(self._pending or self._audit), timeout=timeout, timeout_summary="next agenda item")
-            except asyncio.TimeoutError:
-                pass  # the moment came: the loop ticks
+            self._set_alarm(max(due, now + MIN_AGENDA_WAIT) if due is not None else None)
+            await workflow.wait_condition(lambda: bool(self._pending or self._audit or self._alarm_rang))
+            self._alarm_rang = False  # the moment came (the loop ticks) or a command arrived
+        self._set_alarm(None)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
 
@@ -151,8 +183,9 @@ class ReintegrationCase:
             decision = states.open_case(opened, now)
         except states.Refused as exc:
             raise _refusal(exc) from None  # the web checks the intake with the same rules first
-        # The start already set the phase (and the org unit); upsert only what changes from here.
-        self._memory = CaseMemory(facts=decision.facts, people=CasePeople.from_intake(intake), search=SearchValues(phase=decision.facts.phase))
+        # The start set the search attributes (web.cases.start_case); upsert only what differs.
+        search = started_with(workflow.info().typed_search_attributes)
+        self._memory = CaseMemory(facts=decision.facts, people=CasePeople.from_intake(intake), search=search)
         self._record(intake.reported_by, now, "case_opened", "Ziekmelding: zaak geopend", {"first_sick_day": intake.first_sick_day.isoformat()})
         self._pending.extend(decision.effects)
 
@@ -180,38 +213,45 @@ class ReintegrationCase:
         info = workflow.info()
         return info.is_continue_as_new_suggested() or info.get_current_history_length() >= self._history_limit
 
+    def _set_alarm(self, at: datetime | None) -> None:
+        """Wake the loop at ``at``, keeping the running timer when the moment did not change.
+
+        A command does not move the agenda in most cases; restarting the timer after each one
+        would cost a timer (a billable action and two history events) per command.
+        """
+        if self._alarm is not None and not self._alarm.done() and at == self._alarm_at:
+            return
+        if self._alarm is not None and not self._alarm.done():
+            self._alarm.cancel()
+        self._alarm, self._alarm_at = None, at
+        if at is not None:
+            self._alarm = asyncio.create_task(self._ring_at(at))
+
+    async def _ring_at(self, at: datetime) -> None:
+        await workflow.sleep(at - workflow.now(), summary="next agenda item")
+        self._alarm_rang = True
+
     # --------------------------------------------------------------------------- carrying out effects
 
     async def _carry_out(self) -> None:
-        """Carry out the decided effects, then mirror the record into SQL.
+        """Carry out the decided effects, one ``deliver`` activity per decision, then the search attributes.
 
-        The read-model write rides along with the last activity of each batch (one activity fewer
-        per decision: activities are what a case costs); only a batch without mail has an activity
-        of its own for it.
+        The read-model write rides along with each delivery; a decision without mail has a delivery
+        of its own only when there is something to write.
         """
         while self._pending:
             batch, self._pending = self._pending, []
-            calls: list[ActivityCall] = []
+            calls: list[PlannedMessage] = []
             for effect in batch:
-                calls += self._calls(effect)
+                calls += self._messages(effect)
                 self._record(SYSTEM, workflow.now(), snake(type(effect).__name__), effect_text(effect), effect_detail(effect))
             if calls:
-                last = calls[-1]
-                progress = self._progress()
-                calls[-1] = replace(last, argument=replace(last.argument, progress=progress))
-                for call in calls:
-                    await self._run(call)
-                self._written(progress)
+                await self._deliver(calls)
         if self._audit or self._people_changed:
-            progress = self._progress()
-            await workflow.execute_activity(
-                "record_progress", progress, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY,
-                summary="update the read model and audit trail",
-            )  # fmt: skip
-            self._written(progress)
+            await self._deliver([])
         self._update_search_attributes()
 
-    def _calls(self, effect: fx.Effect) -> list[ActivityCall]:
+    def _messages(self, effect: fx.Effect) -> list[PlannedMessage]:
         memory = self._mem
         if isinstance(effect, fx.InviteBuddy) and memory.people.buddy is None:
             candidates = memory.people.buddy_candidates
@@ -222,34 +262,52 @@ class ReintegrationCase:
             memory.people = memory.people.with_buddy(candidates[0])
             self._people_changed = True
             self._record(SYSTEM, workflow.now(), "buddy_chosen", f"Buddy: {candidates[0].name}", {"buddy": candidates[0].email})
-        return calls_for(
+        return messages_for(
             effect, facts=memory.facts, people=memory.people, contact=self._intake.contact,
             case_ref=self._case_ref(), case_url=self._intake.case_url, now=workflow.now(),
         )  # fmt: skip
 
-    async def _run(self, call: ActivityCall) -> None:
+    async def _deliver(self, calls: list[PlannedMessage]) -> None:
+        """One activity: the calls' messages (invitations first), then the read-model write."""
+        progress = self._progress()
+        delivery = Delivery(
+            case_id=self._intake.case_id,
+            invitations=tuple(call.message for call in calls if isinstance(call.message, SeriesMessage)),
+            notices=tuple(call.message for call in calls if isinstance(call.message, Notice)),
+            progress=progress,
+        )
+        summary = "; ".join(call.summary for call in calls) or "update the read model and audit trail"
         try:
             await workflow.execute_activity(
-                call.activity, call.argument, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY, summary=call.summary
+                "deliver", delivery, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY, summary=summary[:200]
             )
         except ActivityError as exc:
             cause = exc.cause
             if not (isinstance(cause, ApplicationError) and cause.type == "PermanentMailError"):
                 raise
-            refused = [str(address) for address in (cause.details[0] if cause.details else [])]
-            self._record(SYSTEM, workflow.now(), "mail_refused", f"Mail geweigerd: {', '.join(refused)}", {"addresses": ", ".join(refused)})
-            if call.argument.kind != "bounce_warning":
-                await self._warn_hr_of_bounce(call, refused)
+            self._written(progress)  # everything else was sent and written before the error
+            await self._after_refusal(list(cause.details[0]) if cause.details else [])
+            return
+        self._written(progress)
 
-    async def _warn_hr_of_bounce(self, call: ActivityCall, refused: list[str]) -> None:
+    async def _after_refusal(self, refusals: list[dict[str, Any]]) -> None:
+        """Record each refused address and tell HR, unless the refused mail was already that warning."""
         people = self._mem.people
         hr = people.for_roles((Role.casemanager,))
-        for address in refused:
-            notice = Notice(
-                key=f"{call.argument.key}:bounce:{address}", case_id=self._intake.case_id, kind="bounce_warning", recipients=hr,
-                context={"address": address, "case_ref": self._case_ref()}, to_mailbox_if_nobody=True,
-            )  # fmt: skip
-            await self._run(ActivityCall("send_notice", notice, f"tell HR that mail to {address} bounced"))
+        warnings: list[PlannedMessage] = []
+        for refusal in refusals:
+            addresses = [str(address) for address in refusal.get("addresses", [])]
+            self._record(SYSTEM, workflow.now(), "mail_refused", f"Mail geweigerd: {', '.join(addresses)}", {"addresses": ", ".join(addresses)})
+            if refusal.get("kind") == "bounce_warning":
+                continue
+            for address in addresses:
+                notice = Notice(
+                    key=f"{refusal.get('key')}:bounce:{address}", case_id=self._intake.case_id, kind="bounce_warning", recipients=hr,
+                    context={"address": address, "case_ref": self._case_ref()}, to_mailbox_if_nobody=True,
+                )  # fmt: skip
+                warnings.append(PlannedMessage(notice, f"tell HR that mail to {address} bounced"))
+        if warnings:
+            await self._deliver(warnings)
 
     def _progress(self) -> RecordProgress:
         """What the read model learns now: the case row, the unwritten audit entries, the people."""
@@ -279,17 +337,16 @@ class ReintegrationCase:
         self._people_changed = progress.people != self._role_people()
 
     def _deadlines_ahead(self) -> list[UpcomingItem]:
-        return [item for item in states.upcoming(self._mem.facts, workflow.now()) if item.kind == "deadline"]
+        """The deadlines still to come; asked twice per decision (read model, search attributes), computed once."""
+        facts, now = self._mem.facts, workflow.now()
+        memo = self._upcoming_memo
+        if memo is None or memo[0] is not facts or memo[1] != now:
+            memo = self._upcoming_memo = (facts, now, deadlines_ahead(facts, now))
+        return memo[2]
 
     def _update_search_attributes(self) -> None:
         memory = self._mem
-        deadlines = self._deadlines_ahead()
-        wanted = SearchValues(
-            phase=memory.facts.phase,
-            next_deadline=_midnight_utc(deadlines[0].due) if deadlines else None,
-            overdue=any(item.overdue for item in deadlines),
-            stagnation=any(signal.kind != SignalKind.deadline_overdue for signal in states.open_signals(memory.facts)),
-        )
+        wanted = search_values(memory.facts, self._deadlines_ahead())
         if wanted == memory.search:
             return
         keys = (
@@ -380,7 +437,7 @@ class ReintegrationCase:
         return CaseSummary(
             case_id=intake.case_id, phase=self._memory.facts.phase, first_sick_day=self._memory.facts.periods[0].start,
             closed=self._memory.facts.closed, outcome=self._memory.facts.outcome,
-            next_deadline=search.next_deadline.date() if search.next_deadline else None,
+            next_deadline=deadlines[0].due if (deadlines := self._deadlines_ahead()) else None,
             overdue=bool(search.overdue), stagnation=bool(search.stagnation),
             work_pending=len(self._pending) + len(self._audit),
         )  # fmt: skip

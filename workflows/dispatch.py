@@ -1,4 +1,4 @@
-"""From the rules' effects to activity calls: who receives what, in which words. Pure, no I/O.
+"""From the rules' effects to the messages of a delivery: who receives what, in which words. Pure, no I/O.
 
 The rules (states/) speak of roles and series; this module knows the people of the case and the
 activities' payloads. It runs inside the workflow, so it is deterministic: time comes in as ``now``.
@@ -29,11 +29,10 @@ _TITLES = {
 
 
 @dataclass(frozen=True)
-class ActivityCall:
-    """One activity to run: its registered name, its single argument, a readable summary."""
+class PlannedMessage:
+    """One message of a delivery: the invitation or notice, and a readable summary of it."""
 
-    activity: str
-    argument: SeriesMessage | Notice
+    message: SeriesMessage | Notice
     summary: str
 
 
@@ -91,7 +90,7 @@ def _series_message(
     )
 
 
-def _cancel(effect: fx.CancelSeries, facts: CaseFacts, people: CasePeople, contact: ContactPreference, now: datetime) -> ActivityCall | None:
+def _cancel(effect: fx.CancelSeries, facts: CaseFacts, people: CasePeople, contact: ContactPreference, now: datetime) -> PlannedMessage | None:
     series = next((s for s in facts.series if s.series_id == effect.series_id), None)
     if series is None:
         return None
@@ -101,35 +100,35 @@ def _cancel(effect: fx.CancelSeries, facts: CaseFacts, people: CasePeople, conta
         message = _series_message(key=effect.key, case_id=effect.case_id, change="cancelled", series=series,
                                   sequence=effect.sequence, until=_until(series.start, series.until),
                                   people=people, contact=contact, now=now)
-        return ActivityCall("send_series_message", message, f"cancel the {series.kind} series")
+        return PlannedMessage(message, f"cancel the {series.kind} series")
     # The past occurrences happened: end the series after the last one kept (RRULE UNTIL), not CANCEL.
     message = _series_message(key=effect.key, case_id=effect.case_id, change="ended", series=series,
                               sequence=effect.sequence, until=kept_until, people=people, contact=contact, now=now)
-    return ActivityCall("send_series_message", message, f"end the {series.kind} series")
+    return PlannedMessage(message, f"end the {series.kind} series")
 
 
 def _notice(key: str, case_id: str, kind: str, to: tuple[Person, ...], summary: str, *,
-            context: dict[str, str | list[str]], dates: dict[str, date] | None = None, hr: bool = False) -> ActivityCall | None:  # fmt: skip
+            context: dict[str, str | list[str]], dates: dict[str, date] | None = None, hr: bool = False) -> PlannedMessage | None:  # fmt: skip
     if not to and not hr:
         return None
     notice = Notice(key=key, case_id=case_id, kind=kind, recipients=to, context=context, dates=dates or {}, to_mailbox_if_nobody=hr)
-    return ActivityCall("send_notice", notice, summary)
+    return PlannedMessage(notice, summary)
 
 
-def calls_for(
+def messages_for(
     effect: fx.Effect, *, facts: CaseFacts, people: CasePeople, contact: ContactPreference, case_ref: str,
     case_url: str | None, now: datetime,
-) -> list[ActivityCall]:  # fmt: skip
-    """The activity calls that carry out one effect (none for effects that only change the record)."""
+) -> list[PlannedMessage]:  # fmt: skip
+    """The messages that carry out one effect (none for effects that only change the record)."""
     if isinstance(effect, (fx.SendSeries, fx.UpdateSeries)):
         change = "new" if isinstance(effect, fx.SendSeries) else "update"
         message = _series_message(key=effect.key, case_id=effect.case_id, change=change, series=effect,
                                   sequence=effect.sequence, until=_until(effect.start, effect.until),
                                   people=people, contact=contact, now=now)
         verb = "send" if change == "new" else "update"
-        return [ActivityCall("send_series_message", message, f"{verb} the {effect.kind} series")]
+        return [PlannedMessage(message, f"{verb} the {effect.kind} series")]
     urls: dict[str, str | list[str]] = {"case_url": case_url} if case_url else {}
-    call: ActivityCall | None = None
+    call: PlannedMessage | None = None
     if isinstance(effect, fx.CancelSeries):
         call = _cancel(effect, facts, people, contact, now)
     elif isinstance(effect, fx.NotifyTeam):

@@ -12,7 +12,7 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 
 CASE_PHASE = SearchAttributeKey.for_keyword("CasePhase")
-NEXT_DEADLINE = SearchAttributeKey.for_datetime("NextDeadline")
+NEXT_DEADLINE = SearchAttributeKey.for_datetime("NextDeadline")  # the next statutory milestone (not the periodic evaluation)
 OVERDUE = SearchAttributeKey.for_bool("Overdue")
 STAGNATION = SearchAttributeKey.for_bool("Stagnation")
 ORG_UNIT = SearchAttributeKey.for_keyword("OrgUnit")

@@ -27,6 +27,7 @@ from integrations.outbox import OutboxEntry, list_outbox
 from integrations.smtp import SmtpSender
 from integrations.store import CaseStore
 from reintegratie.settings import Settings
+from reintegratie.temporal import WORKFLOW_RUNNER
 from tests.support import SmtpSink
 from web.cases import start_case
 from workflows.case import ReintegrationCase
@@ -177,7 +178,7 @@ async def case_world(env: WorkflowEnvironment, sink: SmtpSink, tmp_path: Path) -
     activities = CaseActivities(sessionmaker=sessionmaker, sender=SmtpSender.from_settings(settings), mail_from=settings.mail_from)
     task_queue = f"cases-{uuid.uuid4().hex[:8]}"
     try:
-        async with Worker(env.client, task_queue=task_queue, workflows=[ReintegrationCase], activities=activities.all()):
+        async with Worker(env.client, task_queue=task_queue, workflows=[ReintegrationCase], workflow_runner=WORKFLOW_RUNNER, activities=activities.all()):
             world = CaseWorld(env=env, client=env.client, task_queue=task_queue, sink=sink, sessionmaker=sessionmaker)
             try:
                 yield world

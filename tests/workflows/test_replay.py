@@ -10,7 +10,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from reintegratie.temporal import DATA_CONVERTER
+from reintegratie.temporal import DATA_CONVERTER, WORKFLOW_RUNNER
 from workflows.case import ReintegrationCase
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
@@ -28,6 +28,6 @@ def test_there_are_histories_of_every_kind_of_case() -> None:
 @pytest.mark.parametrize("path", FIXTURES, ids=[path.stem for path in FIXTURES])
 async def test_stored_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER)
+    replayer = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER, workflow_runner=WORKFLOW_RUNNER)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
