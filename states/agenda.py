@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 
 from states.clock import at_local, start_of
 from states.config import SAMENTELLING_GAP_DAYS
 from states.facts import CaseFacts
 from states.kinds import OPEN_PHASES, Phase
-from states.timeline import Deadline, DeadlineKey, StepDates, statutory_timeline
+from states.timeline import Deadline, DeadlineKey, PeriodsKey, StepDates, cached_timeline, periods_key
 from states.workdays import working_day_on_or_before
 
 
@@ -62,29 +64,94 @@ def case_deadlines(facts: CaseFacts) -> list[CaseDeadline]:
     ``evaluation`` is rolling (always the next one) and ``end_of_wage_continuation`` is an end, not a
     step: neither is ever done.
     """
-    done: dict[str, date] = {record.key: record.on for record in facts.steps}
-    if facts.probleemanalyse_on:
-        done[DeadlineKey.probleemanalyse] = facts.probleemanalyse_on
-    if facts.plan_signed_on:
-        done[DeadlineKey.plan_van_aanpak] = facts.plan_signed_on
-    if facts.eerstejaarsevaluatie_on:
-        done[DeadlineKey.eerstejaarsevaluatie] = facts.eerstejaarsevaluatie_on
-    if facts.tweede_spoor_started_on:
-        done[DeadlineKey.tweede_spoor] = facts.tweede_spoor_started_on
-    result = []
-    for deadline in statutory_timeline(facts.periods, step_dates(facts), facts.config):
-        result.append(CaseDeadline(deadline=deadline, done_on=done.get(deadline.key)))
-    return result
+    return list(case_deadlines_of(facts))
+
+
+class DeadlineInputs(NamedTuple):
+    """Everything :func:`case_deadlines` reads from the facts, as one immutable value: the key of
+    the caches of everything derived from the deadlines alone.
+
+    ``number_types``: a cache key must not make 12 and 12.0 weeks of loonsanctie the same (they are
+    equal but print differently); ``functools.lru_cache(typed=True)`` only looks at the top level.
+    """
+
+    periods: PeriodsKey
+    probleemanalyse_on: date | None
+    plan_signed_on: date | None
+    last_evaluation_on: date | None
+    eerstejaarsevaluatie_on: date | None
+    structural_return_expected: bool
+    loonsanctie_weeks: int
+    arbodienst_report_day: int
+    structural_return_months_weeks: int
+    recorded: tuple[tuple[str, date], ...]
+    """(key, on) of every recorded step."""
+    tweede_spoor_started_on: date | None
+    number_types: tuple[type, ...]
+
+
+def deadline_inputs(facts: CaseFacts) -> DeadlineInputs:
+    config = facts.config
+    return DeadlineInputs(
+        periods_key(facts.periods),
+        facts.probleemanalyse_on,
+        facts.plan_signed_on,
+        facts.evaluations[-1].on if facts.evaluations else None,
+        facts.eerstejaarsevaluatie_on,
+        facts.structural_return_expected,
+        facts.loonsanctie_weeks,
+        config.arbodienst_report_day,
+        config.structural_return_months_weeks,
+        tuple((record.key, record.on) for record in facts.steps),
+        facts.tweede_spoor_started_on,
+        (
+            type(facts.structural_return_expected),
+            type(facts.loonsanctie_weeks),
+            type(config.arbodienst_report_day),
+            type(config.structural_return_months_weeks),
+        ),
+    )
+
+
+def case_deadlines_of(facts: CaseFacts) -> tuple[CaseDeadline, ...]:
+    """:func:`case_deadlines` as a shared tuple (cached by value: never rely on its identity)."""
+    return case_deadlines_of_inputs(deadline_inputs(facts))
+
+
+@lru_cache(maxsize=1024)
+def case_deadlines_of_inputs(inputs: DeadlineInputs) -> tuple[CaseDeadline, ...]:
+    """The deadlines of the facts :func:`deadline_inputs` was taken of. Cached: every call of the
+    rules asks for them several times, and the next call mostly for the same."""
+    done: dict[str, date] = dict(inputs.recorded)
+    if inputs.probleemanalyse_on:
+        done[DeadlineKey.probleemanalyse] = inputs.probleemanalyse_on
+    if inputs.plan_signed_on:
+        done[DeadlineKey.plan_van_aanpak] = inputs.plan_signed_on
+    if inputs.eerstejaarsevaluatie_on:
+        done[DeadlineKey.eerstejaarsevaluatie] = inputs.eerstejaarsevaluatie_on
+    if inputs.tweede_spoor_started_on:
+        done[DeadlineKey.tweede_spoor] = inputs.tweede_spoor_started_on
+    timeline = cached_timeline(
+        inputs.periods, inputs.probleemanalyse_on, inputs.plan_signed_on, inputs.last_evaluation_on,
+        inputs.eerstejaarsevaluatie_on, inputs.structural_return_expected, inputs.loonsanctie_weeks,
+        inputs.arbodienst_report_day, inputs.structural_return_months_weeks,
+    )  # fmt: skip
+    return tuple(CaseDeadline(deadline=deadline, done_on=done.get(deadline.key)) for deadline in timeline)
 
 
 def watched(facts: CaseFacts, case_deadline: CaseDeadline) -> bool:
     """Does this deadline get reminders and overdue alerts now? Not when done, never for the end of
     wage continuation's alert (the case ends then), and the rolling evaluation only once a plan van
     aanpak exists (before that the plan's own deadline is the one that counts)."""
+    return is_watched(case_deadline, plan_signed=facts.plan_signed_on is not None)
+
+
+def is_watched(case_deadline: CaseDeadline, *, plan_signed: bool) -> bool:
+    """:func:`watched`, from whether the plan van aanpak is signed."""
     if case_deadline.done_on is not None:
         return False
     if case_deadline.key == DeadlineKey.evaluation:
-        return facts.plan_signed_on is not None
+        return plan_signed
     return True
 
 
@@ -119,37 +186,63 @@ class AgendaItem:
     hours: float = 0.0
 
 
-def _lead_before(facts: CaseFacts, day: date) -> date:
-    """The working day ``first_day_lead_working_days`` before ``day`` (preparation time)."""
+def _lead_before(lead_working_days: int, day: date) -> date:
+    """The working day ``lead_working_days`` (``first_day_lead_working_days``) before ``day``
+    (preparation time)."""
     result = day
-    for _ in range(facts.config.first_day_lead_working_days):
+    for _ in range(lead_working_days):
         result = working_day_on_or_before(result - timedelta(days=1))
     return result
 
 
 def agenda_items(facts: CaseFacts) -> list[AgendaItem]:
     """Every time-driven item of the case, emitted or not, sorted by moment and key."""
-    config = facts.config
-    items: list[AgendaItem] = []
+    return list(agenda_of(facts))
+
+
+def agenda_of(facts: CaseFacts) -> tuple[AgendaItem, ...]:
+    """:func:`agenda_items` as a shared tuple (cached by value: never rely on its identity)."""
     if facts.closed:
-        return items
+        return ()
     if facts.phase == Phase.hersteld and facts.recovered_on is not None:
         end = facts.recovered_on + timedelta(days=SAMENTELLING_GAP_DAYS)
-        items.append(AgendaItem(key="samentelling_end", kind="samentelling_end", at=start_of(end), day=end))
-        return items
+        return (AgendaItem(key="samentelling_end", kind="samentelling_end", at=start_of(end), day=end),)
     if facts.phase not in OPEN_PHASES:
-        return items
+        return ()
+    config = facts.config
+    return _running_agenda(
+        deadline_inputs(facts),
+        facts.working_since,
+        # with the type: 8 and 8.0 hours are equal keys but the items carry the value as given
+        tuple((step.from_date, type(step.hours_per_week), step.hours_per_week) for step in facts.agreed_hours),
+        config.agenda_hour,
+        config.reminder_lead_days,
+        config.first_day_lead_working_days,
+    )
 
-    for case_deadline in case_deadlines(facts):
+
+@lru_cache(maxsize=1024, typed=True)
+def _running_agenda(
+    inputs: DeadlineInputs,
+    working_since: date | None,
+    agreed_hours: tuple[tuple[date, type, float], ...],
+    agenda_hour: int,
+    reminder_lead_days: int,
+    first_day_lead_working_days: int,
+) -> tuple[AgendaItem, ...]:
+    """The agenda of a running case from immutable values (what :func:`agenda_of` reads)."""
+    items: list[AgendaItem] = []
+    plan_signed = inputs.plan_signed_on is not None
+    for case_deadline in case_deadlines_of_inputs(inputs):
         d = case_deadline.deadline
-        if not watched(facts, case_deadline):
+        if not is_watched(case_deadline, plan_signed=plan_signed):
             continue
-        overdue_at = at_local(d.due + timedelta(days=1), config.agenda_hour)
+        overdue_at = at_local(d.due + timedelta(days=1), agenda_hour)
         items.append(
             AgendaItem(
                 key=f"remind:{d.key}:{d.due.isoformat()}",
                 kind="reminder",
-                at=at_local(d.due - timedelta(days=config.reminder_lead_days), config.agenda_hour),
+                at=at_local(d.due - timedelta(days=reminder_lead_days), agenda_hour),
                 expires=overdue_at,
                 deadline_key=str(d.key),
                 due=d.due,
@@ -160,8 +253,8 @@ def agenda_items(facts: CaseFacts) -> list[AgendaItem]:
                 AgendaItem(
                     key=f"remind:{d.key}:window:{d.window_start.isoformat()}",
                     kind="reminder",
-                    at=at_local(d.window_start - timedelta(days=config.reminder_lead_days), config.agenda_hour),
-                    expires=at_local(d.window_start, config.agenda_hour),
+                    at=at_local(d.window_start - timedelta(days=reminder_lead_days), agenda_hour),
+                    expires=at_local(d.window_start, agenda_hour),
                     deadline_key=str(d.key),
                     due=d.due,
                     window=True,
@@ -178,31 +271,35 @@ def agenda_items(facts: CaseFacts) -> list[AgendaItem]:
                 )
             )
 
-    if facts.working_since is not None:
-        first = facts.working_since
+    if working_since is not None:
+        first = working_since
+        hours: float = 0.0  # hours_on(facts, first)
+        for from_date, _, hours_per_week in agreed_hours:
+            if from_date <= first:
+                hours = hours_per_week
         items.append(
             AgendaItem(
                 key=f"first_day:{first.isoformat()}",
                 kind="first_day",
-                at=at_local(_lead_before(facts, first), config.agenda_hour),
+                at=at_local(_lead_before(first_day_lead_working_days, first), agenda_hour),
                 expires=start_of(first + timedelta(days=1)),
                 day=first,
-                hours=hours_on(facts, first),
+                hours=hours,
             )
         )
-    for step in facts.agreed_hours:
+    for from_date, _, hours_per_week in agreed_hours:
         items.append(
             AgendaItem(
-                key=f"team:{step.from_date.isoformat()}:{step.hours_per_week:g}",
+                key=f"team:{from_date.isoformat()}:{hours_per_week:g}",
                 kind="team",
-                at=at_local(_lead_before(facts, step.from_date), config.agenda_hour),
-                expires=start_of(step.from_date + timedelta(days=7)),
-                day=step.from_date,
-                hours=step.hours_per_week,
+                at=at_local(_lead_before(first_day_lead_working_days, from_date), agenda_hour),
+                expires=start_of(from_date + timedelta(days=7)),
+                day=from_date,
+                hours=hours_per_week,
             )
         )
     items.sort(key=lambda item: (item.at, item.key))
-    return items
+    return tuple(items)
 
 
 def pending_items(facts: CaseFacts, now: datetime) -> list[AgendaItem]:
@@ -210,6 +307,6 @@ def pending_items(facts: CaseFacts, now: datetime) -> list[AgendaItem]:
     emitted = set(facts.emitted)
     return [
         item
-        for item in agenda_items(facts)
+        for item in agenda_of(facts)
         if item.key not in emitted and (item.expires is None or now < item.expires)
     ]

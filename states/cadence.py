@@ -329,6 +329,12 @@ def next_occurrence(series: SeriesState, now: datetime) -> datetime | None:
         return start if start > now else None
     day = start.date()
     moment = start
+    if moment <= now and series.interval_weeks > 0:
+        # Skip the occurrences that lie whole weeks before today: each one lies on an earlier local
+        # date than ``now``, so the walk below would pass it anyway.
+        skip = (local_date(now) - day).days // (7 * series.interval_weeks) - 1
+        if skip > 0:
+            day += timedelta(weeks=series.interval_weeks * skip)
     while moment <= now:
         day += timedelta(weeks=series.interval_weeks)
         moment = at_local(day, start.hour, start.minute)

@@ -159,8 +159,16 @@ def decide(facts: CaseFacts, event: Event, now: datetime) -> Decision:
 
 
 def check(facts: CaseFacts, event: Event, now: datetime) -> None:
-    """Raise :class:`Refused` when :func:`decide` would; change nothing (for update validators)."""
-    decide(facts, event, now)
+    """Raise :class:`Refused` when :func:`decide` would; change nothing (for update validators).
+
+    Only the event's own step can refuse: what :func:`decide` does after it (due agenda items,
+    signals, the calendar) never raises :class:`Refused`, so ``check`` stops there. The workflow
+    calls ``check`` and then ``decide`` for every command; the second half would be paid twice.
+    """
+    require_aware(now)
+    if isinstance(event, CaseOpened):
+        raise Refused("Deze zaak is al geopend.", "This case is already open.", "already_open")
+    apply(private_copy(facts), event, now)
 
 
 def tick(facts: CaseFacts, now: datetime) -> Decision:

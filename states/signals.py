@@ -25,14 +25,16 @@ Signals:
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from states.agenda import case_deadlines, hours_on, is_running, watched
+from states.agenda import DeadlineInputs, case_deadlines_of_inputs, deadline_inputs, hours_on, is_running, is_watched
 from states.clock import at_local, local_date, start_of, utc
-from states.config import TZ
+from states.config import TZ, RulesConfig
 from states.effects import AlertHROverdue, Effect, LoopInCoach, SignalView
-from states.facts import CaseFacts, Driegesprek, Evidence, HoursEntry, Signal, Statement
+from states.facts import CaseFacts, Driegesprek, Evidence, HoursEntry, SeriesState, Signal, Statement
 from states.kinds import Pace, Phase, SeriesKind, SignalKind
 from states.timeline import DeadlineKey
 from states.workdays import add_working_days
@@ -56,10 +58,11 @@ def weekly_hours(facts: CaseFacts, since: date | None = None) -> list[HoursEntry
     latest: dict[date, HoursEntry] = {}
     for entry in facts.hours:
         latest[entry.week_of] = entry
-    entries = sorted(latest.values(), key=lambda e: e.week_of)
+    weeks = sorted(latest)  # one entry per week: sorting the weeks sorts the entries
     if since is not None:
-        entries = [e for e in entries if e.week_of + timedelta(days=6) >= since]
-    return entries
+        # the first week ending on/after ``since``; the rest end later
+        weeks = weeks[bisect_left(weeks, since - timedelta(days=6)):]
+    return [latest[week] for week in weeks]
 
 
 def _hours_evidence(entries: list[HoursEntry]) -> list[Evidence]:
@@ -67,10 +70,17 @@ def _hours_evidence(entries: list[HoursEntry]) -> list[Evidence]:
 
 
 def _deadline_overdue(facts: CaseFacts) -> list[Candidate]:
+    return list(_overdue_candidates(deadline_inputs(facts), facts.config.agenda_hour))
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _overdue_candidates(inputs: DeadlineInputs, agenda_hour: int) -> tuple[Candidate, ...]:
+    """The deadline candidates from the deadlines' inputs (cached: they change a few times a case)."""
     result = []
-    for case_deadline in case_deadlines(facts):
+    plan_signed = inputs.plan_signed_on is not None
+    for case_deadline in case_deadlines_of_inputs(inputs):
         d = case_deadline.deadline
-        if not watched(facts, case_deadline) or d.key == DeadlineKey.end_of_wage_continuation:
+        if not is_watched(case_deadline, plan_signed=plan_signed) or d.key == DeadlineKey.end_of_wage_continuation:
             continue
         since = d.due + timedelta(days=1)
         result.append(
@@ -78,7 +88,7 @@ def _deadline_overdue(facts: CaseFacts) -> list[Candidate]:
                 key=f"deadline_overdue:{d.key}:{d.due.isoformat()}",
                 kind=SignalKind.deadline_overdue,
                 since=since,
-                active_from=at_local(since, facts.config.agenda_hour),
+                active_from=at_local(since, agenda_hour),
                 text_nl=f"Wettelijke termijn verstreken: {d.label_nl}, uiterlijk {d.due.isoformat()}.",
                 text_en=f"Statutory deadline passed: {d.label_en}, due {d.due.isoformat()}.",
                 evidence=[Evidence(fact="deadline", value=str(d.key), on=d.due)],
@@ -86,13 +96,13 @@ def _deadline_overdue(facts: CaseFacts) -> list[Candidate]:
                 due=d.due,
             )
         )
-    return result
+    return tuple(result)
 
 
 def effective_weeks(facts: CaseFacts, base: date, today: date) -> list[tuple[date, float, str]]:
     """(Monday, hours, source) for every week from the week of ``base`` to the week of ``today``:
     the reported hours where a report exists, else the agreed hours at the end of that week."""
-    reported = {entry.week_of: entry.hours for entry in weekly_hours(facts)}
+    reported = {entry.week_of: entry.hours for entry in facts.hours}  # the latest report per week
     monday = base - timedelta(days=base.weekday())
     result = []
     while monday <= today:
@@ -138,7 +148,10 @@ def _hours_decreasing(facts: CaseFacts) -> list[Candidate]:
     entries = weekly_hours(facts, facts.working_since)
     if len(entries) < 2:
         return []
-    peak_index = max(range(len(entries) - 1), key=lambda i: (entries[i].hours, i))
+    before_latest = [entry.hours for entry in entries[:-1]]
+    highest = max(before_latest)
+    # the last week at the highest hours before the latest week
+    peak_index = len(before_latest) - 1 - before_latest[::-1].index(highest)
     peak = entries[peak_index]
     latest = entries[-1]
     if latest.hours >= peak.hours:
@@ -175,13 +188,64 @@ def _complaints_lasting(facts: CaseFacts) -> list[Candidate]:
     ]
 
 
+_SCHEDULE_MAX_OCCURRENCES = 400
+"""Longer progress-talk series (a far ``until``) are walked occurrence by occurrence, not cached."""
+
+
+@lru_cache(maxsize=256, typed=True)
+def _talk_schedule(
+    first: date, interval_weeks: int, until: date, grace_working_days: int, agenda_hour: int
+) -> tuple[tuple[date, datetime], ...]:
+    """(occurrence date, moment the grace ends) of every occurrence of a series up to ``until``.
+    The moments never go down (a later occurrence's grace cannot end earlier)."""
+    result = []
+    index = 0
+    while True:
+        occurrence = first + timedelta(weeks=interval_weeks * index)
+        if occurrence > until:
+            break
+        check = add_working_days(occurrence, grace_working_days) + timedelta(days=1)
+        result.append((occurrence, at_local(check, agenda_hour)))
+        index += 1
+    return tuple(result)
+
+
+def _progress_talks(facts: CaseFacts) -> SeriesState | None:
+    return next((s for s in facts.series if s.active and s.kind == SeriesKind.progress_talk), None)
+
+
+def _schedule_of(series: SeriesState, config: RulesConfig) -> tuple[date, int, date, int, int] | None:
+    """The arguments of :func:`_talk_schedule` for ``series``; None when the series is not bounded
+    (no ``until``, or too far away) and must be walked occurrence by occurrence."""
+    first = series.start.astimezone(TZ).date()
+    interval = series.interval_weeks
+    if (
+        series.until is None
+        or not interval
+        or interval < 0
+        or (series.until - first).days >= 7 * interval * _SCHEDULE_MAX_OCCURRENCES
+    ):
+        return None
+    return first, interval, series.until, config.talk_recording_grace_working_days, config.agenda_hour
+
+
+def _due_count(schedule: tuple[tuple[date, datetime], ...], now: datetime) -> int:
+    """How many occurrences :func:`_talk_occurrences` returns: every one whose moment is <= now,
+    and the one after it (when there is one)."""
+    return min(len(schedule), bisect_right(schedule, now, key=lambda entry: entry[1]) + 1)
+
+
 def _talk_occurrences(facts: CaseFacts, now: datetime) -> list[tuple[date, datetime]]:
     """(occurrence date, moment the grace ends) of the active progress-talk series: every one whose
     grace ended by ``now``, plus the first one still to come (for the agenda)."""
-    series = next((s for s in facts.series if s.active and s.kind == SeriesKind.progress_talk), None)
+    series = _progress_talks(facts)
     if series is None or not series.interval_weeks:
         return []
     config = facts.config
+    bounded = _schedule_of(series, config)
+    if bounded is not None:
+        schedule = _talk_schedule(*bounded)
+        return list(schedule[: _due_count(schedule, now)])
     first = series.start.astimezone(TZ).date()
     result = []
     index = 0
@@ -199,17 +263,44 @@ def _talk_occurrences(facts: CaseFacts, now: datetime) -> list[tuple[date, datet
 
 
 def _talk_not_recorded(facts: CaseFacts, now: datetime) -> list[Candidate]:
-    series = next((s for s in facts.series if s.active and s.kind == SeriesKind.progress_talk), None)
+    series = _progress_talks(facts)
     if series is None or not series.interval_weeks:
         return []
-    interval_days = 7 * series.interval_weeks
+    talk_days = tuple(sorted(talk.on for talk in facts.talks))
+    grace = facts.config.talk_recording_grace_working_days
+    bounded = _schedule_of(series, facts.config)
+    if bounded is None:
+        occurrences = tuple(_talk_occurrences(facts, now))
+        return list(_unrecorded_talks(series.series_id, series.interval_weeks, grace, occurrences, talk_days))
+    count = _due_count(_talk_schedule(*bounded), now)
+    return list(_unrecorded_scheduled_talks(series.series_id, *bounded, count, talk_days))
+
+
+@lru_cache(maxsize=256, typed=True)
+def _unrecorded_scheduled_talks(
+    series_id: str, first: date, interval: int, until: date, grace: int, hour: int, count: int,
+    talk_days: tuple[date, ...],
+) -> tuple[Candidate, ...]:
+    """:func:`_unrecorded_talks` of the first ``count`` occurrences of a bounded series (cached: the
+    answer changes only when a talk is recorded or an occurrence's grace ends)."""
+    occurrences = _talk_schedule(first, interval, until, grace, hour)[:count]
+    return _unrecorded_talks(series_id, interval, grace, occurrences, talk_days)
+
+
+def _unrecorded_talks(
+    series_id: str, interval_weeks: int, grace: int, occurrences: tuple[tuple[date, datetime], ...],
+    talk_days: tuple[date, ...],
+) -> tuple[Candidate, ...]:
+    """A candidate for every occurrence without a talk recorded from a week before it until the
+    next one (``talk_days`` sorted)."""
+    interval_days = 7 * interval_weeks
     result = []
-    for occurrence, moment in _talk_occurrences(facts, now):
+    for occurrence, moment in occurrences:
         window_start = occurrence - timedelta(days=6)
         window_end = occurrence + timedelta(days=interval_days - 1)
-        if any(window_start <= talk.on <= window_end for talk in facts.talks):
-            continue
-        grace = facts.config.talk_recording_grace_working_days
+        first_on_or_after = bisect_left(talk_days, window_start)
+        if first_on_or_after < len(talk_days) and talk_days[first_on_or_after] <= window_end:
+            continue  # a talk was recorded in the window
         result.append(
             Candidate(
                 key=f"talk_not_recorded:{occurrence.isoformat()}",
@@ -218,10 +309,10 @@ def _talk_not_recorded(facts: CaseFacts, now: datetime) -> list[Candidate]:
                 active_from=moment,
                 text_nl=f"Het voortgangsgesprek van {occurrence.isoformat()} is niet binnen {grace} werkdagen vastgelegd.",
                 text_en=f"The progress talk of {occurrence.isoformat()} was not recorded within {grace} working days.",
-                evidence=[Evidence(fact="progress_talk_planned", value=series.series_id, on=occurrence)],
+                evidence=[Evidence(fact="progress_talk_planned", value=series_id, on=occurrence)],
             )
         )
-    return result
+    return tuple(result)
 
 
 def _trailing(statements: list[Statement], predicate) -> list[Statement]:  # noqa: ANN001
@@ -237,8 +328,9 @@ def _statements(facts: CaseFacts) -> list[Statement]:
     return sorted(facts.statements, key=lambda s: (s.on, s.at))
 
 
-def _pace_wrong(facts: CaseFacts) -> list[Candidate]:
-    run = _trailing(_statements(facts), lambda s: s.pace != Pace.ok)
+def _pace_wrong(facts: CaseFacts, statements: list[Statement] | None = None) -> list[Candidate]:
+    """``statements``: :func:`_statements` of ``facts`` when the caller has them already."""
+    run = _trailing(_statements(facts) if statements is None else statements, lambda s: s.pace != Pace.ok)
     if not run:
         return []
     since = run[0].on
@@ -258,8 +350,9 @@ def _pace_wrong(facts: CaseFacts) -> list[Candidate]:
     ]
 
 
-def _conflict(facts: CaseFacts) -> list[Candidate]:
-    run = _trailing(_statements(facts), lambda s: s.conflict_at_work)
+def _conflict(facts: CaseFacts, statements: list[Statement] | None = None) -> list[Candidate]:
+    """``statements``: :func:`_statements` of ``facts`` when the caller has them already."""
+    run = _trailing(_statements(facts) if statements is None else statements, lambda s: s.conflict_at_work)
     if not run:
         return []
     since = run[0].on
@@ -303,14 +396,15 @@ def candidates(facts: CaseFacts, now: datetime) -> list[Candidate]:
     """All signal candidates of a running case at ``now`` (active or still to come)."""
     if not is_running(facts):
         return []
+    statements = _statements(facts)
     found = [
         *_deadline_overdue(facts),
         *_hours_not_increased(facts, now),
         *_hours_decreasing(facts),
         *_complaints_lasting(facts),
         *_talk_not_recorded(facts, now),
-        *_pace_wrong(facts),
-        *_conflict(facts),
+        *_pace_wrong(facts, statements),
+        *_conflict(facts, statements),
         *_relapse(facts),
     ]
     return sorted(found, key=lambda c: (c.active_from, c.key))

@@ -31,6 +31,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from states.config import DEFAULT_CONFIG, SAMENTELLING_GAP_DAYS, RulesConfig
 from states.workdays import next_working_day_after
@@ -187,6 +188,14 @@ def _week_start(periods: list[SickPeriod], week: int) -> date:
     return date_of_day(periods, 7 * (week - 1) + 1)
 
 
+PeriodsKey = tuple[tuple[date, date | None], ...]
+
+
+def periods_key(periods: list[SickPeriod]) -> PeriodsKey:
+    """The periods as an immutable value (for caches keyed by them)."""
+    return tuple((period.start, period.end) for period in periods)
+
+
 def statutory_timeline(
     periods: list[SickPeriod],
     steps: StepDates | None = None,
@@ -197,8 +206,61 @@ def statutory_timeline(
     ``periods`` must form one case (see :func:`validate_periods`); ``steps`` are the actual dates
     that move a deadline (probleemanalyse, plan, evaluations, eerstejaarsevaluatie, loonsanctie).
     """
-    validate_periods(periods)
     steps = steps or StepDates()
+    return list(
+        cached_timeline(
+            periods_key(periods),
+            steps.probleemanalyse_on,
+            steps.plan_signed_on,
+            steps.last_evaluation_on,
+            steps.eerstejaarsevaluatie_on,
+            steps.structural_return_expected,
+            steps.loonsanctie_weeks,
+            config.arbodienst_report_day,
+            config.structural_return_months_weeks,
+        )
+    )
+
+
+@lru_cache(maxsize=1024, typed=True)
+def cached_timeline(
+    periods: PeriodsKey,
+    probleemanalyse_on: date | None,
+    plan_signed_on: date | None,
+    last_evaluation_on: date | None,
+    eerstejaarsevaluatie_on: date | None,
+    structural_return_expected: bool,
+    loonsanctie_weeks: int,
+    arbodienst_report_day: int,
+    structural_return_months_weeks: int,
+) -> tuple[Deadline, ...]:
+    """:func:`statutory_timeline` from immutable values: the periods, the step dates and the only two
+    parts of the config it reads.
+
+    The rules ask for the timeline of the same facts several times per call and again on the next
+    call; the deadlines are frozen, so every caller can share them. ``typed``: 12 and 12.0 weeks of
+    loonsanctie are equal keys but print differently.
+    """
+    steps = StepDates(
+        probleemanalyse_on=probleemanalyse_on,
+        plan_signed_on=plan_signed_on,
+        last_evaluation_on=last_evaluation_on,
+        eerstejaarsevaluatie_on=eerstejaarsevaluatie_on,
+        structural_return_expected=structural_return_expected,
+        loonsanctie_weeks=loonsanctie_weeks,
+    )
+    return tuple(
+        _statutory_timeline(
+            [SickPeriod(start=start, end=end) for start, end in periods], steps, arbodienst_report_day,
+            structural_return_months_weeks,
+        )
+    )
+
+
+def _statutory_timeline(
+    periods: list[SickPeriod], steps: StepDates, arbodienst_report_day: int, structural_return_months_weeks: int
+) -> list[Deadline]:
+    validate_periods(periods)
     day = lambda n: date_of_day(periods, n)  # noqa: E731 - a local shorthand
 
     plan_due = day(56)
@@ -213,7 +275,7 @@ def statutory_timeline(
     eje_due = _week_end(periods, 52)
 
     if steps.eerstejaarsevaluatie_on is not None and steps.structural_return_expected:
-        tweede_spoor_due = _after(periods, steps.eerstejaarsevaluatie_on, 7 * config.structural_return_months_weeks)
+        tweede_spoor_due = _after(periods, steps.eerstejaarsevaluatie_on, 7 * structural_return_months_weeks)
         tweede_spoor_nl = (
             "Tweede spoor starten als de verwachte structurele terugkeer binnen 3 maanden na de "
             "eerstejaarsevaluatie niet is gelukt"
@@ -232,10 +294,10 @@ def statutory_timeline(
     return [
         Deadline(
             key=DeadlineKey.arbodienst_report,
-            due=day(config.arbodienst_report_day),
+            due=day(arbodienst_report_day),
             responsible=Responsible.employer,
-            label_nl=f"Ziekmelding bij de arbodienst / bedrijfsarts (tijdig; wij houden dag {config.arbodienst_report_day} aan)",
-            label_en=f"Report to the arbodienst / bedrijfsarts (in time; we use day {config.arbodienst_report_day})",
+            label_nl=f"Ziekmelding bij de arbodienst / bedrijfsarts (tijdig; wij houden dag {arbodienst_report_day} aan)",
+            label_en=f"Report to the arbodienst / bedrijfsarts (in time; we use day {arbodienst_report_day})",
         ),
         Deadline(
             key=DeadlineKey.probleemanalyse,
