@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from states.clock import at_local, start_of
-from states.config import SAMENTELLING_GAP_DAYS
+from states.config import CACHE_SIZE, SAMENTELLING_GAP_DAYS
 from states.facts import CaseFacts
 from states.kinds import OPEN_PHASES, Phase
 from states.timeline import Deadline, DeadlineKey, PeriodsKey, StepDates, cached_timeline, periods_key
@@ -118,7 +118,7 @@ def case_deadlines_of(facts: CaseFacts) -> tuple[CaseDeadline, ...]:
     return case_deadlines_of_inputs(deadline_inputs(facts))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=CACHE_SIZE)
 def case_deadlines_of_inputs(inputs: DeadlineInputs) -> tuple[CaseDeadline, ...]:
     """The deadlines of the facts :func:`deadline_inputs` was taken of. Cached: every call of the
     rules asks for them several times, and the next call mostly for the same."""
@@ -221,7 +221,7 @@ def agenda_of(facts: CaseFacts) -> tuple[AgendaItem, ...]:
     )
 
 
-@lru_cache(maxsize=1024, typed=True)
+@lru_cache(maxsize=CACHE_SIZE, typed=True)
 def _running_agenda(
     inputs: DeadlineInputs,
     working_since: date | None,

@@ -32,7 +32,7 @@ from states.agenda import case_deadlines, is_running
 from states.clock import at_local, local_date, next_weekday_on_or_after, utc
 from states.config import TZ
 from states.effects import CancelSeries, Effect, SendSeries, UpdateSeries
-from states.facts import CaseFacts, SeriesState
+from states.facts import CaseFacts, SeriesState, own
 from states.kinds import Channel, Place, Role, SeriesKind
 from states.timeline import DeadlineKey
 from states.workdays import next_working_day_after, working_day_on_or_after, working_day_on_or_before
@@ -238,9 +238,10 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
     wanted = wishes(facts, now)
     wanted_slots = {wish.slot for wish in wanted}
 
-    for series in facts.series:
+    for index, series in enumerate(facts.series):
         if not series.active or series.slot in wanted_slots:
             continue
+        series = own(facts.series, index)
         series.active = False
         if _is_over(series, now):
             continue
@@ -261,9 +262,9 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
         )
 
     for wish in wanted:
-        existing = next((s for s in facts.series if s.active and s.slot == wish.slot), None)
+        index = next((i for i, s in enumerate(facts.series) if s.active and s.slot == wish.slot), None)
         attendees = list(_ATTENDEES[wish.kind])
-        if existing is None:
+        if index is None:
             counter = 1 + sum(1 for s in facts.series if s.kind == wish.kind)
             series = SeriesState(
                 kind=wish.kind,
@@ -283,6 +284,7 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
             facts.series.append(series)
             effects.append(_series_effect(SendSeries, facts, series))
             continue
+        existing = facts.series[index]
         start = existing.start if existing.basis == wish.basis else first_start(wish, now)
         changed = (
             utc(start) != existing.start
@@ -293,9 +295,12 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
             or wish.channel != existing.channel
             or wish.place != existing.place
         )
-        existing.basis = wish.basis
         if not changed:
+            if existing.basis != wish.basis:
+                own(facts.series, index).basis = wish.basis
             continue
+        existing = own(facts.series, index)
+        existing.basis = wish.basis
         existing.start = utc(start)
         existing.duration_minutes = wish.duration_minutes
         existing.interval_weeks = wish.interval_weeks

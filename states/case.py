@@ -20,16 +20,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from functools import lru_cache
 
 from states import phases
-from states.agenda import AgendaItem, CaseDeadline, case_deadlines, is_running, pending_items
-from states.cadence import next_occurrence, reconcile
+from states.agenda import (
+    AgendaItem,
+    CaseDeadline,
+    DeadlineInputs,
+    case_deadlines,
+    case_deadlines_of_inputs,
+    deadline_inputs,
+    is_running,
+    pending_items,
+)
+from states.cadence import _TITLES, next_occurrence, reconcile  # the titles live with the cadence
 from states.clock import local_date, require_aware, utc
-from states.config import DEFAULT_CONFIG, TZ
+from states.config import CACHE_SIZE, DEFAULT_CONFIG, TZ
 from states.effects import Effect, NotifyTeam, PrepareFirstDay, RemindHR
 from states.events import CaseOpened, Event
-from states.facts import CaseFacts, PhaseChange, Signal
+from states.facts import CaseFacts, PhaseChange, Signal, private_copy
 from states.kinds import Outcome, Phase, SeriesKind
 from states.refusals import Refused
 from states.rules import apply, close_case, validate_preference
@@ -50,7 +59,6 @@ __all__ = [
 ]
 
 _MAX_AGENDA_STEPS = 10_000
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -207,26 +215,7 @@ def upcoming(facts: CaseFacts, now: datetime) -> list[UpcomingItem]:
     if not is_running(facts):
         return []
     today = local_date(now)
-    items: list[UpcomingItem] = []
-    for case_deadline in case_deadlines(facts):
-        if case_deadline.done_on is not None:
-            continue
-        d = case_deadline.deadline
-        items.append(
-            UpcomingItem(
-                kind="deadline",
-                key=str(d.key),
-                due=d.due,
-                at=None,
-                label_nl=d.label_nl,
-                label_en=d.label_en,
-                days_left=(d.due - today).days,
-                overdue=d.due < today,
-                window_start=d.window_start,
-            )
-        )
-    from states.cadence import _TITLES  # the titles live with the cadence
-
+    items = list(_upcoming_deadlines(deadline_inputs(facts), today))
     for series in facts.series:
         if not series.active:
             continue
@@ -252,37 +241,29 @@ def upcoming(facts: CaseFacts, now: datetime) -> list[UpcomingItem]:
 # ------------------------------------------------------------------------------------- internals
 
 
-_OWN_ELEMENTS = ("periods", "relapses", "driegesprekken", "series", "signals")
-"""The lists of :class:`CaseFacts` whose elements the rules change in place (a period's end, a
-relapse answered, a driegesprek held, a series updated, a signal resolved or given new evidence).
-Every other element (phase changes, records, hours, talks, statements, frozen plans and steps) is
-only ever added, never changed, so old and new facts can share it."""
-
-
-def _shallow(obj: _T) -> _T:
-    """A new instance of the same dataclass with the same attribute values (cheaper than
-    :func:`copy.copy`, which goes through ``__reduce_ex__``)."""
-    new = object.__new__(type(obj))
-    new.__dict__.update(obj.__dict__)
-    return new
-
-
-def private_copy(facts: CaseFacts) -> CaseFacts:
-    """A copy of ``facts`` the rules may change without touching ``facts``.
-
-    Copies exactly what the rules mutate: the facts object itself, every list (they append), the
-    elements of :data:`_OWN_ELEMENTS` and the buddy state. A ``copy.deepcopy`` did the same job at
-    many times the cost (it also copied every immutable record, date and string).
-    """
-    new = _shallow(facts)
-    attributes = new.__dict__
-    for name, value in attributes.items():
-        if type(value) is list:
-            attributes[name] = list(value)
-    for name in _OWN_ELEMENTS:
-        attributes[name] = [_shallow(element) for element in attributes[name]]
-    new.buddy = _shallow(facts.buddy)
-    return new
+@lru_cache(maxsize=CACHE_SIZE)
+def _upcoming_deadlines(inputs: DeadlineInputs, today: date) -> tuple[UpcomingItem, ...]:
+    """The deadline part of :func:`upcoming` (cached: the workflow asks twice per step, and the
+    deadlines and the day change seldom)."""
+    items = []
+    for case_deadline in case_deadlines_of_inputs(inputs):
+        if case_deadline.done_on is not None:
+            continue
+        d = case_deadline.deadline
+        items.append(
+            UpcomingItem(
+                kind="deadline",
+                key=str(d.key),
+                due=d.due,
+                at=None,
+                label_nl=d.label_nl,
+                label_en=d.label_en,
+                days_left=(d.due - today).days,
+                overdue=d.due < today,
+                window_start=d.window_start,
+            )
+        )
+    return tuple(items)
 
 
 def _refresh(facts: CaseFacts, now: datetime) -> list[Effect]:

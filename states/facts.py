@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
 from states.config import RulesConfig
 from states.events import BuildUpStep, ContactPreference, PlanVanAanpak
@@ -213,3 +214,48 @@ class CaseFacts:
     signals: list[Signal] = field(default_factory=list)
     emitted: list[str] = field(default_factory=list)
     """Keys of the time-driven effects already emitted (reminders, first-day and team notices...)."""
+
+
+# ------------------------------------------------------------------------------------- copying
+
+_T = TypeVar("_T")
+
+_OWN_ELEMENTS = ("periods", "relapses", "driegesprekken")
+"""Small lists of :class:`CaseFacts` whose elements the rules change in place (a period's end, a
+relapse answered, a driegesprek held): :func:`private_copy` copies their elements."""
+
+
+def shallow(obj: _T) -> _T:
+    """A new instance of the same class with the same attribute values (what :func:`copy.copy`
+    does for these dataclasses, without going through ``__reduce_ex__``)."""
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    return new
+
+
+def private_copy(facts: CaseFacts) -> CaseFacts:
+    """A copy of ``facts`` the rules may change without changing ``facts``.
+
+    Copies exactly what the rules change in place: the facts object, every list (they append and
+    replace elements), the elements of :data:`_OWN_ELEMENTS` and the buddy state. Calendar series
+    and signals (the lists that grow with a case) are shared with ``facts`` until a rule changes one:
+    it then puts its own copy in the list first (:func:`own`). Everything else is only ever added,
+    never changed (phase changes, records, hours, talks, statements, frozen plans, steps, config),
+    so old and new facts share it. (``copy.deepcopy`` did the same job at many times the cost.)
+    """
+    new = shallow(facts)
+    attributes = new.__dict__
+    for name, value in attributes.items():
+        if type(value) is list:
+            attributes[name] = list(value)
+    for name in _OWN_ELEMENTS:
+        attributes[name] = [shallow(element) for element in attributes[name]]
+    new.buddy = shallow(facts.buddy)
+    return new
+
+
+def own(items: list[_T], index: int) -> _T:
+    """Replace ``items[index]`` by a copy and return it, to change it without changing the facts
+    it may be shared with (see :func:`private_copy`)."""
+    item = items[index] = shallow(items[index])
+    return item

@@ -56,6 +56,7 @@ from states.facts import (
     Statement,
     StepRecord,
     TalkRecord,
+    own,
 )
 from states.kinds import END_PHASES, OPEN_PHASES, PHASE_ORDER, SICK_PHASES, EvaluationOutcome, Outcome, Phase, StepKey
 from states.refusals import Refused
@@ -731,9 +732,10 @@ def _loonsanctie(facts: CaseFacts, event: LoonsanctieImposed, day: date, today: 
 
 
 def _signal_resolved(facts: CaseFacts, event: SignalResolved, day: date, today: date) -> Ruling:
-    signal = next((s for s in facts.signals if s.key == event.signal_key), None)
-    if signal is None or not signal.is_open:
+    index = next((i for i, s in enumerate(facts.signals) if s.key == event.signal_key), None)
+    if index is None or not facts.signals[index].is_open:
         raise Refused("Dit signaal staat niet (meer) open.", "This signal is not open (any more).", "signal_not_open")
+    signal = own(facts.signals, index)
     signal.resolved_at = utc(event.at)
     signal.resolution = event.note or f"resolved by {event.actor}"
     return Ruling("signal_resolved")

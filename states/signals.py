@@ -32,9 +32,9 @@ from functools import lru_cache
 
 from states.agenda import DeadlineInputs, case_deadlines_of_inputs, deadline_inputs, hours_on, is_running, is_watched
 from states.clock import at_local, local_date, start_of, utc
-from states.config import TZ, RulesConfig
+from states.config import CACHE_SIZE, TZ, RulesConfig
 from states.effects import AlertHROverdue, Effect, LoopInCoach, SignalView
-from states.facts import CaseFacts, Driegesprek, Evidence, HoursEntry, SeriesState, Signal, Statement
+from states.facts import CaseFacts, Driegesprek, Evidence, HoursEntry, SeriesState, Signal, Statement, own
 from states.kinds import Pace, Phase, SeriesKind, SignalKind
 from states.timeline import DeadlineKey
 from states.workdays import add_working_days
@@ -73,7 +73,7 @@ def _deadline_overdue(facts: CaseFacts) -> list[Candidate]:
     return list(_overdue_candidates(deadline_inputs(facts), facts.config.agenda_hour))
 
 
-@lru_cache(maxsize=1024, typed=True)
+@lru_cache(maxsize=CACHE_SIZE, typed=True)
 def _overdue_candidates(inputs: DeadlineInputs, agenda_hour: int) -> tuple[Candidate, ...]:
     """The deadline candidates from the deadlines' inputs (cached: they change a few times a case)."""
     result = []
@@ -192,7 +192,7 @@ _SCHEDULE_MAX_OCCURRENCES = 400
 """Longer progress-talk series (a far ``until``) are walked occurrence by occurrence, not cached."""
 
 
-@lru_cache(maxsize=256, typed=True)
+@lru_cache(maxsize=CACHE_SIZE, typed=True)
 def _talk_schedule(
     first: date, interval_weeks: int, until: date, grace_working_days: int, agenda_hour: int
 ) -> tuple[tuple[date, datetime], ...]:
@@ -276,7 +276,7 @@ def _talk_not_recorded(facts: CaseFacts, now: datetime) -> list[Candidate]:
     return list(_unrecorded_scheduled_talks(series.series_id, *bounded, count, talk_days))
 
 
-@lru_cache(maxsize=256, typed=True)
+@lru_cache(maxsize=CACHE_SIZE, typed=True)
 def _unrecorded_scheduled_talks(
     series_id: str, first: date, interval: int, until: date, grace: int, hour: int, count: int,
     talk_days: tuple[date, ...],
@@ -419,15 +419,16 @@ def refresh_signals(facts: CaseFacts, now: datetime) -> list[Effect]:
     found = [c for c in candidates(facts, now) if c.active_from <= now]
     by_key = {c.key: c for c in found}
     running = is_running(facts)
-    for signal in facts.signals:
+    for index, signal in enumerate(facts.signals):
         if not signal.is_open:
             continue
         candidate = by_key.get(signal.key)
         if candidate is None:
+            signal = own(facts.signals, index)
             signal.resolved_at = utc(now)
             signal.resolution = "condition no longer holds" if running else f"case not running ({facts.phase})"
-        else:
-            signal.evidence = list(candidate.evidence)
+        elif signal.evidence != candidate.evidence:  # equal evidence: nothing to change (or copy)
+            own(facts.signals, index).evidence = list(candidate.evidence)
     known = {signal.key for signal in facts.signals}
     effects: list[Effect] = []
     today = local_date(now)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from states.config import DEFAULT_CONFIG, SAMENTELLING_GAP_DAYS, RulesConfig
+from states.config import CACHE_SIZE, DEFAULT_CONFIG, SAMENTELLING_GAP_DAYS, RulesConfig
 from states.workdays import next_working_day_after
 
 
@@ -222,7 +222,7 @@ def statutory_timeline(
     )
 
 
-@lru_cache(maxsize=1024, typed=True)
+@lru_cache(maxsize=CACHE_SIZE, typed=True)
 def cached_timeline(
     periods: PeriodsKey,
     probleemanalyse_on: date | None,
