@@ -9,7 +9,10 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from datetime import timedelta
 from typing import Iterator, Sequence
+
+from temporalio import workflow
 
 from tests.support import free_port
 
@@ -63,3 +66,13 @@ def sink_process() -> Iterator[tuple[str, int]]:
 
 def header(title: str) -> None:
     print(f"# {title}\n# {time.strftime('%Y-%m-%d %H:%M')} on {machine()}", flush=True)
+
+
+@workflow.defn
+class Sleeper:
+    """The floor: one workflow task per timer and nothing else."""
+
+    @workflow.run
+    async def run(self, tasks: int) -> None:
+        for _ in range(tasks - 1):
+            await workflow.sleep(timedelta(days=1))

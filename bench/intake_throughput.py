@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from temporalio.worker import Worker
 
 from bench.common import header, percentile
 from integrations.smtp import SmtpSender
-from reintegratie.devstack import DevPorts, _QuietServer, set_retention, start_temporal, stop_process, wait_for_temporal
+from reintegratie.devstack import DevPorts, _QuietServer, set_retention, start_temporal, start_worker_process, stop_process, wait_for_temporal
 from reintegratie.settings import Settings
 from tests.support import TEST_SECRET_KEY, api_token, bearer, free_port
 from web.app import create_app
@@ -89,25 +88,11 @@ async def run_floor_worker(address: str, task_queue: str, smtp_port: int) -> Non
         await asyncio.Event().wait()
 
 
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The settings as the REINTEGRATIE_* variables a `reintegratie worker` process reads."""
-    env = dict(os.environ)
-    for name, value in settings.model_dump(mode="json").items():
-        if value is not None:
-            env[f"REINTEGRATIE_{name.upper()}"] = str(value)
-    if settings.secret_key is not None:
-        env["REINTEGRATIE_SECRET_KEY"] = settings.secret_key.get_secret_value()
-    return env
-
-
 def start_workers(settings: Settings, floor_queue: str, smtp_port: int, logs: Path) -> list[subprocess.Popen[bytes]]:
     """Our worker (`reintegratie worker`) and the floor's, each in its own process."""
-    product = [sys.executable, "-c", "import sys; from reintegratie.cli import main; sys.exit(main(['worker']))"]
     floor = [sys.executable, "-m", "bench.intake_throughput", "--floor-worker", settings.temporal_address, floor_queue, str(smtp_port)]
-    return [
-        subprocess.Popen(command, env=settings_env(settings), stdout=(logs / f"{name}.log").open("wb"), stderr=subprocess.STDOUT)
-        for name, command in (("worker", product), ("floor-worker", floor))
-    ]
+    floor_log = (logs / "floor-worker.log").open("wb")
+    return [start_worker_process(settings, logs / "worker.log"), subprocess.Popen(floor, stdout=floor_log, stderr=subprocess.STDOUT)]
 
 
 async def quiet(sink: TimedSink, seconds: float = 3.0, limit: float = 300.0) -> None:

@@ -16,6 +16,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import sys
 import sysconfig
 import time
 from dataclasses import dataclass
@@ -33,10 +34,9 @@ from integrations.accounts import AccountStore
 from integrations.db import create_schema, make_engine, make_sessionmaker
 from integrations.demo_accounts import seed_demo_accounts, sign_in_help
 from integrations.mailcatcher import MailCatcher
-from reintegratie.settings import ENV_PREFIX, Settings, load_settings
+from reintegratie.settings import ENV_PREFIX, Settings, as_environment, load_settings
 from reintegratie.temporal import DATA_CONVERTER
 from web.app import create_app
-from worker import running_worker
 from workflows import search_attributes
 
 RETENTION = timedelta(days=3650)  # auditors need years, not the dev server's 24 hours
@@ -108,6 +108,29 @@ def start_temporal(data_dir: Path, ports: DevPorts, namespace: str) -> subproces
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
 
 
+def start_worker_process(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
+    """`reintegratie worker` with these settings, in its own process.
+
+    Its own process, so the worker and the web app each have a core (Python runs one thread at a
+    time per process): under a burst of intakes the web app keeps answering while the worker
+    sends. It stops on SIGINT (stop_process) and dies with us.
+    """
+    command = [sys.executable, "-c", "import sys; from reintegratie.cli import main; sys.exit(main(['worker']))"]
+    log = open(log_path, "ab")
+    return subprocess.Popen(
+        command, env=as_environment(settings), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent
+    )
+
+
+async def watch_worker(process: subprocess.Popen[bytes], log_path: Path, stop: asyncio.Event) -> None:
+    """Stop the stack, saying why, when the worker process ends by itself."""
+    while process.poll() is None:
+        await asyncio.sleep(0.5)
+    tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+    print(f"\nThe worker stopped (exit {process.returncode}). Its log ({log_path}):\n{tail}", flush=True)
+    stop.set()
+
+
 async def wait_for_temporal(process: subprocess.Popen[bytes], address: str, namespace: str, log: Path) -> Client:
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while True:
@@ -164,6 +187,7 @@ def banner(settings: Settings, ports: DevPorts, data_dir: Path) -> str:
             f"  Temporal UI   http://127.0.0.1:{ports.temporal_ui}/",
             f"  Temporal      {settings.temporal_address} (namespace {settings.temporal_namespace}, retention {RETENTION.days} days)",
             f"  SMTP catcher  127.0.0.1:{ports.smtp} (keeps every message in {data_dir / 'mail'})",
+            f"  worker        its own process (log: {data_dir / 'worker.log'})",
             f"  data          {data_dir.resolve()}",
             sign_in_help(f"http://127.0.0.1:{ports.web}", str(data_dir)),
         ]
@@ -201,29 +225,34 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
 
     temporal = start_temporal(data_dir, ports, settings.temporal_namespace)
     catcher: MailCatcher | None = None
+    worker: subprocess.Popen[bytes] | None = None
     try:
         client = await wait_for_temporal(temporal, settings.temporal_address, settings.temporal_namespace, data_dir / "temporal.log")
         await set_retention(client, settings.temporal_namespace)
         await seed_demo(settings)
         catcher = MailCatcher(data_dir / "mail", port=ports.smtp)
         catcher.start()
-        async with running_worker(settings, client):
-            app = create_app(settings, client=client, mail_folder=data_dir / "mail")
-            server = _QuietServer(uvicorn.Config(app, host="127.0.0.1", port=ports.web, log_level="warning", lifespan="on"))
-            serving = asyncio.create_task(server.serve())
-            while not server.started and not serving.done():
-                await asyncio.sleep(0.05)
-            if serving.done():
-                serving.result()
-                raise DevStackError(f"The web app could not start on port {ports.web}.")
-            print(banner(settings, ports, data_dir), flush=True)
-            stopping = asyncio.create_task(stop.wait())
-            await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            print("\nStopping: web app, worker, mail catcher, Temporal ...", flush=True)
-            server.should_exit = True
-            await serving
-            stopping.cancel()
+        worker = start_worker_process(settings, data_dir / "worker.log")
+        watching = asyncio.create_task(watch_worker(worker, data_dir / "worker.log", stop))
+        app = create_app(settings, client=client, mail_folder=data_dir / "mail")
+        server = _QuietServer(uvicorn.Config(app, host="127.0.0.1", port=ports.web, log_level="warning", lifespan="on"))
+        serving = asyncio.create_task(server.serve())
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.05)
+        if serving.done():
+            serving.result()
+            raise DevStackError(f"The web app could not start on port {ports.web}.")
+        print(banner(settings, ports, data_dir), flush=True)
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        print("\nStopping: web app, worker, mail catcher, Temporal ...", flush=True)
+        server.should_exit = True
+        await serving
+        stopping.cancel()
+        watching.cancel()
     finally:
+        if worker is not None:
+            stop_process(worker)  # SIGINT: it finishes what it holds and leaves
         if catcher is not None:
             catcher.stop()
         stop_process(temporal)

@@ -129,6 +129,19 @@ class SettingsError(Exception):
 _WHY_REQUIRED = {"secret_key": f"the web app signs sign-in cookies with it; {MAKE_SECRET}"}
 
 
+def as_environment(settings: Settings) -> dict[str, str]:
+    """The settings as the ``REINTEGRATIE_*`` variables another process (a worker) reads, on top of this environment."""
+    environment = dict(os.environ)
+    for name, value in settings.model_dump(mode="json").items():
+        if value is not None:
+            environment[ENV_PREFIX + name.upper()] = str(value)
+    for name in ("secret_key", "smtp_password"):
+        secret = getattr(settings, name, None)
+        if secret is not None:
+            environment[ENV_PREFIX + name.upper()] = secret.get_secret_value()
+    return environment
+
+
 def load_settings(*, require: tuple[str, ...] = (), **overrides: object) -> Settings:
     """Read the settings; turn pydantic's errors into one message naming each variable.
 
