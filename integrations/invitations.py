@@ -8,9 +8,9 @@ the pure helpers of :mod:`integrations.calendar` (``updated``, ``moved``, ``occu
     report = await send_invitations(sessionmaker, sender, series_after, outgoing, mail_from=settings.mail_from)
 
 ``plan`` decides who gets which iTIP method (a removed attendee gets a CANCEL of their own, the rest
-a REQUEST); ``send_invitations`` sends each through :func:`integrations.outbox.send_once` over one
-SMTP connection. A retried activity re-plans the same bytes (``dtstamp`` comes from the workflow)
-and finds the rows already sent.
+a REQUEST); ``send_invitations`` sends them through :func:`integrations.outbox.send_batch` (two
+transactions for the whole call) over the sender's kept SMTP connections. A retried activity
+re-plans the same bytes (``dtstamp`` comes from the workflow) and finds the rows already sent.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from integrations import calendar as cal
 from integrations.calendar import CalendarSeries, Participant
 from integrations.mail import CHANGES, invitation_message, notice_message
-from integrations.outbox import OutboxStatus, invitation_key, notice_key, send_once
+from integrations.outbox import OutboxItem, OutboxStatus, Result, invitation_key, notice_key, send_batch
 from integrations.smtp import PermanentMailError, SmtpSender, TransientMailError
 
 
@@ -100,48 +101,55 @@ async def send_invitations(
     mail_from: str,
     case_id: str | None = None,
 ) -> SendReport:
-    """Send each planned message once (outbox), over one connection.
+    """Send each planned message once (outbox: :func:`integrations.outbox.send_batch`, two
+    transactions for the whole call), over the sender's kept connections.
 
     Permanent refusals are collected in the report (the others still go out); a transient error
     is raised after trying everyone, so the activity is retried and sends only what is missing.
     With ``case_id``, the series state is then stored for the feeds (:func:`feeds.save_series`)."""
-    sent: list[str] = []
-    failed: list[tuple[str, str]] = []
-    transient: TransientMailError | None = None
-    async with sender:
-        for item in outgoing:
-            rid = cal.recurrence_key(item.recurrence_id)
-            key = invitation_key(series.uid, rid, series.sequence, item.method, item.recipient.email)
-
-            def build(item: Outgoing = item, key: str = key):
-                return invitation_message(
-                    series, method=item.method, calendar=item.calendar, recipient=item.recipient,
-                    mail_from=mail_from, message_key=key, change=item.change, occurrence=item.recurrence_id,
-                )
-
-            try:
-                status = await send_once(
-                    sessionmaker, sender, key=key, recipient=item.recipient.email, kind=f"invitation:{series.kind}",
-                    build=build, series_uid=series.uid, recurrence_id=rid, sequence=series.sequence,
-                    method=item.method,
-                )
-            except PermanentMailError as exc:
-                failed.append((item.recipient.email, str(exc)))
-                continue
-            except TransientMailError as exc:
-                transient = transient or exc
-                continue
-            if status == OutboxStatus.sent:
-                sent.append(item.recipient.email)
-            else:
-                failed.append((item.recipient.email, "refused earlier (see the outbox)"))
-    if transient is not None:
-        raise transient
+    items = [_invitation_item(series, item, mail_from) for item in outgoing]
+    results = await send_batch(sessionmaker, sender, items)
+    report = _report([item.recipient.email for item in outgoing], results)
     if case_id is not None:
         from integrations.feeds import save_series
 
         cancelled = any(item.change == "cancelled" for item in outgoing)
         await save_series(sessionmaker, case_id=case_id, series=series, cancelled=cancelled)
+    return report
+
+
+def _invitation_item(series: CalendarSeries, item: Outgoing, mail_from: str) -> OutboxItem:
+    rid = cal.recurrence_key(item.recurrence_id)
+    key = invitation_key(series.uid, rid, series.sequence, item.method, item.recipient.email)
+
+    def build() -> EmailMessage:
+        return invitation_message(
+            series, method=item.method, calendar=item.calendar, recipient=item.recipient,
+            mail_from=mail_from, message_key=key, change=item.change, occurrence=item.recurrence_id,
+        )  # fmt: skip
+
+    return OutboxItem(
+        key=key, recipient=item.recipient.email, kind=f"invitation:{series.kind}", build=build,
+        series_uid=series.uid, recurrence_id=rid, sequence=series.sequence, method=item.method,
+    )  # fmt: skip
+
+
+def _report(addresses: Sequence[str], results: Sequence[Result]) -> SendReport:
+    """The report of a batch; raises the first transient error (after everyone was tried)."""
+    sent: list[str] = []
+    failed: list[tuple[str, str]] = []
+    transient: TransientMailError | None = None
+    for address, result in zip(addresses, results, strict=True):
+        if isinstance(result, PermanentMailError):
+            failed.append((address, str(result)))
+        elif isinstance(result, TransientMailError):
+            transient = transient or result
+        elif result == OutboxStatus.sent:
+            sent.append(address)
+        else:
+            failed.append((address, "refused earlier (see the outbox)"))
+    if transient is not None:
+        raise transient
     return SendReport(tuple(sent), tuple(failed))
 
 
@@ -156,32 +164,20 @@ async def send_notices(
     mail_from: str,
 ) -> SendReport:
     """One notice to each recipient, once; same error handling as :func:`send_invitations`."""
-    sent: list[str] = []
-    failed: list[tuple[str, str]] = []
-    transient: TransientMailError | None = None
-    async with sender:
-        for person in recipients:
-            key = notice_key(idempotency_key, person.email)
+    items = [_notice_item(idempotency_key, kind, person, context, mail_from) for person in recipients]
+    results = await send_batch(sessionmaker, sender, items)
+    return _report([person.email for person in recipients], results)
 
-            def build(person: Participant = person, key: str = key):
-                return notice_message(kind=kind, recipient=person, mail_from=mail_from, message_key=key,
-                                      context=dict(context))
 
-            try:
-                status = await send_once(sessionmaker, sender, key=key, recipient=person.email, kind=kind, build=build)
-            except PermanentMailError as exc:
-                failed.append((person.email, str(exc)))
-                continue
-            except TransientMailError as exc:
-                transient = transient or exc
-                continue
-            if status == OutboxStatus.sent:
-                sent.append(person.email)
-            else:
-                failed.append((person.email, "refused earlier (see the outbox)"))
-    if transient is not None:
-        raise transient
-    return SendReport(tuple(sent), tuple(failed))
+def _notice_item(
+    idempotency_key: str, kind: str, person: Participant, context: Mapping[str, object], mail_from: str
+) -> OutboxItem:
+    key = notice_key(idempotency_key, person.email)
+
+    def build() -> EmailMessage:
+        return notice_message(kind=kind, recipient=person, mail_from=mail_from, message_key=key, context=dict(context))
+
+    return OutboxItem(key=key, recipient=person.email, kind=kind, build=build)
 
 
 __all__ = ["Outgoing", "SendReport", "plan", "send_invitations", "send_notices"]

@@ -16,13 +16,14 @@ along by accident.
 from __future__ import annotations
 
 import base64
-import email
-import email.policy
+import binascii
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from email.headerregistry import Address
+from email.headerregistry import BaseHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from markupsafe import Markup, escape
 
 from integrations import sanitize
 from integrations.calendar import CalendarSeries, Participant, live_overrides
+from integrations.smtp import WIRE_POLICY
 from integrations.vtimezone import ZONE
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -120,6 +122,8 @@ def format_rule(series: CalendarSeries, language: str) -> str:
 
 def _linkify(value: str) -> Markup:
     """Escape text for HTML and make its http(s) links clickable."""
+    if "http" not in value:
+        return escape(value)
     out = []
     last = 0
     for match in _URL.finditer(value):
@@ -139,6 +143,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # the templates ship with the code: no stat() per message
     )
     env.filters["linkify"] = _linkify
     return env
@@ -148,9 +153,19 @@ _TEXT = _environment(autoescape=False)
 _HTML = _environment(autoescape=True)
 
 
+@functools.cache
+def _text_template(filename: str) -> jinja2.Template:
+    return _TEXT.get_template(filename)
+
+
+@functools.cache
+def _layout() -> jinja2.Template:
+    return _HTML.get_template("layout.html")
+
+
 def _render_text(name: str, language: str, context: Mapping[str, Any]) -> tuple[str, str]:
     """(subject, body) from ``<name>.<language>.txt``; the template sets ``subject``."""
-    template = _TEXT.get_template(f"{name}.{language}.txt")
+    template = _text_template(f"{name}.{language}.txt")
     module = template.make_module(dict(context, language=language))
     body = str(module).strip() + "\n"
     body = re.sub(r"\n{3,}", "\n\n", body)
@@ -177,7 +192,7 @@ def _blocks(text: str) -> list[tuple[str, list[str]]]:
 
 
 def _render_html(subject: str, body: str, language: str) -> str:
-    return _HTML.get_template("layout.html").render(
+    return _layout().render(
         language=language, title=subject, blocks=_blocks(body), product=PRODUCT_NAME[language]
     )
 
@@ -193,32 +208,78 @@ def message_id(message_key: str, mail_from: str) -> str:
     return f"<{digest}@{domain}>"
 
 
+#: The default policy with a header registry that makes each header class once; every message and
+#: part is made with it (the SMTP sender writes them with the same registry).
+POLICY = WIRE_POLICY.clone(linesep="\n")
+
+
+def _message() -> EmailMessage:
+    return EmailMessage(policy=POLICY)
+
+
+def _header(name: str, value: Any) -> BaseHeader:
+    """A parsed header, ready to store: ``message[name] = header`` keeps it as it is."""
+    return POLICY.header_factory(name, value)  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=256)
+def _fixed_header(name: str, value: str) -> BaseHeader:
+    """A header whose value repeats from message to message (Content-Type, From, ...), parsed once.
+    Header objects are immutable, so messages can share them."""
+    return _header(name, value)
+
+
+@functools.lru_cache(maxsize=256)
+def _from_header(name: str, address: str) -> BaseHeader:
+    return _header("From", Address(display_name=sanitize.display_name(name), addr_spec=sanitize.address(address)))
+
+
 def _base_message(
     *, subject: str, recipient: Participant, mail_from: str, from_name: str, message_key: str, language: str
 ) -> EmailMessage:
     if not message_key:
         raise ValueError("message_key is required")
-    message = EmailMessage()
-    message["Subject"] = sanitize.one_line(subject, limit=150)
-    message["From"] = Address(display_name=sanitize.display_name(from_name), addr_spec=sanitize.address(mail_from))
-    message["To"] = Address(
-        display_name=sanitize.display_name(recipient.name), addr_spec=sanitize.address(recipient.email)
+    message = _message()
+    message["Subject"] = _header("Subject", sanitize.one_line(subject, limit=150))
+    message["From"] = _from_header(from_name, mail_from)
+    message["To"] = _header(
+        "To", Address(display_name=sanitize.display_name(recipient.name), addr_spec=sanitize.address(recipient.email))
     )
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
-    message["Message-ID"] = message_id(message_key, mail_from)
+    message["Date"] = _header("Date", format_datetime(datetime.now(timezone.utc)))
+    message["Message-ID"] = _header("Message-ID", message_id(message_key, mail_from))
     return message
 
 
-def _add_bodies(message: EmailMessage, subject: str, body: str, language: str, message_key: str) -> None:
-    message.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
-    message.add_alternative(_render_html(subject, body, language), subtype="html", charset="utf-8", cte="quoted-printable")
+def _quoted_printable(text: str) -> str:
+    """UTF-8 text as quoted-printable (RFC 2045: lines of at most 76 characters, "=" always
+    escaped, so the body can never hold the "=_" of our boundaries)."""
+    data = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"  # as set_content normalises line ends
+    return binascii.b2a_qp(data, istext=True).decode("ascii")
+
+
+def _text_part(subtype: str, text: str) -> EmailMessage:
+    """A text/plain or text/html part, as ``set_content(..., cte="quoted-printable")`` makes it but
+    without parsing its own headers back (the header objects are shared, see :func:`_fixed_header`)."""
+    part = _message()
+    part["Content-Type"] = _fixed_header("Content-Type", f'text/{subtype}; charset="utf-8"')
+    part["Content-Transfer-Encoding"] = _fixed_header("Content-Transfer-Encoding", "quoted-printable")
+    part.set_payload(_quoted_printable(text))
+    return part
+
+
+def _add_bodies(
+    message: EmailMessage, subject: str, body: str, language: str, message_key: str, *extra: EmailMessage
+) -> None:
+    """Make ``message`` multipart/alternative of text/plain, text/html and the ``extra`` parts."""
     # A boundary from the key: the same message_key gives the same bytes apart from Date.
     # Quoted-printable and base64 bodies can never contain "=_".
-    message.set_boundary("=_r_" + hashlib.sha256(("boundary:" + message_key).encode()).hexdigest()[:32])
-    for part in message.iter_parts():
-        del part["MIME-Version"]
-        del part["Content-Language"]
-    message["Content-Language"] = language  # last: set_content/add_alternative move Content-* headers
+    boundary = "=_r_" + hashlib.sha256(("boundary:" + message_key).encode()).hexdigest()[:32]
+    message["MIME-Version"] = _fixed_header("MIME-Version", "1.0")
+    message["Content-Type"] = _header("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+    message["Content-Language"] = _fixed_header("Content-Language", language)
+    message.set_payload(
+        [_text_part("plain", body), _text_part("html", _render_html(subject, body, language)), *extra]
+    )
 
 
 def _calendar_method(calendar: bytes) -> str:
@@ -295,22 +356,21 @@ def invitation_message(
         message_key=message_key,
         language=language,
     )
-    _add_bodies(message, subject, body, language, message_key)
-    message.attach(_calendar_part(calendar, method))
+    _add_bodies(message, subject, body, language, message_key, _calendar_part(calendar, method))
     return message
 
 
 def _calendar_part(calendar: bytes, method: str) -> EmailMessage:
-    """The text/calendar part, parsed from its own source so that the header stays exactly
-    ``text/calendar; charset=UTF-8; method=REQUEST`` (unquoted, as Outlook and Google write it)
-    and the body is base64 of the bytes as given (CRLF intact)."""
-    source = (
-        f"Content-Type: text/calendar; charset=UTF-8; method={method}\r\n"
-        "Content-Transfer-Encoding: base64\r\n"
-        "\r\n"
-    ).encode("ascii") + base64.encodebytes(calendar).replace(b"\n", b"\r\n")
-    part = email.message_from_bytes(source, _class=EmailMessage, policy=email.policy.default)
-    assert isinstance(part, EmailMessage)
+    """The text/calendar part: the header exactly ``text/calendar; charset=UTF-8; method=REQUEST``
+    (unquoted, as Outlook and Google write it) and the body base64 of the bytes as given (CRLF
+    intact).
+
+    The Content-Type is stored raw, as the parser stores what it reads (a parsed header would be
+    written back with quotes: ``charset="UTF-8"; method="REQUEST"``)."""
+    part = _message()
+    part.set_raw("Content-Type", f"text/calendar; charset=UTF-8; method={method}")
+    part["Content-Transfer-Encoding"] = _fixed_header("Content-Transfer-Encoding", "base64")
+    part.set_payload(base64.encodebytes(calendar).decode("ascii"))
     return part
 
 
@@ -342,7 +402,7 @@ def notice_message(
         message_key=message_key,
         language=language,
     )
-    message["Auto-Submitted"] = "auto-generated"
+    message["Auto-Submitted"] = _fixed_header("Auto-Submitted", "auto-generated")
     _add_bodies(message, subject, body, language, message_key)
     return message
 

@@ -2,35 +2,53 @@
 
 One row per (idempotency key, recipient). For invitations the key is :func:`invitation_key`
 (series UID, RECURRENCE-ID, SEQUENCE, METHOD, recipient); for notices :func:`notice_key`
-(the workflow's idempotency key and the recipient). :func:`send_once` is what an activity calls:
+(the workflow's idempotency key and the recipient). :func:`send_batch` is what the activities use
+(through :mod:`integrations.invitations`), :func:`send_once` is the same for one message:
 
 - the row is created ``pending`` (or found);
 - a row that is ``sent`` returns at once, without sending: a retried activity sends nothing twice;
 - a row that is ``failed`` (permanently refused) returns ``failed`` without sending again;
 - ``pending`` and ``unknown`` rows are claimed for one attempt (a lease, so that two attempts of the
-  same activity running at once cannot both send) and sent with the Message-ID stored on the first
-  attempt;
+  same activity running at once cannot both send) and sent with the Message-ID stored by an
+  earlier attempt (Message-IDs are deterministic, so the first attempt's is the same anyway);
 - success marks ``sent``; :class:`PermanentMailError` marks ``failed`` and re-raises;
   :class:`DeliveryUnknownError` (connection broke after the message was handed over) marks
   ``unknown`` and re-raises; any other :class:`TransientMailError` leaves the row retryable and
   re-raises. The activity's retry policy does the rest.
 
-At-least-once remains possible in one place: the message went out and the process died before the
-row said so. The retry then sends the same message again, with the same Message-ID and the same
+A batch costs two transactions however many messages it holds: one creates and claims the rows,
+one records every outcome after the last message was handed over.
+
+At-least-once remains possible in one place: a message went out and the process died before the
+row said so (for a batch: before the batch's outcomes were recorded). The retry then sends the same message again, with the same Message-ID and the same
 UID/SEQUENCE, which calendars treat as the same update.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
-from collections.abc import Callable
-from dataclasses import dataclass
+import functools
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import getaddresses
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, TypeDecorator, UniqueConstraint, select, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    bindparam,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -40,6 +58,7 @@ from integrations import sanitize
 from integrations.db import Base
 from integrations.smtp import (
     DeliveryUnknownError,
+    MailError,
     PermanentMailError,
     SmtpSender,
     TransientMailError,
@@ -166,6 +185,35 @@ def notice_key(idempotency_key: str, recipient: str) -> str:
 # Sending
 
 
+@dataclass(frozen=True)
+class OutboxItem:
+    """One message to one recipient, as :func:`send_batch` takes it (the arguments of
+    :func:`send_once`)."""
+
+    key: str
+    recipient: str
+    kind: str
+    build: Callable[[], EmailMessage]
+    series_uid: str | None = None
+    recurrence_id: str | None = None
+    sequence: int | None = None
+    method: str | None = None
+
+
+#: What :func:`send_batch` says of one item: ``sent`` or ``failed`` (now or before), or the mail
+#: error :func:`send_once` would raise (:class:`PermanentMailError`, :class:`TransientMailError`).
+Result = OutboxStatus | MailError
+
+
+@dataclass
+class _Claimed:
+    """A row this attempt may send: claimed for it in the first transaction."""
+
+    row_id: int
+    item: OutboxItem
+    stored_message_id: str | None
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -174,28 +222,17 @@ def _error_text(exc: BaseException) -> str:
     return sanitize.one_line(f"{type(exc).__name__}: {exc}", limit=1000)
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return pg_insert if dialect == "postgresql" else sqlite_insert
-
-
-async def _row(session: AsyncSession, key: str, recipient: str) -> OutboxMessage:
-    result = await session.execute(
-        select(OutboxMessage).where(OutboxMessage.key == key, OutboxMessage.recipient == recipient)
-    )
-    return result.scalar_one()
-
-
-async def _update(sessionmaker: async_sessionmaker[AsyncSession], row_id: int, **values: Any) -> None:
-    async with sessionmaker() as session, session.begin():
-        await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(updated_at=_now(), **values))
-
-
 def _recipients(message: EmailMessage) -> list[str]:
     found = []
     for field in ("To", "Cc", "Bcc"):
         found += [addr.lower() for _name, addr in getaddresses([str(v) for v in message.get_all(field, [])])]
     return found
+
+
+def _checked(item: OutboxItem) -> OutboxItem:
+    if not item.key or len(item.key) > 400:
+        raise ValueError("key must be 1-400 characters")
+    return replace(item, recipient=sanitize.address(item.recipient).lower(), method=item.method.upper() if item.method else None)
 
 
 async def send_once(
@@ -216,96 +253,374 @@ async def send_once(
     Returns ``sent`` (now or before) or ``failed`` (refused permanently before); raises
     :class:`PermanentMailError` (row now ``failed``) or :class:`TransientMailError` (row ``pending``,
     or ``unknown`` for :class:`DeliveryUnknownError`)."""
-    if not key or len(key) > 400:
-        raise ValueError("key must be 1-400 characters")
-    recipient = sanitize.address(recipient).lower()
-    now = _now()
-    async with sessionmaker() as session, session.begin():
-        statement = (
-            _insert(session)(OutboxMessage)
-            .values(
-                key=key,
-                recipient=recipient,
-                kind=kind,
-                series_uid=series_uid,
-                recurrence_id=recurrence_id,
-                sequence=sequence,
-                method=method.upper() if method else None,
-                status=OutboxStatus.pending.value,
-                attempts=0,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["key", "recipient"])
-        )
-        await session.execute(statement)
-        row = await _row(session, key, recipient)
-        row_id = row.id
-        status = OutboxStatus(row.status)
-        if status in (OutboxStatus.sent, OutboxStatus.failed):
-            return status
-        # Claim the row for this attempt. A concurrent attempt holding an unexpired lease wins.
-        lease = now + timedelta(seconds=sender.timeout) + LEASE_MARGIN
-        claimed = await session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == row_id,
-                OutboxMessage.status.in_([OutboxStatus.pending.value, OutboxStatus.unknown.value]),
-                (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
-            )
-            .values(claimed_until=lease, attempts=OutboxMessage.attempts + 1, updated_at=now)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            raise TransientMailError("another attempt is sending this message", recipients=[recipient])
-        stored_message_id = row.message_id
+    item = OutboxItem(key, recipient, kind, build, series_uid, recurrence_id, sequence, method)
+    (result,) = await send_batch(sessionmaker, sender, [item])
+    if isinstance(result, MailError):
+        raise result
+    return result
 
-    try:
-        message = build()
-        if recipient not in _recipients(message) or len(set(_recipients(message))) != 1:
-            raise ValueError(f"the built message must go to {recipient} and nobody else")
-        if stored_message_id:
-            del message["Message-ID"]
-            message["Message-ID"] = stored_message_id
-        elif not message["Message-ID"]:
-            raise ValueError("the built message needs a Message-ID (use integrations.mail)")
-        message_id = str(message["Message-ID"])
-        subject = sanitize.one_line(str(message.get("Subject", "")), limit=200)
-        if not stored_message_id:
-            await _update(sessionmaker, row_id, message_id=message_id, subject=subject)
-    except BaseException:
-        await _update(sessionmaker, row_id, claimed_until=None)
-        raise
 
+async def send_batch(
+    sessionmaker: async_sessionmaker[AsyncSession], sender: SmtpSender, items: Sequence[OutboxItem]
+) -> list[Result]:
+    """:func:`send_once` for several messages in two transactions: one claims every row that still
+    has to go, the messages are built and sent one after the other, one records every outcome.
+
+    Returns one :data:`Result` per item, in order (an item listed twice gets the first one's).
+    An error that is no mail error (a bug, a message built for someone else) stops the batch: the
+    outcomes so far are recorded, the rows not sent are released, and the error is raised.
+
+    Messages sent but not yet recorded when the process dies are sent again by the retry (same
+    Message-ID, same UID/SEQUENCE): at least once for the messages of one batch, as for one
+    message before."""
+    checked = [_checked(item) for item in items]
+    if not checked:
+        return []
+    unique: dict[tuple[str, str], OutboxItem] = {}
+    for item in checked:
+        unique.setdefault((item.key, item.recipient), item)
+    writer = _writer(sessionmaker)
+    results, claimed = await _claim(writer, list(unique.values()), seconds_per_message=2 * sender.timeout)
+    outcomes: list[_Outcome] = []
     try:
-        await sender.send(message)
-    except PermanentMailError as exc:
-        await _update(
-            sessionmaker, row_id, status=OutboxStatus.failed.value, claimed_until=None,
-            last_error=_error_text(exc), error_code=exc.code,
-        )
-        raise
-    except DeliveryUnknownError as exc:
-        await _update(
-            sessionmaker, row_id, status=OutboxStatus.unknown.value, claimed_until=None,
-            last_error=_error_text(exc), error_code=exc.code,
-        )
-        raise
-    except TransientMailError as exc:
-        await _update(sessionmaker, row_id, claimed_until=None, last_error=_error_text(exc), error_code=exc.code)
-        raise
-    except Exception as exc:
-        # Not a mail error: a bug or an unexpected library error. We cannot tell whether anything
-        # left, so say so; the lease is released and a retry sends again.
-        await _update(
-            sessionmaker, row_id, status=OutboxStatus.unknown.value, claimed_until=None, last_error=_error_text(exc)
-        )
-        raise
-    # (On cancellation the lease simply runs out; the next attempt sends again.)
-    await _update(
-        sessionmaker, row_id, status=OutboxStatus.sent.value, sent_at=_now(), claimed_until=None,
-        last_error=None, error_code=None,
+        await _send_claimed(sender, claimed, results, outcomes)
+    finally:
+        if outcomes:
+            await writer.record(outcomes)
+    return [results[(item.key, item.recipient)] for item in checked]
+
+
+async def _claim(
+    writer: _Writer, items: Sequence[OutboxItem], *, seconds_per_message: float
+) -> tuple[dict[tuple[str, str], Result], list[_Claimed]]:
+    """Create the missing rows and claim those that may be sent now (see :func:`_claim_rows`).
+
+    A claim is a lease (so that two attempts of the same activity running at once cannot both
+    send); it covers waiting for a connection and sending every message of the batch (the sender
+    bounds each wait and each send by its timeout)."""
+    until = _now() + LEASE_MARGIN + timedelta(seconds=seconds_per_message * len(items))
+    won, statuses = await writer.claim(items, until)
+    results: dict[tuple[str, str], Result] = {}
+    batch = []
+    for item in items:  # in the order given
+        pair = (item.key, item.recipient)
+        status = statuses.get(pair)
+        if pair in won:
+            batch.append(_Claimed(won[pair].id, item, won[pair].message_id))
+        elif status in (OutboxStatus.sent, OutboxStatus.failed):
+            results[pair] = status
+        else:  # pending or unknown, under another attempt's lease
+            results[pair] = TransientMailError("another attempt is sending this message", recipients=[item.recipient])
+    return results, batch
+
+
+def _new_row(item: OutboxItem, now: datetime, claimed_until: datetime) -> dict[str, Any]:
+    return dict(
+        key=item.key, recipient=item.recipient, kind=item.kind, series_uid=item.series_uid,
+        recurrence_id=item.recurrence_id, sequence=item.sequence, method=item.method,
+        status=OutboxStatus.pending.value, attempts=1, claimed_until=claimed_until, created_at=now, updated_at=now,
+        claim_now=now, claim_until=claimed_until,
+    )  # fmt: skip
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    """INSERT the rows already claimed; ON CONFLICT claim the existing row if it may be sent now.
+    RETURNING gives the rows this attempt holds. Made once per dialect (building a statement costs
+    more than running it)."""
+    table = OutboxMessage.__table__
+    now = bindparam("claim_now", type_=UtcDateTime())
+    claimable = (
+        # (no IN: its expanding parameter cannot be used with several rows at once)
+        ((table.c.status == OutboxStatus.pending.value) | (table.c.status == OutboxStatus.unknown.value))
+        & (table.c.claimed_until.is_(None) | (table.c.claimed_until < now))
     )
-    return OutboxStatus.sent
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(table)
+        .on_conflict_do_update(
+            index_elements=["key", "recipient"],
+            set_={
+                "claimed_until": bindparam("claim_until", type_=UtcDateTime()),
+                "attempts": table.c.attempts + 1,
+                "updated_at": now,
+            },
+            where=claimable,
+        )
+        .returning(table.c.id, table.c.key, table.c.recipient, table.c.message_id)
+    )
+
+
+async def _send_claimed(
+    sender: SmtpSender, batch: Sequence[_Claimed], results: dict[tuple[str, str], Result], outcomes: list[_Outcome]
+) -> None:
+    """Build and send each claimed message; note every outcome in ``outcomes`` as it happens."""
+    for position, claim in enumerate(batch):
+        pair = (claim.item.key, claim.item.recipient)
+        try:
+            message = _build(claim)
+        except BaseException:
+            outcomes += [_released(rest) for rest in batch[position:]]
+            raise
+        fields = {"message_id": str(message["Message-ID"]), "subject": _subject(message)}
+        try:
+            await sender.send(message)
+        except PermanentMailError as exc:
+            outcomes.append(_outcome(claim, fields, exc, status=OutboxStatus.failed))
+            results[pair] = exc
+        except DeliveryUnknownError as exc:
+            outcomes.append(_outcome(claim, fields, exc, status=OutboxStatus.unknown))
+            results[pair] = exc
+        except TransientMailError as exc:
+            outcomes.append(_outcome(claim, fields, exc, status=None))
+            results[pair] = exc
+        except asyncio.CancelledError:
+            # This message's lease simply runs out; the next attempt sends it again.
+            outcomes += [_released(rest) for rest in batch[position + 1 :]]
+            raise
+        except Exception as exc:
+            # Not a mail error: a bug or an unexpected library error. We cannot tell whether anything
+            # left, so say so; the lease is released and a retry sends again.
+            outcomes.append(_outcome(claim, fields, exc, status=OutboxStatus.unknown, code=False))
+            outcomes += [_released(rest) for rest in batch[position + 1 :]]
+            raise
+        else:
+            outcomes.append(_sent(claim, fields))
+            results[pair] = OutboxStatus.sent
+
+
+def _build(claim: _Claimed) -> EmailMessage:
+    message = claim.item.build()
+    recipients = _recipients(message)
+    if claim.item.recipient not in recipients or len(set(recipients)) != 1:
+        raise ValueError(f"the built message must go to {claim.item.recipient} and nobody else")
+    if claim.stored_message_id:
+        del message["Message-ID"]
+        message["Message-ID"] = claim.stored_message_id
+    elif not message["Message-ID"]:
+        raise ValueError("the built message needs a Message-ID (use integrations.mail)")
+    return message
+
+
+def _subject(message: EmailMessage) -> str:
+    return sanitize.one_line(str(message.get("Subject", "")), limit=200)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What to write into one row after its attempt (besides releasing the claim)."""
+
+    row_id: int
+    values: dict[str, Any]
+
+
+def _released(claim: _Claimed) -> _Outcome:
+    """Nothing was sent: give the row back for the next attempt, as it was."""
+    return _Outcome(claim.row_id, {})
+
+
+def _sent(claim: _Claimed, fields: dict[str, str]) -> _Outcome:
+    return _Outcome(
+        claim.row_id,
+        {**fields, "status": OutboxStatus.sent.value, "sent_at": _now(), "last_error": None, "error_code": None},
+    )
+
+
+def _outcome(
+    claim: _Claimed, fields: dict[str, str], exc: Exception, *, status: OutboxStatus | None, code: bool = True
+) -> _Outcome:
+    """A failed attempt: ``status`` failed/unknown, or None to leave the row retryable as it is."""
+    values: dict[str, Any] = {**fields, "last_error": _error_text(exc)}
+    if code:
+        values["error_code"] = getattr(exc, "code", None)
+    if status is not None:
+        values["status"] = status.value
+    return _Outcome(claim.row_id, values)
+
+
+# --------------------------------------------------------------------------------------------------
+# Group commit: the claims and outcomes of concurrent batches share transactions
+
+
+Pair = tuple[str, str]  # (key, recipient): one row
+
+
+@dataclass
+class _ClaimRequest:
+    items: Sequence[OutboxItem]
+    until: datetime
+    future: asyncio.Future[tuple[dict[Pair, Any], dict[Pair, OutboxStatus | None]]]
+
+
+@dataclass
+class _RecordRequest:
+    outcomes: Sequence[_Outcome]
+    future: asyncio.Future[None]
+
+
+class _Writer:
+    """Writes the claims and outcomes of every batch of one store, on one event loop.
+
+    A batch waits for its own claim and its own outcomes to be committed, as before; but what
+    concurrent batches ask for while a transaction is running goes into the next transaction
+    together (group commit). Alone, a batch costs two transactions; with many batches in flight
+    (a worker running many activities) far fewer per message, which matters on SQLite, where the
+    process has one connection and every statement is a hop to its thread."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], loop: asyncio.AbstractEventLoop) -> None:
+        self._sessionmaker = weakref.ref(sessionmaker)
+        self.loop = loop
+        self._claims: list[_ClaimRequest] = []
+        self._records: list[_RecordRequest] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def claim(
+        self, items: Sequence[OutboxItem], until: datetime
+    ) -> tuple[dict[Pair, Any], dict[Pair, OutboxStatus | None]]:
+        """(rows claimed for this batch, the status of the others: None when leased to another)."""
+        request = _ClaimRequest(items, until, self.loop.create_future())
+        self._claims.append(request)
+        self._kick()
+        try:
+            return await asyncio.shield(request.future)
+        except asyncio.CancelledError:
+            request.future.add_done_callback(self._release_unused)
+            raise
+
+    async def record(self, outcomes: Sequence[_Outcome]) -> None:
+        """Write the outcomes; runs to the end even if the caller is cancelled meanwhile (what went
+        out must be recorded)."""
+        request = _RecordRequest(outcomes, self.loop.create_future())
+        self._records.append(request)
+        self._kick()
+        await asyncio.shield(request.future)
+
+    def _release_unused(self, future: asyncio.Future[tuple[dict[Pair, Any], dict[Pair, OutboxStatus | None]]]) -> None:
+        """The batch was cancelled while its claim was being written: give the rows back."""
+        if future.cancelled() or future.exception() is not None:
+            return
+        won, _statuses = future.result()
+        if won:
+            released = self.loop.create_future()
+            released.add_done_callback(lambda f: f.cancelled() or f.exception())  # nobody awaits it
+            self._records.append(_RecordRequest([_Outcome(row.id, {}) for row in won.values()], released))
+            self._kick()
+
+    def _kick(self) -> None:
+        if self._flusher is None or self._flusher.done():
+            self._flusher = self.loop.create_task(self._run())
+
+    async def _run(self) -> None:
+        while self._claims or self._records:
+            claims, self._claims = self._claims, []
+            records, self._records = self._records, []
+            try:
+                await self._flush(claims, records)
+            except Exception as exc:  # the batches waiting for this transaction raise it
+                for request in (*claims, *records):
+                    if not request.future.done():
+                        request.future.set_exception(exc)
+            except BaseException:  # the loop is going away
+                for request in (*claims, *records):
+                    request.future.cancel()
+                raise
+
+    async def _flush(self, claims: list[_ClaimRequest], records: list[_RecordRequest]) -> None:
+        sessionmaker = self._sessionmaker()
+        assert sessionmaker is not None, "the store went away while batches were waiting for it"
+        async with sessionmaker() as session, session.begin():
+            # Outcomes first: a row released here may be claimed again by a claim of this flush.
+            await _record_outcomes(session, [outcome for request in records for outcome in request.outcomes])
+            answers = await _claim_rows(session, claims)
+        for request in records:
+            request.future.set_result(None)
+        for request, answer in zip(claims, answers, strict=True):
+            if not request.future.done():
+                request.future.set_result(answer)
+
+
+_WRITERS: weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], _Writer] = weakref.WeakKeyDictionary()
+
+
+def _writer(sessionmaker: async_sessionmaker[AsyncSession]) -> _Writer:
+    loop = asyncio.get_running_loop()
+    writer = _WRITERS.get(sessionmaker)
+    if writer is None or writer.loop is not loop:
+        writer = _WRITERS[sessionmaker] = _Writer(sessionmaker, loop)
+    return writer
+
+
+async def _record_outcomes(session: AsyncSession, outcomes: Sequence[_Outcome]) -> None:
+    """Write the outcomes and release their claims: one executemany UPDATE per kind of outcome
+    (usually one: all sent)."""
+    now = _now()
+    kinds: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for outcome in outcomes:
+        columns = tuple(sorted(outcome.values))
+        params = {f"b_{name}": value for name, value in outcome.values.items()}
+        kinds.setdefault(columns, []).append({**params, "b_row_id": outcome.row_id, "b_updated_at": now})
+    for columns, rows in kinds.items():
+        await session.execute(_record_statement(columns), rows)
+
+
+async def _claim_rows(
+    session: AsyncSession, claims: Sequence[_ClaimRequest]
+) -> list[tuple[dict[Pair, Any], dict[Pair, OutboxStatus | None]]]:
+    """For each request: the rows it claimed, and the status of the rest (None: leased to another).
+
+    One statement inserts the new rows already claimed and claims the existing ones that are
+    pending or unknown and not leased (:func:`_claim_statement`); a row asked for by two requests
+    goes to the first. Only rows not claimed are read back."""
+    now = _now()
+    owner: dict[Pair, int] = {}
+    rows = []
+    for number, request in enumerate(claims):
+        for item in request.items:
+            if owner.setdefault((item.key, item.recipient), number) == number:
+                rows.append(_new_row(item, now, request.until))
+    won: dict[Pair, Any] = {}
+    if rows:
+        result = await session.execute(_claim_statement(_dialect(session)), rows)
+        won = {(row.key, row.recipient): row for row in result.all()}
+    others = [pair for pair in owner if pair not in won]
+    statuses: dict[Pair, OutboxStatus | None] = {}
+    if others:
+        table = OutboxMessage.__table__
+        found = await session.execute(
+            select(table.c.key, table.c.recipient, table.c.status).where(tuple_(table.c.key, table.c.recipient).in_(others))
+        )
+        statuses = {(row.key, row.recipient): OutboxStatus(row.status) for row in found}
+    answers = []
+    for number, request in enumerate(claims):
+        mine = {}
+        theirs: dict[Pair, OutboxStatus | None] = {}
+        for item in request.items:
+            pair = (item.key, item.recipient)
+            if pair in won and owner[pair] == number:
+                mine[pair] = won[pair]
+            else:
+                theirs[pair] = None if pair in won else statuses.get(pair)
+        answers.append((mine, theirs))
+    return answers
+
+
+@functools.cache
+def _record_statement(columns: tuple[str, ...]) -> Any:
+    """UPDATE one row by id: the given columns, the claim released. Made once per set of columns."""
+    table = OutboxMessage.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_row_id"))
+        .values(
+            **{name: bindparam(f"b_{name}", type_=table.c[name].type) for name in columns},
+            claimed_until=None,
+            updated_at=bindparam("b_updated_at", type_=UtcDateTime()),
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -362,13 +677,16 @@ async def retry_failed(sessionmaker: async_sessionmaker[AsyncSession], *, key: s
 
 __all__ = [
     "OutboxEntry",
+    "OutboxItem",
     "OutboxMessage",
     "OutboxStatus",
+    "Result",
     "get_outbox_entry",
     "invitation_key",
     "list_outbox",
     "notice_key",
     "retry_failed",
+    "send_batch",
     "send_once",
 ]
 

@@ -13,16 +13,21 @@ nothing is sent (a partial send could not be retried without sending twice). Eac
 within an overall ``asyncio.timeout``. TLS is none, STARTTLS (required: a server that does not
 offer it is refused, never used in plain text) or implicit TLS.
 
-Use ``async with sender:`` for a batch: the connection is opened on the first message, reused, and
-re-opened when the server dropped it while idle.
+One :class:`SmtpSender` serves the whole process: it keeps a few connections open (each carries one
+message at a time) and reuses them across calls and across concurrent activities; an idle one is
+closed after ``idle_timeout`` seconds, and one the server dropped while idle is re-opened before
+anything is sent on it. ``async with sender:`` is still accepted around a batch, but not needed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.policy
+import functools
 import ssl
 from collections.abc import Sequence
+from dataclasses import dataclass
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import getaddresses
 from types import TracebackType
@@ -36,7 +41,21 @@ if TYPE_CHECKING:  # pragma: no cover
     from reintegratie.settings import Settings
 
 TLS_MODES = ("none", "starttls", "tls")
-_POLICY = email.policy.SMTP  # CRLF line ends; headers as the message has them
+
+
+class _Headers(HeaderRegistry):
+    """The standard header registry, but each header class is made once: the standard registry
+    makes a new class on every lookup, and a message looks its headers up many times while it is
+    built and written."""
+
+    @functools.cache  # noqa: B019 - one registry per process, never freed
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        return super().__getitem__(name)  # type: ignore[no-any-return]
+
+
+#: ``email.policy.SMTP`` (CRLF line ends, headers as the message has them) with that registry.
+WIRE_POLICY = email.policy.SMTP.clone(header_factory=_Headers())
+_POLICY = WIRE_POLICY
 
 
 class MailError(Exception):
@@ -113,8 +132,33 @@ def _copy(message: EmailMessage) -> EmailMessage:
     return copy.deepcopy(message)
 
 
+@dataclass
+class _Attempt:
+    """One message on its way: the connection it uses and how far the transaction got."""
+
+    smtp: aiosmtplib.SMTP | None = None
+    phase: str = "connect"  # connect | envelope | data
+    clean: bool = False  # the connection is between transactions and may be used again
+
+
+@dataclass
+class _Idle:
+    smtp: aiosmtplib.SMTP
+    expiry: asyncio.TimerHandle
+
+    def close(self) -> None:
+        self.expiry.cancel()
+        self.smtp.close()
+
+
 class SmtpSender:
-    """Sends :class:`EmailMessage` objects; see the module docstring for the error contract."""
+    """Sends :class:`EmailMessage` objects; see the module docstring for the error contract.
+
+    One sender serves a whole process: it keeps up to ``max_connections`` connections, each used
+    by one message at a time, and keeps an idle one open for ``idle_timeout`` seconds so that the
+    next message (of the same call, or of another activity) needs no new connection. A kept
+    connection that the server closed meanwhile is replaced once, before anything was sent on it.
+    ``idle_timeout=0`` closes every connection after its message (QUIT)."""
 
     def __init__(
         self,
@@ -127,12 +171,18 @@ class SmtpSender:
         timeout: float = 30.0,
         tls_context: ssl.SSLContext | None = None,
         local_hostname: str | None = None,
+        max_connections: int = 3,
+        idle_timeout: float = 30.0,
     ) -> None:
         tls = getattr(tls, "value", tls)
         if tls not in TLS_MODES:
             raise ValueError(f"tls must be one of {TLS_MODES}, not {tls!r}")
         if timeout <= 0:
             raise ValueError("timeout must be positive")
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+        if idle_timeout < 0:
+            raise ValueError("idle_timeout must not be negative")
         self.host = host
         self.port = port
         self.tls = tls
@@ -141,10 +191,12 @@ class SmtpSender:
         self.timeout = timeout
         self.tls_context = tls_context
         self.local_hostname = local_hostname
-        self._smtp: aiosmtplib.SMTP | None = None
-        self._batch = 0
-        self._phase = "idle"
-        self._lock = asyncio.Lock()
+        self.max_connections = max_connections
+        self.idle_timeout = idle_timeout
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._slots = asyncio.Semaphore(max_connections)
+        self._idle: list[_Idle] = []  # most recently used last
+        self._closing: set[asyncio.Task[None]] = set()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpSender:
@@ -199,20 +251,15 @@ class SmtpSender:
             smtp.close()
             # e.g. "SMTP STARTTLS extension not supported by server."; login not offered
             raise MailConfigurationError(f"SMTP session not as configured: {exc}") from exc
+        except BaseException:  # cancelled or timed out while connecting
+            smtp.close()
+            raise
         if self.tls != "none" and smtp.get_transport_info("sslcontext") is None:  # belt and braces
             smtp.close()
             raise MailConfigurationError("the SMTP connection is not encrypted")
         return smtp
 
-    def _drop(self) -> None:
-        if self._smtp is not None:
-            self._smtp.close()
-            self._smtp = None
-
-    async def _quit(self) -> None:
-        smtp, self._smtp = self._smtp, None
-        if smtp is None:
-            return
+    async def _quit(self, smtp: aiosmtplib.SMTP) -> None:
         try:
             if smtp.is_connected:
                 async with asyncio.timeout(self.timeout):
@@ -222,17 +269,76 @@ class SmtpSender:
         finally:
             smtp.close()
 
+    def _bind_loop(self) -> None:
+        """The pool belongs to one event loop; a sender used from a new loop starts afresh."""
+        loop = asyncio.get_running_loop()
+        if self._loop is loop:
+            return
+        old, self._loop = self._loop, loop
+        for idle in self._idle:  # they can only be closed on their own loop, if it still exists
+            if old is not None and not old.is_closed():
+                old.call_soon_threadsafe(idle.close)
+        self._idle.clear()
+        self._slots = asyncio.Semaphore(self.max_connections)
+
+    async def _checkout(self, attempt: _Attempt, recipients: Sequence[str]) -> None:
+        """Take a slot (at most ``max_connections`` messages at once) and a kept connection, if any."""
+        self._bind_loop()
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self._slots.acquire()
+        except TimeoutError as exc:
+            raise TransientMailError(
+                f"no SMTP connection free within {self.timeout}s", recipients=recipients
+            ) from exc
+        while self._idle:
+            idle = self._idle.pop()
+            idle.expiry.cancel()
+            if idle.smtp.is_connected:
+                attempt.smtp = idle.smtp
+                return
+            idle.smtp.close()
+
+    async def _checkin(self, attempt: _Attempt) -> None:
+        """Keep the connection for the next message, or close it; give the slot back."""
+        try:
+            smtp, attempt.smtp = attempt.smtp, None
+            if smtp is None:
+                return
+            if not attempt.clean or not smtp.is_connected:
+                smtp.close()
+            elif self.idle_timeout <= 0:
+                await self._quit(smtp)
+            else:
+                assert self._loop is not None
+                idle = _Idle(smtp, self._loop.call_later(self.idle_timeout, lambda: self._expire(idle)))
+                self._idle.append(idle)
+        finally:
+            self._slots.release()
+
+    def _expire(self, idle: _Idle) -> None:
+        """An idle connection's time is up: say QUIT in the background."""
+        if idle in self._idle:
+            self._idle.remove(idle)
+            task = asyncio.get_running_loop().create_task(self._quit(idle.smtp))
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
+
+    async def aclose(self) -> None:
+        """QUIT every kept connection (at shutdown; the sender can still send afterwards)."""
+        idle, self._idle = self._idle, []
+        for entry in idle:
+            entry.expiry.cancel()
+        await asyncio.gather(*(self._quit(entry.smtp) for entry in idle), *self._closing, return_exceptions=True)
+
     async def __aenter__(self) -> SmtpSender:
-        self._batch += 1
+        """``async with sender:`` marks a batch; connections are kept across batches anyway."""
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._batch -= 1
-        if self._batch == 0:
-            async with self._lock:
-                await self._quit()
+        return None
 
     # -- sending ------------------------------------------------------------------------------------
 
@@ -243,50 +349,50 @@ class SmtpSender:
             data = message_bytes(message)
         except (ValueError, TypeError) as exc:  # e.g. a header with a control character
             raise PermanentMailError(f"the message cannot be serialised: {exc}", recipients=recipients) from exc
-        async with self._lock:
-            self._phase = "connect"
-            try:
-                async with asyncio.timeout(self.timeout):
-                    await self._send_locked(sender, recipients, data)
-            except TimeoutError as exc:
-                self._drop()
-                if self._phase == "data":
-                    raise DeliveryUnknownError(
-                        f"timed out after {self.timeout}s while handing over the message", recipients=recipients
-                    ) from exc
-                raise TransientMailError(f"timed out after {self.timeout}s", recipients=recipients) from exc
-            finally:
-                self._phase = "idle"
-                if self._batch == 0:
-                    await self._quit()
-
-    async def _send_locked(self, sender: str, recipients: list[str], data: bytes) -> None:
-        reused = self._smtp is not None and self._smtp.is_connected
-        if not reused:
-            self._drop()
-            self._smtp = await self._connect()
+        attempt = _Attempt()
+        await self._checkout(attempt, recipients)
         try:
-            await self._transaction(self._smtp, sender, recipients, data)  # type: ignore[arg-type]
+            async with asyncio.timeout(self.timeout):
+                await self._send_on(attempt, sender, recipients, data)
+        except TimeoutError as exc:
+            attempt.clean = False
+            if attempt.phase == "data":
+                raise DeliveryUnknownError(
+                    f"timed out after {self.timeout}s while handing over the message", recipients=recipients
+                ) from exc
+            raise TransientMailError(f"timed out after {self.timeout}s", recipients=recipients) from exc
+        finally:
+            await self._checkin(attempt)
+
+    async def _send_on(self, attempt: _Attempt, sender: str, recipients: list[str], data: bytes) -> None:
+        reused = attempt.smtp is not None
+        if attempt.smtp is None:
+            attempt.smtp = await self._connect()
+        try:
+            await self._transaction(attempt, sender, recipients, data)
             return
         except _IdleDrop as exc:
-            self._drop()
+            attempt.smtp.close()
             if not reused:
                 raise TransientMailError("the SMTP server closed the connection", recipients=recipients) from exc
-        # The server closed the reused connection before it saw this message: reconnect once.
-        self._phase = "connect"
-        self._smtp = await self._connect()
+        # The server closed the kept connection before it saw this message: reconnect once.
+        attempt.phase = "connect"
+        attempt.smtp = await self._connect()
         try:
-            await self._transaction(self._smtp, sender, recipients, data)
+            await self._transaction(attempt, sender, recipients, data)
         except _IdleDrop as exc:
-            self._drop()
+            attempt.smtp.close()
             raise TransientMailError("the SMTP server closed the connection", recipients=recipients) from exc
 
-    async def _transaction(self, smtp: aiosmtplib.SMTP, sender: str, recipients: list[str], data: bytes) -> None:
+    async def _transaction(self, attempt: _Attempt, sender: str, recipients: list[str], data: bytes) -> None:
+        smtp = attempt.smtp
+        assert smtp is not None
+        attempt.clean = False
         options = []
         if smtp.supports_extension("size"):
             options.append(f"SIZE={len(data)}")
         # Envelope: nothing of the message has left yet, so a drop here is always safe to retry.
-        self._phase = "envelope"
+        attempt.phase = "envelope"
         try:
             await smtp.mail(sender, options=options)
             refused: dict[str, aiosmtplib.SMTPRecipientRefused] = {}
@@ -296,18 +402,18 @@ class SmtpSender:
                 except aiosmtplib.SMTPRecipientRefused as exc:
                     refused[recipient] = exc
         except aiosmtplib.SMTPSenderRefused as exc:
-            await self._reset(smtp)
+            await self._reset(attempt)
             raise _classify(exc, f"sender {sender} refused", recipients) from exc
         except aiosmtplib.SMTPResponseException as exc:
-            await self._reset(smtp)
+            await self._reset(attempt)
             raise _classify(exc, "envelope refused", recipients) from exc
         except (aiosmtplib.SMTPServerDisconnected, ConnectionError) as exc:
             raise _IdleDrop() from exc
         except (aiosmtplib.SMTPTimeoutError, TimeoutError) as exc:
-            self._drop()
+            smtp.close()
             raise TransientMailError("the SMTP server did not answer", recipients=recipients) from exc
         if refused:
-            await self._reset(smtp)
+            await self._reset(attempt)
             permanent = [r for r, e in refused.items() if e.code >= 500]
             if permanent:
                 first = refused[permanent[0]]
@@ -323,26 +429,28 @@ class SmtpSender:
                 code=first.code,
             )
         # Data: from here on a broken connection leaves the outcome unknown.
-        self._phase = "data"
+        attempt.phase = "data"
         try:
             await smtp.data(data)
         except aiosmtplib.SMTPResponseException as exc:
-            await self._reset(smtp)
+            await self._reset(attempt)
             raise _classify(exc, "message refused", recipients) from exc
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, ConnectionError, TimeoutError) as exc:
-            self._drop()
+            smtp.close()
             raise DeliveryUnknownError(
                 "the connection broke while the message was handed over", recipients=recipients
             ) from exc
-        except asyncio.CancelledError:
-            self._drop()
-            raise
+        attempt.clean = True
 
-    async def _reset(self, smtp: aiosmtplib.SMTP) -> None:
+    async def _reset(self, attempt: _Attempt) -> None:
+        """RSET after a refusal, so the connection can carry the next message (else close it)."""
+        assert attempt.smtp is not None
         try:
-            await smtp.rset()
+            await attempt.smtp.rset()
         except (aiosmtplib.SMTPException, OSError):
-            self._drop()
+            attempt.smtp.close()
+            return
+        attempt.clean = True
 
 
 def _caused_by_tls(exc: BaseException | None) -> bool:

@@ -109,12 +109,17 @@ class RecordingHandler:
     drop_after_data: bool = False  # record the message, then close the connection without a reply
     hang_after_data: bool = False  # record the message, then never answer
     release: threading.Event = field(default_factory=threading.Event)
+    quits: int = 0  # QUIT commands seen (a client closing its connection politely)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def handle_QUIT(self, server, session, envelope):  # noqa: N802
+        self.quits += 1
+        return "221 Bye"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.messages.append(

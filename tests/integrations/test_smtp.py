@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import ssl
@@ -65,11 +66,70 @@ async def test_batch_reuses_one_connection(smtp_server: SmtpServer) -> None:
     assert len({m.peer for m in smtp_server.messages}) == 1
 
 
-async def test_without_batch_each_send_has_its_own_connection(smtp_server: SmtpServer) -> None:
+async def test_connections_are_kept_across_calls(smtp_server: SmtpServer) -> None:
+    """Activities call send() one after another without a batch: they share one open connection."""
     sender = sender_for(smtp_server)
+    await sender.send(plain())
+    async with sender:
+        await sender.send(plain())
+    await sender.send(plain())
+    assert len({m.peer for m in smtp_server.messages}) == 1
+    await sender.aclose()
+    assert smtp_server.handler.quits == 1
+
+
+async def test_idle_timeout_zero_closes_after_each_message(smtp_server: SmtpServer) -> None:
+    sender = sender_for(smtp_server, idle_timeout=0)
     await sender.send(plain())
     await sender.send(plain())
     assert len({m.peer for m in smtp_server.messages}) == 2
+    assert smtp_server.handler.quits == 2
+
+
+async def test_idle_connection_is_closed_after_the_idle_timeout(smtp_server: SmtpServer) -> None:
+    sender = sender_for(smtp_server, idle_timeout=0.05)
+    await sender.send(plain())
+    await eventually(lambda: smtp_server.handler.quits == 1)
+    await sender.send(plain())  # a new connection
+    assert len({m.peer for m in smtp_server.messages}) == 2
+    await sender.aclose()
+
+
+async def test_concurrent_senders_share_at_most_max_connections(smtp_server: SmtpServer) -> None:
+    sender = sender_for(smtp_server, max_connections=2)
+    await asyncio.gather(*(sender.send(plain(subject=f"Bericht {n}")) for n in range(20)))
+    await asyncio.gather(*(sender.send(plain(subject=f"Nog een {n}")) for n in range(20)))
+    assert len(smtp_server.messages) == 40
+    assert len({m.peer for m in smtp_server.messages}) <= 2
+    await sender.aclose()
+    assert smtp_server.handler.quits == len({m.peer for m in smtp_server.messages})
+
+
+async def test_a_refused_message_leaves_the_connection_usable(smtp_server: SmtpServer) -> None:
+    sender = sender_for(smtp_server)
+    smtp_server.handler.refuse["nobody@example.com"] = "550 5.1.1 no such user"
+    with pytest.raises(PermanentMailError):
+        await sender.send(plain(to="nobody@example.com"))
+    await sender.send(plain())
+    await sender.send(plain())
+    assert len({m.peer for m in smtp_server.messages}) == 1
+    await sender.aclose()
+
+
+def test_a_sender_survives_a_new_event_loop(smtp_server: SmtpServer) -> None:
+    """Connections belong to the loop that opened them; a sender used from another loop opens new ones."""
+    sender = sender_for(smtp_server)
+    asyncio.run(sender.send(plain()))
+    asyncio.run(sender.send(plain()))
+    assert len(smtp_server.messages) == 2
+
+
+async def eventually(condition, seconds: float = 10) -> None:
+    """Wait until ``condition()`` holds (no assertion on how long that takes, within reason)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition never became true"
+        await asyncio.sleep(0.01)
 
 
 async def test_batch_reconnects_after_the_server_dropped_the_connection(smtp_server: SmtpServer) -> None:
