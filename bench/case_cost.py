@@ -54,6 +54,7 @@ class Cost:
     payload_bytes: int
     actions: Counter[str]
     naive: int
+    causes: Counter[str]
 
     @property
     def total(self) -> int:
@@ -104,6 +105,39 @@ def billable(histories: list[WorkflowHistory]) -> Counter[str]:
     return actions
 
 
+def by_cause(histories: list[WorkflowHistory]) -> Counter[str]:
+    """The product's actions split by what set them off: the agenda (the start, a timer) or a command.
+
+    Each workflow task's commands are put down to its cause: a task that accepted an update acts
+    for a command (also when a timer fired in the same task); a task woken by an activity's end
+    inherits the cause of the task that scheduled the activity; a fired timer is the agenda.
+    """
+    causes: Counter[str] = Counter()
+    for history in histories:
+        scheduled_by: dict[int, str] = {}
+        waking, cause = "agenda", "agenda"
+        for event in history.events:
+            kind = event.event_type
+            if kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+                causes["agenda"] += 1
+            elif kind == E.EVENT_TYPE_TIMER_FIRED:
+                waking = "agenda"
+            elif kind == E.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+                waking = scheduled_by.get(event.activity_task_completed_event_attributes.scheduled_event_id, "agenda")
+            elif kind == E.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+                waking = scheduled_by.get(event.activity_task_failed_event_attributes.scheduled_event_id, "agenda")
+            elif kind == E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+                cause = waking
+            elif kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+                cause = "command"
+            elif kind == E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                scheduled_by[event.event_id] = cause
+                causes[cause] += 1
+            elif kind in (E.EVENT_TYPE_TIMER_STARTED, E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, E.EVENT_TYPE_MARKER_RECORDED):
+                causes[cause] += 1
+    return causes
+
+
 def naive_actions(world: CaseWorld, end: datetime) -> tuple[int, int, int]:
     """(talk occurrences, reminders and notices, naive billable actions) for what this case sent."""
     latest: dict[str, bytes] = {}
@@ -149,7 +183,7 @@ async def _one(name: str) -> Cost:
         occurrences, notices, naive = naive_actions(world, await world.now())
     print(f"  {name}: {occurrences} talk occurrences and {notices} reminders/notices in the naive count", flush=True)
     return Cost(name, wall, len(histories), sum(len(h.events) for h in histories),
-                sum(_payload_bytes(e) for h in histories for e in h.events), billable(histories), naive)  # fmt: skip
+                sum(_payload_bytes(e) for h in histories for e in h.events), billable(histories), naive, by_cause(histories))  # fmt: skip
 
 
 async def measure(names: list[str]) -> list[Cost]:
@@ -168,6 +202,11 @@ def main() -> None:
               f"{r.product / r.naive:>6.2f} {r.total * PRICE_PER_ACTION * 1000:>12.2f}")
     for r in rows:
         print(f"  {r.name}: " + ", ".join(f"{k} {v}" for k, v in sorted(r.actions.items())))
+    print("product actions by cause (the naive count has no commands: it is the agenda's alone)")
+    for r in rows:
+        agenda, command = r.causes["agenda"], r.causes["command"]
+        print(f"  {r.name}: agenda (start, timers, what they send) {agenda}, ratio to naive {agenda / r.naive:.2f}; "
+              f"in answer to {r.actions['update']} commands {command} ({command / max(1, r.actions['update']):.1f} per command)")
     print("targets: product/naive <= 0.25; < 2,000 events per two-year case; two-year scenario < 1 s wall")
 
 
