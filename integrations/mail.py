@@ -22,8 +22,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
-from email.headerregistry import Address
-from email.headerregistry import BaseHeader
+from email.headerregistry import Address, BaseHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -36,6 +35,12 @@ from integrations import sanitize
 from integrations.calendar import CalendarSeries, Participant, live_overrides
 from integrations.smtp import WIRE_POLICY
 from integrations.vtimezone import ZONE
+
+# What people typed is cleaned again and again (per message, per line): the cleaning is pure, so
+# remember the results.
+_clean_line = functools.lru_cache(maxsize=4096)(sanitize.one_line)
+_clean_name = functools.lru_cache(maxsize=4096)(sanitize.display_name)
+_clean_address = functools.lru_cache(maxsize=4096)(sanitize.address)
 
 TEMPLATES = Path(__file__).parent / "templates"
 PRODUCT_NAME = {"nl": "Re-integratie", "en": "Re-integration"}
@@ -169,7 +174,7 @@ def _render_text(name: str, language: str, context: Mapping[str, Any]) -> tuple[
     module = template.make_module(dict(context, language=language))
     body = str(module).strip() + "\n"
     body = re.sub(r"\n{3,}", "\n\n", body)
-    subject = sanitize.one_line(str(getattr(module, "subject", "")), limit=150)
+    subject = _clean_line(str(getattr(module, "subject", "")), limit=150)
     if not subject:
         raise ValueError(f"template {name}.{language}.txt sets no subject")
     return subject, body
@@ -203,7 +208,7 @@ def _render_html(subject: str, body: str, language: str) -> str:
 
 def message_id(message_key: str, mail_from: str) -> str:
     """A deterministic Message-ID: the same key gives the same id on every retry."""
-    domain = sanitize.address(mail_from).rpartition("@")[2]
+    domain = _clean_address(mail_from).rpartition("@")[2]
     digest = hashlib.sha256(message_key.encode("utf-8")).hexdigest()[:40]
     return f"<{digest}@{domain}>"
 
@@ -231,7 +236,7 @@ def _fixed_header(name: str, value: str) -> BaseHeader:
 
 @functools.lru_cache(maxsize=256)
 def _from_header(name: str, address: str) -> BaseHeader:
-    return _header("From", Address(display_name=sanitize.display_name(name), addr_spec=sanitize.address(address)))
+    return _header("From", Address(display_name=_clean_name(name), addr_spec=_clean_address(address)))
 
 
 def _base_message(
@@ -240,12 +245,12 @@ def _base_message(
     if not message_key:
         raise ValueError("message_key is required")
     message = _message()
-    message["Subject"] = _header("Subject", sanitize.one_line(subject, limit=150))
+    message["Subject"] = _header("Subject", _clean_line(subject, limit=150))
     message["From"] = _from_header(from_name, mail_from)
     message["To"] = _header(
-        "To", Address(display_name=sanitize.display_name(recipient.name), addr_spec=sanitize.address(recipient.email))
+        "To", Address(display_name=_clean_name(recipient.name), addr_spec=_clean_address(recipient.email))
     )
-    message["Date"] = _header("Date", format_datetime(datetime.now(timezone.utc)))
+    message["Date"] = _fixed_header("Date", format_datetime(datetime.now(timezone.utc)))  # same for a second
     message["Message-ID"] = _header("Message-ID", message_id(message_key, mail_from))
     return message
 
@@ -335,14 +340,14 @@ def invitation_message(
             if move.recurrence_id == occurrence:
                 moved_to = format_span(move.start, move.duration_minutes or series.duration_minutes, language)
     context = {
-        "name": sanitize.display_name(recipient.name),
-        "organizer": sanitize.display_name(series.organizer.name),
-        "summary": sanitize.one_line(series.summary),
+        "name": _clean_name(recipient.name),
+        "organizer": _clean_name(series.organizer.name),
+        "summary": _clean_line(series.summary),
         "kind": series.kind,
         "change": change,
         "when": format_span(series.start, series.duration_minutes, language),
         "rule": format_rule(series, language),
-        "location": sanitize.one_line(series.location, limit=500),
+        "location": _clean_line(series.location, limit=500),
         "occurrence": format_span(occurrence, series.duration_minutes, language) if occurrence else "",
         "moved_to": moved_to or "",
         "role": recipient.role,
@@ -362,16 +367,26 @@ def invitation_message(
 
 def _calendar_part(calendar: bytes, method: str) -> EmailMessage:
     """The text/calendar part: the header exactly ``text/calendar; charset=UTF-8; method=REQUEST``
-    (unquoted, as Outlook and Google write it) and the body base64 of the bytes as given (CRLF
-    intact).
-
-    The Content-Type is stored raw, as the parser stores what it reads (a parsed header would be
-    written back with quotes: ``charset="UTF-8"; method="REQUEST"``)."""
+    and the body base64 of the bytes as given (CRLF intact)."""
     part = _message()
-    part.set_raw("Content-Type", f"text/calendar; charset=UTF-8; method={method}")
+    part["Content-Type"] = _calendar_content_type(method)
     part["Content-Transfer-Encoding"] = _fixed_header("Content-Transfer-Encoding", "base64")
     part.set_payload(base64.encodebytes(calendar).decode("ascii"))
     return part
+
+
+@functools.cache
+def _calendar_content_type(method: str) -> BaseHeader:
+    """The Content-Type of the calendar part, written as given: unquoted, as Outlook and Google
+    write it (a parsed header is written back as ``charset="UTF-8"; method="REQUEST"``)."""
+    value = f"text/calendar; charset=UTF-8; method={method}"
+    parsed = POLICY.header_factory["Content-Type"]
+
+    class VerbatimContentType(parsed):  # type: ignore[valid-type,misc]
+        def fold(self, *, policy: Any) -> str:
+            return f"Content-Type: {value}{policy.linesep}"
+
+    return VerbatimContentType("Content-Type", value)
 
 
 def notice_message(
@@ -392,7 +407,7 @@ def notice_message(
     values: dict[str, Any] = {name: None for name in optional}
     for key, value in context.items():
         values[key] = _clean_value(value, language)
-    values["name"] = sanitize.display_name(recipient.name)
+    values["name"] = _clean_name(recipient.name)
     subject, body = _render_text(f"notice_{kind}", language, values)
     message = _base_message(
         subject=subject,
@@ -417,9 +432,9 @@ def _clean_value(value: Any, language: str) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     if isinstance(value, (list, tuple)):
-        return [sanitize.one_line(str(item)) for item in value if sanitize.one_line(str(item))]
+        return [_clean_line(str(item)) for item in value if _clean_line(str(item))]
     if isinstance(value, str):
-        return sanitize.one_line(value, limit=500)
+        return _clean_line(value, limit=500)
     raise ValueError(f"notice context values are text, numbers, dates or lists, not {type(value).__name__}")
 
 

@@ -51,7 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from integrations import sanitize
@@ -293,7 +293,7 @@ async def send_batch(
 async def _claim(
     writer: _Writer, items: Sequence[OutboxItem], *, seconds_per_message: float
 ) -> tuple[dict[tuple[str, str], Result], list[_Claimed]]:
-    """Create the missing rows and claim those that may be sent now (see :func:`_claim_rows`).
+    """Create the missing rows and claim those that may be sent now (see :class:`_Writer`).
 
     A claim is a lease (so that two attempts of the same activity running at once cannot both
     send); it covers waiting for a connection and sending every message of the batch (the sender
@@ -315,44 +315,12 @@ async def _claim(
 
 
 def _new_row(item: OutboxItem, now: datetime, claimed_until: datetime) -> dict[str, Any]:
+    """The row to insert for ``item``, already claimed until ``claimed_until``."""
     return dict(
         key=item.key, recipient=item.recipient, kind=item.kind, series_uid=item.series_uid,
         recurrence_id=item.recurrence_id, sequence=item.sequence, method=item.method,
         status=OutboxStatus.pending.value, attempts=1, claimed_until=claimed_until, created_at=now, updated_at=now,
-        claim_now=now, claim_until=claimed_until,
     )  # fmt: skip
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
-
-
-@functools.cache
-def _claim_statement(dialect: str) -> Any:
-    """INSERT the rows already claimed; ON CONFLICT claim the existing row if it may be sent now.
-    RETURNING gives the rows this attempt holds. Made once per dialect (building a statement costs
-    more than running it)."""
-    table = OutboxMessage.__table__
-    now = bindparam("claim_now", type_=UtcDateTime())
-    claimable = (
-        # (no IN: its expanding parameter cannot be used with several rows at once)
-        ((table.c.status == OutboxStatus.pending.value) | (table.c.status == OutboxStatus.unknown.value))
-        & (table.c.claimed_until.is_(None) | (table.c.claimed_until < now))
-    )
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (
-        insert(table)
-        .on_conflict_do_update(
-            index_elements=["key", "recipient"],
-            set_={
-                "claimed_until": bindparam("claim_until", type_=UtcDateTime()),
-                "attempts": table.c.attempts + 1,
-                "updated_at": now,
-            },
-            where=claimable,
-        )
-        .returning(table.c.id, table.c.key, table.c.recipient, table.c.message_id)
-    )
 
 
 async def _send_claimed(
@@ -449,11 +417,16 @@ def _outcome(
 Pair = tuple[str, str]  # (key, recipient): one row
 
 
+#: A claim's answer: the rows this batch holds now, and the status of the others (None: another
+#: attempt holds the row).
+_Answer = tuple[dict[Pair, "_Row"], dict[Pair, OutboxStatus | None]]
+
+
 @dataclass
 class _ClaimRequest:
     items: Sequence[OutboxItem]
     until: datetime
-    future: asyncio.Future[tuple[dict[Pair, Any], dict[Pair, OutboxStatus | None]]]
+    future: asyncio.Future[_Answer]
 
 
 @dataclass
@@ -471,16 +444,15 @@ class _Writer:
     (a worker running many activities) far fewer per message, which matters on SQLite, where the
     process has one connection and every statement is a hop to its thread."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], loop: asyncio.AbstractEventLoop) -> None:
-        self._sessionmaker = weakref.ref(sessionmaker)
+    def __init__(self, engine: AsyncEngine, loop: asyncio.AbstractEventLoop) -> None:
+        self._engine = engine
+        self._write = _write_sqlite if engine.dialect.name == "sqlite" else _write_core
         self.loop = loop
         self._claims: list[_ClaimRequest] = []
         self._records: list[_RecordRequest] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def claim(
-        self, items: Sequence[OutboxItem], until: datetime
-    ) -> tuple[dict[Pair, Any], dict[Pair, OutboxStatus | None]]:
+    async def claim(self, items: Sequence[OutboxItem], until: datetime) -> _Answer:
         """(rows claimed for this batch, the status of the others: None when leased to another)."""
         request = _ClaimRequest(items, until, self.loop.create_future())
         self._claims.append(request)
@@ -499,7 +471,7 @@ class _Writer:
         self._kick()
         await asyncio.shield(request.future)
 
-    def _release_unused(self, future: asyncio.Future[tuple[dict[Pair, Any], dict[Pair, OutboxStatus | None]]]) -> None:
+    def _release_unused(self, future: asyncio.Future[_Answer]) -> None:
         """The batch was cancelled while its claim was being written: give the rows back."""
         if future.cancelled() or future.exception() is not None:
             return
@@ -530,15 +502,11 @@ class _Writer:
                 raise
 
     async def _flush(self, claims: list[_ClaimRequest], records: list[_RecordRequest]) -> None:
-        sessionmaker = self._sessionmaker()
-        assert sessionmaker is not None, "the store went away while batches were waiting for it"
-        async with sessionmaker() as session, session.begin():
-            # Outcomes first: a row released here may be claimed again by a claim of this flush.
-            await _record_outcomes(session, [outcome for request in records for outcome in request.outcomes])
-            answers = await _claim_rows(session, claims)
+        plan = _FlushPlan(claims, [outcome for request in records for outcome in request.outcomes])
+        won, statuses = await self._write(self._engine, plan)
         for request in records:
             request.future.set_result(None)
-        for request, answer in zip(claims, answers, strict=True):
+        for request, answer in zip(claims, plan.answers(won, statuses), strict=True):
             if not request.future.done():
                 request.future.set_result(answer)
 
@@ -550,62 +518,113 @@ def _writer(sessionmaker: async_sessionmaker[AsyncSession]) -> _Writer:
     loop = asyncio.get_running_loop()
     writer = _WRITERS.get(sessionmaker)
     if writer is None or writer.loop is not loop:
-        writer = _WRITERS[sessionmaker] = _Writer(sessionmaker, loop)
+        writer = _WRITERS[sessionmaker] = _Writer(_engine_of(sessionmaker), loop)
     return writer
 
 
-async def _record_outcomes(session: AsyncSession, outcomes: Sequence[_Outcome]) -> None:
-    """Write the outcomes and release their claims: one executemany UPDATE per kind of outcome
-    (usually one: all sent)."""
-    now = _now()
-    kinds: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for outcome in outcomes:
-        columns = tuple(sorted(outcome.values))
-        params = {f"b_{name}": value for name, value in outcome.values.items()}
-        kinds.setdefault(columns, []).append({**params, "b_row_id": outcome.row_id, "b_updated_at": now})
-    for columns, rows in kinds.items():
-        await session.execute(_record_statement(columns), rows)
+def _engine_of(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    bind = sessionmaker().bind  # a session holds no connection until it is used
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError("the outbox needs a sessionmaker bound to one AsyncEngine")
+    return bind
 
 
-async def _claim_rows(
-    session: AsyncSession, claims: Sequence[_ClaimRequest]
-) -> list[tuple[dict[Pair, Any], dict[Pair, OutboxStatus | None]]]:
-    """For each request: the rows it claimed, and the status of the rest (None: leased to another).
+@dataclass(frozen=True)
+class _Row:
+    """A row a claim won."""
 
-    One statement inserts the new rows already claimed and claims the existing ones that are
-    pending or unknown and not leased (:func:`_claim_statement`); a row asked for by two requests
-    goes to the first. Only rows not claimed are read back."""
-    now = _now()
-    owner: dict[Pair, int] = {}
-    rows = []
-    for number, request in enumerate(claims):
-        for item in request.items:
-            if owner.setdefault((item.key, item.recipient), number) == number:
-                rows.append(_new_row(item, now, request.until))
-    won: dict[Pair, Any] = {}
-    if rows:
-        result = await session.execute(_claim_statement(_dialect(session)), rows)
-        won = {(row.key, row.recipient): row for row in result.all()}
-    others = [pair for pair in owner if pair not in won]
-    statuses: dict[Pair, OutboxStatus | None] = {}
-    if others:
-        table = OutboxMessage.__table__
-        found = await session.execute(
-            select(table.c.key, table.c.recipient, table.c.status).where(tuple_(table.c.key, table.c.recipient).in_(others))
-        )
-        statuses = {(row.key, row.recipient): OutboxStatus(row.status) for row in found}
-    answers = []
-    for number, request in enumerate(claims):
-        mine = {}
-        theirs: dict[Pair, OutboxStatus | None] = {}
-        for item in request.items:
-            pair = (item.key, item.recipient)
-            if pair in won and owner[pair] == number:
-                mine[pair] = won[pair]
-            else:
-                theirs[pair] = None if pair in won else statuses.get(pair)
-        answers.append((mine, theirs))
-    return answers
+    id: int
+    message_id: str | None
+
+
+class _FlushPlan:
+    """What one transaction writes: the outcomes (first: a row released here may be claimed again
+    by a claim of the same transaction), then the claims. A row asked for by two claims goes to
+    the first; the other learns that another attempt holds it."""
+
+    def __init__(self, claims: Sequence[_ClaimRequest], outcomes: Sequence[_Outcome]) -> None:
+        self.claims = claims
+        self.now = _now()
+        self.outcomes_by_columns: dict[tuple[str, ...], list[_Outcome]] = {}
+        for outcome in outcomes:
+            self.outcomes_by_columns.setdefault(tuple(sorted(outcome.values)), []).append(outcome)
+        self.owner: dict[Pair, int] = {}
+        self.rows: list[dict[str, Any]] = []
+        for number, request in enumerate(claims):
+            for item in request.items:
+                if self.owner.setdefault((item.key, item.recipient), number) == number:
+                    self.rows.append(_new_row(item, self.now, request.until))
+
+    def unclaimed(self, won: dict[Pair, _Row]) -> list[Pair]:
+        return [pair for pair in self.owner if pair not in won]
+
+    def answers(self, won: dict[Pair, _Row], statuses: dict[Pair, OutboxStatus]) -> list[_Answer]:
+        result = []
+        for number, request in enumerate(self.claims):
+            mine: dict[Pair, _Row] = {}
+            theirs: dict[Pair, OutboxStatus | None] = {}
+            for item in request.items:
+                pair = (item.key, item.recipient)
+                if pair in won and self.owner[pair] == number:
+                    mine[pair] = won[pair]
+                else:
+                    theirs[pair] = None if pair in won else statuses.get(pair)
+            result.append((mine, theirs))
+        return result
+
+
+# -- PostgreSQL (and any other database): SQLAlchemy Core
+
+
+async def _write_core(engine: AsyncEngine, plan: _FlushPlan) -> tuple[dict[Pair, _Row], dict[Pair, OutboxStatus]]:
+    """One transaction: executemany UPDATEs of the outcomes, one INSERT .. ON CONFLICT DO UPDATE ..
+    RETURNING for the claims, a SELECT of the rows not claimed (if any)."""
+    table = OutboxMessage.__table__
+    won: dict[Pair, _Row] = {}
+    statuses: dict[Pair, OutboxStatus] = {}
+    async with engine.begin() as connection:
+        for columns, outcomes in plan.outcomes_by_columns.items():
+            rows = [
+                {**{f"b_{name}": value for name, value in outcome.values.items()}, "b_row_id": outcome.row_id,
+                 "b_updated_at": plan.now}
+                for outcome in outcomes
+            ]  # fmt: skip
+            await connection.execute(_record_statement(columns), rows)
+        if plan.rows:
+            result = await connection.execute(_claim_statement(connection.dialect.name), plan.rows)
+            won = {(row.key, row.recipient): _Row(row.id, row.message_id) for row in result}
+        unclaimed = plan.unclaimed(won)
+        if unclaimed:
+            found = await connection.execute(
+                select(table.c.key, table.c.recipient, table.c.status).where(
+                    tuple_(table.c.key, table.c.recipient).in_(unclaimed)
+                )
+            )
+            statuses = {(row.key, row.recipient): OutboxStatus(row.status) for row in found}
+    return won, statuses
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    """INSERT the rows already claimed; ON CONFLICT claim the existing row if it may be sent now.
+    RETURNING gives the rows this attempt holds. Made once per dialect (building a statement costs
+    more than running it)."""
+    table = OutboxMessage.__table__
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    claimable = (
+        # (no IN: its expanding parameter cannot be used with several rows at once)
+        ((table.c.status == OutboxStatus.pending.value) | (table.c.status == OutboxStatus.unknown.value))
+        & (table.c.claimed_until.is_(None) | (table.c.claimed_until < insert.excluded.updated_at))
+    )
+    return insert.on_conflict_do_update(
+        index_elements=["key", "recipient"],
+        set_={
+            "claimed_until": insert.excluded.claimed_until,
+            "attempts": table.c.attempts + 1,
+            "updated_at": insert.excluded.updated_at,
+        },
+        where=claimable,
+    ).returning(table.c.id, table.c.key, table.c.recipient, table.c.message_id)
 
 
 @functools.cache
@@ -621,6 +640,80 @@ def _record_statement(columns: tuple[str, ...]) -> Any:
             updated_at=bindparam("b_updated_at", type_=UtcDateTime()),
         )
     )
+
+
+# -- SQLite: the same statements, straight to the driver
+#
+# Through SQLAlchemy every statement is four hops to aiosqlite's thread (cursor, execute, fetch,
+# close) plus the statement machinery, which made the outbox cost more than building and sending the
+# message. Here a transaction is one hop per statement and one for COMMIT, on the pool's connection
+# (so it queues with every other user of the store as before). The SQL is the SQLite form of the
+# Core statements above; the timestamps are written as SQLAlchemy writes them.
+
+_SQLITE_CHUNK = 500  # rows per multi-row INSERT (SQLite allows 32,766 parameters)
+_SQLITE_CLAIM_COLUMNS = ("key", "recipient", "kind", "series_uid", "recurrence_id", "sequence", "method", "status",
+                         "attempts", "claimed_until", "created_at", "updated_at")  # fmt: skip
+_SQLITE_CLAIM = (
+    "INSERT INTO outbox ({columns}) VALUES {values} "
+    "ON CONFLICT (key, recipient) DO UPDATE SET claimed_until = excluded.claimed_until, "
+    "attempts = outbox.attempts + 1, updated_at = excluded.updated_at "
+    "WHERE outbox.status IN ('pending', 'unknown') "
+    "AND (outbox.claimed_until IS NULL OR outbox.claimed_until < excluded.updated_at) "
+    "RETURNING id, key, recipient, message_id"
+)
+_SQLITE_STATUS = "SELECT key, recipient, status FROM outbox WHERE (key, recipient) IN (VALUES {values})"
+
+
+async def _write_sqlite(engine: AsyncEngine, plan: _FlushPlan) -> tuple[dict[Pair, _Row], dict[Pair, OutboxStatus]]:
+    """:func:`_write_core` on SQLite. An error leaves the transaction open; the pool rolls it back
+    when the connection goes back."""
+    stamp = UtcDateTime().bind_processor(engine.dialect)
+    assert stamp is not None
+    won: dict[Pair, _Row] = {}
+    statuses: dict[Pair, OutboxStatus] = {}
+    async with engine.connect() as connection:
+        database = (await connection.get_raw_connection()).driver_connection
+        assert database is not None
+        if database.isolation_level is None:  # autocommit: say where the transaction starts
+            await database.execute("BEGIN IMMEDIATE")
+        # (else the driver begins it before the first statement, always a write: the write lock)
+        for columns, outcomes in plan.outcomes_by_columns.items():
+            await database.executemany(*_sqlite_record(columns, outcomes, plan.now, stamp))
+        for start in range(0, len(plan.rows), _SQLITE_CHUNK):
+            for row in await database.execute_fetchall(*_sqlite_claim(plan.rows[start : start + _SQLITE_CHUNK], stamp)):
+                won[(row[1], row[2])] = _Row(row[0], row[3])
+        unclaimed = plan.unclaimed(won)
+        for start in range(0, len(unclaimed), _SQLITE_CHUNK):
+            chunk = unclaimed[start : start + _SQLITE_CHUNK]
+            sql = _SQLITE_STATUS.format(values=", ".join(["(?, ?)"] * len(chunk)))
+            for key, recipient, status in await database.execute_fetchall(sql, [v for pair in chunk for v in pair]):
+                statuses[(key, recipient)] = OutboxStatus(status)
+        await database.commit()
+    return won, statuses
+
+
+def _sqlite_record(
+    columns: tuple[str, ...], outcomes: Sequence[_Outcome], now: datetime, stamp: Callable[[Any], Any]
+) -> tuple[str, list[list[Any]]]:
+    assignments = "".join(f"{name} = ?, " for name in columns)
+    sql = f"UPDATE outbox SET {assignments}claimed_until = NULL, updated_at = ? WHERE id = ?"
+    rows = [
+        [stamp(value) if isinstance(value, datetime) else value for value in (outcome.values[name] for name in columns)]
+        + [stamp(now), outcome.row_id]
+        for outcome in outcomes
+    ]
+    return sql, rows
+
+
+def _sqlite_claim(rows: Sequence[dict[str, Any]], stamp: Callable[[Any], Any]) -> tuple[str, list[Any]]:
+    one = "(" + ", ".join(["?"] * len(_SQLITE_CLAIM_COLUMNS)) + ")"
+    sql = _SQLITE_CLAIM.format(columns=", ".join(_SQLITE_CLAIM_COLUMNS), values=", ".join([one] * len(rows)))
+    params = [
+        stamp(row[name]) if isinstance(row[name], datetime) else row[name]
+        for row in rows
+        for name in _SQLITE_CLAIM_COLUMNS
+    ]
+    return sql, params
 
 
 # --------------------------------------------------------------------------------------------------

@@ -43,14 +43,27 @@ if TYPE_CHECKING:  # pragma: no cover
 TLS_MODES = ("none", "starttls", "tls")
 
 
+class _FoldedOnce:
+    """Header objects never change, and the mail module shares the ones that repeat (Content-Type,
+    From, ...) between messages: fold each once per policy instead of once per message written."""
+
+    def fold(self, *, policy: email.policy.Policy) -> str:
+        folded: dict[email.policy.Policy, str] = self.__dict__.setdefault("_folded", {})
+        text = folded.get(policy)
+        if text is None:
+            text = folded[policy] = super().fold(policy=policy)  # type: ignore[misc]
+        return text
+
+
 class _Headers(HeaderRegistry):
-    """The standard header registry, but each header class is made once: the standard registry
+    """The standard header registry, but each header class is made once (the standard registry
     makes a new class on every lookup, and a message looks its headers up many times while it is
-    built and written."""
+    built and written), and folds once (:class:`_FoldedOnce`)."""
 
     @functools.cache  # noqa: B019 - one registry per process, never freed
     def __getitem__(self, name: str) -> type[BaseHeader]:
-        return super().__getitem__(name)  # type: ignore[no-any-return]
+        standard = super().__getitem__(name)
+        return type(standard.__name__, (_FoldedOnce, standard), {})
 
 
 #: ``email.policy.SMTP`` (CRLF line ends, headers as the message has them) with that registry.
