@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
@@ -39,6 +40,10 @@ async def running_worker(settings: Settings, client: Client | None = None) -> As
         activities=activities.all(),
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        # The SDK's default is one thread per workflow task slot (100). Under load those threads
+        # take turns at the GIL with the event loop that runs the activities, so a case's first
+        # invitation waited behind other cases' workflow tasks; a few threads keep the loop going.
+        workflow_task_executor=ThreadPoolExecutor(settings.worker_workflow_threads, thread_name_prefix="workflow-task-"),
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
     try:

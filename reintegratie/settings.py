@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Scale and observability (the defaults suit one machine; see README.md, "Past one machine").
     worker_max_concurrent_activities: int = Field(default=100, gt=0, description="activity slots per worker")
     worker_max_concurrent_workflow_tasks: int = Field(default=100, gt=0, description="workflow task slots per worker")
+    worker_workflow_threads: int = Field(
+        default=4, gt=0, description="threads that run workflow tasks; few, because Python runs one at a time and the activities need their turn"
+    )
     worker_max_cached_workflows: int = Field(default=1000, ge=0, description="sticky cache: open cases kept in memory")
     worker_metrics_address: str | None = Field(default=None, description="host:port of the worker's Prometheus endpoint")
     web_metrics_address: str | None = Field(default=None, description="host:port of the web app's Prometheus endpoint")
