@@ -36,6 +36,38 @@ def free_port() -> int:
 
 
 # --------------------------------------------------------------------------------------------------
+# Every calendar object built during these tests also passes the full, parsing iTIP check
+
+
+@pytest.fixture(autouse=True, scope="session")
+def full_itip_self_check() -> Iterator[None]:
+    """The builders always run the cheap line check; here they also run :func:`check_itip` on
+    everything they make, so the guarantee stays proven for every object a test builds."""
+    from integrations import calendar
+
+    calendar.set_full_self_check(True)
+    yield
+    calendar.set_full_self_check(False)
+
+
+def icalendar_reference(series: CalendarSeries, *, dtstamp: datetime, method: str = "REQUEST") -> bytes:
+    """What :func:`calendar.series_request` / :func:`calendar.series_cancel` wrote before their
+    shortcuts (VTIMEZONE spliced in as bytes, folding only long lines): icalendar alone."""
+    from integrations import calendar as cal
+    from integrations.vtimezone import amsterdam_vtimezone
+
+    calendar = cal._calendar(method)
+    calendar.add_component(amsterdam_vtimezone())
+    if method == "CANCEL":
+        calendar.add_component(cal._master(series, dtstamp=dtstamp, status="CANCELLED"))
+        return calendar.to_ical()
+    calendar.add_component(cal._master(series, dtstamp=dtstamp))
+    for move in cal.live_overrides(series):
+        calendar.add_component(cal._override(series, move, dtstamp=dtstamp))
+    return calendar.to_ical()
+
+
+# --------------------------------------------------------------------------------------------------
 # Calendar data
 
 

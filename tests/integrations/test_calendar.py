@@ -17,7 +17,7 @@ from integrations import sanitize
 from integrations.calendar import CalendarSeries, Participant, check_itip
 from integrations.vtimezone import check_against_zoneinfo
 
-from .conftest import AMS, DTSTAMP
+from .conftest import AMS, DTSTAMP, icalendar_reference
 
 UTC = timezone.utc
 
@@ -333,3 +333,99 @@ def test_recurring_ical_events_agrees(progress_series: CalendarSeries) -> None:
     ours = [(start.astimezone(UTC), end.astimezone(UTC)) for start, end, _rid in cal.occurrences(series)]
     assert theirs == ours
     assert (datetime(2026, 3, 31, 12, tzinfo=UTC), datetime(2026, 3, 31, 12, 30, tzinfo=UTC)) in theirs
+
+
+# --------------------------------------------------------------------------------------------------
+# The builders' shortcuts: the same bytes as icalendar alone, and a line check as strict as the full one
+
+
+def test_full_self_check_runs_on_every_object_built_in_these_tests(
+    progress_series: CalendarSeries, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cal, "check_itip", lambda data, **kwargs: ["planted problem"])
+    with pytest.raises(AssertionError, match="planted problem"):
+        cal.series_request(progress_series, dtstamp=DTSTAMP)
+
+
+@pytest.mark.parametrize("hostile", ["", *HOSTILE, "Überlang " * 30 + "\\n" * 40, "€" * 80])
+def test_same_bytes_as_icalendar_alone(progress_series: CalendarSeries, hostile: str) -> None:
+    series = dataclasses.replace(
+        progress_series, summary="Gesprek " + hostile, location=hostile, description=hostile,
+        organizer=dataclasses.replace(progress_series.organizer, name=hostile or "Carla"),
+    )  # fmt: skip
+    series = cal.moved(series, original_start=datetime(2026, 3, 30, 10, tzinfo=AMS),
+                       new_start=datetime(2026, 3, 31, 14, tzinfo=AMS))
+    assert cal.series_request(series, dtstamp=DTSTAMP) == icalendar_reference(series, dtstamp=DTSTAMP)
+    assert cal.series_cancel(series, dtstamp=DTSTAMP) == icalendar_reference(series, dtstamp=DTSTAMP, method="CANCEL")
+
+
+def _fold(text: str) -> bytes:
+    """Content lines (unfolded, LF-free) back to CRLF lines of at most 75 octets (ASCII here)."""
+    out = []
+    for line in text.split("\r\n"):
+        chunks = [line[:74]] + [" " + line[i : i + 73] for i in range(74, len(line), 73)]
+        out.extend(chunks)
+    return "\r\n".join(out).encode()
+
+
+def _unfolded(data: bytes) -> str:
+    return data.decode().replace("\r\n ", "")
+
+
+def _valid() -> str:
+    organizer = Participant("verzuim@example.nl", "Carla", role="CHAIR")
+    series = CalendarSeries(
+        uid="u-1", sequence=1, kind="checkin", summary="Check-in", location="Kantoor",
+        start=datetime(2026, 3, 16, 10, tzinfo=AMS), duration_minutes=15, interval_weeks=1,
+        until=datetime(2026, 6, 1, 10, tzinfo=AMS), organizer=organizer,
+        attendees=(Participant("mia@example.com", "Mia"),),
+    )  # fmt: skip
+    series = cal.moved(series, original_start=datetime(2026, 3, 23, 10, tzinfo=AMS),
+                       new_start=datetime(2026, 3, 24, 10, tzinfo=AMS))
+    return _unfolded(cal.series_request(series, dtstamp=DTSTAMP))
+
+
+BROKEN = {
+    "UID missing": lambda t: t.replace("UID:u-1\r\n", "", 1),
+    "SUMMARY twice": lambda t: t.replace("SUMMARY:Check-in\r\n", "SUMMARY:Check-in\r\nSUMMARY:Nog een\r\n", 1),
+    "X- property": lambda t: t.replace("TRANSP:OPAQUE\r\n", "TRANSP:OPAQUE\r\nX-EVIL:1\r\n", 1),
+    "RRULE twice": lambda t: t.replace("RRULE:FREQ=WEEKLY", "RRULE:FREQ=DAILY\r\nRRULE:FREQ=WEEKLY", 1),
+    "no VTIMEZONE": lambda t: t[: t.index("BEGIN:VTIMEZONE")] + t[t.index("END:VTIMEZONE\r\n") + 15 :],
+    "METHOD PUBLISH": lambda t: t.replace("METHOD:REQUEST", "METHOD:PUBLISH"),
+    "no METHOD": lambda t: t.replace("METHOD:REQUEST\r\n", ""),
+    "no VERSION": lambda t: t.replace("VERSION:2.0\r\n", ""),
+    "two UIDs": lambda t: t[::-1].replace("UID:u-1"[::-1], "UID:u-2"[::-1], 1)[::-1],
+    "CANCEL confirmed": lambda t: t.replace("METHOD:REQUEST", "METHOD:CANCEL").replace(
+        "TRANSP:OPAQUE\r\n", "TRANSP:OPAQUE\r\nSTATUS:CONFIRMED\r\n", 1),
+    "UNTIL not UTC": lambda t: re.sub(r"UNTIL=(\d{8}T\d{6})Z", r"UNTIL=\1", t),
+    "no ATTENDEE": lambda t: re.sub(r"ATTENDEE;[^\r]*\r\n", "", t),
+    "no ORGANIZER": lambda t: re.sub(r"ORGANIZER;[^\r]*\r\n", "", t),
+    "no VEVENT": lambda t: t[: t.index("BEGIN:VEVENT")] + "END:VCALENDAR\r\n",
+    "not closed": lambda t: t.replace("END:VCALENDAR\r\n", ""),
+    "two VCALENDARs": lambda t: t + t,
+}
+
+
+def test_the_broken_samples_start_from_a_valid_object() -> None:
+    data = _fold(_valid())
+    assert check_itip(data) == [] and cal.quick_check_itip(data) == []
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_quick_check_finds_what_the_full_check_finds(name: str) -> None:
+    data = _fold(BROKEN[name](_valid()))
+    assert check_itip(data), name
+    assert cal.quick_check_itip(data), name
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _fold(_valid()).replace(b"\r\n", b"\n"),
+        _fold(_valid())[:-2],
+        _unfolded(_fold(_valid())).encode(),  # lines longer than 75 octets
+    ],
+    ids=["LF", "no final CRLF", "long lines"],
+)
+def test_quick_check_finds_octet_problems(data: bytes) -> None:
+    assert check_itip(data) and cal.quick_check_itip(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email
 from datetime import datetime, timedelta, timezone
 
@@ -12,7 +13,9 @@ from sqlalchemy import update
 from integrations import calendar as cal
 from integrations.calendar import CalendarSeries, Participant
 from integrations.mail import invitation_message, notice_message
+from integrations import outbox
 from integrations.outbox import (
+    OutboxItem,
     OutboxMessage,
     OutboxStatus,
     get_outbox_entry,
@@ -20,6 +23,7 @@ from integrations.outbox import (
     list_outbox,
     notice_key,
     retry_failed,
+    send_batch,
     send_once,
 )
 from integrations.smtp import DeliveryUnknownError, PermanentMailError, SmtpSender, TransientMailError
@@ -203,3 +207,143 @@ async def test_list_outbox_newest_first(sessionmaker, smtp_server: SmtpServer, p
     assert all(e.subject == "Uitnodiging: Voortgangsgesprek" or e.subject == "Invitation: Voortgangsgesprek" for e in entries)
     assert await list_outbox(sessionmaker, recipient=manager.email.upper()) == [entries[1]]
     assert len(await list_outbox(sessionmaker, limit=1)) == 1
+
+
+# --------------------------------------------------------------------------------------------------
+# Batches: two transactions per batch, shared between concurrent batches, the same guarantees
+
+
+def item(series: CalendarSeries, person: Participant) -> OutboxItem:
+    kwargs, _ = invitation(series, person)
+    return OutboxItem(**kwargs)
+
+
+def team(count: int) -> list[Participant]:
+    return [Participant(f"collega{n}@example.com", f"Collega {n}") for n in range(count)]
+
+
+@pytest.fixture
+def transactions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many transactions the outbox wrote (one per flush of its writer)."""
+    count: list[int] = []
+    flush = outbox._Writer._flush
+
+    async def counting(self, claims, records):
+        count.append(1)
+        return await flush(self, claims, records)
+
+    monkeypatch.setattr(outbox._Writer, "_flush", counting)
+    return count
+
+
+async def test_a_batch_costs_two_transactions_and_a_retry_one(
+    sessionmaker, smtp_server: SmtpServer, progress_series, transactions: list[int]
+) -> None:
+    people = team(3)
+    series = dataclasses.replace(progress_series, attendees=tuple(people))
+    items = [item(series, person) for person in people]
+    sender = sender_for(smtp_server)
+    assert await send_batch(sessionmaker, sender, items) == [OutboxStatus.sent] * 3
+    assert len(transactions) == 2
+    assert await send_batch(sessionmaker, sender, items) == [OutboxStatus.sent] * 3  # the retried activity
+    assert len(transactions) == 3
+    assert len(smtp_server.messages) == 3
+    entries = await list_outbox(sessionmaker)
+    assert {(e.status, e.attempts) for e in entries} == {(OutboxStatus.sent, 1)}
+    assert all(e.message_id and e.subject and e.sent_at and e.last_error is None for e in entries)
+
+
+async def test_concurrent_batches_share_transactions(
+    sessionmaker, smtp_server: SmtpServer, progress_series, transactions: list[int]
+) -> None:
+    people = team(20)
+    sender = sender_for(smtp_server)
+    batches = [[item(dataclasses.replace(progress_series, attendees=(p,)), p)] for p in people]
+    results = await asyncio.gather(*(send_batch(sessionmaker, sender, batch) for batch in batches))
+    assert results == [[OutboxStatus.sent]] * 20
+    assert len(smtp_server.messages) == 20
+    assert len(transactions) < 2 * len(batches)  # the claims of batches started together go in one
+
+
+async def test_the_same_message_in_two_concurrent_batches_goes_out_once(
+    sessionmaker, smtp_server: SmtpServer, progress_series, manager
+) -> None:
+    sender = sender_for(smtp_server)
+    batch = [item(progress_series, manager)]
+    results = await asyncio.gather(send_batch(sessionmaker, sender, batch), send_batch(sessionmaker, sender, batch))
+    assert len(smtp_server.messages) == 1
+    (first,), (second,) = results
+    assert first == OutboxStatus.sent
+    assert second == OutboxStatus.sent or (isinstance(second, TransientMailError) and "another attempt" in str(second))
+
+
+async def test_an_item_twice_in_one_batch_goes_out_once(sessionmaker, smtp_server: SmtpServer, progress_series, manager) -> None:
+    twice = [item(progress_series, manager), item(progress_series, manager)]
+    assert await send_batch(sessionmaker, sender_for(smtp_server), twice) == [OutboxStatus.sent] * 2
+    assert len(smtp_server.messages) == 1
+
+
+async def test_refused_and_deferred_recipients_in_one_batch(sessionmaker, smtp_server: SmtpServer, progress_series) -> None:
+    refused, deferred, fine = team(3)
+    series = dataclasses.replace(progress_series, attendees=(refused, deferred, fine))
+    items = [item(series, person) for person in (refused, deferred, fine)]
+    smtp_server.handler.refuse[refused.email] = "550 5.1.1 no such user"
+    smtp_server.handler.refuse[deferred.email] = "451 4.7.1 greylisted"
+    sender = sender_for(smtp_server)
+    first = await send_batch(sessionmaker, sender, items)
+    assert isinstance(first[0], PermanentMailError) and first[0].code == 550
+    assert isinstance(first[1], TransientMailError) and not isinstance(first[1], PermanentMailError)
+    assert first[2] == OutboxStatus.sent
+    status = {e.recipient: e for e in await list_outbox(sessionmaker)}
+    assert status[refused.email].status == OutboxStatus.failed and status[refused.email].error_code == 550
+    assert status[deferred.email].status == OutboxStatus.pending and status[deferred.email].error_code == 451
+    assert status[fine.email].status == OutboxStatus.sent
+    smtp_server.handler.refuse.clear()
+    assert await send_batch(sessionmaker, sender, items) == [OutboxStatus.failed, OutboxStatus.sent, OutboxStatus.sent]
+    assert [m.rcpt_tos for m in smtp_server.messages] == [[fine.email], [deferred.email]]
+
+
+async def test_a_build_error_records_what_went_out_and_releases_the_rest(
+    sessionmaker, smtp_server: SmtpServer, progress_series
+) -> None:
+    people = team(3)
+    series = dataclasses.replace(progress_series, attendees=tuple(people))
+    items = [item(series, person) for person in people]
+    broken = dataclasses.replace(items[1], build=items[0].build)  # a message for someone else
+    sender = sender_for(smtp_server)
+    with pytest.raises(ValueError):
+        await send_batch(sessionmaker, sender, [items[0], broken, items[2]])
+    status = {e.recipient: e for e in await list_outbox(sessionmaker)}
+    assert status[people[0].email].status == OutboxStatus.sent
+    assert status[people[1].email].status == status[people[2].email].status == OutboxStatus.pending
+    assert await send_batch(sessionmaker, sender, items) == [OutboxStatus.sent] * 3  # not blocked by a lease
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == sorted(p.email for p in people)
+
+
+async def test_a_cancelled_batch_records_what_went_out(sessionmaker, smtp_server: SmtpServer, progress_series) -> None:
+    people = team(3)
+    series = dataclasses.replace(progress_series, attendees=tuple(people))
+    items = [item(series, person) for person in people]
+    real = sender_for(smtp_server)
+    stuck = asyncio.Event()
+
+    class HangsOnTheSecond:
+        timeout = real.timeout
+
+        async def send(self, message) -> None:
+            if smtp_server.messages:
+                stuck.set()
+                await asyncio.Event().wait()
+            await real.send(message)
+
+    task = asyncio.create_task(send_batch(sessionmaker, HangsOnTheSecond(), items))
+    await asyncio.wait_for(stuck.wait(), 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    status = {e.recipient: e for e in await list_outbox(sessionmaker)}
+    assert status[people[0].email].status == OutboxStatus.sent
+    assert status[people[1].email].status == OutboxStatus.pending  # its lease runs out: it may have left
+    assert await send_batch(sessionmaker, real, [items[2]]) == [OutboxStatus.sent]  # released: not leased
+    with pytest.raises(TransientMailError, match="another attempt"):
+        await send_once(sessionmaker, real, **invitation(series, people[1])[0])
