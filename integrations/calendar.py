@@ -484,10 +484,10 @@ def _to_ical(component: Component) -> bytes:
 def _with_vtimezone(data: bytes) -> bytes:
     """Insert the VTIMEZONE before the first VEVENT: the bytes icalendar writes when the zone is
     added as the first component, without parsing the zone again for every message."""
-    head, marker, tail = data.partition(b"BEGIN:VEVENT\r\n")
+    head, marker, tail = data.partition(b"\r\nBEGIN:VEVENT\r\n")
     if not marker:
         raise AssertionError("a calendar object without a VEVENT")
-    return head + _vtimezone_bytes() + marker + tail
+    return head + b"\r\n" + _vtimezone_bytes() + marker[2:] + tail
 
 
 def series_request(series: CalendarSeries, *, dtstamp: datetime) -> bytes:
@@ -659,8 +659,10 @@ def check_itip(data: bytes, *, feed: bool = False) -> list[str]:
                 problems.append(f"{component.name} has {key}")
     zones = {str(z["TZID"]) for z in calendar.walk("VTIMEZONE")}
     used: set[str] = set()
-    for tzid in re.findall(rb";TZID=([^:;]+)[:;]", data.replace(b"\r\n ", b"")):
-        used.add(tzid.decode())
+    for line in data.replace(b"\r\n ", b"").split(b"\r\n"):
+        match = _CONTENT_LINE.fullmatch(line)  # TZID parameters only, never text that looks like one
+        if match is not None:
+            used.update(tzid.strip(b'"').decode() for tzid in _TZID_PARAM.findall(match.group(2)))
     for tzid in used - zones:
         problems.append(f"no VTIMEZONE for {tzid}")
     events = calendar.walk("VEVENT")
@@ -700,6 +702,7 @@ def check_itip(data: bytes, *, feed: bool = False) -> list[str]:
 _CONTENT_LINE = re.compile(
     rb'([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+=(?:"[^"]*"|[^";:,]*)(?:,(?:"[^"]*"|[^";:,]*))*)*):(.*)', re.DOTALL
 )
+_TZID_PARAM = re.compile(rb';TZID=("[^"]*"|[^";:,]*)', re.IGNORECASE)
 _EVENT_ONCE = (b"UID", b"DTSTAMP", b"DTSTART", b"SUMMARY", b"SEQUENCE")
 
 
@@ -721,59 +724,82 @@ def quick_check_itip(data: bytes) -> list[str]:
     Cheap enough for every message the builders make; :func:`check_itip` (a real parse, and the
     parser's own complaints) is the full check the tests run on everything they build."""
     problems = _octet_problems(data)
-    lines = data.replace(b"\r\n ", b"").replace(b"\r\n\t", b"").split(b"\r\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    stack: list[bytes] = []
-    calendar: dict[bytes, list[bytes]] = {}
-    events: list[dict[bytes, list[bytes]]] = []
-    zones: set[bytes] = set()
-    calendars = 0
-    for line in lines:
-        match = _CONTENT_LINE.fullmatch(line)
-        if match is None:
-            return problems + [f"does not parse: {line[:40]!r}"]
-        name, value = match.group(1).upper(), match.group(3)
-        if name == b"BEGIN":
-            stack.append(value.upper())
-            calendars += stack == [b"VCALENDAR"]
-            if stack[-1] == b"VEVENT":
-                events.append({})
-            continue
-        if name == b"END":
-            if not stack or stack.pop() != value.upper():
-                return problems + ["does not parse: BEGIN and END do not match"]
-            continue
-        if not stack:
-            return problems + ["does not parse: a property outside VCALENDAR"]
-        if name.startswith(b"X-") and name.decode() not in _ALLOWED_X:
-            problems.append(f"{stack[-1].decode()} has {name.decode()}")
-        if stack == [b"VCALENDAR"]:
-            calendar.setdefault(name, []).append(value)
-        elif stack[-1] == b"VEVENT":
-            events[-1].setdefault(name, []).append(value)
-        elif stack[-1] == b"VTIMEZONE" and name == b"TZID":
-            zones.add(value)
-    if stack:
-        return problems + ["does not parse: a component is not closed"]
-    if calendars != 1:
-        return problems + ["not exactly one VCALENDAR"]
+    scan = _Scan()
+    broken = scan.read(data.replace(b"\r\n ", b"").replace(b"\r\n\t", b"").split(b"\r\n")[:-1])
+    if broken:
+        return problems + [broken]
+    problems += scan.x_properties
     for name in (b"VERSION", b"PRODID"):
-        if name not in calendar:
+        if name not in scan.calendar:
             problems.append(f"VCALENDAR without {name.decode()}")
-    methods = calendar.get(b"METHOD", [])
+    methods = scan.calendar.get(b"METHOD", [])
     method = methods[0].decode() if len(methods) == 1 else None
     if method not in METHODS:
         problems.append(f"METHOD is {method!r}")
-    for tzid in set(re.findall(rb";TZID=([^:;]+)[:;]", b"\r\n".join(lines))) - zones:
-        problems.append(f"no VTIMEZONE for {tzid.decode()}")
-    if not events:
+    problems += [f"no VTIMEZONE for {tzid.decode()}" for tzid in sorted(scan.tzids - scan.zones)]
+    if not scan.events:
         problems.append("no VEVENT")
-    if len({tuple(event.get(b"UID", [])) for event in events}) > 1:
+    if len({tuple(event.get(b"UID", [])) for event in scan.events}) > 1:
         problems.append("VEVENTs with different UIDs")
-    for event in events:
+    for event in scan.events:
         problems += _event_problems(event, method)
     return problems
+
+
+class _Scan:
+    """The properties of a calendar object, line by line: those of the VCALENDAR, those of each
+    VEVENT, the VTIMEZONEs there are and the TZIDs the lines use."""
+
+    def __init__(self) -> None:
+        self.stack: list[bytes] = []
+        self.calendars = 0
+        self.calendar: dict[bytes, list[bytes]] = {}
+        self.events: list[dict[bytes, list[bytes]]] = []
+        self.zones: set[bytes] = set()
+        self.tzids: set[bytes] = set()
+        self.x_properties: list[str] = []
+
+    def read(self, lines: list[bytes]) -> str | None:
+        """Take in every line; returns why the object does not parse, if it does not."""
+        for line in lines:
+            match = _CONTENT_LINE.fullmatch(line)
+            if match is None:
+                return f"does not parse: {line[:40]!r}"
+            problem = self._line(match.group(1).upper(), match.group(2), match.group(3))
+            if problem:
+                return problem
+        if self.stack:
+            return "does not parse: a component is not closed"
+        if self.calendars != 1:
+            return "not exactly one VCALENDAR"
+        return None
+
+    def _line(self, name: bytes, params: bytes, value: bytes) -> str | None:
+        if name == b"BEGIN":
+            self.stack.append(value.upper())
+            self.calendars += self.stack == [b"VCALENDAR"]
+            if self.stack[-1] == b"VEVENT":
+                self.events.append({})
+        elif name == b"END":
+            if not self.stack or self.stack.pop() != value.upper():
+                return "does not parse: BEGIN and END do not match"
+        elif not self.stack:
+            return "does not parse: a property outside VCALENDAR"
+        else:
+            self._property(name, params, value)
+        return None
+
+    def _property(self, name: bytes, params: bytes, value: bytes) -> None:
+        where = self.stack[-1]
+        if name.startswith(b"X-") and name.decode() not in _ALLOWED_X:
+            self.x_properties.append(f"{where.decode()} has {name.decode()}")
+        self.tzids.update(tzid.strip(b'"') for tzid in _TZID_PARAM.findall(params))
+        if self.stack == [b"VCALENDAR"]:
+            self.calendar.setdefault(name, []).append(value)
+        elif where == b"VEVENT":
+            self.events[-1].setdefault(name, []).append(value)
+        elif where == b"VTIMEZONE" and name == b"TZID":
+            self.zones.add(value)
 
 
 def _event_problems(event: dict[bytes, list[bytes]], method: str | None) -> list[str]:

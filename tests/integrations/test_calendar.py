@@ -406,6 +406,12 @@ BROKEN = {
 }
 
 
+def test_text_that_looks_like_a_tzid_parameter_is_text(progress_series: CalendarSeries) -> None:
+    series = dataclasses.replace(progress_series, summary="Gesprek;TZID=Mars/Olympus:10:00", location="a;TZID=b;c")
+    data = cal.series_request(series, dtstamp=DTSTAMP)
+    assert check_itip(data) == [] and cal.quick_check_itip(data) == []
+
+
 def test_the_broken_samples_start_from_a_valid_object() -> None:
     data = _fold(_valid())
     assert check_itip(data) == [] and cal.quick_check_itip(data) == []
