@@ -19,7 +19,8 @@ from activities.inputs import Delivery, Notice, RecordProgress, SeriesMessage
 from integrations.calendar import CalendarSeries, Participant
 from integrations.invitations import SendReport, plan, send_invitations, send_notices
 from integrations.smtp import SmtpSender
-from integrations.store import AuditEntry, CaseRecord, CaseStore
+from integrations.feeds import record_series
+from integrations.store import AuditEntry, CaseRecord, write_progress
 from workflows.inputs import Person
 
 PERMANENT_MAIL_ERROR = "PermanentMailError"
@@ -40,7 +41,6 @@ class CaseActivities:
         mail_from: str,
     ) -> None:
         self._sessionmaker = sessionmaker
-        self._store = CaseStore(sessionmaker)
         self._sender = sender
         self._mail_from = mail_from
 
@@ -49,19 +49,27 @@ class CaseActivities:
 
     @activity.defn(name="deliver")
     async def deliver(self, delivery: Delivery) -> None:
-        """Send the decision's invitations, then its notices, then write the read model.
+        """Send the decision's invitations, then its notices, then write what they changed.
 
-        A refused address does not stop the others: everything else is sent and written first, and
-        then one non-retryable error lists every refusal (details[0]: ``[{key, kind, addresses}]``).
+        The series' states (for the calendar feeds), the case row, its people and the audit entries
+        are written in one transaction after every message went out. A refused address does not
+        stop the others: everything else is sent and written first, and then one non-retryable
+        error lists every refusal (details[0]: ``[{key, kind, addresses}]``).
         """
         refused: list[dict[str, object]] = []
+        sent_series: list[tuple[CalendarSeries, bool]] = []
         for invitation in delivery.invitations:
-            report = await self._send_series(invitation)
+            series = self._series(invitation)
+            report = await send_invitations(
+                self._sessionmaker, self._sender, series, plan(series, change=invitation.change, dtstamp=invitation.dtstamp),
+                mail_from=self._mail_from,
+            )  # fmt: skip
+            sent_series.append((series, invitation.change == "cancelled"))
             refused += _refusals(invitation.key, invitation.kind, report)
         for notice in delivery.notices:
             report = await self._send_notice(notice)
             refused += _refusals(notice.key, notice.kind, report)
-        await self._record(delivery.progress)
+        await self._write(delivery.case_id, sent_series, delivery.progress)
         if refused:
             raise ApplicationError(
                 "Mail was refused for: " + "; ".join(f"{', '.join(r['addresses'])} ({r['key']})" for r in refused),  # type: ignore[arg-type]
@@ -70,26 +78,33 @@ class CaseActivities:
                 non_retryable=True,
             )
 
-    async def _record(self, command: RecordProgress | None) -> None:
-        """Write the read model and the audit trail; every write is idempotent, so a retry is harmless."""
-        if command is None:
-            return
-        case = command.case
-        people = {"employee": [case.employee.email], "manager": [case.manager.email]}
-        people.update({role_people.role: list(role_people.emails) for role_people in command.people})
-        record = CaseRecord(
-            case_id=case.case_id, employee_name=case.employee.name, employee_email=case.employee.email,
-            manager_name=case.manager.name, manager_email=case.manager.email, org_unit=case.org_unit,
-            first_sick_day=case.first_sick_day, phase=case.phase, next_deadline=case.next_deadline,
-        )  # fmt: skip
-        audit = [
-            AuditEntry(case_id=e.case_id, event_key=e.event_key, at=e.at, actor=e.actor, action=e.action, detail=dict(e.detail))
-            for e in command.audit
-        ]
-        await self._store.record(record, people, audit)
+    async def _write(self, case_id: str, sent_series: list[tuple[CalendarSeries, bool]], command: RecordProgress | None) -> None:
+        """The series' states and the read model in one transaction; every write is idempotent."""
+        async with self._sessionmaker.begin() as session:
+            for series, cancelled in sent_series:
+                await record_series(session, case_id=case_id, series=series, cancelled=cancelled)
+            if command is None:
+                return
+            case = command.case
+            people: dict[str, list[str]] = {}
+            if command.people:  # the workflow names the people only when they changed
+                people = {"employee": [case.employee.email], "manager": [case.manager.email]}
+                people.update({role_people.role: list(role_people.emails) for role_people in command.people})
+            record = CaseRecord(
+                case_id=case.case_id, employee_name=case.employee.name, employee_email=case.employee.email,
+                manager_name=case.manager.name, manager_email=case.manager.email, org_unit=case.org_unit,
+                first_sick_day=case.first_sick_day, phase=case.phase, next_deadline=case.next_deadline,
+            )  # fmt: skip
+            audit = [
+                AuditEntry(case_id=e.case_id, event_key=e.event_key, at=e.at, actor=e.actor, action=e.action, detail=dict(e.detail))
+                for e in command.audit
+            ]
+            await write_progress(session, record, people, audit)
 
-    async def _send_series(self, command: SeriesMessage) -> SendReport:
-        series = CalendarSeries(
+    def _series(self, command: SeriesMessage) -> CalendarSeries:
+        # DTSTAMP comes from the workflow, so a retry plans the very same bytes and the outbox
+        # finds the messages already sent.
+        return CalendarSeries(
             uid=command.uid,
             sequence=command.sequence,
             kind=command.kind,
@@ -102,12 +117,6 @@ class CaseActivities:
             organizer=Participant(email=self._mail_from, name=command.organizer_name),
             attendees=tuple(_participant(person) for person in command.attendees),
             description=command.description,
-        )
-        # DTSTAMP comes from the workflow, so a retry plans the very same bytes and the outbox
-        # finds the messages already sent.
-        outgoing = plan(series, change=command.change, dtstamp=command.dtstamp)
-        return await send_invitations(
-            self._sessionmaker, self._sender, series, outgoing, mail_from=self._mail_from, case_id=command.case_id
         )
 
     async def _send_notice(self, command: Notice) -> SendReport:

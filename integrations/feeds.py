@@ -94,21 +94,26 @@ async def save_series(
     Idempotent and safe out of order: a state with a lower SEQUENCE than the stored one is ignored.
     Returns whether the stored state changed."""
     async with sessionmaker() as session, session.begin():
-        row = await session.get(CalendarSeriesRow, series.uid, with_for_update=True)
-        if row is not None and (row.sequence > series.sequence or (row.sequence == series.sequence and row.cancelled == cancelled)):
-            return False
-        if row is None:
-            row = CalendarSeriesRow(uid=series.uid, case_id=case_id)
-            session.add(row)
-        row.sequence = series.sequence
-        row.cancelled = cancelled
-        row.data = series_to_dict(series)
-        row.updated_at = _now()
-        await session.execute(delete(CalendarSeriesPerson).where(CalendarSeriesPerson.uid == series.uid))
-        if not cancelled:
-            for email in sorted({a.email.lower() for a in series.attendees}):
-                session.add(CalendarSeriesPerson(uid=series.uid, email=email))
-        return True
+        return await record_series(session, case_id=case_id, series=series, cancelled=cancelled)
+
+
+async def record_series(session: AsyncSession, *, case_id: str, series: CalendarSeries, cancelled: bool = False) -> bool:
+    """:func:`save_series` in the caller's transaction (the case activity writes it with the read model)."""
+    row = await session.get(CalendarSeriesRow, series.uid, with_for_update=True)
+    if row is not None and (row.sequence > series.sequence or (row.sequence == series.sequence and row.cancelled == cancelled)):
+        return False
+    if row is None:
+        row = CalendarSeriesRow(uid=series.uid, case_id=case_id)
+        session.add(row)
+    row.sequence = series.sequence
+    row.cancelled = cancelled
+    row.data = series_to_dict(series)
+    row.updated_at = _now()
+    await session.execute(delete(CalendarSeriesPerson).where(CalendarSeriesPerson.uid == series.uid))
+    if not cancelled:
+        for email in sorted({a.email.lower() for a in series.attendees}):
+            session.add(CalendarSeriesPerson(uid=series.uid, email=email))
+    return True
 
 
 async def series_for_person(sessionmaker: async_sessionmaker[AsyncSession], person: str) -> list[CalendarSeries]:
@@ -246,6 +251,7 @@ __all__ = [
     "CalendarSeriesPerson",
     "CalendarSeriesRow",
     "save_series",
+    "record_series",
     "series_for_person",
     "series_of_case",
     "FeedToken",

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, delete, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -110,16 +111,9 @@ class CaseStore:
             await _upsert_case(session, record)
 
     async def record(self, record: CaseRecord, people: dict[str, list[str]], audit: list[AuditEntry]) -> None:
-        """The case row, its people by role and new audit entries in one transaction (idempotent).
-
-        One transaction per decision instead of one per row: on SQLite every commit is a write
-        lock and an fsync, and the read model is written after every decision of every case.
-        """
+        """The case row, its people by role and new audit entries in one transaction (idempotent)."""
         async with self._sessionmaker.begin() as session:
-            await _upsert_case(session, record)
-            for role, emails in people.items():
-                await _set_people(session, record.case_id, role, emails)
-            await _append_audit(session, audit)
+            await write_progress(session, record, people, audit)
 
     async def get_case(self, case_id: str) -> CaseRow | None:
         async with self._sessionmaker() as session:
@@ -200,3 +194,40 @@ async def _append_audit(session: AsyncSession, entries: list[AuditEntry]) -> lis
     added = [entry for entry in entries if (entry.case_id, entry.event_key) not in known]
     session.add_all([AuditRow(**entry.__dict__) for entry in added])
     return added
+
+
+async def write_progress(session: AsyncSession, record: CaseRecord, people: dict[str, list[str]], audit: list[AuditEntry]) -> None:
+    """What one decision of a case changes in the read model, in the caller's transaction (idempotent).
+
+    Plain statements with ON CONFLICT instead of ORM objects: it runs after every decision of every
+    case, and the ORM's loads and flushes were most of a delivery's database time. ``people`` maps
+    each role given to its complete set of addresses; roles not named stay as they are.
+    """
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    values = dict(record.__dict__, updated_at=_utcnow())
+    await session.execute(
+        insert(CaseRow).values(**values, opened_at=values["updated_at"])
+        .on_conflict_do_update(index_elements=[CaseRow.case_id], set_=values)
+    )  # fmt: skip
+    if people:
+        wanted = {(role, email.lower()) for role, emails in people.items() for email in emails}
+        query = select(CasePersonRow.role, CasePersonRow.email).where(
+            CasePersonRow.case_id == record.case_id, CasePersonRow.role.in_(list(people))
+        )
+        stored = {(role, email) for role, email in (await session.execute(query)).all()}
+        if gone := stored - wanted:
+            await session.execute(
+                delete(CasePersonRow).where(
+                    CasePersonRow.case_id == record.case_id, tuple_(CasePersonRow.role, CasePersonRow.email).in_(sorted(gone))
+                )
+            )
+        if new := wanted - stored:
+            await session.execute(
+                insert(CasePersonRow).on_conflict_do_nothing(),
+                [{"case_id": record.case_id, "role": role, "email": email} for role, email in sorted(new)],
+            )
+    if audit:
+        await session.execute(
+            insert(AuditRow).on_conflict_do_nothing(index_elements=[AuditRow.case_id, AuditRow.event_key]),
+            [entry.__dict__ for entry in audit],
+        )

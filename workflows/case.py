@@ -321,7 +321,7 @@ class ReintegrationCase:
                 phase=memory.facts.phase, org_unit=intake.org_unit, next_deadline=upcoming[0].due if upcoming else None,
             ),
             audit=tuple(self._audit),
-            people=self._role_people(),
+            people=self._role_people() if self._people_changed else (),  # only what changed is written
         )  # fmt: skip
 
     def _role_people(self) -> tuple[RolePeople, ...]:
@@ -334,7 +334,7 @@ class ReintegrationCase:
     def _written(self, progress: RecordProgress) -> None:
         """Forget what an activity wrote; what changed meanwhile (a command, a bounce) stays to write."""
         del self._audit[: len(progress.audit)]
-        self._people_changed = progress.people != self._role_people()
+        self._people_changed = bool(self._people_changed and progress.people != self._role_people())
 
     def _deadlines_ahead(self) -> list[UpcomingItem]:
         """The deadlines still to come; asked twice per decision (read model, search attributes), computed once."""

@@ -68,3 +68,31 @@ async def test_people_decide_who_takes_part(database_url: str) -> None:
         assert await store.roles_in_case("case-1", "coach@example.nl") == set()
     finally:
         await engine.dispose()
+
+
+async def test_one_decisions_write_is_idempotent_and_replaces_only_the_roles_named(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        await create_schema(engine)
+        store = CaseStore(make_sessionmaker(engine))
+        at = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
+        opened = AuditEntry(case_id="case-9", event_key="000001:case_opened", at=at, actor="hr@example.nl", action="case_opened", detail={})
+        people = {"employee": ["Sanne@example.nl"], "manager": ["m@example.nl"], "coach": ["cor@example.nl"]}
+
+        await store.record(_record("case-9"), people, [opened])
+        await store.record(_record("case-9"), people, [opened])  # a retried delivery
+        assert [row.event_key for row in await store.audit_trail("case-9")] == ["000001:case_opened"]
+        assert await store.roles_in_case("case-9", "sanne@example.nl") == {"employee"}
+
+        # A later decision: a new coach, one more step; roles it does not name stay as they were.
+        talk = replace(opened, event_key="000002:progress_talk_held", action="progress_talk_held")
+        await store.record(_record("case-9", phase="probleemanalyse"), {"coach": ["new-coach@example.nl"]}, [talk])
+        await store.record(_record("case-9", phase="probleemanalyse"), {}, [talk])
+        row = await store.get_case("case-9")
+        assert row is not None and row.phase == "probleemanalyse"
+        assert await store.roles_in_case("case-9", "cor@example.nl") == set()
+        assert await store.roles_in_case("case-9", "new-coach@example.nl") == {"coach"}
+        assert await store.roles_in_case("case-9", "m@example.nl") == {"manager"}
+        assert [r.event_key for r in await store.audit_trail("case-9")] == ["000001:case_opened", "000002:progress_talk_held"]
+    finally:
+        await engine.dispose()

@@ -132,14 +132,14 @@ class CaseWorld:
     async def settle(self) -> None:
         """Wait until the workflow has carried out everything it decided (a query round trip per try)."""
         assert self.handle is not None
-        for _ in range(4000):
+        for _ in range(400):
             description = await self.describe()
             if description.workflow_execution_info.status != WorkflowExecutionStatus.RUNNING.value:
                 return
             if not description.pending_activities:
                 if (await self.handle.query(ReintegrationCase.status)).work_pending == 0:
                     return
-            await asyncio.sleep(0.005)  # a short wait: a command's delivery takes a few ms on loopback
+            await asyncio.sleep(0.05)
         raise AssertionError("the case did not settle")
 
     async def describe(self) -> DescribeWorkflowExecutionResponse:
