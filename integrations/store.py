@@ -129,7 +129,7 @@ class CaseStore:
     async def set_people(self, case_id: str, role: str, emails: list[str]) -> None:
         """Make ``emails`` the people with ``role`` in the case (idempotent; replaces the earlier set)."""
         async with self._sessionmaker.begin() as session:
-            await _set_people(session, case_id, role, emails)
+            await _replace_people(session, case_id, {role: emails})
 
     async def roles_in_case(self, case_id: str, email: str) -> set[str]:
         query = select(CasePersonRow.role).where(CasePersonRow.case_id == case_id, CasePersonRow.email == email.lower())
@@ -153,47 +153,12 @@ class CaseStore:
     async def append_audit(self, entry: AuditEntry) -> bool:
         """Record one step; returns False when it was already recorded (a retried activity)."""
         async with self._sessionmaker.begin() as session:
-            return bool(await _append_audit(session, [entry]))
+            return bool(await _add_audit(session, [entry]))
 
     async def audit_trail(self, case_id: str) -> list[AuditRow]:
         query = select(AuditRow).where(AuditRow.case_id == case_id).order_by(AuditRow.at, AuditRow.id)
         async with self._sessionmaker() as session:
             return list((await session.scalars(query)).all())
-
-
-async def _upsert_case(session: AsyncSession, record: CaseRecord) -> None:
-    row = await session.get(CaseRow, record.case_id)
-    if row is None:
-        session.add(CaseRow(**record.__dict__))
-        await session.flush()  # the people and audit rows refer to it
-        return
-    for field, value in record.__dict__.items():
-        setattr(row, field, value)
-    row.updated_at = _utcnow()
-
-
-async def _set_people(session: AsyncSession, case_id: str, role: str, emails: list[str]) -> None:
-    wanted = {email.lower() for email in emails}
-    rows = (await session.scalars(select(CasePersonRow).where(CasePersonRow.case_id == case_id, CasePersonRow.role == role))).all()
-    for row in rows:
-        if row.email not in wanted:
-            await session.delete(row)
-    for email in wanted - {row.email for row in rows}:
-        session.add(CasePersonRow(case_id=case_id, role=role, email=email))
-
-
-async def _append_audit(session: AsyncSession, entries: list[AuditEntry]) -> list[AuditEntry]:
-    """Add the entries not recorded yet (a retried write finds them by their keys); returns those added."""
-    if not entries:
-        return []
-    case_ids = {entry.case_id for entry in entries}
-    query = select(AuditRow.case_id, AuditRow.event_key).where(
-        AuditRow.case_id.in_(case_ids), AuditRow.event_key.in_([entry.event_key for entry in entries])
-    )
-    known = {(case_id, event_key) for case_id, event_key in (await session.execute(query)).all()}
-    added = [entry for entry in entries if (entry.case_id, entry.event_key) not in known]
-    session.add_all([AuditRow(**entry.__dict__) for entry in added])
-    return added
 
 
 async def write_progress(session: AsyncSession, record: CaseRecord, people: dict[str, list[str]], audit: list[AuditEntry]) -> None:
@@ -203,31 +168,46 @@ async def write_progress(session: AsyncSession, record: CaseRecord, people: dict
     case, and the ORM's loads and flushes were most of a delivery's database time. ``people`` maps
     each role given to its complete set of addresses; roles not named stay as they are.
     """
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    await _upsert_case(session, record)
+    await _replace_people(session, record.case_id, people)
+    await _add_audit(session, audit)
+
+
+def _insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT with ON CONFLICT (SQLite and PostgreSQL both have it)."""
+    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+
+
+async def _upsert_case(session: AsyncSession, record: CaseRecord) -> None:
     values = dict(record.__dict__, updated_at=_utcnow())
     await session.execute(
-        insert(CaseRow).values(**values, opened_at=values["updated_at"])
+        _insert(session)(CaseRow).values(**values, opened_at=values["updated_at"])
         .on_conflict_do_update(index_elements=[CaseRow.case_id], set_=values)
     )  # fmt: skip
-    if people:
-        wanted = {(role, email.lower()) for role, emails in people.items() for email in emails}
-        query = select(CasePersonRow.role, CasePersonRow.email).where(
-            CasePersonRow.case_id == record.case_id, CasePersonRow.role.in_(list(people))
-        )
-        stored = {(role, email) for role, email in (await session.execute(query)).all()}
-        if gone := stored - wanted:
-            await session.execute(
-                delete(CasePersonRow).where(
-                    CasePersonRow.case_id == record.case_id, tuple_(CasePersonRow.role, CasePersonRow.email).in_(sorted(gone))
-                )
-            )
-        if new := wanted - stored:
-            await session.execute(
-                insert(CasePersonRow).on_conflict_do_nothing(),
-                [{"case_id": record.case_id, "role": role, "email": email} for role, email in sorted(new)],
-            )
-    if audit:
+
+
+async def _replace_people(session: AsyncSession, case_id: str, people: dict[str, list[str]]) -> None:
+    if not people:
+        return
+    wanted = {(role, email.lower()) for role, emails in people.items() for email in emails}
+    query = select(CasePersonRow.role, CasePersonRow.email).where(CasePersonRow.case_id == case_id, CasePersonRow.role.in_(list(people)))
+    stored = {(role, email) for role, email in (await session.execute(query)).all()}
+    if gone := stored - wanted:
         await session.execute(
-            insert(AuditRow).on_conflict_do_nothing(index_elements=[AuditRow.case_id, AuditRow.event_key]),
-            [entry.__dict__ for entry in audit],
+            delete(CasePersonRow).where(CasePersonRow.case_id == case_id, tuple_(CasePersonRow.role, CasePersonRow.email).in_(sorted(gone)))
         )
+    if new := wanted - stored:
+        await session.execute(
+            _insert(session)(CasePersonRow).on_conflict_do_nothing(),
+            [{"case_id": case_id, "role": role, "email": email} for role, email in sorted(new)],
+        )
+
+
+async def _add_audit(session: AsyncSession, entries: list[AuditEntry]) -> int:
+    """Add the entries not recorded yet (a retried write finds them by their keys); returns how many were new."""
+    added = 0
+    if entries:
+        statement = _insert(session)(AuditRow).on_conflict_do_nothing(index_elements=[AuditRow.case_id, AuditRow.event_key])
+        for entry in entries:
+            added += (await session.execute(statement.values(**entry.__dict__))).rowcount  # type: ignore[attr-defined]
+    return added

@@ -11,7 +11,6 @@ carrying the facts.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import datetime, time, timedelta, timezone
 from typing import Any, Callable
 
@@ -241,12 +240,12 @@ class ReintegrationCase:
         """
         while self._pending:
             batch, self._pending = self._pending, []
-            calls: list[PlannedMessage] = []
+            messages: list[PlannedMessage] = []
             for effect in batch:
-                calls += self._messages(effect)
+                messages += self._messages(effect)
                 self._record(SYSTEM, workflow.now(), snake(type(effect).__name__), effect_text(effect), effect_detail(effect))
-            if calls:
-                await self._deliver(calls)
+            if messages:
+                await self._deliver(messages)
         if self._audit or self._people_changed:
             await self._deliver([])
         self._update_search_attributes()
@@ -267,16 +266,16 @@ class ReintegrationCase:
             case_ref=self._case_ref(), case_url=self._intake.case_url, now=workflow.now(),
         )  # fmt: skip
 
-    async def _deliver(self, calls: list[PlannedMessage]) -> None:
-        """One activity: the calls' messages (invitations first), then the read-model write."""
+    async def _deliver(self, messages: list[PlannedMessage]) -> None:
+        """One activity: the messages (invitations first), then the read-model write."""
         progress = self._progress()
         delivery = Delivery(
             case_id=self._intake.case_id,
-            invitations=tuple(call.message for call in calls if isinstance(call.message, SeriesMessage)),
-            notices=tuple(call.message for call in calls if isinstance(call.message, Notice)),
+            invitations=tuple(m.message for m in messages if isinstance(m.message, SeriesMessage)),
+            notices=tuple(m.message for m in messages if isinstance(m.message, Notice)),
             progress=progress,
         )
-        summary = "; ".join(call.summary for call in calls) or "update the read model and audit trail"
+        summary = "; ".join(m.summary for m in messages) or "update the read model and audit trail"
         try:
             await workflow.execute_activity(
                 "deliver", delivery, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY, summary=summary[:200]

@@ -128,44 +128,44 @@ def messages_for(
         verb = "send" if change == "new" else "update"
         return [PlannedMessage(message, f"{verb} the {effect.kind} series")]
     urls: dict[str, str | list[str]] = {"case_url": case_url} if case_url else {}
-    call: PlannedMessage | None = None
+    planned: PlannedMessage | None = None
     if isinstance(effect, fx.CancelSeries):
-        call = _cancel(effect, facts, people, contact, now)
+        planned = _cancel(effect, facts, people, contact, now)
     elif isinstance(effect, fx.NotifyTeam):
         team = tuple(Person(name="Team", email=address) for address in people.team_notice_to)
-        call = _notice(effect.key, effect.case_id, "team_notice", team, "tell the team",
+        planned = _notice(effect.key, effect.case_id, "team_notice", team, "tell the team",
                        context={"employee_name": people.employee.name, "manager_name": people.manager.name,
                                 "hours": f"{effect.hours_per_week:g}"},
                        dates={"start_date": effect.from_date})
     elif isinstance(effect, fx.AskBuddyConsent):
-        call = _notice(effect.key, effect.case_id, "buddy_request", people.for_roles(effect.to), "ask the employee about a buddy",
+        planned = _notice(effect.key, effect.case_id, "buddy_request", people.for_roles(effect.to), "ask the employee about a buddy",
                        context={"manager_name": people.manager.name})
     elif isinstance(effect, fx.InviteBuddy):
-        call = _notice(effect.key, effect.case_id, "buddy_invite", people.for_roles(effect.to), "invite the buddy",
+        planned = _notice(effect.key, effect.case_id, "buddy_invite", people.for_roles(effect.to), "invite the buddy",
                        context={"employee_name": people.employee.name, "manager_name": people.manager.name},
                        dates={"start_date": effect.starts_on} if effect.starts_on else {})
     elif isinstance(effect, fx.PrepareFirstDay):
-        call = _notice(effect.key, effect.case_id, "first_day", people.for_roles(effect.to), "prepare the first day back",
+        planned = _notice(effect.key, effect.case_id, "first_day", people.for_roles(effect.to), "prepare the first day back",
                        context={"employee_name": people.employee.name, "hours": f"{effect.hours_per_week:g}",
                                 "place": location(Channel.in_person, effect.place, contact)},
                        dates={"first_day": effect.first_day})
     elif isinstance(effect, fx.LoopInCoach):
         signals = [effect.signal.text_nl, *effect.signal.evidence]
-        call = _notice(effect.key, effect.case_id, "coach_signal", people.for_roles(effect.to), "loop in the coach",
+        planned = _notice(effect.key, effect.case_id, "coach_signal", people.for_roles(effect.to), "loop in the coach",
                        context={"case_ref": case_ref, "signals": signals, "manager_name": people.manager.name, **urls}, hr=True)
     elif isinstance(effect, fx.PauseBuildUp):
-        call = _notice(effect.key, effect.case_id, "buildup_paused", people.for_roles(effect.to), "pause the build-up",
+        planned = _notice(effect.key, effect.case_id, "buildup_paused", people.for_roles(effect.to), "pause the build-up",
                        context={"employee_name": people.employee.name, "manager_name": people.manager.name},
                        dates={"since": effect.since})
     elif isinstance(effect, fx.RemindHR):
-        call = _notice(effect.key, effect.case_id, "hr_reminder", people.for_roles(effect.to), f"remind HR: {effect.deadline_key}",
+        planned = _notice(effect.key, effect.case_id, "hr_reminder", people.for_roles(effect.to), f"remind HR: {effect.deadline_key}",
                        context={"step": _step_label(facts, effect.deadline_key), "case_ref": case_ref, **urls},
                        dates={"due": effect.due}, hr=True)
     elif isinstance(effect, fx.AlertHROverdue):
-        call = _notice(effect.key, effect.case_id, "hr_overdue", people.for_roles(effect.to), f"alert HR: {effect.deadline_key} overdue",
+        planned = _notice(effect.key, effect.case_id, "hr_overdue", people.for_roles(effect.to), f"alert HR: {effect.deadline_key} overdue",
                        context={"step": _step_label(facts, effect.deadline_key), "case_ref": case_ref, **urls},
                        dates={"due": effect.due}, hr=True)
-    return [call] if call is not None else []
+    return [planned] if planned is not None else []
 
 
 def _step_label(facts: CaseFacts, deadline_key: str) -> str:
