@@ -30,6 +30,7 @@ install: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.mail_throughput
 	$(BIN)/python -m bench.replay
+	$(BIN)/python -m bench.rules_speed
 	$(BIN)/python -m bench.case_cost
 	$(BIN)/python -m bench.worker_memory
 	$(BIN)/python -m bench.intake_throughput
