@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.rules_speed
 	$(BIN)/python -m bench.case_cost
 	$(BIN)/python -m bench.worker_memory
+	$(BIN)/python -m bench.worker_heap
 	$(BIN)/python -m bench.intake_throughput
 
 $(BIN)/python:
