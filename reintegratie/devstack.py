@@ -26,7 +26,9 @@ from typing import Iterator
 
 import uvicorn
 from temporalio.api.namespace.v1 import NamespaceConfig
-from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, UpdateNamespaceRequest
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, DescribeTaskQueueRequest, UpdateNamespaceRequest
 from temporalio.client import Client
 from google.protobuf.duration_pb2 import Duration
 
@@ -132,6 +134,19 @@ async def watch_worker(process: subprocess.Popen[bytes], log_path: Path, stop: a
     tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
     print(f"\nThe worker stopped (exit {process.returncode}). Its log ({log_path}):\n{tail}", flush=True)
     stop.set()
+
+
+async def wait_for_worker(client: Client, settings: Settings, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    """Wait until the worker polls its task queue, so the first intake does not wait for its start-up."""
+    request = DescribeTaskQueueRequest(
+        namespace=settings.temporal_namespace, task_queue=TaskQueue(name=settings.task_queue), task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
+    )
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while not (await client.workflow_service.describe_task_queue(request)).pollers:
+        if process.poll() is not None or time.monotonic() > deadline:
+            tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+            raise DevStackError(f"The worker did not start (see {log_path}):\n{tail}")
+        await asyncio.sleep(0.25)
 
 
 async def wait_for_temporal(process: subprocess.Popen[bytes], address: str, namespace: str, log: Path) -> Client:
@@ -245,6 +260,7 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
         if serving.done():
             serving.result()
             raise DevStackError(f"The web app could not start on port {ports.web}.")
+        await wait_for_worker(client, settings, worker, data_dir / "worker.log")
         print(banner(settings, ports, data_dir), flush=True)
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
