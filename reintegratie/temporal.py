@@ -7,12 +7,15 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from temporalio.client import Client
+from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails
 from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+from temporalio.worker.workflow_sandbox._runner import _Instance as _SandboxInstance
 from temporalio.converter import (
     CompositePayloadConverter,
     DataConverter,
     DefaultPayloadConverter,
+    EncodingPayloadConverter,
     JSONPlainPayloadConverter,
 )
 
@@ -35,26 +38,68 @@ class _SharedCacheJSONConverter(PydanticJSONPlainPayloadConverter):
         self._type_adapter = _shared_type_adapter
 
 
+def _case_converters() -> tuple[EncodingPayloadConverter, ...]:
+    json_converter = _SharedCacheJSONConverter()
+    return tuple(
+        json_converter if isinstance(converter, JSONPlainPayloadConverter) else converter
+        for converter in DefaultPayloadConverter.default_encoding_payload_converters
+    )
+
+
 class CasePayloadConverter(CompositePayloadConverter):
-    """The SDK's default converters, with pydantic (dates, nested dataclasses) for JSON."""
+    """The SDK's default converters, with pydantic (dates, nested dataclasses) for JSON.
+
+    The SDK builds a new payload converter for every data converter it derives, twice per workflow
+    activation; the encoding converters hold no state of their own, so all of them share one set.
+    """
+
+    _converters: tuple[EncodingPayloadConverter, ...] | None = None
 
     def __init__(self) -> None:
-        json_converter = _SharedCacheJSONConverter()
-        super().__init__(
-            *(
-                json_converter if isinstance(converter, JSONPlainPayloadConverter) else converter
-                for converter in DefaultPayloadConverter.default_encoding_payload_converters
-            )
-        )
+        if CasePayloadConverter._converters is None:
+            CasePayloadConverter._converters = _case_converters()
+        super().__init__(*CasePayloadConverter._converters)
 
 
 DATA_CONVERTER = DataConverter(payload_converter_class=CasePayloadConverter)
 
-# The sandbox still checks every call for non-determinism (the wall clock, randomness, I/O), but no
-# module is imported anew for each workflow run: our workflow modules and the rules are pure and
+
+class _SandboxWithDirectContexts(_SandboxInstance):
+    """A sandboxed run whose serialization contexts are looked up without entering the sandbox.
+
+    Around every workflow activation the SDK walks each payload of the activation and of its
+    completion and asks the run for the payload's serialization context (temporalio 1.35,
+    ``_CommandAwareDataConverter._get_current_dc``), even when no codec or external storage will
+    use it. The sandboxed run answers each question by ``exec``-ing code under the sandbox's import
+    restrictions, which made these lookups the largest single cost of replaying a case (cProfile of
+    bench.replay: 2.6 of 8.5 s). The answer is plain SDK bookkeeping (the workflow id, or the
+    activity or child workflow of a command); no workflow code runs, so nothing needs the sandbox.
+    Activations themselves still run inside it, with all its checks.
+    """
+
+    def _in_sandbox(self) -> Any:
+        return self.globals_and_locals["__temporal_in_sandbox"]
+
+    def get_serialization_context(self, command_info: Any) -> Any:
+        return self._in_sandbox().get_serialization_context(command_info)
+
+    def get_external_store_context(self, command_info: Any) -> Any:
+        return self._in_sandbox().get_external_store_context(command_info)
+
+
+class CaseSandboxRunner(SandboxedWorkflowRunner):
+    """The SDK's sandbox runner, with cheap serialization-context lookups."""
+
+    def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
+        return _SandboxWithDirectContexts(det, self.runner_class, self.restrictions)
+
+
+# No module is imported anew for each workflow run: our workflow modules and the rules are pure and
 # keep no module state, and re-importing them per run cost most of a cached case's memory and
-# start-up time. Replayers must use the same runner.
-WORKFLOW_RUNNER = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
+# start-up time. Passed-through modules escape the sandbox's import-time restrictions (datetime.now,
+# random, ...): tests/workflows/test_sandbox.py checks their source instead. Replayers must use the
+# same runner.
+WORKFLOW_RUNNER = CaseSandboxRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
 
 
 async def connect(settings: Settings, *, runtime: Any = None) -> Client:

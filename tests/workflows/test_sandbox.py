@@ -1,0 +1,136 @@
+"""What keeps workflow code deterministic, and what the workflow runner still does.
+
+The runner (reintegratie.temporal.WORKFLOW_RUNNER) passes every module through the SDK's sandbox, so
+the sandbox's import-time restrictions (``datetime.now``, ``random``, ...) do not reach our modules:
+they are imported once, outside it. What keeps them deterministic is this module's source check of
+every module the case workflow runs. The runner's cheaper serialization-context lookups are checked
+against a payload codec that uses the context.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import sys
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Sequence
+
+import pytest
+from temporalio import activity, workflow
+from temporalio.api.common.v1 import Payload
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+from temporalio.converter import (
+    ActivitySerializationContext,
+    DataConverter,
+    PayloadCodec,
+    SerializationContext,
+    WithSerializationContext,
+)
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+import workflows.case  # noqa: F401  (its imports are the modules the workflow runs)
+from reintegratie.temporal import WORKFLOW_RUNNER
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN_ATTRIBUTES = {
+    "datetime.now", "datetime.utcnow", "datetime.today", "date.today", "time.time", "time.time_ns",
+    "time.monotonic", "time.perf_counter", "time.sleep", "uuid.uuid1", "uuid.uuid4", "os.urandom",
+    "os.environ", "os.getenv", "threading.Thread", "threading.Timer", "asyncio.get_event_loop",
+}  # fmt: skip
+FORBIDDEN_MODULES = {"random", "secrets", "socket", "subprocess", "time", "os", "urllib", "http", "sqlalchemy", "aiosmtplib"}
+FORBIDDEN_CALLS = {"open", "input", "print"}
+
+
+def _workflow_modules() -> list[Path]:
+    """Our source files that the case workflow imports (and so runs inside its workflow tasks)."""
+    files = set()
+    for module in list(sys.modules.values()):
+        path = Path(getattr(module, "__file__", None) or "/")
+        if path.suffix == ".py" and ROOT in path.parents and ".venv" not in path.parts and path.parts[len(ROOT.parts)] in {"states", "workflows", "activities"}:
+            files.add(path)
+    return sorted(files)
+
+
+def _offences(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and f"{node.value.id}.{node.attr}" in FORBIDDEN_ATTRIBUTES:
+            found.append(f"{path.name}:{node.lineno} {node.value.id}.{node.attr}")
+        elif isinstance(node, ast.Import):
+            found += [f"{path.name}:{node.lineno} import {a.name}" for a in node.names if a.name.split(".")[0] in FORBIDDEN_MODULES]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in FORBIDDEN_MODULES:
+            found.append(f"{path.name}:{node.lineno} from {node.module} import ...")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
+            found.append(f"{path.name}:{node.lineno} {node.func.id}()")
+    return sorted(found, key=lambda offence: int(offence.split(":")[1].split(" ")[0]))
+
+
+def test_the_check_sees_every_module_the_workflow_runs() -> None:
+    names = {path.relative_to(ROOT).as_posix() for path in _workflow_modules()}
+    assert {"workflows/case.py", "states/rules.py", "states/agenda.py", "activities/inputs.py"} <= names
+    assert "activities/case_activities.py" not in names, "the workflow must not import the activities' I/O"
+
+
+@pytest.mark.parametrize("path", _workflow_modules(), ids=lambda path: path.relative_to(ROOT).as_posix())
+def test_workflow_code_has_no_clock_randomness_or_io(path: Path) -> None:
+    assert _offences(path) == [], "use workflow.now() / workflow.random() / an activity instead"
+
+
+def test_the_check_finds_what_it_looks_for(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import random\nfrom datetime import datetime\nx = datetime.now()\nopen('f')\nfrom os import path\n")
+    assert [offence.split(" ", 1)[1] for offence in _offences(sample)] == ["import random", "datetime.now", "open()", "from os import ..."]
+
+
+@activity.defn
+async def echo(text: str) -> str:
+    return text
+
+
+@workflow.defn
+class CallsAnActivity:
+    @workflow.run
+    async def run(self, text: str) -> str:
+        return await workflow.execute_activity(echo, text, start_to_close_timeout=timedelta(seconds=30))
+
+
+class _ContextMarkingCodec(PayloadCodec, WithSerializationContext):
+    """Marks each payload with the activity type of its serialization context (``-``: none)."""
+
+    def __init__(self, context: SerializationContext | None = None) -> None:
+        self._context = context
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        mark = self._context.activity_type if isinstance(self._context, ActivitySerializationContext) else "-"
+        marked = []
+        for payload in payloads:
+            copy = Payload()
+            copy.CopyFrom(payload)
+            copy.metadata["context"] = mark.encode()
+            marked.append(copy)
+        return marked
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        return list(payloads)
+
+    def with_context(self, context: SerializationContext) -> _ContextMarkingCodec:
+        return _ContextMarkingCodec(context)
+
+
+async def test_activity_payloads_carry_their_serialization_context(dev_server: WorkflowEnvironment) -> None:
+    converter = dataclasses.replace(DataConverter.default, payload_codec=_ContextMarkingCodec())
+    client = Client(**{**dev_server.client.config(), "data_converter": converter})
+    task_queue = f"sandbox-{uuid.uuid4().hex[:8]}"
+    async with Worker(client, task_queue=task_queue, workflows=[CallsAnActivity], activities=[echo], workflow_runner=WORKFLOW_RUNNER):
+        handle = await client.start_workflow(CallsAnActivity.run, "hallo", id=f"context-{uuid.uuid4().hex}", task_queue=task_queue)
+        assert await handle.result() == "hallo"
+        scheduled = [
+            event.activity_task_scheduled_event_attributes.input.payloads[0].metadata["context"]
+            async for event in handle.fetch_history_events()
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        ]
+    assert scheduled == [b"echo"], "the workflow encoded the activity's input with the activity's context"
