@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -32,7 +31,6 @@ from temporalio.converter import (
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-import workflows.case  # noqa: F401  (its imports are the modules the workflow runs)
 from reintegratie.temporal import WORKFLOW_RUNNER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,14 +43,46 @@ FORBIDDEN_MODULES = {"random", "secrets", "socket", "subprocess", "time", "os", 
 FORBIDDEN_CALLS = {"open", "input", "print"}
 
 
+OURS = {"states", "workflows", "activities"}
+
+
+def _source(module: str) -> Path | None:
+    base = ROOT.joinpath(*module.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.exists():
+            return path
+    return None
+
+
+def _imported(path: Path) -> set[str]:
+    """The modules of ours that a file imports, parents included (``a.b`` runs ``a/__init__.py``)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    found = set()
+    for name in names:
+        parts = name.split(".")
+        if parts[0] in OURS:
+            found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return found
+
+
 def _workflow_modules() -> list[Path]:
-    """Our source files that the case workflow imports (and so runs inside its workflow tasks)."""
-    files = set()
-    for module in list(sys.modules.values()):
-        path = Path(getattr(module, "__file__", None) or "/")
-        if path.suffix == ".py" and ROOT in path.parents and ".venv" not in path.parts and path.parts[len(ROOT.parts)] in {"states", "workflows", "activities"}:
-            files.add(path)
-    return sorted(files)
+    """Our source files that the case workflow imports, directly or not (and so runs in its tasks)."""
+    seen: dict[str, Path] = {}
+    todo = ["workflows.case"]
+    while todo:
+        module = todo.pop()
+        path = _source(module)
+        if module in seen or path is None:
+            continue
+        seen[module] = path
+        todo.extend(_imported(path))
+    return sorted(set(seen.values()))
 
 
 def _offences(path: Path) -> list[str]:
