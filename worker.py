@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
@@ -19,6 +21,35 @@ from reintegratie.temporal import WORKFLOW_RUNNER, connect
 from workflows.case import ReintegrationCase
 
 WORKFLOWS = [ReintegrationCase]
+# How often the worker hands the C allocator's free pages back to the system (see _give_back_memory).
+MALLOC_TRIM_SECONDS = 30.0
+
+logger = logging.getLogger(__name__)
+
+
+def _malloc_trim() -> None:
+    """glibc's ``malloc_trim(0)``; nothing where the C library has none (musl, macOS)."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):
+        return
+    trim(0)
+
+
+async def _give_back_memory(every: float = MALLOC_TRIM_SECONDS) -> None:
+    """Return freed memory to the system now and then.
+
+    A burst of workflow tasks and deliveries (activations and completions, SQL, mail) leaves free
+    chunks scattered between the cached cases' memory; glibc's malloc keeps them resident and only
+    gives back the top of its heaps. ``malloc_trim`` releases the free pages inside them too (a few
+    milliseconds, in a thread). Measured with bench.worker_memory: about 7 KB per cached case.
+    """
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(_malloc_trim)
+        except Exception:  # never let housekeeping stop the worker
+            logger.exception("malloc_trim failed")
 
 
 @asynccontextmanager
@@ -57,4 +88,4 @@ async def run_worker(settings: Settings) -> None:
     """Run until cancelled (Ctrl-C); with the SDK's Prometheus metrics when configured."""
     client = await connect(settings, runtime=temporal_runtime(settings))
     async with running_worker(settings, client):
-        await asyncio.Event().wait()
+        await _give_back_memory()
