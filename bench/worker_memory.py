@@ -1,12 +1,17 @@
 """Resident memory of a worker with 1,000 open cases (each cached by the worker), per case.
 
-    .venv/bin/python -m bench.worker_memory [--cases 1000]
+    .venv/bin/python -m bench.worker_memory [--cases 1000] [--no-floor | --floor-only]
 
 The worker runs as its own process (`reintegratie worker`, sticky cache of --cases workflows)
 against the dev server (in memory: the SQLite dev server times out around 1,000 concurrent
 workflows, temporal#9686), an aiosmtpd sink in its own process and SQLite. Figures: the worker's
 RSS once idle, after every case has opened and settled, and the difference per case.
 Target: under 100 KB per open case (1,000 cases under 100 MB above the idle worker).
+
+For scale, the SDK's own floor in the same setup: a worker process with the same cache, slots and
+workflow-task threads that runs only `bench.common.Sleeper` (one workflow task, then a timer), once
+without a sandbox and once with ours (`reintegratie.temporal.WORKFLOW_RUNNER`), measured the same
+way. What a case costs above that floor is ours.
 """
 
 from __future__ import annotations
@@ -15,14 +20,18 @@ import argparse
 import asyncio
 import os
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from bench.common import header, rss_kb, sink_process
+from bench.common import Sleeper, header, rss_kb, sink_process
 from integrations.db import make_engine, make_sessionmaker
 from integrations.outbox import list_outbox
 from reintegratie.temporal import DATA_CONVERTER
@@ -30,72 +39,168 @@ from tests.faults.support import open_case
 from tests.support import BIN
 from workflows import search_attributes
 
+Row = tuple[str, int, float, int, int]  # name, workflows cached, seconds to open, idle KiB, loaded KiB
+
 
 async def _settle_rss(pid: int, seconds: float = 5.0) -> int:
     await asyncio.sleep(seconds)
     return rss_kb(pid)
 
 
-async def run(cases: int) -> None:
+async def _gather_limited(count: int, start: int, make: object) -> list[str]:
+    limit = asyncio.Semaphore(50)
+
+    async def one(number: int) -> str:
+        async with limit:
+            return await make(number)  # type: ignore[operator]
+
+    return await asyncio.gather(*(one(n) for n in range(start, start + count)))
+
+
+async def product(env: WorkflowEnvironment, cases: int) -> Row:
+    with sink_process() as (host, port), tempfile.TemporaryDirectory() as folder:
+        database_url = f"sqlite+aiosqlite:///{Path(folder) / 'store.db'}"
+        task_queue = f"memory-{uuid.uuid4().hex[:8]}"
+        worker_env = {k: v for k, v in os.environ.items() if not k.startswith("REINTEGRATIE_")}
+        worker_env.update(
+            REINTEGRATIE_TEMPORAL_ADDRESS=env.client.service_client.config.target_host, REINTEGRATIE_TASK_QUEUE=task_queue,
+            REINTEGRATIE_DATABASE_URL=database_url, REINTEGRATIE_SMTP_HOST=host, REINTEGRATIE_SMTP_PORT=str(port),
+            REINTEGRATIE_SMTP_TLS="none", REINTEGRATIE_MAIL_FROM="verzuim@example.nl",
+            REINTEGRATIE_WORKER_MAX_CACHED_WORKFLOWS=str(cases), REINTEGRATIE_LOG_LEVEL="WARNING",
+        )  # fmt: skip
+        for name in ("REINTEGRATIE_WORKER_WORKFLOW_THREADS",):  # the one setting a caller may vary
+            if name in os.environ:
+                worker_env[name] = os.environ[name]
+        worker = subprocess.Popen([str(BIN / "reintegratie"), "worker"], env=worker_env, stdout=subprocess.DEVNULL)
+        try:
+            await asyncio.sleep(3)
+            # Warm up: one case, so imports and the sandbox are paid for before the baseline.
+            await open_case(env.client, task_queue, 0)
+            idle = await _settle_rss(worker.pid)
+            started = time.perf_counter()
+            await _gather_limited(cases, 1, lambda n: open_case(env.client, task_queue, n))
+            engine = make_engine(database_url)
+            sessionmaker = make_sessionmaker(engine)
+            # Settled: each case has sent its check-in to manager and employee (outbox rows sent).
+            while True:
+                rows = await list_outbox(sessionmaker, limit=10_000)
+                managers = {r.recipient for r in rows if r.method and r.recipient.startswith("manager") and r.status == "sent"}
+                if len(managers) >= cases + 1 or time.perf_counter() - started > 600:
+                    break
+                await asyncio.sleep(1)
+            await engine.dispose()
+            opened = time.perf_counter() - started
+            loaded = await _settle_rss(worker.pid, 10)
+            return "product: ReintegrationCase", cases + 1, opened, idle, loaded
+        finally:
+            worker.terminate()
+            worker.wait(20)
+
+
+async def _timer_started(client: Client, workflow_id: str) -> bool:
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    return any(event.event_type == EventType.EVENT_TYPE_TIMER_STARTED for event in history.events)
+
+
+async def floor(env: WorkflowEnvironment, cases: int, sandbox: bool) -> Row:
+    """The SDK's floor: a worker process that runs only Sleeper, cached the same way."""
+    task_queue = f"floor-{uuid.uuid4().hex[:8]}"
+    address = env.client.service_client.config.target_host
+    command = [sys.executable, "-m", "bench.worker_memory", "--serve-floor", "sandbox" if sandbox else "none"]
+    command += ["--address", address, "--task-queue", task_queue, "--cases", str(cases)]
+    worker = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    client = env.client
+
+    async def start(number: int) -> str:
+        workflow_id = f"sleeper-{task_queue}-{number}"
+        await client.start_workflow(Sleeper.run, 2, id=workflow_id, task_queue=task_queue)
+        return workflow_id
+
+    try:
+        await asyncio.sleep(3)
+        first = await start(0)
+        while not await _timer_started(client, first):
+            await asyncio.sleep(0.2)
+        idle = await _settle_rss(worker.pid)
+        started = time.perf_counter()
+        remaining = await _gather_limited(cases, 1, start)
+        while remaining and time.perf_counter() - started < 600:
+            limit = asyncio.Semaphore(50)
+
+            async def check(workflow_id: str) -> bool:
+                async with limit:
+                    return await _timer_started(client, workflow_id)
+
+            done = await asyncio.gather(*(check(w) for w in remaining))
+            remaining = [w for w, d in zip(remaining, done) if not d]
+            if remaining:
+                await asyncio.sleep(1)
+        opened = time.perf_counter() - started
+        loaded = await _settle_rss(worker.pid, 10)
+        name = "SDK floor: Sleeper, our sandbox" if sandbox else "SDK floor: Sleeper, no sandbox"
+        return name, cases + 1, opened, idle, loaded
+    finally:
+        worker.terminate()
+        worker.wait(20)
+
+
+async def _serve_floor(address: str, task_queue: str, cases: int, sandbox: bool) -> None:
+    """The floor's worker process: Sleeper only, with the product worker's cache, slots and threads."""
+    from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+    from reintegratie.settings import Settings
+    from reintegratie.temporal import WORKFLOW_RUNNER
+
+    defaults = Settings.model_fields
+    threads = int(os.environ.get("REINTEGRATIE_WORKER_WORKFLOW_THREADS", defaults["worker_workflow_threads"].default))
+    client = await Client.connect(address)
+    worker = Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[Sleeper],
+        workflow_runner=WORKFLOW_RUNNER if sandbox else UnsandboxedWorkflowRunner(),
+        max_concurrent_workflow_tasks=defaults["worker_max_concurrent_workflow_tasks"].default,
+        workflow_task_executor=ThreadPoolExecutor(threads, thread_name_prefix="workflow-task-"),
+        max_cached_workflows=cases,
+    )
+    async with worker:
+        await asyncio.Event().wait()
+
+
+async def run(cases: int, *, with_floor: bool, with_product: bool) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"), search_attributes=search_attributes.ALL,
         data_converter=DATA_CONVERTER, dev_server_log_level="error",
     )  # fmt: skip
+    rows: list[Row] = []
     try:
-        with sink_process() as (host, port), tempfile.TemporaryDirectory() as folder:
-            database_url = f"sqlite+aiosqlite:///{Path(folder) / 'store.db'}"
-            task_queue = f"memory-{uuid.uuid4().hex[:8]}"
-            worker_env = {k: v for k, v in os.environ.items() if not k.startswith("REINTEGRATIE_")}
-            worker_env.update(
-                REINTEGRATIE_TEMPORAL_ADDRESS=env.client.service_client.config.target_host, REINTEGRATIE_TASK_QUEUE=task_queue,
-                REINTEGRATIE_DATABASE_URL=database_url, REINTEGRATIE_SMTP_HOST=host, REINTEGRATIE_SMTP_PORT=str(port),
-                REINTEGRATIE_SMTP_TLS="none", REINTEGRATIE_MAIL_FROM="verzuim@example.nl",
-                REINTEGRATIE_WORKER_MAX_CACHED_WORKFLOWS=str(cases), REINTEGRATIE_LOG_LEVEL="WARNING",
-            )  # fmt: skip
-            worker = subprocess.Popen([str(BIN / "reintegratie"), "worker"], env=worker_env, stdout=subprocess.DEVNULL)
-            try:
-                await asyncio.sleep(3)
-                # Warm up: one case, so imports and the sandbox are paid for before the baseline.
-                await open_case(env.client, task_queue, 0)
-                idle = await _settle_rss(worker.pid)
-                limit = asyncio.Semaphore(50)
-
-                async def one(number: int) -> str:
-                    async with limit:
-                        return await open_case(env.client, task_queue, number)
-
-                started = time.perf_counter()
-                await asyncio.gather(*(one(n) for n in range(1, cases + 1)))
-                engine = make_engine(database_url)
-                sessionmaker = make_sessionmaker(engine)
-                # Settled: each case has sent its check-in to manager and employee (outbox rows sent).
-                while True:
-                    rows = await list_outbox(sessionmaker, limit=10_000)
-                    managers = {r.recipient for r in rows if r.method and r.recipient.startswith("manager") and r.status == "sent"}
-                    if len(managers) >= cases + 1 or time.perf_counter() - started > 600:
-                        break
-                    await asyncio.sleep(1)
-                await engine.dispose()
-                opened = time.perf_counter() - started
-                loaded = await _settle_rss(worker.pid, 10)
-                print(f"cases open and cached          {cases + 1} (opened and settled in {opened:.0f} s)")
-                print(f"worker RSS idle (1 case)       {idle / 1024:8.1f} MB")
-                print(f"worker RSS with {cases + 1} cases     {loaded / 1024:8.1f} MB")
-                print(f"difference                     {(loaded - idle) / 1024:8.1f} MB = {(loaded - idle) / cases:6.1f} KB per open case")
-                print("target: < 100 KB per open case")
-            finally:
-                worker.terminate()
-                worker.wait(20)
+        if with_floor:
+            rows.append(await floor(env, cases, sandbox=False))
+            rows.append(await floor(env, cases, sandbox=True))
+        if with_product:
+            rows.append(await product(env, cases))
     finally:
         await env.shutdown()
+    print(f"{'worker':34} {'cached':>6} {'open s':>6} {'idle MB':>8} {'loaded MB':>9} {'KB per cached workflow':>23}")
+    for name, cached, opened, idle, loaded in rows:
+        print(f"{name:34} {cached:6} {opened:6.0f} {idle / 1024:8.1f} {loaded / 1024:9.1f} {(loaded - idle) / (cached - 1):23.1f}")
+    print("target: < 100 KB per open case")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="worker memory with many open cases")
     parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--no-floor", action="store_true", help="only the product's worker")
+    parser.add_argument("--floor-only", action="store_true", help="only the SDK's floor")
+    parser.add_argument("--serve-floor", choices=["none", "sandbox"], help=argparse.SUPPRESS)
+    parser.add_argument("--address", help=argparse.SUPPRESS)
+    parser.add_argument("--task-queue", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_floor:
+        asyncio.run(_serve_floor(args.address, args.task_queue, args.cases, args.serve_floor == "sandbox"))
+        return
     header(f"worker memory with {args.cases} open cases")
-    asyncio.run(run(args.cases))
+    asyncio.run(run(args.cases, with_floor=not args.no_floor, with_product=not args.floor_only))
 
 
 if __name__ == "__main__":
