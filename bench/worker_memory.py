@@ -181,6 +181,7 @@ async def run(cases: int, *, with_floor: bool, with_product: bool) -> None:
             rows.append(await product(env, cases))
     finally:
         await env.shutdown()
+        await asyncio.sleep(1)  # let the SDK's runtime threads finish before the interpreter does (else: abort at exit)
     print(f"{'worker':34} {'cached':>6} {'open s':>6} {'idle MB':>8} {'loaded MB':>9} {'KB per cached workflow':>23}")
     for name, cached, opened, idle, loaded in rows:
         print(f"{name:34} {cached:6} {opened:6.0f} {idle / 1024:8.1f} {loaded / 1024:9.1f} {(loaded - idle) / (cached - 1):23.1f}")
