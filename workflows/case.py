@@ -249,6 +249,7 @@ class ReintegrationCase:
         if self._audit or self._people_changed:
             await self._deliver([])
         self._update_search_attributes()
+        self._upcoming_memo = None  # a cached case waits for weeks: keep only what it needs
 
     def _messages(self, effect: fx.Effect) -> list[PlannedMessage]:
         memory = self._mem
