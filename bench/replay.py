@@ -4,7 +4,8 @@
 
 Target: the full two-year case (two_year_wia) replays in under 100 ms.
 
-For scale, the SDK's own floor: a workflow that does nothing but sleep, with as many workflow tasks
+Also the longest history replayed ten times in one replay worker, as a running worker replays a case
+it had evicted from its cache (no worker set-up per replay). For scale, the SDK's own floor: a workflow that does nothing but sleep, with as many workflow tasks
 as the two-year case, recorded on the time-skipping server and replayed the same way.
 """
 
@@ -14,6 +15,7 @@ import argparse
 import asyncio
 import statistics
 import time
+from collections.abc import AsyncIterator
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
@@ -45,12 +47,31 @@ async def _timed(replayer: Replayer, name: str, history: WorkflowHistory, repeat
     return name, len(history.events), _workflow_tasks(history), times[0] * 1000, statistics.median(times[1:]) * 1000
 
 
+async def _in_one_worker(replayer: Replayer, name: str, history: WorkflowHistory, times: int = 10) -> tuple[str, int, int, float, float]:
+    """Per replay, when one replay worker replays the same history ``times`` times (after a warm-up)."""
+
+    async def histories() -> AsyncIterator[WorkflowHistory]:
+        for _ in range(times):
+            yield history
+
+    await replayer.replay_workflow(history)
+    started = time.perf_counter()
+    async with replayer.workflow_replay_iterator(histories()) as results:
+        async for result in results:
+            if result.replay_failure is not None:
+                raise result.replay_failure
+    per_replay = (time.perf_counter() - started) / times * 1000
+    return f"{name} x{times}, one worker", len(history.events), _workflow_tasks(history), per_replay, per_replay
+
+
 async def run(repeat: int) -> list[tuple[str, int, int, float, float]]:
     replayer = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER, workflow_runner=WORKFLOW_RUNNER)
     rows = []
     for path in sorted(HISTORIES.glob("*.json")):
         rows.append(await _timed(replayer, path.stem, WorkflowHistory.from_json(path.stem, path.read_text()), repeat))
     longest = max(rows, key=lambda row: row[2])
+    longest_path = HISTORIES / f"{longest[0]}.json"
+    rows.append(await _in_one_worker(replayer, longest[0], WorkflowHistory.from_json(longest[0], longest_path.read_text())))
     floor = await _floor_history(longest[2])
     rows.append(await _timed(Replayer(workflows=[Sleeper], workflow_runner=WORKFLOW_RUNNER), f"floor: {longest[2]} sleeps", floor, repeat))
     return rows
