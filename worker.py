@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -27,13 +28,19 @@ MALLOC_TRIM_SECONDS = 30.0
 logger = logging.getLogger(__name__)
 
 
-def _malloc_trim() -> None:
-    """glibc's ``malloc_trim(0)``; nothing where the C library has none (musl, macOS)."""
+@functools.cache
+def _malloc_trim_function() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``; None where the C library has none (musl, macOS)."""
     try:
-        trim = ctypes.CDLL(None).malloc_trim
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
     except (AttributeError, OSError):
-        return
-    trim(0)
+        return None
+
+
+def _malloc_trim() -> None:
+    trim = _malloc_trim_function()
+    if trim is not None:
+        trim(0)
 
 
 async def _give_back_memory(every: float = MALLOC_TRIM_SECONDS) -> None:
@@ -50,6 +57,19 @@ async def _give_back_memory(every: float = MALLOC_TRIM_SECONDS) -> None:
             await asyncio.to_thread(_malloc_trim)
         except Exception:  # never let housekeeping stop the worker
             logger.exception("malloc_trim failed")
+
+
+def scale_options(settings: Settings) -> dict[str, Any]:
+    """The worker's slots, workflow-task threads and cache (also used by bench.worker_memory's floor)."""
+    return dict(
+        max_concurrent_activities=settings.worker_max_concurrent_activities,
+        max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        # The SDK's default is one thread per workflow task slot (100). Under load those threads
+        # take turns at the GIL with the event loop that runs the activities, so a case's first
+        # invitation waited behind other cases' workflow tasks; a few threads keep the loop going.
+        workflow_task_executor=ThreadPoolExecutor(settings.worker_workflow_threads, thread_name_prefix="workflow-task-"),
+        max_cached_workflows=settings.worker_max_cached_workflows,
+    )
 
 
 @asynccontextmanager
@@ -69,13 +89,7 @@ async def running_worker(settings: Settings, client: Client | None = None) -> As
         workflows=WORKFLOWS,
         workflow_runner=WORKFLOW_RUNNER,
         activities=activities.all(),
-        max_concurrent_activities=settings.worker_max_concurrent_activities,
-        max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
-        # The SDK's default is one thread per workflow task slot (100). Under load those threads
-        # take turns at the GIL with the event loop that runs the activities, so a case's first
-        # invitation waited behind other cases' workflow tasks; a few threads keep the loop going.
-        workflow_task_executor=ThreadPoolExecutor(settings.worker_workflow_threads, thread_name_prefix="workflow-task-"),
-        max_cached_workflows=settings.worker_max_cached_workflows,
+        **scale_options(settings),
     )
     try:
         async with worker:

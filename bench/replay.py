@@ -5,8 +5,9 @@
 Target: the full two-year case (two_year_wia) replays in under 100 ms.
 
 Also the longest history replayed ten times in one replay worker, as a running worker replays a case
-it had evicted from its cache (no worker set-up per replay). For scale, the SDK's own floor: a workflow that does nothing but sleep, with as many workflow tasks
-as the two-year case, recorded on the time-skipping server and replayed the same way.
+it had evicted from its cache (no worker set-up per replay). For scale, the SDK's own floor: a
+workflow that does nothing but sleep, with as many workflow tasks as the two-year case, recorded on
+the time-skipping server and replayed the same way.
 """
 
 from __future__ import annotations
@@ -66,12 +67,10 @@ async def _in_one_worker(replayer: Replayer, name: str, history: WorkflowHistory
 
 async def run(repeat: int) -> list[tuple[str, int, int, float, float]]:
     replayer = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER, workflow_runner=WORKFLOW_RUNNER)
-    rows = []
-    for path in sorted(HISTORIES.glob("*.json")):
-        rows.append(await _timed(replayer, path.stem, WorkflowHistory.from_json(path.stem, path.read_text()), repeat))
+    histories = {path.stem: WorkflowHistory.from_json(path.stem, path.read_text()) for path in sorted(HISTORIES.glob("*.json"))}
+    rows = [await _timed(replayer, name, history, repeat) for name, history in histories.items()]
     longest = max(rows, key=lambda row: row[2])
-    longest_path = HISTORIES / f"{longest[0]}.json"
-    rows.append(await _in_one_worker(replayer, longest[0], WorkflowHistory.from_json(longest[0], longest_path.read_text())))
+    rows.append(await _in_one_worker(replayer, longest[0], histories[longest[0]]))
     floor = await _floor_history(longest[2])
     rows.append(await _timed(Replayer(workflows=[Sleeper], workflow_runner=WORKFLOW_RUNNER), f"floor: {longest[2]} sleeps", floor, repeat))
     return rows

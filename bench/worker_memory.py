@@ -24,8 +24,9 @@ import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
@@ -39,6 +40,8 @@ from tests.faults.support import open_case
 from tests.support import BIN
 from workflows import search_attributes
 
+T = TypeVar("T")
+R = TypeVar("R")
 Row = tuple[str, int, float, int, int]  # name, workflows cached, seconds to open, idle KiB, loaded KiB
 
 
@@ -47,14 +50,15 @@ async def _settle_rss(pid: int, seconds: float = 5.0) -> int:
     return rss_kb(pid)
 
 
-async def _gather_limited(count: int, start: int, make: object) -> list[str]:
+async def _gather_limited(call: Callable[[T], Awaitable[R]], items: Iterable[T]) -> list[R]:
+    """``call`` on every item, at most 50 at a time."""
     limit = asyncio.Semaphore(50)
 
-    async def one(number: int) -> str:
+    async def one(item: T) -> R:
         async with limit:
-            return await make(number)  # type: ignore[operator]
+            return await call(item)
 
-    return await asyncio.gather(*(one(n) for n in range(start, start + count)))
+    return await asyncio.gather(*(one(item) for item in items))
 
 
 async def product(env: WorkflowEnvironment, cases: int) -> Row:
@@ -68,9 +72,8 @@ async def product(env: WorkflowEnvironment, cases: int) -> Row:
             REINTEGRATIE_SMTP_TLS="none", REINTEGRATIE_MAIL_FROM="verzuim@example.nl",
             REINTEGRATIE_WORKER_MAX_CACHED_WORKFLOWS=str(cases), REINTEGRATIE_LOG_LEVEL="WARNING",
         )  # fmt: skip
-        for name in ("REINTEGRATIE_WORKER_WORKFLOW_THREADS",):  # the one setting a caller may vary
-            if name in os.environ:
-                worker_env[name] = os.environ[name]
+        if "REINTEGRATIE_WORKER_WORKFLOW_THREADS" in os.environ:  # the one setting a caller may vary
+            worker_env["REINTEGRATIE_WORKER_WORKFLOW_THREADS"] = os.environ["REINTEGRATIE_WORKER_WORKFLOW_THREADS"]
         worker = subprocess.Popen([str(BIN / "reintegratie"), "worker"], env=worker_env, stdout=subprocess.DEVNULL)
         try:
             await asyncio.sleep(3)
@@ -78,7 +81,7 @@ async def product(env: WorkflowEnvironment, cases: int) -> Row:
             await open_case(env.client, task_queue, 0)
             idle = await _settle_rss(worker.pid)
             started = time.perf_counter()
-            await _gather_limited(cases, 1, lambda n: open_case(env.client, task_queue, n))
+            await _gather_limited(lambda n: open_case(env.client, task_queue, n), range(1, cases + 1))
             engine = make_engine(database_url)
             sessionmaker = make_sessionmaker(engine)
             # Settled: each case has sent its check-in to manager and employee (outbox rows sent).
@@ -123,15 +126,9 @@ async def floor(env: WorkflowEnvironment, cases: int, sandbox: bool) -> Row:
             await asyncio.sleep(0.2)
         idle = await _settle_rss(worker.pid)
         started = time.perf_counter()
-        remaining = await _gather_limited(cases, 1, start)
+        remaining = await _gather_limited(start, range(1, cases + 1))
         while remaining and time.perf_counter() - started < 600:
-            limit = asyncio.Semaphore(50)
-
-            async def check(workflow_id: str) -> bool:
-                async with limit:
-                    return await _timer_started(client, workflow_id)
-
-            done = await asyncio.gather(*(check(w) for w in remaining))
+            done = await _gather_limited(lambda workflow_id: _timer_started(client, workflow_id), remaining)
             remaining = [w for w, d in zip(remaining, done) if not d]
             if remaining:
                 await asyncio.sleep(1)
@@ -150,18 +147,19 @@ async def _serve_floor(address: str, task_queue: str, cases: int, sandbox: bool)
 
     from reintegratie.settings import Settings
     from reintegratie.temporal import WORKFLOW_RUNNER
+    from worker import scale_options
 
-    defaults = Settings.model_fields
-    threads = int(os.environ.get("REINTEGRATIE_WORKER_WORKFLOW_THREADS", defaults["worker_workflow_threads"].default))
+    settings = Settings(
+        temporal_address=address, task_queue=task_queue, database_url="sqlite+aiosqlite:///unused.db", smtp_host="unused",
+        smtp_port=25, smtp_tls="none", mail_from="verzuim@example.nl", worker_max_cached_workflows=cases,
+    )  # fmt: skip  (only the scale options are read)
     client = await Client.connect(address)
     worker = Worker(
         client,
         task_queue=task_queue,
         workflows=[Sleeper],
         workflow_runner=WORKFLOW_RUNNER if sandbox else UnsandboxedWorkflowRunner(),
-        max_concurrent_workflow_tasks=defaults["worker_max_concurrent_workflow_tasks"].default,
-        workflow_task_executor=ThreadPoolExecutor(threads, thread_name_prefix="workflow-task-"),
-        max_cached_workflows=cases,
+        **scale_options(settings),
     )
     async with worker:
         await asyncio.Event().wait()

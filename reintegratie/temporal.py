@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -48,6 +49,9 @@ def _case_converters() -> tuple[EncodingPayloadConverter, ...]:
     )
 
 
+_CASE_CONVERTERS = _case_converters()
+
+
 class CasePayloadConverter(CompositePayloadConverter):
     """The SDK's default converters, with pydantic (dates, nested dataclasses) for JSON.
 
@@ -55,12 +59,8 @@ class CasePayloadConverter(CompositePayloadConverter):
     activation; the encoding converters hold no state of their own, so all of them share one set.
     """
 
-    _converters: tuple[EncodingPayloadConverter, ...] | None = None
-
     def __init__(self) -> None:
-        if CasePayloadConverter._converters is None:
-            CasePayloadConverter._converters = _case_converters()
-        super().__init__(*CasePayloadConverter._converters)
+        super().__init__(*_CASE_CONVERTERS)
 
 
 DATA_CONVERTER = DataConverter(payload_converter_class=CasePayloadConverter)
@@ -98,6 +98,10 @@ def _own_copy(message: Any) -> Any:
     return copy
 
 
+def _own_copies(messages: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _own_copy(value) for key, value in messages.items()}
+
+
 def _detached(det: WorkflowInstanceDetails) -> WorkflowInstanceDetails:
     """The run's details without references into its first activation.
 
@@ -108,8 +112,8 @@ def _detached(det: WorkflowInstanceDetails) -> WorkflowInstanceDetails:
     """
     info = dataclasses.replace(
         det.info,
-        headers={key: _own_copy(value) for key, value in det.info.headers.items()},
-        raw_memo={key: _own_copy(value) for key, value in det.info.raw_memo.items()},
+        headers=_own_copies(det.info.headers),
+        raw_memo=_own_copies(det.info.raw_memo),
     )
     return dataclasses.replace(
         det, info=info, last_completion_result=_own_copy(det.last_completion_result), last_failure=_own_copy(det.last_failure)
@@ -135,7 +139,7 @@ class _LeanWorkflowInstance(_WorkflowInstanceImpl):  # type: ignore[misc]
 
     def _make_workflow_input(self, init_job: Any) -> Any:
         workflow_input = super()._make_workflow_input(init_job)
-        return dataclasses.replace(workflow_input, headers={key: _own_copy(value) for key, value in workflow_input.headers.items()})
+        return dataclasses.replace(workflow_input, headers=_own_copies(workflow_input.headers))
 
 
 class LeanInstanceRunner(UnsandboxedWorkflowRunner):
