@@ -22,7 +22,7 @@ from reintegratie.temporal import WORKFLOW_RUNNER, connect
 from workflows.case import ReintegrationCase
 
 WORKFLOWS = [ReintegrationCase]
-# How often the worker hands the C allocator's free pages back to the system (see _give_back_memory).
+# How often the worker hands the C allocator's free pages back to the system (see give_back_memory).
 MALLOC_TRIM_SECONDS = 30.0
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def _malloc_trim() -> None:
         trim(0)
 
 
-async def _give_back_memory(every: float = MALLOC_TRIM_SECONDS) -> None:
+async def give_back_memory(every: float = MALLOC_TRIM_SECONDS) -> None:
     """Return freed memory to the system now and then.
 
     A burst of workflow tasks and deliveries (activations and completions, SQL, mail) leaves free
@@ -102,4 +102,4 @@ async def run_worker(settings: Settings) -> None:
     """Run until cancelled (Ctrl-C); with the SDK's Prometheus metrics when configured."""
     client = await connect(settings, runtime=temporal_runtime(settings))
     async with running_worker(settings, client):
-        await _give_back_memory()
+        await give_back_memory()

@@ -39,13 +39,16 @@ from reintegratie.temporal import DATA_CONVERTER
 from tests.faults.support import open_case
 from tests.support import BIN
 from workflows import search_attributes
+from worker import MALLOC_TRIM_SECONDS
 
 T = TypeVar("T")
 R = TypeVar("R")
 Row = tuple[str, int, float, int, int]  # name, workflows cached, seconds to open, idle KiB, loaded KiB
+# RSS is read once the worker has handed freed memory back at least once (worker.MALLOC_TRIM_SECONDS).
+SETTLE_SECONDS = MALLOC_TRIM_SECONDS + 5
 
 
-async def _settle_rss(pid: int, seconds: float = 5.0) -> int:
+async def _settle_rss(pid: int, seconds: float = SETTLE_SECONDS) -> int:
     await asyncio.sleep(seconds)
     return rss_kb(pid)
 
@@ -93,7 +96,7 @@ async def product(env: WorkflowEnvironment, cases: int) -> Row:
                 await asyncio.sleep(1)
             await engine.dispose()
             opened = time.perf_counter() - started
-            loaded = await _settle_rss(worker.pid, 10)
+            loaded = await _settle_rss(worker.pid)
             return "product: ReintegrationCase", cases + 1, opened, idle, loaded
         finally:
             worker.terminate()
@@ -133,7 +136,7 @@ async def floor(env: WorkflowEnvironment, cases: int, sandbox: bool) -> Row:
             if remaining:
                 await asyncio.sleep(1)
         opened = time.perf_counter() - started
-        loaded = await _settle_rss(worker.pid, 10)
+        loaded = await _settle_rss(worker.pid)
         name = "SDK floor: Sleeper, our sandbox" if sandbox else "SDK floor: Sleeper, no sandbox"
         return name, cases + 1, opened, idle, loaded
     finally:
@@ -147,7 +150,7 @@ async def _serve_floor(address: str, task_queue: str, cases: int, sandbox: bool)
 
     from reintegratie.settings import Settings
     from reintegratie.temporal import WORKFLOW_RUNNER
-    from worker import scale_options
+    from worker import give_back_memory, scale_options
 
     settings = Settings(
         temporal_address=address, task_queue=task_queue, database_url="sqlite+aiosqlite:///unused.db", smtp_host="unused",
@@ -162,7 +165,7 @@ async def _serve_floor(address: str, task_queue: str, cases: int, sandbox: bool)
         **scale_options(settings),
     )
     async with worker:
-        await asyncio.Event().wait()
+        await give_back_memory()  # as the product's worker does
 
 
 async def run(cases: int, *, with_floor: bool, with_product: bool) -> None:

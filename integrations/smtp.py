@@ -31,7 +31,7 @@ from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import getaddresses
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiosmtplib
 
@@ -43,15 +43,27 @@ if TYPE_CHECKING:  # pragma: no cover
 TLS_MODES = ("none", "starttls", "tls")
 
 
+def fold_settings(policy: email.policy.Policy) -> tuple[Any, ...]:
+    """What folding a header depends on: the policy's class and settings, not the policy object.
+
+    The generator writes every part of a multipart message with a fresh clone of the policy
+    (``email.generator``'s ``_handle_multipart``), so a cache keyed by the policy object would gain
+    an entry, and keep a policy alive, for every part ever written by a shared header.
+    """
+    return (type(policy), tuple(sorted(vars(policy).items())))
+
+
 class _FoldedOnce:
     """Header objects never change, and the mail module shares the ones that repeat (Content-Type,
-    From, ...) between messages: fold each once per policy instead of once per message written."""
+    From, ...) between messages: fold each once per policy setting instead of once per message
+    written (:func:`fold_settings`: one entry per setting, however many messages are written)."""
 
     def fold(self, *, policy: email.policy.Policy) -> str:
-        folded: dict[email.policy.Policy, str] = self.__dict__.setdefault("_folded", {})
-        text = folded.get(policy)
+        folded: dict[tuple[Any, ...], str] = self.__dict__.setdefault("_folded", {})
+        key = fold_settings(policy)
+        text = folded.get(key)
         if text is None:
-            text = folded[policy] = super().fold(policy=policy)  # type: ignore[misc]
+            text = folded[key] = super().fold(policy=policy)  # type: ignore[misc]
         return text
 
 

@@ -14,7 +14,7 @@ import pytest
 from integrations import calendar as cal
 from integrations.calendar import CalendarSeries, Participant
 from integrations.mail import NOTICES, invitation_message, message_id, notice_message
-from integrations.smtp import SmtpSender
+from integrations.smtp import SmtpSender, message_bytes
 
 from .conftest import AMS, DTSTAMP, SmtpServer
 
@@ -115,6 +115,20 @@ def test_message_id_and_boundary_are_deterministic(progress_series: CalendarSeri
     assert one["Message-ID"] == two["Message-ID"] != other["Message-ID"]
     assert one.get_boundary() == two.get_boundary()
     assert one["Message-ID"].endswith("@example.nl>")
+
+
+def test_writing_many_messages_keeps_no_memory_per_message(progress_series: CalendarSeries, manager: Participant) -> None:
+    """Headers that repeat are shared between messages and fold once; the generator writes every part
+    with a new clone of the policy, and a shared header must not keep one folded copy per clone."""
+    ics = cal.series_request(progress_series, dtstamp=DTSTAMP)
+    written = []
+    for number in range(50):
+        message = invitation_message(progress_series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key=f"k{number}")
+        written.append(message_bytes(message))
+    shared = calendar_part(message)["Content-Transfer-Encoding"]
+    assert shared is calendar_part(invitation_message(progress_series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key="x"))["Content-Transfer-Encoding"]
+    assert 1 <= len(vars(shared).get("_folded", {})) <= 2  # one per policy setting, not one per message
+    assert all(b"Content-Transfer-Encoding: base64\r\n" in data for data in written)
 
 
 def test_english_for_english_recipients(progress_series: CalendarSeries, employee: Participant) -> None:

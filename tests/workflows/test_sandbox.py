@@ -10,6 +10,7 @@ against a payload codec that uses the context.
 from __future__ import annotations
 
 import ast
+import asyncio
 import dataclasses
 import uuid
 from datetime import timedelta
@@ -20,7 +21,7 @@ import pytest
 from temporalio import activity, workflow
 from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.converter import (
     ActivitySerializationContext,
     DataConverter,
@@ -29,7 +30,7 @@ from temporalio.converter import (
     WithSerializationContext,
 )
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from reintegratie.temporal import WORKFLOW_RUNNER
 
@@ -164,3 +165,64 @@ async def test_activity_payloads_carry_their_serialization_context(dev_server: W
             if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
         ]
     assert scheduled == [b"echo"], "the workflow encoded the activity's input with the activity's context"
+
+
+@workflow.defn
+class RollsDice:
+    """Asks for randomness after the first workflow task, so the lean instance makes its generator late."""
+
+    def __init__(self) -> None:
+        self._numbers: list[int] = []
+
+    @workflow.run
+    async def run(self) -> list[int]:
+        await workflow.sleep(timedelta(milliseconds=10))
+        self._numbers = [workflow.random().randint(1, 1_000_000) for _ in range(3)] + [int(workflow.uuid4().int % 1_000_000)]
+        return self._numbers
+
+    @workflow.query
+    def numbers(self) -> list[int]:
+        return self._numbers
+
+
+async def test_randomness_is_the_sdks_own(dev_server: WorkflowEnvironment) -> None:
+    """Our runner makes the run's random generator only when asked, from the same seed: a worker
+    with the SDK's own workflow instance replays the closed run to answer a query, and draws the
+    same numbers."""
+    task_queue = f"sandbox-{uuid.uuid4().hex[:8]}"
+    client = dev_server.client
+    async with Worker(client, task_queue=task_queue, workflows=[RollsDice], workflow_runner=WORKFLOW_RUNNER):
+        handle = await client.start_workflow(RollsDice.run, id=f"dice-{uuid.uuid4().hex}", task_queue=task_queue)
+        numbers = await handle.result()
+    async with Worker(client, task_queue=task_queue, workflows=[RollsDice], workflow_runner=UnsandboxedWorkflowRunner()):
+        replayed = await handle.query(RollsDice.numbers)
+    assert len(set(numbers)) == 4
+    assert replayed == numbers
+
+
+@workflow.defn
+class AddsAnUpdateHandler:
+    @workflow.run
+    async def run(self) -> None:
+        workflow.set_update_handler("late", lambda: None)
+
+
+async def test_an_update_handler_added_at_run_time_fails_loudly(dev_server: WorkflowEnvironment) -> None:
+    """Runs share the class's update table (read-only); a handler added at run time must not leak
+    into other runs: the workflow task fails instead, and the run stays open to be fixed."""
+    task_queue = f"sandbox-{uuid.uuid4().hex[:8]}"
+    client = dev_server.client
+    async with Worker(client, task_queue=task_queue, workflows=[AddsAnUpdateHandler], workflow_runner=WORKFLOW_RUNNER):
+        handle = await client.start_workflow(AddsAnUpdateHandler.run, id=f"late-{uuid.uuid4().hex}", task_queue=task_queue)
+        failed = False
+        for _ in range(100):
+            async for event in handle.fetch_history_events():
+                if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+                    failed = "does not support item assignment" in event.workflow_task_failed_event_attributes.failure.message
+            if failed:
+                break
+            await asyncio.sleep(0.1)
+        assert failed, "the workflow task failed on the read-only update table"
+        assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+        await handle.terminate()
+    assert "late" not in AddsAnUpdateHandler.__temporal_workflow_definition.updates  # type: ignore[attr-defined]
