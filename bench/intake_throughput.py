@@ -8,6 +8,9 @@ app under uvicorn in this process, a SQLite store, and an aiosmtpd sink in this 
 who got what, when). Before each run the stack is left to go quiet (no mail for 3 s), so a run does
 not pay for the previous run's backlog. Two runs per kind:
 
+The intakes come from a driver process of its own (``--drive``), at most 50 in flight, each on a
+kept connection; the app under test does not share its process with the load.
+
 - burst: --count intakes posted at once (at most 50 in flight) with an HR API token to
   POST /api/cases; cases started per second (until every POST answered), then the time from each
   POST to the first invitation (the manager's check-in) accepted by the sink: p50 / p95 / p99.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import subprocess
 import sys
 import tempfile
@@ -58,7 +62,7 @@ class TimedSink:
     count: int = 0
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        now = time.perf_counter()
+        now = time.monotonic()
         self.count += 1
         for recipient in envelope.rcpt_tos:  # type: ignore[attr-defined]
             self.first.setdefault(recipient.lower(), now)
@@ -97,8 +101,8 @@ def start_workers(settings: Settings, floor_queue: str, smtp_port: int, logs: Pa
 
 async def quiet(sink: TimedSink, seconds: float = 3.0, limit: float = 300.0) -> None:
     """Wait until no mail arrived for ``seconds``: the previous run's backlog is done."""
-    deadline = time.perf_counter() + limit
-    while time.perf_counter() < deadline:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
         count = sink.count
         await asyncio.sleep(seconds)
         if sink.count == count:
@@ -126,6 +130,10 @@ def floor_app(client: Client, task_queue: str) -> FastAPI:
 
 
 # --------------------------------------------------------------------------------------- driving
+# The load comes from a process of its own (``--drive``), as it would from people's browsers: in
+# the process of the web app under test it took most of that process's CPU (py-spy: httpx's
+# connection pool), and the app's requests waited behind it. Times are time.monotonic(), the same
+# clock in every process on this machine.
 
 @dataclass
 class Run:
@@ -134,53 +142,91 @@ class Run:
     answered_in: float = 0.0
 
 
-async def _post(http: httpx.AsyncClient, kind: str, number: int, run: Run, tag: str) -> None:
+def _request(kind: str, number: int, tag: str) -> tuple[str, str, dict[str, object]]:
     recipient = f"manager-{tag}-{number}@example.nl"
     if kind == "product":
-        body = {"employee": {"name": f"Werknemer {number}", "email": f"employee-{tag}-{number}@example.nl"},
-                "manager": {"name": f"Manager {number}", "email": recipient},
-                "first_sick_day": (date.today() - timedelta(days=1)).isoformat()}  # fmt: skip
-        path = "/api/cases"
-    else:
-        body, path = {"recipient": recipient}, "/floor"
-    run.started[recipient] = time.perf_counter()
-    try:
-        response = await http.post(path, json=body)
-        if response.status_code != 201:
+        body: dict[str, object] = {
+            "employee": {"name": f"Werknemer {number}", "email": f"employee-{tag}-{number}@example.nl"},
+            "manager": {"name": f"Manager {number}", "email": recipient},
+            "first_sick_day": (date.today() - timedelta(days=1)).isoformat(),
+        }
+        return recipient, "/api/cases", body
+    return recipient, "/floor", {"recipient": recipient}
+
+
+class _Clients:
+    """At most ``size`` requests in flight, each on a client with one kept connection of its own
+    (one shared pool of many connections costs the driver more CPU than the app it measures)."""
+
+    def __init__(self, base_url: str, token: str | None, size: int) -> None:
+        headers = bearer(token) if token else {}
+        self._free: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
+        self._all = [httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120, limits=httpx.Limits(max_connections=1)) for _ in range(size)]
+        for client in self._all:
+            self._free.put_nowait(client)
+
+    async def post(self, kind: str, number: int, run: Run, tag: str) -> None:
+        recipient, path, body = _request(kind, number, tag)
+        client = await self._free.get()
+        run.started[recipient] = time.monotonic()
+        try:
+            response = await client.post(path, json=body)
+            if response.status_code != 201:
+                run.errors += 1
+                del run.started[recipient]
+        except httpx.HTTPError:
             run.errors += 1
             del run.started[recipient]
-    except httpx.HTTPError:
-        run.errors += 1
-        del run.started[recipient]
+        finally:
+            self._free.put_nowait(client)
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(client.aclose() for client in self._all))
 
 
-async def burst(http: httpx.AsyncClient, kind: str, count: int, tag: str) -> Run:
-    run, limit = Run(), asyncio.Semaphore(50)
-
-    async def one(number: int) -> None:
-        async with limit:
-            await _post(http, kind, number, run, tag)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(one(n) for n in range(count)))
-    run.answered_in = time.perf_counter() - started
+async def burst(clients: _Clients, kind: str, count: int, tag: str) -> Run:
+    run = Run()
+    started = time.monotonic()
+    await asyncio.gather(*(clients.post(kind, n, run, tag) for n in range(count)))
+    run.answered_in = time.monotonic() - started
     return run
 
 
-async def paced(http: httpx.AsyncClient, kind: str, rate: float, seconds: float, tag: str) -> Run:
+async def paced(clients: _Clients, kind: str, rate: float, seconds: float, tag: str) -> Run:
     run, tasks = Run(), []
-    started = time.perf_counter()
+    started = time.monotonic()
     for number in range(int(rate * seconds)):
-        await asyncio.sleep(max(0.0, started + number / rate - time.perf_counter()))
-        tasks.append(asyncio.create_task(_post(http, kind, number, run, tag)))
+        await asyncio.sleep(max(0.0, started + number / rate - time.monotonic()))
+        tasks.append(asyncio.create_task(clients.post(kind, number, run, tag)))
     await asyncio.gather(*tasks)
-    run.answered_in = time.perf_counter() - started
+    run.answered_in = time.monotonic() - started
     return run
+
+
+async def drive(base_url: str, token: str | None, kind: str, mode: str, count: int, rate: float, seconds: float, tag: str) -> None:
+    """The driver process (``--drive``): one run, then its figures as JSON on stdout."""
+    clients = _Clients(base_url, token, size=50)
+    try:
+        run = await (burst(clients, kind, count, tag) if mode == "burst" else paced(clients, kind, rate, seconds, tag))
+    finally:
+        await clients.aclose()
+    print(json.dumps({"started": run.started, "errors": run.errors, "answered_in": run.answered_in}))
+
+
+async def driven(base_url: str, token: str | None, kind: str, mode: str, count: int, rate: float, seconds: float, tag: str) -> Run:
+    """One run by a driver process of its own."""
+    command = [sys.executable, "-m", "bench.intake_throughput", "--drive", base_url, token or "-", kind, mode, str(count), str(rate), str(seconds), tag]
+    process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
+    output, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"the driver failed ({process.returncode})")
+    figures = json.loads(output)
+    return Run(started=figures["started"], errors=figures["errors"], answered_in=figures["answered_in"])
 
 
 async def latencies(sink: TimedSink, run: Run, timeout: float = 300) -> tuple[list[float], float]:
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline and any(r not in sink.first for r in run.started):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(r not in sink.first for r in run.started):
         await asyncio.sleep(0.1)
     values = [sink.first[r] - t for r, t in run.started.items() if r in sink.first]
     done = max((sink.first[r] for r in run.started if r in sink.first), default=0.0) - min(run.started.values(), default=0.0)
@@ -225,24 +271,22 @@ async def main_async(count: int, rate: float, seconds: float) -> None:
                 await asyncio.sleep(0.05)
             workers = start_workers(settings, floor_queue, smtp_port, data)  # the web app made the schema
             token = await api_token(settings.database_url, role="hr")
-            limits = httpx.Limits(max_connections=100)
-            async with httpx.AsyncClient(base_url=settings.public_url, headers=bearer(token), timeout=120, limits=limits) as product, \
-                    httpx.AsyncClient(base_url=f"http://127.0.0.1:{floor_port}", timeout=120, limits=limits) as floor:
-                await warm_up(product, floor, sink)
-                print(f"{'run':<26} {'n':>5} {'started/s':>9} {'delivered/s':>11} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}")
-                rates = {}
-                for kind, http in (("floor", floor), ("product", product)):
-                    await quiet(sink)
-                    run = await paced(http, kind, rate, seconds, f"{kind}-paced")
-                    values, done = await latencies(sink, run)
-                    report(f"{kind}: {rate:g}/s for {seconds:g} s", run, values, done, int(rate * seconds))
-                for kind, http in (("floor", floor), ("product", product)):
-                    await quiet(sink)
-                    run = await burst(http, kind, count, f"{kind}-burst")
-                    values, done = await latencies(sink, run)
-                    rates[kind] = report(f"{kind}: burst", run, values, done, count)
-                print(f"ratio product/floor (started per second, burst): {rates['product'] / rates['floor']:.2f}")
-                print("targets: ratio >= 0.8; p95 < 1000 ms at 20/s")
+            bases = {"product": (settings.public_url, token), "floor": (f"http://127.0.0.1:{floor_port}", None)}
+            await warm_up(bases, sink)
+            print(f"{'run':<26} {'n':>5} {'started/s':>9} {'delivered/s':>11} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}")
+            rates = {}
+            for kind in ("floor", "product"):
+                await quiet(sink)
+                run = await driven(*bases[kind], kind, "paced", 0, rate, seconds, f"{kind}-paced")
+                values, done = await latencies(sink, run)
+                report(f"{kind}: {rate:g}/s for {seconds:g} s", run, values, done, int(rate * seconds))
+            for kind in ("floor", "product"):
+                await quiet(sink)
+                run = await driven(*bases[kind], kind, "burst", count, 0, 0, f"{kind}-burst")
+                values, done = await latencies(sink, run)
+                rates[kind] = report(f"{kind}: burst", run, values, done, count)
+            print(f"ratio product/floor (started per second, burst): {rates['product'] / rates['floor']:.2f}")
+            print("targets: ratio >= 0.8; p95 < 1000 ms at 20/s")
             for s in servers:
                 s.should_exit = True
             await asyncio.gather(*serving)
@@ -253,12 +297,11 @@ async def main_async(count: int, rate: float, seconds: float) -> None:
             controller.stop()
 
 
-async def warm_up(product: httpx.AsyncClient, floor: httpx.AsyncClient, sink: TimedSink) -> None:
+async def warm_up(bases: dict[str, tuple[str, str | None]], sink: TimedSink) -> None:
     """One case of each kind first: the workers connect, caches fill, the schema exists."""
-    run = Run()
-    await _post(product, "product", 0, run, "warm-up")
-    await _post(floor, "floor", 0, run, "warm-up")
-    await latencies(sink, run, timeout=60)
+    for kind, (base_url, token) in bases.items():
+        run = await driven(base_url, token, kind, "burst", 1, 0, 0, "warm-up")
+        await latencies(sink, run, timeout=60)
 
 
 def main() -> None:
@@ -267,7 +310,12 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--floor-worker", nargs=3, metavar=("ADDRESS", "QUEUE", "SMTP_PORT"), help=argparse.SUPPRESS)
+    parser.add_argument("--drive", nargs=8, metavar=("URL", "TOKEN", "KIND", "MODE", "N", "RATE", "SECONDS", "TAG"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.drive:
+        url, token, kind, mode, n, pace, span, tag = args.drive
+        asyncio.run(drive(url, None if token == "-" else token, kind, mode, int(n), float(pace), float(span), tag))
+        return
     if args.floor_worker:
         address, queue, smtp_port = args.floor_worker
         asyncio.run(run_floor_worker(address, queue, int(smtp_port)))

@@ -35,11 +35,10 @@ from icalendar import Calendar, Component, Event, vCalAddress
 from integrations import sanitize
 from integrations.vtimezone import TZID, ZONE, amsterdam_vtimezone
 
-# What people typed is cleaned again and again (per message, per line): the cleaning is pure, so
-# remember the results.
-_clean_line = functools.lru_cache(maxsize=4096)(sanitize.one_line)
-_clean_name = functools.lru_cache(maxsize=4096)(sanitize.display_name)
-_clean_address = functools.lru_cache(maxsize=4096)(sanitize.address)
+# Cleaned with remembered results (integrations.sanitize), shared by mail and calendar.
+_clean_line = sanitize.cached_one_line
+_clean_name = sanitize.cached_display_name
+_clean_address = sanitize.cached_address
 
 PRODID = "-//reintegratie//reintegratie 0.1//NL"
 

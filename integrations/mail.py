@@ -36,11 +36,10 @@ from integrations.calendar import CalendarSeries, Participant, live_overrides
 from integrations.smtp import WIRE_POLICY
 from integrations.vtimezone import ZONE
 
-# What people typed is cleaned again and again (per message, per line): the cleaning is pure, so
-# remember the results.
-_clean_line = functools.lru_cache(maxsize=4096)(sanitize.one_line)
-_clean_name = functools.lru_cache(maxsize=4096)(sanitize.display_name)
-_clean_address = functools.lru_cache(maxsize=4096)(sanitize.address)
+# Cleaned with remembered results (integrations.sanitize), shared by mail and calendar.
+_clean_line = sanitize.cached_one_line
+_clean_name = sanitize.cached_display_name
+_clean_address = sanitize.cached_address
 
 TEMPLATES = Path(__file__).parent / "templates"
 PRODUCT_NAME = {"nl": "Re-integratie", "en": "Re-integration"}

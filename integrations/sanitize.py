@@ -8,6 +8,7 @@ strict pattern before anything is sent.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -81,3 +82,13 @@ def is_address(value: str) -> bool:
     except InvalidAddressError:
         return False
     return True
+
+
+# What people typed is cleaned again and again while messages are built (per message, per line,
+# per recipient of the same delivery): the cleaning is pure, so the builders share these remembered
+# results. The reuse is close together in time, so a few hundred entries serve it; a bound that
+# grew with the number of cases would only hold every name the worker ever wrote (bench.worker_memory).
+CLEANED_CACHE_SIZE = 512
+cached_one_line = functools.lru_cache(maxsize=CLEANED_CACHE_SIZE)(one_line)
+cached_display_name = functools.lru_cache(maxsize=CLEANED_CACHE_SIZE)(display_name)
+cached_address = functools.lru_cache(maxsize=CLEANED_CACHE_SIZE)(address)

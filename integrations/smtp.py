@@ -44,13 +44,14 @@ TLS_MODES = ("none", "starttls", "tls")
 
 
 def fold_settings(policy: email.policy.Policy) -> tuple[Any, ...]:
-    """What folding a header depends on: the policy's class and settings, not the policy object.
+    """What folding a header depends on: the policy's line length, line end and ``utf8`` (the only
+    settings ``email._header_value_parser`` folds by), not the policy object.
 
     The generator writes every part of a multipart message with a fresh clone of the policy
     (``email.generator``'s ``_handle_multipart``), so a cache keyed by the policy object would gain
     an entry, and keep a policy alive, for every part ever written by a shared header.
     """
-    return (type(policy), tuple(sorted(vars(policy).items())))
+    return (policy.max_line_length, policy.linesep, policy.utf8)
 
 
 class _FoldedOnce:

@@ -19,7 +19,7 @@ from web.i18n import request_language
 router = APIRouter()
 
 
-def sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+async def sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
     return request.app.state.sessionmaker  # type: ignore[no-any-return]
 
 

@@ -13,7 +13,7 @@ from web import deps
 from web.access import require_role
 
 
-def _dev_stack_only(folder: Path | None = Depends(deps.mail_folder)) -> Path:
+async def _dev_stack_only(folder: Path | None = Depends(deps.mail_folder)) -> Path:
     """The outbox shows the local mail catcher: it exists only in the embedded dev stack."""
     if folder is None:
         raise HTTPException(status_code=404, detail="There is no local mail catcher in this installation.")
