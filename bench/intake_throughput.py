@@ -8,7 +8,7 @@ app under uvicorn in this process, a SQLite store, and an aiosmtpd sink in this 
 who got what, when). Before each run the stack is left to go quiet (no mail for 3 s), so a run does
 not pay for the previous run's backlog. Two runs per kind:
 
-The intakes come from a driver process of its own (``--drive``), at most 50 in flight, each on a
+The intakes come from a driver process of its own (bench.intake_driver), at most 50 in flight, each on a
 kept connection; the app under test does not share its process with the load.
 
 - burst: --count intakes posted at once (at most 50 in flight) with an HR API token to
@@ -33,11 +33,10 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-import httpx
 import uvicorn
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
@@ -47,10 +46,11 @@ from temporalio.common import RetryPolicy
 from temporalio.worker import Worker
 
 from bench.common import header, percentile
+from bench.intake_driver import Run
 from integrations.smtp import SmtpSender
 from reintegratie.devstack import DevPorts, _QuietServer, set_retention, start_temporal, start_worker_process, stop_process, wait_for_temporal
 from reintegratie.settings import Settings
-from tests.support import TEST_SECRET_KEY, api_token, bearer, free_port
+from tests.support import TEST_SECRET_KEY, api_token, free_port
 from web.app import create_app
 
 
@@ -130,92 +130,10 @@ def floor_app(client: Client, task_queue: str) -> FastAPI:
 
 
 # --------------------------------------------------------------------------------------- driving
-# The load comes from a process of its own (``--drive``), as it would from people's browsers: in
-# the process of the web app under test it took most of that process's CPU (py-spy: httpx's
-# connection pool), and the app's requests waited behind it. Times are time.monotonic(), the same
-# clock in every process on this machine.
-
-@dataclass
-class Run:
-    started: dict[str, float] = field(default_factory=dict)  # recipient -> POST sent
-    errors: int = 0
-    answered_in: float = 0.0
-
-
-def _request(kind: str, number: int, tag: str) -> tuple[str, str, dict[str, object]]:
-    recipient = f"manager-{tag}-{number}@example.nl"
-    if kind == "product":
-        body: dict[str, object] = {
-            "employee": {"name": f"Werknemer {number}", "email": f"employee-{tag}-{number}@example.nl"},
-            "manager": {"name": f"Manager {number}", "email": recipient},
-            "first_sick_day": (date.today() - timedelta(days=1)).isoformat(),
-        }
-        return recipient, "/api/cases", body
-    return recipient, "/floor", {"recipient": recipient}
-
-
-class _Clients:
-    """At most ``size`` requests in flight, each on a client with one kept connection of its own
-    (one shared pool of many connections costs the driver more CPU than the app it measures)."""
-
-    def __init__(self, base_url: str, token: str | None, size: int) -> None:
-        headers = bearer(token) if token else {}
-        self._free: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
-        self._all = [httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120, limits=httpx.Limits(max_connections=1)) for _ in range(size)]
-        for client in self._all:
-            self._free.put_nowait(client)
-
-    async def post(self, kind: str, number: int, run: Run, tag: str) -> None:
-        recipient, path, body = _request(kind, number, tag)
-        client = await self._free.get()
-        run.started[recipient] = time.monotonic()
-        try:
-            response = await client.post(path, json=body)
-            if response.status_code != 201:
-                run.errors += 1
-                del run.started[recipient]
-        except httpx.HTTPError:
-            run.errors += 1
-            del run.started[recipient]
-        finally:
-            self._free.put_nowait(client)
-
-    async def aclose(self) -> None:
-        await asyncio.gather(*(client.aclose() for client in self._all))
-
-
-async def burst(clients: _Clients, kind: str, count: int, tag: str) -> Run:
-    run = Run()
-    started = time.monotonic()
-    await asyncio.gather(*(clients.post(kind, n, run, tag) for n in range(count)))
-    run.answered_in = time.monotonic() - started
-    return run
-
-
-async def paced(clients: _Clients, kind: str, rate: float, seconds: float, tag: str) -> Run:
-    run, tasks = Run(), []
-    started = time.monotonic()
-    for number in range(int(rate * seconds)):
-        await asyncio.sleep(max(0.0, started + number / rate - time.monotonic()))
-        tasks.append(asyncio.create_task(clients.post(kind, number, run, tag)))
-    await asyncio.gather(*tasks)
-    run.answered_in = time.monotonic() - started
-    return run
-
-
-async def drive(base_url: str, token: str | None, kind: str, mode: str, count: int, rate: float, seconds: float, tag: str) -> None:
-    """The driver process (``--drive``): one run, then its figures as JSON on stdout."""
-    clients = _Clients(base_url, token, size=50)
-    try:
-        run = await (burst(clients, kind, count, tag) if mode == "burst" else paced(clients, kind, rate, seconds, tag))
-    finally:
-        await clients.aclose()
-    print(json.dumps({"started": run.started, "errors": run.errors, "answered_in": run.answered_in}))
-
 
 async def driven(base_url: str, token: str | None, kind: str, mode: str, count: int, rate: float, seconds: float, tag: str) -> Run:
     """One run by a driver process of its own."""
-    command = [sys.executable, "-m", "bench.intake_throughput", "--drive", base_url, token or "-", kind, mode, str(count), str(rate), str(seconds), tag]
+    command = [sys.executable, "-m", "bench.intake_driver", base_url, token or "-", kind, mode, str(count), str(rate), str(seconds), tag]
     process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
     output, _ = await process.communicate()
     if process.returncode != 0:
@@ -310,12 +228,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--floor-worker", nargs=3, metavar=("ADDRESS", "QUEUE", "SMTP_PORT"), help=argparse.SUPPRESS)
-    parser.add_argument("--drive", nargs=8, metavar=("URL", "TOKEN", "KIND", "MODE", "N", "RATE", "SECONDS", "TAG"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.drive:
-        url, token, kind, mode, n, pace, span, tag = args.drive
-        asyncio.run(drive(url, None if token == "-" else token, kind, mode, int(n), float(pace), float(span), tag))
-        return
     if args.floor_worker:
         address, queue, smtp_port = args.floor_worker
         asyncio.run(run_floor_worker(address, queue, int(smtp_port)))
