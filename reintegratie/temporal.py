@@ -24,7 +24,10 @@ from temporalio.converter import (
     JSONPlainPayloadConverter,
 )
 
+from reintegratie import payload_walks
 from reintegratie.settings import Settings
+
+payload_walks.install()  # every worker and replayer of ours runs with DATA_CONVERTER below: no codec
 
 # One cache of pydantic type adapters for the whole process. The SDK's pydantic converter keeps its
 # cache per converter instance and drops it when the converter is copied, which the worker does for

@@ -4,7 +4,8 @@ The runner (reintegratie.temporal.WORKFLOW_RUNNER) passes every module through t
 the sandbox's import-time restrictions (``datetime.now``, ``random``, ...) do not reach our modules:
 they are imported once, outside it. What keeps them deterministic is this module's source check of
 every module the case workflow runs. The runner's cheaper serialization-context lookups are checked
-against a payload codec that uses the context.
+against a payload codec that uses the context, and the skipped payload walks (without a codec)
+against the SDK's own walks (with one).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from temporalio.converter import (
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from reintegratie import payload_walks
 from reintegratie.temporal import WORKFLOW_RUNNER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,6 +167,48 @@ async def test_activity_payloads_carry_their_serialization_context(dev_server: W
             if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
         ]
     assert scheduled == [b"echo"], "the workflow encoded the activity's input with the activity's context"
+
+
+class _CountedWalks:
+    """Counts the SDK's own payload walks (reintegratie.payload_walks calls them only when they matter)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.decoded = self.encoded = 0
+        sdk_decode, sdk_encode = payload_walks._sdk_decode_activation, payload_walks._sdk_encode_completion
+
+        async def decode(*args: object, **kwargs: object) -> object:
+            self.decoded += 1
+            return await sdk_decode(*args, **kwargs)  # type: ignore[arg-type]
+
+        async def encode(*args: object, **kwargs: object) -> object:
+            self.encoded += 1
+            return await sdk_encode(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(payload_walks, "_sdk_decode_activation", decode)
+        monkeypatch.setattr(payload_walks, "_sdk_encode_completion", encode)
+
+
+async def test_without_a_codec_the_payload_walks_are_skipped(dev_server: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch) -> None:
+    walks = _CountedWalks(monkeypatch)
+    task_queue = f"sandbox-{uuid.uuid4().hex[:8]}"
+    client = dev_server.client  # the project's converter: no codec, no external storage
+    async with Worker(client, task_queue=task_queue, workflows=[CallsAnActivity], activities=[echo], workflow_runner=WORKFLOW_RUNNER):
+        handle = await client.start_workflow(CallsAnActivity.run, "hallo", id=f"walks-{uuid.uuid4().hex}", task_queue=task_queue)
+        assert await handle.result() == "hallo"
+    assert (walks.decoded, walks.encoded) == (0, 0)
+
+
+async def test_with_a_codec_every_activation_is_walked(dev_server: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch) -> None:
+    walks = _CountedWalks(monkeypatch)
+    converter = dataclasses.replace(DataConverter.default, payload_codec=_ContextMarkingCodec())
+    client = Client(**{**dev_server.client.config(), "data_converter": converter})
+    task_queue = f"sandbox-{uuid.uuid4().hex[:8]}"
+    async with Worker(client, task_queue=task_queue, workflows=[CallsAnActivity], activities=[echo], workflow_runner=WORKFLOW_RUNNER):
+        handle = await client.start_workflow(CallsAnActivity.run, "hallo", id=f"walks-{uuid.uuid4().hex}", task_queue=task_queue)
+        assert await handle.result() == "hallo"
+        completed = await anext(e async for e in handle.fetch_history_events() if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
+    assert walks.decoded >= 2 and walks.encoded >= 2, "the start and the activity's result were decoded, both completions encoded"
+    assert completed.workflow_execution_completed_event_attributes.result.payloads[0].metadata["context"] == b"-"
 
 
 @workflow.defn
