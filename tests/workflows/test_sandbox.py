@@ -22,6 +22,7 @@ import pytest
 from temporalio import activity, workflow
 from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.converter import (
     ActivitySerializationContext,
@@ -154,18 +155,27 @@ class _ContextMarkingCodec(PayloadCodec, WithSerializationContext):
         return _ContextMarkingCodec(context)
 
 
-async def test_activity_payloads_carry_their_serialization_context(dev_server: WorkflowEnvironment) -> None:
+def _with_marking_codec(client: Client) -> Client:
     converter = dataclasses.replace(DataConverter.default, payload_codec=_ContextMarkingCodec())
-    client = Client(**{**dev_server.client.config(), "data_converter": converter})
+    return Client(**{**client.config(), "data_converter": converter})
+
+
+async def _run_calls_an_activity(client: Client) -> list[HistoryEvent]:
+    """Run CallsAnActivity on a worker of our runner; its history."""
     task_queue = f"sandbox-{uuid.uuid4().hex[:8]}"
     async with Worker(client, task_queue=task_queue, workflows=[CallsAnActivity], activities=[echo], workflow_runner=WORKFLOW_RUNNER):
-        handle = await client.start_workflow(CallsAnActivity.run, "hallo", id=f"context-{uuid.uuid4().hex}", task_queue=task_queue)
+        handle = await client.start_workflow(CallsAnActivity.run, "hallo", id=f"echo-{uuid.uuid4().hex}", task_queue=task_queue)
         assert await handle.result() == "hallo"
-        scheduled = [
-            event.activity_task_scheduled_event_attributes.input.payloads[0].metadata["context"]
-            async for event in handle.fetch_history_events()
-            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-        ]
+        return [event async for event in handle.fetch_history_events()]
+
+
+async def test_activity_payloads_carry_their_serialization_context(dev_server: WorkflowEnvironment) -> None:
+    history = await _run_calls_an_activity(_with_marking_codec(dev_server.client))
+    scheduled = [
+        event.activity_task_scheduled_event_attributes.input.payloads[0].metadata["context"]
+        for event in history
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
     assert scheduled == [b"echo"], "the workflow encoded the activity's input with the activity's context"
 
 
@@ -190,24 +200,15 @@ class _CountedWalks:
 
 async def test_without_a_codec_the_payload_walks_are_skipped(dev_server: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch) -> None:
     walks = _CountedWalks(monkeypatch)
-    task_queue = f"sandbox-{uuid.uuid4().hex[:8]}"
-    client = dev_server.client  # the project's converter: no codec, no external storage
-    async with Worker(client, task_queue=task_queue, workflows=[CallsAnActivity], activities=[echo], workflow_runner=WORKFLOW_RUNNER):
-        handle = await client.start_workflow(CallsAnActivity.run, "hallo", id=f"walks-{uuid.uuid4().hex}", task_queue=task_queue)
-        assert await handle.result() == "hallo"
+    await _run_calls_an_activity(dev_server.client)  # the project's converter: no codec, no external storage
     assert (walks.decoded, walks.encoded) == (0, 0)
 
 
 async def test_with_a_codec_every_activation_is_walked(dev_server: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch) -> None:
     walks = _CountedWalks(monkeypatch)
-    converter = dataclasses.replace(DataConverter.default, payload_codec=_ContextMarkingCodec())
-    client = Client(**{**dev_server.client.config(), "data_converter": converter})
-    task_queue = f"sandbox-{uuid.uuid4().hex[:8]}"
-    async with Worker(client, task_queue=task_queue, workflows=[CallsAnActivity], activities=[echo], workflow_runner=WORKFLOW_RUNNER):
-        handle = await client.start_workflow(CallsAnActivity.run, "hallo", id=f"walks-{uuid.uuid4().hex}", task_queue=task_queue)
-        assert await handle.result() == "hallo"
-        completed = await anext(e async for e in handle.fetch_history_events() if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
+    history = await _run_calls_an_activity(_with_marking_codec(dev_server.client))
     assert walks.decoded >= 2 and walks.encoded >= 2, "the start and the activity's result were decoded, both completions encoded"
+    completed = next(e for e in history if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
     assert completed.workflow_execution_completed_event_attributes.result.payloads[0].metadata["context"] == b"-"
 
 
