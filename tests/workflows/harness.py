@@ -20,7 +20,7 @@ from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest, 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor, Worker
 
 from activities.case_activities import CaseActivities
 from integrations.db import create_schema, make_engine, make_sessionmaker
@@ -50,6 +50,12 @@ _COMMAND_EVENTS = frozenset({
     EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED, EventType.EVENT_TYPE_MARKER_RECORDED,
     EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
+})  # fmt: skip
+# The last event of a run that ended (continue-as-new: the next run goes on).
+_CLOSED = frozenset({
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
 })  # fmt: skip
 _ACTIVITY_ENDS = {
     EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: "activity_task_completed_event_attributes",
@@ -87,6 +93,39 @@ def parse(recipient: str, raw: bytes) -> SentMessage:
     return SentMessage(recipient, str(message["Subject"]), method, uid, sequence, summary, rrule, raw)
 
 
+class ActivityWatch(Interceptor):
+    """Tells the harness when an activity of its worker ends, so that ``settle`` looks again at once
+    instead of after a pause (the workflow task that follows an activity takes milliseconds)."""
+
+    def __init__(self) -> None:
+        self.ended = 0
+        self._changed = asyncio.Event()
+
+    def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
+        watch = self
+
+        class _Watched(ActivityInboundInterceptor):
+            async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+                try:
+                    return await super().execute_activity(input)
+                finally:
+                    watch.ended += 1
+                    watch._changed.set()
+
+        return _Watched(next)
+
+    async def ended_since(self, seen: int, timeout: float) -> bool:
+        """Whether an activity ended after the count was ``seen``, waiting up to ``timeout`` seconds."""
+        if self.ended != seen:
+            return True
+        self._changed.clear()
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
 @dataclass
 class CaseWorld:
     env: WorkflowEnvironment
@@ -94,6 +133,7 @@ class CaseWorld:
     task_queue: str
     sink: SmtpSink
     sessionmaker: async_sessionmaker[AsyncSession]
+    activities: ActivityWatch = field(default_factory=ActivityWatch)
     handle: WorkflowHandle[Any, Any] | None = None
     case_id: str = field(default_factory=lambda: f"case-{uuid.uuid4().hex}")
 
@@ -148,30 +188,34 @@ class CaseWorld:
     async def settle(self) -> None:
         """Wait until the workflow has carried out everything it decided.
 
-        Read from the run's history, never asked of the workflow: the case is settled when no
-        activity is open and its last workflow task completed with nothing after it that wakes it. (A
-        query would be simpler, but one that races a continue-as-new is handed to the closed run by
-        the time-skipping server and holds its clock until it times out. Nor from the description: the
-        time-skipping server leaves out the pending workflow task.)
+        Read from the latest run's history, never asked of the workflow: the case is settled when
+        its run ended, or no activity is open and its last workflow task completed with nothing
+        after it that wakes it. (A query would be simpler, but one that races a continue-as-new is
+        handed to the closed run by the time-skipping server and holds its clock until it times
+        out. Nor from the description: the time-skipping server leaves out the pending workflow
+        task.) Between looks it waits for an activity of the worker to end, or a short pause.
         """
         assert self.handle is not None
-        pause, waited = 0.005, 0.0
+        pause, waited = 0.002, 0.0
         while waited < 20:
-            description = await self.describe()
-            if description.workflow_execution_info.status != WorkflowExecutionStatus.RUNNING.value:
+            seen = self.activities.ended
+            state = await self._state()
+            if state == "settled":
                 return
-            if await self._last_task_completed(description.workflow_execution_info.execution.run_id):
-                return
-            # A delivery takes tens of milliseconds: look again soon, then less and less often.
+            if state == "activity open" and await self.activities.ended_since(seen, 0.05):
+                pause = 0.002  # the workflow task that follows an activity takes milliseconds
             await asyncio.sleep(pause)
             waited += pause
             pause = min(pause * 2, 0.05)
         raise AssertionError("the case did not settle")
 
-    async def _last_task_completed(self, run_id: str) -> bool:
-        """One consistent read of the run's history: no activity open, and the history ends in a
-        completed workflow task and the commands it gave (nothing after it wakes the workflow)."""
-        events = [event async for event in self.client.get_workflow_handle(self.case_id, run_id=run_id).fetch_history_events()]
+    async def _state(self) -> str:
+        """One consistent read of the latest run's history: "settled" when the run ended, or when no
+        activity is open and the history ends in a completed workflow task and the commands it gave
+        (nothing after it wakes the workflow); else "activity open" or "task pending"."""
+        events = [event async for event in self.client.get_workflow_handle(self.case_id).fetch_history_events()]
+        if events and events[-1].event_type in _CLOSED:
+            return "settled"
         open_activities = set()
         for event in events:
             if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
@@ -179,13 +223,13 @@ class CaseWorld:
             elif event.event_type in _ACTIVITY_ENDS:
                 open_activities.discard(getattr(event, _ACTIVITY_ENDS[event.event_type]).scheduled_event_id)
         if open_activities:
-            return False
+            return "activity open"
         for event in reversed(events):
             if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-                return True
+                return "settled"
             if event.event_type not in _COMMAND_EVENTS:
-                return False  # a task scheduled or running, or something that wakes the workflow
-        return False
+                break  # a task scheduled or running, or something that wakes the workflow
+        return "task pending"
 
     async def describe(self) -> DescribeWorkflowExecutionResponse:
         """The raw description (the time-skipping server's datetime search attributes do not decode)."""
@@ -222,9 +266,13 @@ async def case_world(env: WorkflowEnvironment, sink: SmtpSink, tmp_path: Path) -
     sessionmaker = make_sessionmaker(engine)
     activities = CaseActivities(sessionmaker=sessionmaker, sender=SmtpSender.from_settings(settings), mail_from=settings.mail_from)
     task_queue = f"cases-{uuid.uuid4().hex[:8]}"
+    watch = ActivityWatch()
     try:
-        async with Worker(env.client, task_queue=task_queue, workflows=[ReintegrationCase], workflow_runner=WORKFLOW_RUNNER, activities=activities.all()):
-            world = CaseWorld(env=env, client=env.client, task_queue=task_queue, sink=sink, sessionmaker=sessionmaker)
+        async with Worker(
+            env.client, task_queue=task_queue, workflows=[ReintegrationCase], workflow_runner=WORKFLOW_RUNNER,
+            activities=activities.all(), interceptors=[watch],
+        ):  # fmt: skip
+            world = CaseWorld(env=env, client=env.client, task_queue=task_queue, sink=sink, sessionmaker=sessionmaker, activities=watch)
             try:
                 yield world
             finally:
