@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import random
 from collections.abc import Mapping
-from types import MappingProxyType
+from types import CodeType, MappingProxyType
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -71,8 +71,15 @@ class CasePayloadConverter(CompositePayloadConverter):
 DATA_CONVERTER = DataConverter(payload_converter_class=CasePayloadConverter)
 
 
+@functools.lru_cache(maxsize=64)
+def _compiled(code: str) -> CodeType:
+    """The sandbox's few snippets of glue code (activate, create the instance), each compiled once."""
+    return compile(code, "<string>", "exec")
+
+
 class _SandboxWithDirectContexts(_SandboxInstance):
-    """A sandboxed run whose serialization contexts are looked up without entering the sandbox.
+    """A sandboxed run whose serialization contexts are looked up without entering the sandbox, and
+    whose glue code around each activation is compiled once per process, not once per activation.
 
     Around every workflow activation the SDK walks each payload of the activation and of its
     completion and asks the run for the payload's serialization context (temporalio 1.35,
@@ -86,6 +93,10 @@ class _SandboxWithDirectContexts(_SandboxInstance):
 
     def _in_sandbox(self) -> Any:
         return self.globals_and_locals["__temporal_in_sandbox"]
+
+    def _run_code(self, code: str, **extra_globals: Any) -> None:
+        # The SDK passes source text to exec(), which compiled it anew for every activation.
+        super()._run_code(_compiled(code), **extra_globals)  # type: ignore[arg-type]
 
     def get_serialization_context(self, command_info: Any) -> Any:
         return self._in_sandbox().get_serialization_context(command_info)

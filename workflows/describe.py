@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from datetime import date, datetime
+from typing import Any, Callable
 
 from states import effects as fx
 
@@ -34,7 +36,13 @@ def snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
+_PLAIN_BY_TYPE: dict[type, Callable[[Any], str]] = {str: str, bool: str, int: str, float: str, date: date.isoformat, datetime: datetime.isoformat}
+
+
 def _plain(value: object) -> str | None:
+    to_text = _PLAIN_BY_TYPE.get(type(value))  # the common types exactly; enums and subclasses below
+    if to_text is not None:
+        return to_text(value)
     if isinstance(value, enum.Enum):
         return str(value.value)
     if isinstance(value, (date, datetime)):
@@ -44,22 +52,27 @@ def _plain(value: object) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=None)
+def _described_fields(event_type: type) -> tuple[str, ...]:
+    """The names of the fields of an event type that its detail may show (computed once per type)."""
+    skipped = FREE_TEXT_FIELDS | {"actor", "at"}
+    return tuple(field.name for field in dataclasses.fields(event_type) if field.name not in skipped)
+
+
 def event_detail(event: object) -> dict[str, str]:
     """The structured fields of an event (no free text), flattened one level for nested plans."""
     detail: dict[str, str] = {}
-    for field in dataclasses.fields(event):  # type: ignore[arg-type]
-        if field.name in FREE_TEXT_FIELDS or field.name in ("actor", "at"):
-            continue
-        value = getattr(event, field.name)
-        if dataclasses.is_dataclass(value):
-            for name, inner in event_detail(value).items():
-                detail[f"{field.name}.{name}"] = inner
+    for name in _described_fields(type(event)):
+        value = getattr(event, name)
+        if (text := _plain(value)) is not None:
+            detail[name] = text
         elif isinstance(value, list):
-            plain = [_plain(item) for item in value if _plain(item) is not None]
+            plain = [p for p in map(_plain, value) if p is not None]
             if plain:
-                detail[field.name] = ", ".join(p for p in plain if p)
-        elif (text := _plain(value)) is not None:
-            detail[field.name] = text
+                detail[name] = ", ".join(p for p in plain if p)
+        elif dataclasses.is_dataclass(value):
+            for inner_name, inner in event_detail(value).items():
+                detail[f"{name}.{inner_name}"] = inner
     return detail
 
 
