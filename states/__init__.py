@@ -1,7 +1,7 @@
 """The rules of a re-integration case (Wet verbetering poortwachter): pure Python, no I/O, no clock.
 
 Entry points (see :mod:`states.case`): :func:`open_case`, :func:`decide`, :func:`check`,
-:func:`tick`, :func:`next_due`, :func:`upcoming`, :func:`open_signals`, :func:`case_timeline`.
+:func:`tick`, :func:`next_due`, :func:`upcoming` (:func:`upcoming_deadlines`), :func:`open_signals`, :func:`case_timeline`.
 The statutory calendar on its own: :func:`states.timeline.statutory_timeline`.
 """
 
@@ -16,6 +16,7 @@ from states.case import (
     tick,
     case_timeline,
     upcoming,
+    upcoming_deadlines,
 )
 from states.config import DEFAULT_CONFIG, TZ, RulesConfig
 from states.effects import (

@@ -211,11 +211,8 @@ def open_signals(facts: CaseFacts) -> list[Signal]:
 def upcoming(facts: CaseFacts, now: datetime) -> list[UpcomingItem]:
     """Deadlines not done yet (overdue ones included) and the next occurrence of each talk series,
     sorted by date. Empty when the case is not running (also while ``hersteld``)."""
-    require_aware(now)
-    if not is_running(facts):
-        return []
+    items = upcoming_deadlines(facts, now)
     today = local_date(now)
-    items = list(_upcoming_deadlines(deadline_inputs(facts), today))
     for series in facts.series:
         if not series.active:
             continue
@@ -236,6 +233,15 @@ def upcoming(facts: CaseFacts, now: datetime) -> list[UpcomingItem]:
         )
     items.sort(key=lambda item: (item.due, item.kind, item.key))
     return items
+
+
+def upcoming_deadlines(facts: CaseFacts, now: datetime) -> list[UpcomingItem]:
+    """The deadlines of :func:`upcoming` alone, sorted by date (the workflow asks after every
+    decision, for its read model and search attributes; the talks' next dates are not needed)."""
+    require_aware(now)
+    if not is_running(facts):
+        return []
+    return sorted(_upcoming_deadlines(deadline_inputs(facts), local_date(now)), key=lambda item: (item.due, item.kind, item.key))
 
 
 # ------------------------------------------------------------------------------------- internals

@@ -11,7 +11,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 import states
 from workflows import search_attributes
-from workflows.case import ReintegrationCase, deadlines_ahead, rules_preference, search_values
+from workflows.case import ReintegrationCase, rules_preference, search_values
 from workflows.inputs import CaseIntake
 from workflows.memory import CaseInput
 
@@ -41,7 +41,7 @@ async def start_case(client: Client, *, task_queue: str, intake: CaseIntake, now
     decision = check_intake(intake, now)
     # Every search attribute is set at the start, so the case's first workflow task has nothing
     # to upsert (an upsert is a billable action and a write on the server).
-    values = search_values(decision.facts, deadlines_ahead(decision.facts, now))
+    values = search_values(decision.facts, states.upcoming_deadlines(decision.facts, now))
     attributes: list[SearchAttributePair[Any]] = [
         SearchAttributePair(search_attributes.CASE_PHASE, values.phase),
         SearchAttributePair(search_attributes.OVERDUE, values.overdue),

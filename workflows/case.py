@@ -11,7 +11,7 @@ carrying the facts.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable
 
 from temporalio import workflow
@@ -90,12 +90,8 @@ def _midnight_utc(day: Any) -> datetime:
     return datetime.combine(day, time(), tzinfo=timezone.utc)
 
 
-def deadlines_ahead(facts: CaseFacts, now: datetime) -> list[UpcomingItem]:
-    return [item for item in states.upcoming(facts, now) if item.kind == "deadline"]
-
-
 def search_values(facts: CaseFacts, deadlines: list[UpcomingItem]) -> SearchValues:
-    """What the search attributes should say now (``deadlines``: :func:`deadlines_ahead`)."""
+    """What the search attributes should say now (``deadlines``: :func:`states.upcoming_deadlines`)."""
     return SearchValues(
         phase=facts.phase,
         next_deadline=next((_midnight_utc(item.due) for item in deadlines if item.key not in RECURRING_DEADLINES), None),
@@ -129,7 +125,7 @@ class ReintegrationCase:
         self._alarm: asyncio.Task[None] | None = None  # the one agenda timer, kept while its moment stays
         self._alarm_at: datetime | None = None
         self._alarm_rang = False
-        self._upcoming_memo: tuple[CaseFacts, datetime, list[UpcomingItem]] | None = None
+        self._upcoming_memo: tuple[CaseFacts, date, list[UpcomingItem]] | None = None
 
     # ------------------------------------------------------------------------------------ the loop
 
@@ -338,10 +334,10 @@ class ReintegrationCase:
 
     def _deadlines_ahead(self) -> list[UpcomingItem]:
         """The deadlines still to come; asked twice per decision (read model, search attributes), computed once."""
-        facts, now = self._mem.facts, workflow.now()
+        facts, today = self._mem.facts, states.clock.local_date(workflow.now())
         memo = self._upcoming_memo
-        if memo is None or memo[0] is not facts or memo[1] != now:
-            memo = self._upcoming_memo = (facts, now, deadlines_ahead(facts, now))
+        if memo is None or memo[0] is not facts or memo[1] != today:
+            memo = self._upcoming_memo = (facts, today, states.upcoming_deadlines(facts, workflow.now()))
         return memo[2]
 
     def _update_search_attributes(self) -> None:

@@ -36,20 +36,25 @@ def snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
-_PLAIN_BY_TYPE: dict[type, Callable[[Any], str]] = {str: str, bool: str, int: str, float: str, date: date.isoformat, datetime: datetime.isoformat}
+def _enum_text(value: enum.Enum) -> str:
+    return str(value.value)
+
+
+@functools.lru_cache(maxsize=None)
+def _to_text(value_type: type) -> Callable[[Any], str] | None:
+    """How a value of this type is written in the audit detail (None: it is not a plain value)."""
+    if issubclass(value_type, enum.Enum):
+        return _enum_text
+    if issubclass(value_type, (date, datetime)):
+        return value_type.isoformat  # type: ignore[no-any-return]
+    if issubclass(value_type, (bool, int, float, str)):
+        return str
+    return None
 
 
 def _plain(value: object) -> str | None:
-    to_text = _PLAIN_BY_TYPE.get(type(value))  # the common types exactly; enums and subclasses below
-    if to_text is not None:
-        return to_text(value)
-    if isinstance(value, enum.Enum):
-        return str(value.value)
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, (bool, int, float, str)):
-        return str(value)
-    return None
+    to_text = _to_text(type(value))
+    return to_text(value) if to_text is not None else None
 
 
 @functools.lru_cache(maxsize=None)
