@@ -98,7 +98,7 @@ class ActivityWatch(Interceptor):
     instead of after a pause (the workflow task that follows an activity takes milliseconds)."""
 
     def __init__(self) -> None:
-        self.ended = 0
+        self.running = self.ended = 0
         self._changed = asyncio.Event()
 
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
@@ -106,9 +106,11 @@ class ActivityWatch(Interceptor):
 
         class _Watched(ActivityInboundInterceptor):
             async def execute_activity(self, input: ExecuteActivityInput) -> Any:
+                watch.running += 1
                 try:
                     return await super().execute_activity(input)
                 finally:
+                    watch.running -= 1
                     watch.ended += 1
                     watch._changed.set()
 
@@ -193,19 +195,21 @@ class CaseWorld:
         after it that wakes it. (A query would be simpler, but one that races a continue-as-new is
         handed to the closed run by the time-skipping server and holds its clock until it times
         out. Nor from the description: the time-skipping server leaves out the pending workflow
-        task.) Between looks it waits for an activity of the worker to end, or a short pause.
+        task.) While an activity runs in the worker it waits for its end without reading; between
+        looks it waits for an activity to end, or a short pause.
         """
         assert self.handle is not None
-        pause, waited = 0.002, 0.0
-        while waited < 20:
+        loop = asyncio.get_running_loop()
+        pause, deadline = 0.002, loop.time() + 20
+        while loop.time() < deadline:
             seen = self.activities.ended
-            state = await self._state()
-            if state == "settled":
+            if self.activities.running:
+                state = "activity open"  # nothing to read until it ends
+            elif (state := await self._state()) == "settled":
                 return
             if state == "activity open" and await self.activities.ended_since(seen, 0.05):
                 pause = 0.002  # the workflow task that follows an activity takes milliseconds
             await asyncio.sleep(pause)
-            waited += pause
             pause = min(pause * 2, 0.05)
         raise AssertionError("the case did not settle")
 
