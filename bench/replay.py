@@ -41,7 +41,7 @@ async def _floor_history(tasks: int) -> WorkflowHistory:
 
 async def _timed(replayer: Replayer, name: str, history: WorkflowHistory, repeat: int) -> tuple[str, int, int, float, float]:
     times = []
-    for _ in range(repeat + 1):  # the first replay also builds the workflow's sandbox
+    for _ in range(repeat + 1):  # the first replay also pays for the first use of the workflow's modules
         started = time.perf_counter()
         await replayer.replay_workflow(history)
         times.append(time.perf_counter() - started)

@@ -10,8 +10,8 @@ Target: under 100 KB per open case (1,000 cases under 100 MB above the idle work
 
 For scale, the SDK's own floor in the same setup: a worker process with the same cache, slots and
 workflow-task threads that runs only `bench.common.Sleeper` (one workflow task, then a timer), once
-without a sandbox and once with ours (`reintegratie.temporal.WORKFLOW_RUNNER`), measured the same
-way. What a case costs above that floor is ours.
+with the SDK's unsandboxed runner and once with ours (`reintegratie.temporal.WORKFLOW_RUNNER`),
+measured the same way. What a case costs above that floor is ours.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ async def product(env: WorkflowEnvironment, cases: int) -> Row:
         worker = subprocess.Popen([str(BIN / "reintegratie"), "worker"], env=worker_env, stdout=subprocess.DEVNULL)
         try:
             await asyncio.sleep(3)
-            # Warm up: one case, so imports and the sandbox are paid for before the baseline.
+            # Warm up: one case, so imports and caches are paid for before the baseline.
             await open_case(env.client, task_queue, 0)
             idle = await _settle_rss(worker.pid)
             started = time.perf_counter()
@@ -108,11 +108,11 @@ async def _timer_started(client: Client, workflow_id: str) -> bool:
     return any(event.event_type == EventType.EVENT_TYPE_TIMER_STARTED for event in history.events)
 
 
-async def floor(env: WorkflowEnvironment, cases: int, sandbox: bool) -> Row:
+async def floor(env: WorkflowEnvironment, cases: int, ours: bool) -> Row:
     """The SDK's floor: a worker process that runs only Sleeper, cached the same way."""
     task_queue = f"floor-{uuid.uuid4().hex[:8]}"
     address = env.client.service_client.config.target_host
-    command = [sys.executable, "-m", "bench.worker_memory", "--serve-floor", "sandbox" if sandbox else "none"]
+    command = [sys.executable, "-m", "bench.worker_memory", "--serve-floor", "ours" if ours else "sdk"]
     command += ["--address", address, "--task-queue", task_queue, "--cases", str(cases)]
     worker = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     client = env.client
@@ -137,14 +137,14 @@ async def floor(env: WorkflowEnvironment, cases: int, sandbox: bool) -> Row:
                 await asyncio.sleep(1)
         opened = time.perf_counter() - started
         loaded = await _settle_rss(worker.pid)
-        name = "SDK floor: Sleeper, our sandbox" if sandbox else "SDK floor: Sleeper, no sandbox"
+        name = "SDK floor: Sleeper, our runner" if ours else "SDK floor: Sleeper, SDK runner"
         return name, cases + 1, opened, idle, loaded
     finally:
         worker.terminate()
         worker.wait(20)
 
 
-async def _serve_floor(address: str, task_queue: str, cases: int, sandbox: bool) -> None:
+async def _serve_floor(address: str, task_queue: str, cases: int, ours: bool) -> None:
     """The floor's worker process: Sleeper only, with the product worker's cache, slots and threads."""
     from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
@@ -161,7 +161,7 @@ async def _serve_floor(address: str, task_queue: str, cases: int, sandbox: bool)
         client,
         task_queue=task_queue,
         workflows=[Sleeper],
-        workflow_runner=WORKFLOW_RUNNER if sandbox else UnsandboxedWorkflowRunner(),
+        workflow_runner=WORKFLOW_RUNNER if ours else UnsandboxedWorkflowRunner(),
         **scale_options(settings),
     )
     async with worker:
@@ -176,8 +176,8 @@ async def run(cases: int, *, with_floor: bool, with_product: bool) -> None:
     rows: list[Row] = []
     try:
         if with_floor:
-            rows.append(await floor(env, cases, sandbox=False))
-            rows.append(await floor(env, cases, sandbox=True))
+            rows.append(await floor(env, cases, ours=False))
+            rows.append(await floor(env, cases, ours=True))
         if with_product:
             rows.append(await product(env, cases))
     finally:
@@ -194,12 +194,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--no-floor", action="store_true", help="only the product's worker")
     parser.add_argument("--floor-only", action="store_true", help="only the SDK's floor")
-    parser.add_argument("--serve-floor", choices=["none", "sandbox"], help=argparse.SUPPRESS)
+    parser.add_argument("--serve-floor", choices=["sdk", "ours"], help=argparse.SUPPRESS)
     parser.add_argument("--address", help=argparse.SUPPRESS)
     parser.add_argument("--task-queue", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_floor:
-        asyncio.run(_serve_floor(args.address, args.task_queue, args.cases, args.serve_floor == "sandbox"))
+        asyncio.run(_serve_floor(args.address, args.task_queue, args.cases, args.serve_floor == "ours"))
         return
     header(f"worker memory with {args.cases} open cases")
     asyncio.run(run(args.cases, with_floor=not args.no_floor, with_product=not args.floor_only))

@@ -18,8 +18,9 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-# Passed through: imported once outside the sandbox (pure modules without side effects). Every
-# module that defines a payload type is named here, so that pydantic finds it inside the sandbox.
+# Our worker runs workflows without the SDK's sandbox (reintegratie.temporal.WORKFLOW_RUNNER); should
+# a sandboxed runner load this module (the SDK's default), these pure modules are passed through,
+# and every module that defines a payload type is named, so that pydantic finds it there.
 with workflow.unsafe.imports_passed_through():
     import states
     import states.agenda

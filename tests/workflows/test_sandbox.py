@@ -1,11 +1,10 @@
 """What keeps workflow code deterministic, and what the workflow runner still does.
 
-The runner (reintegratie.temporal.WORKFLOW_RUNNER) passes every module through the SDK's sandbox, so
-the sandbox's import-time restrictions (``datetime.now``, ``random``, ...) do not reach our modules:
-they are imported once, outside it. What keeps them deterministic is this module's source check of
-every module the case workflow runs. The runner's cheaper serialization-context lookups are checked
-against a payload codec that uses the context, and the skipped payload walks (without a codec)
-against the SDK's own walks (with one).
+The runner (reintegratie.temporal.WORKFLOW_RUNNER) runs workflows without the SDK's sandbox: our
+modules are imported once, and nothing refuses ``datetime.now``, ``random``, ``open`` ... at run
+time. What keeps them deterministic is this module's source check of every module the case workflow
+runs. The runner's serialization contexts are checked against a payload codec that uses the
+context, and the skipped payload walks (without a codec) against the SDK's own walks (with one).
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ FORBIDDEN_ATTRIBUTES = {
     "os.environ", "os.getenv", "threading.Thread", "threading.Timer", "asyncio.get_event_loop",
 }  # fmt: skip
 FORBIDDEN_MODULES = {"random", "secrets", "socket", "subprocess", "time", "os", "urllib", "http", "sqlalchemy", "aiosmtplib"}
-FORBIDDEN_CALLS = {"open", "input", "print"}
+FORBIDDEN_CALLS = {"open", "input", "print", "breakpoint", "exec", "eval"}
 
 
 OURS = {"states", "workflows", "activities"}
