@@ -241,7 +241,7 @@ def upcoming_deadlines(facts: CaseFacts, now: datetime) -> list[UpcomingItem]:
     require_aware(now)
     if not is_running(facts):
         return []
-    return sorted(_upcoming_deadlines(deadline_inputs(facts), local_date(now)), key=lambda item: (item.due, item.kind, item.key))
+    return list(_upcoming_deadlines(deadline_inputs(facts), local_date(now)))
 
 
 # ------------------------------------------------------------------------------------- internals
@@ -249,8 +249,8 @@ def upcoming_deadlines(facts: CaseFacts, now: datetime) -> list[UpcomingItem]:
 
 @lru_cache(maxsize=CACHE_SIZE)
 def _upcoming_deadlines(inputs: DeadlineInputs, today: date) -> tuple[UpcomingItem, ...]:
-    """The deadline part of :func:`upcoming` (cached: the workflow asks twice per step, and the
-    deadlines and the day change seldom)."""
+    """The deadline part of :func:`upcoming`, sorted by date (cached: the workflow asks twice per
+    step, and the deadlines and the day change seldom)."""
     items = []
     for case_deadline in case_deadlines_of_inputs(inputs):
         if case_deadline.done_on is not None:
@@ -269,6 +269,7 @@ def _upcoming_deadlines(inputs: DeadlineInputs, today: date) -> tuple[UpcomingIt
                 window_start=d.window_start,
             )
         )
+    items.sort(key=lambda item: (item.due, item.key))
     return tuple(items)
 
 

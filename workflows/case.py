@@ -335,10 +335,11 @@ class ReintegrationCase:
 
     def _deadlines_ahead(self) -> list[UpcomingItem]:
         """The deadlines still to come; asked twice per decision (read model, search attributes), computed once."""
-        facts, today = self._mem.facts, states.clock.local_date(workflow.now())
+        facts, now = self._mem.facts, workflow.now()
+        today = states.clock.local_date(now)
         memo = self._upcoming_memo
         if memo is None or memo[0] is not facts or memo[1] != today:
-            memo = self._upcoming_memo = (facts, today, states.upcoming_deadlines(facts, workflow.now()))
+            memo = self._upcoming_memo = (facts, today, states.upcoming_deadlines(facts, now))
         return memo[2]
 
     def _update_search_attributes(self) -> None:
