@@ -19,6 +19,7 @@ from activities.inputs import Delivery, Notice, RecordProgress, SeriesMessage
 from integrations.calendar import CalendarSeries, Participant
 from integrations.invitations import SendReport, plan, send_invitations, send_notices
 from integrations.smtp import SmtpSender
+from integrations.db import write_transaction
 from integrations.feeds import record_series
 from integrations.store import AuditEntry, CaseRecord, write_progress
 from workflows.inputs import Person
@@ -80,9 +81,9 @@ class CaseActivities:
 
     async def _write(self, case_id: str, sent_series: list[tuple[CalendarSeries, bool]], command: RecordProgress | None) -> None:
         """The series' states and the read model in one transaction; every write is idempotent."""
-        async with self._sessionmaker.begin() as session:
+        async with write_transaction(self._sessionmaker) as tx:
             for series, cancelled in sent_series:
-                await record_series(session, case_id=case_id, series=series, cancelled=cancelled)
+                await record_series(tx, case_id=case_id, series=series, cancelled=cancelled)
             if command is None:
                 return
             case = command.case
@@ -99,7 +100,7 @@ class CaseActivities:
                 AuditEntry(case_id=e.case_id, event_key=e.event_key, at=e.at, actor=e.actor, action=e.action, detail=dict(e.detail))
                 for e in command.audit
             ]
-            await write_progress(session, record, people, audit)
+            await write_progress(tx, record, people, audit)
 
     def _series(self, command: SeriesMessage) -> CalendarSeries:
         # DTSTAMP comes from the workflow, so a retry plans the very same bytes and the outbox

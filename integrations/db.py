@@ -6,11 +6,18 @@ of the store hangs off :class:`Base`; :func:`create_schema` makes them on a fres
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine, AsyncSession
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql import Executable
 
 
 class Base(DeclarativeBase):
@@ -26,6 +33,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def upsert_on(dialect: str) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT (SQLite and PostgreSQL, the two the store runs on)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def make_engine(database_url: str) -> AsyncEngine:
@@ -56,3 +68,104 @@ async def create_schema(engine: AsyncEngine) -> None:
         pass
     async with engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
+
+
+# --------------------------------------------------------------------------------------------------
+# Write transactions: the same statements through a session, or straight to SQLite's driver
+
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+
+class Transaction(Protocol):
+    """What the store's writers need of a transaction: run a statement with one set of parameters
+    or many (executemany), and get the rows it returns (RETURNING, SELECT), if any."""
+
+    dialect: str
+
+    async def run(self, statement: Executable, params: Params | None = None) -> Sequence[Sequence[Any]]: ...
+
+
+class _SessionTransaction:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self.dialect = session.bind.dialect.name  # type: ignore[union-attr]
+
+    async def run(self, statement: Executable, params: Params | None = None) -> Sequence[Sequence[Any]]:
+        result = await self._session.execute(statement, params)  # type: ignore[arg-type]
+        return result.all() if result.returns_rows else []
+
+
+@dataclass(frozen=True)
+class _DriverStatement:
+    """A statement compiled for the driver once: its SQL, and each positional parameter's name and
+    bind processor (what SQLAlchemy would do to the value before handing it to the driver)."""
+
+    sql: str
+    names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    def parameters(self, values: Mapping[str, Any]) -> list[Any]:
+        return [
+            value if process is None else process(value)
+            for process, value in zip(self.processors, (values[name] for name in self.names), strict=True)
+        ]
+
+
+@functools.lru_cache(maxsize=256)
+def _for_driver(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _DriverStatement:
+    """Compiled once per statement object and set of parameter names (statements hash by identity,
+    so they must be made once: module-level or cached)."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))  # type: ignore[attr-defined]
+    names = tuple(compiled.positiontup or ())
+    processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+    return _DriverStatement(compiled.string, names, processors)
+
+
+class _SqliteDriverTransaction:
+    """SQLite through aiosqlite with SQLAlchemy only compiling: through an ``AsyncSession`` each
+    statement costs several hops to aiosqlite's thread plus the statement machinery (2.2 ms for a
+    delivery's write, against 0.8 ms straight to the driver)."""
+
+    dialect = "sqlite"
+
+    def __init__(self, database: Any, dialect: Dialect) -> None:
+        self._database = database
+        self._dialect = dialect
+
+    async def run(self, statement: Executable, params: Params | None = None) -> Sequence[Sequence[Any]]:
+        if params is None or isinstance(params, Mapping):
+            values = params or {}
+            compiled = _for_driver(statement, self._dialect, tuple(sorted(values)))
+            return await self._database.execute_fetchall(compiled.sql, compiled.parameters(values))  # type: ignore[no-any-return]
+        if not params:
+            return []
+        compiled = _for_driver(statement, self._dialect, tuple(sorted(params[0])))
+        await self._database.executemany(compiled.sql, [compiled.parameters(values) for values in params])
+        return []
+
+
+@asynccontextmanager
+async def sqlite_driver_transaction(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """A write transaction on the pool's connection, straight on the aiosqlite connection: committed
+    at the end; an error leaves it open and the pool rolls it back when the connection goes back."""
+    async with engine.connect() as connection:
+        database = (await connection.get_raw_connection()).driver_connection
+        assert database is not None
+        if database.isolation_level is None:  # autocommit: say where the transaction starts
+            await database.execute("BEGIN IMMEDIATE")
+        # (else the driver begins it before the first statement, always a write: the write lock)
+        yield database
+        await database.commit()
+
+
+@asynccontextmanager
+async def write_transaction(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[Transaction]:
+    """One write transaction for the store's writers: on SQLite straight to the driver, elsewhere
+    through a session (PostgreSQL's asyncpg needs no shortcut)."""
+    engine = sessionmaker().bind  # a session holds no connection until it is used
+    if isinstance(engine, AsyncEngine) and engine.dialect.name == "sqlite":
+        async with sqlite_driver_transaction(engine) as database:
+            yield _SqliteDriverTransaction(database, engine.dialect)
+    else:
+        async with sessionmaker.begin() as session:
+            yield _SessionTransaction(session)

@@ -21,15 +21,17 @@ The series come from the ``calendar_series`` table, which the sending activity k
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from icalendar import Calendar
-from sqlalchemy import JSON, Boolean, Integer, String, delete, select, update
+from sqlalchemy import JSON, Boolean, Integer, String, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,7 +46,7 @@ from integrations.calendar import (
     series_from_dict,
     series_to_dict,
 )
-from integrations.db import Base
+from integrations.db import Base, Transaction, upsert_on, write_transaction
 from integrations.outbox import UtcDateTime
 from integrations.vtimezone import amsterdam_vtimezone
 
@@ -93,27 +95,44 @@ async def save_series(
 
     Idempotent and safe out of order: a state with a lower SEQUENCE than the stored one is ignored.
     Returns whether the stored state changed."""
-    async with sessionmaker() as session, session.begin():
-        return await record_series(session, case_id=case_id, series=series, cancelled=cancelled)
+    async with write_transaction(sessionmaker) as tx:
+        return await record_series(tx, case_id=case_id, series=series, cancelled=cancelled)
 
 
-async def record_series(session: AsyncSession, *, case_id: str, series: CalendarSeries, cancelled: bool = False) -> bool:
-    """:func:`save_series` in the caller's transaction (the case activity writes it with the read model)."""
-    row = await session.get(CalendarSeriesRow, series.uid, with_for_update=True)
-    if row is not None and (row.sequence > series.sequence or (row.sequence == series.sequence and row.cancelled == cancelled)):
+async def record_series(tx: Transaction, *, case_id: str, series: CalendarSeries, cancelled: bool = False) -> bool:
+    """:func:`save_series` in the caller's transaction (the case activity writes it with the read model).
+
+    One INSERT .. ON CONFLICT DO UPDATE that changes the row only for a higher SEQUENCE, or the same
+    one with the other ``cancelled`` (RETURNING says whether it did); then the attendees, if so."""
+    values = {"uid": series.uid, "case_id": case_id, "sequence": series.sequence, "cancelled": cancelled,
+              "data": series_to_dict(series), "updated_at": _now()}  # fmt: skip
+    if not await tx.run(_series_upsert(tx.dialect), values):
         return False
-    if row is None:
-        row = CalendarSeriesRow(uid=series.uid, case_id=case_id)
-        session.add(row)
-    row.sequence = series.sequence
-    row.cancelled = cancelled
-    row.data = series_to_dict(series)
-    row.updated_at = _now()
-    await session.execute(delete(CalendarSeriesPerson).where(CalendarSeriesPerson.uid == series.uid))
+    await tx.run(_SERIES_PEOPLE_GONE, {"uid": series.uid})
     if not cancelled:
-        for email in sorted({a.email.lower() for a in series.attendees}):
-            session.add(CalendarSeriesPerson(uid=series.uid, email=email))
+        emails = sorted({a.email.lower() for a in series.attendees})
+        if emails:
+            await tx.run(_SERIES_PERSON_INSERT, [{"uid": series.uid, "email": email} for email in emails])
     return True
+
+
+_SERIES_PEOPLE = CalendarSeriesPerson.__table__
+_SERIES_PEOPLE_GONE = delete(_SERIES_PEOPLE).where(_SERIES_PEOPLE.c.uid == bindparam("uid"))
+_SERIES_PERSON_INSERT = _SERIES_PEOPLE.insert()
+
+
+@functools.cache
+def _series_upsert(dialect: str) -> Any:
+    """INSERT a series' state, or UPDATE the stored one if this one is newer (made once per dialect)."""
+    table = CalendarSeriesRow.__table__
+    insert = upsert_on(dialect)(table)
+    newer = (table.c.sequence < insert.excluded.sequence) | (
+        (table.c.sequence == insert.excluded.sequence) & (table.c.cancelled != insert.excluded.cancelled)
+    )
+    changing = ("sequence", "cancelled", "data", "updated_at")
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.uid], set_={name: insert.excluded[name] for name in changing}, where=newer
+    ).returning(table.c.uid)
 
 
 async def series_for_person(sessionmaker: async_sessionmaker[AsyncSession], person: str) -> list[CalendarSeries]:

@@ -49,13 +49,11 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from integrations import sanitize
-from integrations.db import Base
+from integrations.db import Base, sqlite_driver_transaction, upsert_on
 from integrations.smtp import (
     DeliveryUnknownError,
     MailError,
@@ -610,7 +608,7 @@ def _claim_statement(dialect: str) -> Any:
     RETURNING gives the rows this attempt holds. Made once per dialect (building a statement costs
     more than running it)."""
     table = OutboxMessage.__table__
-    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    insert = upsert_on(dialect)(table)
     claimable = (
         # (no IN: its expanding parameter cannot be used with several rows at once)
         ((table.c.status == OutboxStatus.pending.value) | (table.c.status == OutboxStatus.unknown.value))
@@ -665,18 +663,12 @@ _SQLITE_STATUS = "SELECT key, recipient, status FROM outbox WHERE (key, recipien
 
 
 async def _write_sqlite(engine: AsyncEngine, plan: _FlushPlan) -> tuple[dict[Pair, _Row], dict[Pair, OutboxStatus]]:
-    """:func:`_write_core` on SQLite. An error leaves the transaction open; the pool rolls it back
-    when the connection goes back."""
+    """:func:`_write_core` on SQLite (:func:`integrations.db.sqlite_driver_transaction`)."""
     stamp = UtcDateTime().bind_processor(engine.dialect)
     assert stamp is not None
     won: dict[Pair, _Row] = {}
     statuses: dict[Pair, OutboxStatus] = {}
-    async with engine.connect() as connection:
-        database = (await connection.get_raw_connection()).driver_connection
-        assert database is not None
-        if database.isolation_level is None:  # autocommit: say where the transaction starts
-            await database.execute("BEGIN IMMEDIATE")
-        # (else the driver begins it before the first statement, always a write: the write lock)
+    async with sqlite_driver_transaction(engine) as database:
         for columns, outcomes in plan.outcomes_by_columns.items():
             await database.executemany(*_sqlite_record(columns, outcomes, plan.now, stamp))
         for start in range(0, len(plan.rows), _SQLITE_CHUNK):
@@ -688,7 +680,6 @@ async def _write_sqlite(engine: AsyncEngine, plan: _FlushPlan) -> tuple[dict[Pai
             sql = _SQLITE_STATUS.format(values=", ".join(["(?, ?)"] * len(chunk)))
             for key, recipient, status in await database.execute_fetchall(sql, [v for pair in chunk for v in pair]):
                 statuses[(key, recipient)] = OutboxStatus(status)
-        await database.commit()
     return won, statuses
 
 

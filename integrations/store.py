@@ -7,16 +7,16 @@ No health data: a case row holds who, when and which phase, nothing about the il
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, delete, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from integrations.db import Base
+from integrations.db import Base, Transaction, upsert_on, write_transaction
 
 
 def _utcnow() -> datetime:
@@ -107,13 +107,13 @@ class CaseStore:
         self._sessionmaker = sessionmaker
 
     async def upsert_case(self, record: CaseRecord) -> None:
-        async with self._sessionmaker.begin() as session:
-            await _upsert_case(session, record)
+        async with write_transaction(self._sessionmaker) as tx:
+            await _upsert_case(tx, record)
 
     async def record(self, record: CaseRecord, people: dict[str, list[str]], audit: list[AuditEntry]) -> None:
         """The case row, its people by role and new audit entries in one transaction (idempotent)."""
-        async with self._sessionmaker.begin() as session:
-            await write_progress(session, record, people, audit)
+        async with write_transaction(self._sessionmaker) as tx:
+            await write_progress(tx, record, people, audit)
 
     async def get_case(self, case_id: str) -> CaseRow | None:
         async with self._sessionmaker() as session:
@@ -128,8 +128,8 @@ class CaseStore:
 
     async def set_people(self, case_id: str, role: str, emails: list[str]) -> None:
         """Make ``emails`` the people with ``role`` in the case (idempotent; replaces the earlier set)."""
-        async with self._sessionmaker.begin() as session:
-            await _replace_people(session, case_id, {role: emails})
+        async with write_transaction(self._sessionmaker) as tx:
+            await _replace_people(tx, case_id, {role: emails})
 
     async def roles_in_case(self, case_id: str, email: str) -> set[str]:
         query = select(CasePersonRow.role).where(CasePersonRow.case_id == case_id, CasePersonRow.email == email.lower())
@@ -152,8 +152,8 @@ class CaseStore:
 
     async def append_audit(self, entry: AuditEntry) -> bool:
         """Record one step; returns False when it was already recorded (a retried activity)."""
-        async with self._sessionmaker.begin() as session:
-            return bool(await _add_audit(session, [entry]))
+        async with write_transaction(self._sessionmaker) as tx:
+            return await _add_one_audit(tx, entry)
 
     async def audit_trail(self, case_id: str) -> list[AuditRow]:
         query = select(AuditRow).where(AuditRow.case_id == case_id).order_by(AuditRow.at, AuditRow.id)
@@ -161,53 +161,70 @@ class CaseStore:
             return list((await session.scalars(query)).all())
 
 
-async def write_progress(session: AsyncSession, record: CaseRecord, people: dict[str, list[str]], audit: list[AuditEntry]) -> None:
+async def write_progress(tx: Transaction, record: CaseRecord, people: dict[str, list[str]], audit: list[AuditEntry]) -> None:
     """What one decision of a case changes in the read model, in the caller's transaction (idempotent).
 
-    Plain statements with ON CONFLICT instead of ORM objects: it runs after every decision of every
-    case, and the ORM's loads and flushes were most of a delivery's database time. ``people`` maps
-    each role given to its complete set of addresses; roles not named stay as they are.
+    Plain statements with ON CONFLICT instead of ORM objects, each made once and run with
+    parameters: it runs after every decision of every case (see :func:`integrations.db.write_transaction`).
+    ``people`` maps each role given to its complete set of addresses; roles not named stay as they are.
     """
-    await _upsert_case(session, record)
-    await _replace_people(session, record.case_id, people)
-    await _add_audit(session, audit)
+    await _upsert_case(tx, record)
+    await _replace_people(tx, record.case_id, people)
+    await _add_audit(tx, audit)
 
 
-def _insert(session: AsyncSession) -> Any:
-    """The dialect's INSERT with ON CONFLICT (SQLite and PostgreSQL both have it)."""
-    return postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+@functools.cache
+def _case_upsert(dialect: str) -> Any:
+    """INSERT the case row, or UPDATE everything but ``opened_at``."""
+    table = CaseRow.__table__
+    insert = upsert_on(dialect)(table)
+    changing = [column.name for column in table.columns if column.name not in ("case_id", "opened_at")]
+    return insert.on_conflict_do_update(
+        index_elements=[table.c.case_id], set_={name: insert.excluded[name] for name in changing}
+    )
 
 
-async def _upsert_case(session: AsyncSession, record: CaseRecord) -> None:
-    values = dict(record.__dict__, updated_at=_utcnow())
-    await session.execute(
-        _insert(session)(CaseRow).values(**values, opened_at=values["updated_at"])
-        .on_conflict_do_update(index_elements=[CaseRow.case_id], set_=values)
-    )  # fmt: skip
+@functools.cache
+def _audit_insert(dialect: str, *, returning: bool = False) -> Any:
+    table = AuditRow.__table__
+    statement = upsert_on(dialect)(table).on_conflict_do_nothing(index_elements=[table.c.case_id, table.c.event_key])
+    return statement.returning(table.c.id) if returning else statement
 
 
-async def _replace_people(session: AsyncSession, case_id: str, people: dict[str, list[str]]) -> None:
+_PEOPLE = CasePersonRow.__table__
+_PEOPLE_OF_CASE = select(_PEOPLE.c.role, _PEOPLE.c.email).where(_PEOPLE.c.case_id == bindparam("case_id"))
+_PERSON_GONE = delete(_PEOPLE).where(
+    _PEOPLE.c.case_id == bindparam("case_id"), _PEOPLE.c.role == bindparam("role"), _PEOPLE.c.email == bindparam("email")
+)
+
+
+@functools.cache
+def _person_insert(dialect: str) -> Any:
+    return upsert_on(dialect)(_PEOPLE).on_conflict_do_nothing()
+
+
+async def _upsert_case(tx: Transaction, record: CaseRecord) -> None:
+    now = _utcnow()
+    await tx.run(_case_upsert(tx.dialect), dict(record.__dict__, updated_at=now, opened_at=now))
+
+
+async def _replace_people(tx: Transaction, case_id: str, people: dict[str, list[str]]) -> None:
     if not people:
         return
     wanted = {(role, email.lower()) for role, emails in people.items() for email in emails}
-    query = select(CasePersonRow.role, CasePersonRow.email).where(CasePersonRow.case_id == case_id, CasePersonRow.role.in_(list(people)))
-    stored = {(role, email) for role, email in (await session.execute(query)).all()}
+    stored = {(role, email) for role, email in await tx.run(_PEOPLE_OF_CASE, {"case_id": case_id}) if role in people}
     if gone := stored - wanted:
-        await session.execute(
-            delete(CasePersonRow).where(CasePersonRow.case_id == case_id, tuple_(CasePersonRow.role, CasePersonRow.email).in_(sorted(gone)))
-        )
+        await tx.run(_PERSON_GONE, [{"case_id": case_id, "role": role, "email": email} for role, email in sorted(gone)])
     if new := wanted - stored:
-        await session.execute(
-            _insert(session)(CasePersonRow).on_conflict_do_nothing(),
-            [{"case_id": case_id, "role": role, "email": email} for role, email in sorted(new)],
-        )
+        await tx.run(_person_insert(tx.dialect), [{"case_id": case_id, "role": role, "email": email} for role, email in sorted(new)])
 
 
-async def _add_audit(session: AsyncSession, entries: list[AuditEntry]) -> int:
-    """Add the entries not recorded yet (a retried write finds them by their keys); returns how many were new."""
-    added = 0
+async def _add_audit(tx: Transaction, entries: list[AuditEntry]) -> None:
+    """Add the entries not recorded yet (a retried write finds them by their keys), in one statement."""
     if entries:
-        statement = _insert(session)(AuditRow).on_conflict_do_nothing(index_elements=[AuditRow.case_id, AuditRow.event_key])
-        for entry in entries:
-            added += (await session.execute(statement.values(**entry.__dict__))).rowcount  # type: ignore[attr-defined]
-    return added
+        await tx.run(_audit_insert(tx.dialect), [entry.__dict__ for entry in entries])
+
+
+async def _add_one_audit(tx: Transaction, entry: AuditEntry) -> bool:
+    """Add one entry; whether it was new."""
+    return bool(await tx.run(_audit_insert(tx.dialect, returning=True), entry.__dict__))

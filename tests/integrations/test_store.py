@@ -96,3 +96,38 @@ async def test_one_decisions_write_is_idempotent_and_replaces_only_the_roles_nam
         assert [r.event_key for r in await store.audit_trail("case-9")] == ["000001:case_opened", "000002:progress_talk_held"]
     finally:
         await engine.dispose()
+
+
+async def test_a_write_that_fails_half_way_leaves_nothing_and_the_store_goes_on(database_url: str) -> None:
+    from integrations.db import write_transaction
+    from integrations.store import write_progress
+
+    engine = make_engine(database_url)
+    try:
+        await create_schema(engine)
+        sessionmaker = make_sessionmaker(engine)
+        store = CaseStore(sessionmaker)
+        at = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
+        opened = AuditEntry("case-5", "000001:case_opened", at, "hr@example.nl", "case_opened", {"first_sick_day": "2026-11-02"})
+
+        class Interrupted(Exception):
+            pass
+
+        try:
+            async with write_transaction(sessionmaker) as tx:
+                await write_progress(tx, _record("case-5"), {"employee": ["sanne@example.nl"]}, [opened])
+                raise Interrupted  # the worker dies between two statements
+        except Interrupted:
+            pass
+        assert await store.get_case("case-5") is None
+        assert await store.audit_trail("case-5") == []
+        assert await store.roles_in_case("case-5", "sanne@example.nl") == set()
+
+        await store.record(replace(_record("case-5"), next_deadline=date(2027, 1, 4)), {"employee": ["sanne@example.nl"]}, [opened])
+        row = await store.get_case("case-5")
+        assert row is not None and (row.first_sick_day, row.next_deadline) == (date(2026, 11, 2), date(2027, 1, 4))
+        assert row.opened_at is not None and row.updated_at >= row.opened_at
+        trail = await store.audit_trail("case-5")
+        assert [(r.at.replace(tzinfo=timezone.utc) if r.at.tzinfo is None else r.at, r.detail) for r in trail] == [(at, {"first_sick_day": "2026-11-02"})]
+    finally:
+        await engine.dispose()

@@ -93,13 +93,55 @@ def parse(recipient: str, raw: bytes) -> SentMessage:
     return SentMessage(recipient, str(message["Subject"]), method, uid, sequence, summary, rrule, raw)
 
 
-class ActivityWatch(Interceptor):
-    """Tells the harness when an activity of its worker ends, so that ``settle`` looks again at once
-    instead of after a pause (the workflow task that follows an activity takes milliseconds)."""
+class _Counter:
+    """A count that can be awaited: ``changed_since(seen, timeout)``."""
 
     def __init__(self) -> None:
-        self.running = self.ended = 0
+        self.count = 0
         self._changed = asyncio.Event()
+
+    def add(self) -> None:
+        self.count += 1
+        self._changed.set()
+
+    async def changed_since(self, seen: int, timeout: float) -> bool:
+        """Whether the count moved on from ``seen``, waiting up to ``timeout`` seconds."""
+        if self.count != seen:
+            return True
+        self._changed.clear()
+        try:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+class WorkerWatch(Interceptor):
+    """Tells the harness what its worker did, so that ``settle`` reads the history when there is
+    something new in it instead of after a pause: an activity ended, and the workflow task that
+    followed was completed (the SDK hands the completion to sdk-core, which returns once the
+    server took it, so the history then holds it)."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.ended = _Counter()  # activities
+        self.tasks = _Counter()  # workflow activations completed, with the server's answer
+        self.tasks_at_end = 0  # ``tasks.count`` when the last activity ended
+
+    def watch_tasks(self, worker: Worker) -> None:
+        """Count the worker's completed activations (wraps the SDK's private activation handler;
+        temporalio is pinned below 1.36, see ``reintegratie/temporal.py``)."""
+        workflows = worker._workflow_worker  # noqa: SLF001
+        assert workflows is not None
+        handle = workflows._handle_activation  # noqa: SLF001
+
+        async def counted(activation: Any) -> None:
+            try:
+                await handle(activation)
+            finally:
+                self.tasks.add()
+
+        workflows._handle_activation = counted  # type: ignore[method-assign]  # noqa: SLF001
 
     def intercept_activity(self, next: ActivityInboundInterceptor) -> ActivityInboundInterceptor:
         watch = self
@@ -111,21 +153,10 @@ class ActivityWatch(Interceptor):
                     return await super().execute_activity(input)
                 finally:
                     watch.running -= 1
-                    watch.ended += 1
-                    watch._changed.set()
+                    watch.tasks_at_end = watch.tasks.count
+                    watch.ended.add()
 
         return _Watched(next)
-
-    async def ended_since(self, seen: int, timeout: float) -> bool:
-        """Whether an activity ended after the count was ``seen``, waiting up to ``timeout`` seconds."""
-        if self.ended != seen:
-            return True
-        self._changed.clear()
-        try:
-            await asyncio.wait_for(self._changed.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
 
 
 @dataclass
@@ -135,7 +166,7 @@ class CaseWorld:
     task_queue: str
     sink: SmtpSink
     sessionmaker: async_sessionmaker[AsyncSession]
-    activities: ActivityWatch = field(default_factory=ActivityWatch)
+    worker: WorkerWatch = field(default_factory=WorkerWatch)
     handle: WorkflowHandle[Any, Any] | None = None
     case_id: str = field(default_factory=lambda: f"case-{uuid.uuid4().hex}")
 
@@ -195,22 +226,27 @@ class CaseWorld:
         after it that wakes it. (A query would be simpler, but one that races a continue-as-new is
         handed to the closed run by the time-skipping server and holds its clock until it times
         out. Nor from the description: the time-skipping server leaves out the pending workflow
-        task.) While an activity runs in the worker it waits for its end without reading; between
-        looks it waits for an activity to end, or a short pause.
+        task.) Between reads it waits for its worker to finish what the last read found open: an
+        activity and the workflow task after it, or a pending workflow task; a short pause at most,
+        for what happens elsewhere (a retry's backoff, a timer).
         """
         assert self.handle is not None
         loop = asyncio.get_running_loop()
-        pause, deadline = 0.002, loop.time() + 20
+        deadline = loop.time() + 20
+        watch = self.worker
         while loop.time() < deadline:
-            seen = self.activities.ended
-            if self.activities.running:
+            ended, tasks = watch.ended.count, watch.tasks.count
+            if watch.running:
                 state = "activity open"  # nothing to read until it ends
             elif (state := await self._state()) == "settled":
                 return
-            if state == "activity open" and await self.activities.ended_since(seen, 0.05):
-                pause = 0.002  # the workflow task that follows an activity takes milliseconds
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.05)
+            if state == "activity open":
+                # (an activity may have ended just before the read, its completion not yet written)
+                its_task_to_come = watch.ended.count and watch.tasks.count == watch.tasks_at_end
+                if its_task_to_come or await watch.ended.changed_since(ended, 0.05):
+                    await watch.tasks.changed_since(watch.tasks_at_end, 0.05)  # the task the end woke
+            else:
+                await watch.tasks.changed_since(tasks, 0.05)
         raise AssertionError("the case did not settle")
 
     async def _state(self) -> str:
@@ -270,13 +306,15 @@ async def case_world(env: WorkflowEnvironment, sink: SmtpSink, tmp_path: Path) -
     sessionmaker = make_sessionmaker(engine)
     activities = CaseActivities(sessionmaker=sessionmaker, sender=SmtpSender.from_settings(settings), mail_from=settings.mail_from)
     task_queue = f"cases-{uuid.uuid4().hex[:8]}"
-    watch = ActivityWatch()
+    watch = WorkerWatch()
+    worker = Worker(
+        env.client, task_queue=task_queue, workflows=[ReintegrationCase], workflow_runner=WORKFLOW_RUNNER,
+        activities=activities.all(), interceptors=[watch],
+    )  # fmt: skip
+    watch.watch_tasks(worker)
     try:
-        async with Worker(
-            env.client, task_queue=task_queue, workflows=[ReintegrationCase], workflow_runner=WORKFLOW_RUNNER,
-            activities=activities.all(), interceptors=[watch],
-        ):  # fmt: skip
-            world = CaseWorld(env=env, client=env.client, task_queue=task_queue, sink=sink, sessionmaker=sessionmaker, activities=watch)
+        async with worker:
+            world = CaseWorld(env=env, client=env.client, task_queue=task_queue, sink=sink, sessionmaker=sessionmaker, worker=watch)
             try:
                 yield world
             finally:
