@@ -19,7 +19,8 @@ A new slot gets the next counter of its kind and the UID ``uuid5(namespace, case
 so retries and replays produce the same UID. A wish for an existing slot updates it when something
 differs (sequence + 1); its start is kept as long as the facts it was derived from (``basis``) are
 the same, so a start computed "from now" does not drift. A series no longer wished is cancelled from
-``now`` on, unless it is already over (then it just ends, silently).
+``now`` on, unless it is already over, or it is a one-off talk recorded as held on its planned day
+(then it just ends, silently).
 """
 
 from __future__ import annotations
@@ -212,6 +213,21 @@ def _is_over(series: SeriesState, now: datetime) -> bool:
     return series.until is not None and series.until < local_date(now)
 
 
+def _held_as_planned(facts: CaseFacts, series: SeriesState) -> bool:
+    """A one-off talk recorded as held on the day it was planned for: the event in people's
+    calendars is the talk that took place (perhaps earlier that day, or recorded before its planned
+    end), so it stays there; a cancellation would tell them a talk they just had was called off.
+    Held on another day, the planned one will not happen and is cancelled."""
+    if series.kind == SeriesKind.evaluation:
+        held_on = [evaluation.on for evaluation in facts.evaluations]
+    elif series.kind == SeriesKind.driegesprek:
+        held_on = [talk.held_on for talk in facts.driegesprekken]
+    else:
+        return False
+    number = int(series.slot.rpartition(":")[2])  # the slots are "evaluation:3", "driegesprek:1"
+    return number <= len(held_on) and held_on[number - 1] == local_date(series.start)
+
+
 def _series_effect(cls: type, facts: CaseFacts, series: SeriesState) -> Effect:
     title_nl, title_en = _TITLES[series.kind]
     return cls(
@@ -243,7 +259,7 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
             continue
         series = own(facts.series, index)
         series.active = False
-        if _is_over(series, now):
+        if _is_over(series, now) or _held_as_planned(facts, series):
             continue
         series.sequence += 1
         reason_nl, reason_en = reason or _cancel_reason(facts, series.kind)

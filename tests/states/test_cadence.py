@@ -98,6 +98,17 @@ def test_an_evaluation_held_early_cancels_the_planned_one() -> None:
     assert [e.kind for e in of_type(decision.effects, SendSeries)] == ["evaluation"]
 
 
+def test_an_evaluation_held_on_its_day_stays_in_the_calendars() -> None:
+    facts, now = case_in("plan_van_aanpak")  # evaluation planned 24 February, 10:00
+    (planned,) = [s for s in facts.series if s.kind == "evaluation" and s.active]
+    morning = at(2026, 2, 24, 8)  # held earlier that day (or recorded before its planned end)
+    decision = decide(facts, ev(EvaluationHeld, morning, outcome=EvaluationOutcome.continue_plan), morning)
+    assert of_type(decision.effects, CancelSeries) == []
+    assert [e.kind for e in of_type(decision.effects, SendSeries)] == ["evaluation"]  # the next one
+    (ended,) = [s for s in decision.facts.series if s.series_id == planned.series_id]
+    assert not ended.active and ended.sequence == planned.sequence
+
+
 def test_plan_evaluation_moments_are_used() -> None:
     facts, now = case_in("probleemanalyse")
     plan = PlanVanAanpak(hours_per_week=0, evaluation_moments=[date(2026, 2, 12), date(2026, 3, 5)])

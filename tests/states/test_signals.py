@@ -7,8 +7,10 @@ from states import (
     BuildUpResumed,
     BuildUpStarted,
     BuildUpStep,
+    CancelSeries,
     CaseFacts,
     ComplaintsReported,
+    DriegesprekHeld,
     EmployeeFeedback,
     HoursReported,
     LoopInCoach,
@@ -66,6 +68,19 @@ def test_flat_build_up_fires_after_four_weeks_with_evidence() -> None:
     assert ("hours_reported", "8", date(2026, 3, 2)) in facts_shown
     assert ("hours_agreed", "8", date(2026, 3, 23)) in facts_shown
     assert of_type(decision.effects, SendSeries)[0].kind == "driegesprek"  # the coach's three-way talk
+
+
+def test_a_driegesprek_held_on_its_day_stays_in_the_calendars_and_one_held_early_is_cancelled() -> None:
+    facts, now = build_up([(date(2026, 3, 2), 8)])
+    facts = decide(facts, ev(HoursReported, now, week_of=date(2026, 3, 2), hours=8), at(2026, 3, 9)).facts
+    looped = tick(facts, at(2026, 3, 30, 9))
+    (talk,) = [e for e in of_type(looped.effects, SendSeries) if e.kind == "driegesprek"]
+    on_the_day = talk.start - timedelta(hours=1)
+    held = decide(looped.facts, ev(DriegesprekHeld, on_the_day), on_the_day)
+    assert of_type(held.effects, CancelSeries) == []
+    day_before = talk.start - timedelta(days=1)
+    early = decide(looped.facts, ev(DriegesprekHeld, day_before), day_before)
+    assert [e.kind for e in of_type(early.effects, CancelSeries)] == ["driegesprek"]
 
 
 def test_increasing_build_up_does_not_fire() -> None:
