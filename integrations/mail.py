@@ -238,17 +238,28 @@ def _from_header(name: str, address: str) -> BaseHeader:
     return _header("From", Address(display_name=_clean_name(name), addr_spec=_clean_address(address)))
 
 
+@functools.lru_cache(maxsize=128)
+def _to_header(name: str, address: str) -> BaseHeader:
+    """Parsed (and, by the registry, folded) once while a person gets several messages: a decision's
+    messages go to the same few people. Small: the people change from case to case."""
+    return _header("To", Address(display_name=_clean_name(name), addr_spec=_clean_address(address)))
+
+
+@functools.lru_cache(maxsize=128)
+def _subject_header(subject: str) -> BaseHeader:
+    """As :func:`_to_header`: the people of one message's batch get the same subject."""
+    return _header("Subject", _clean_line(subject, limit=150))
+
+
 def _base_message(
     *, subject: str, recipient: Participant, mail_from: str, from_name: str, message_key: str, language: str
 ) -> EmailMessage:
     if not message_key:
         raise ValueError("message_key is required")
     message = _message()
-    message["Subject"] = _header("Subject", _clean_line(subject, limit=150))
+    message["Subject"] = _subject_header(subject)
     message["From"] = _from_header(from_name, mail_from)
-    message["To"] = _header(
-        "To", Address(display_name=_clean_name(recipient.name), addr_spec=_clean_address(recipient.email))
-    )
+    message["To"] = _to_header(recipient.name, recipient.email)
     message["Date"] = _fixed_header("Date", format_datetime(datetime.now(timezone.utc)))  # same for a second
     message["Message-ID"] = _header("Message-ID", message_id(message_key, mail_from))
     return message
