@@ -151,9 +151,10 @@ async def sqlite_driver_transaction(engine: AsyncEngine) -> AsyncIterator[Any]:
     async with engine.connect() as connection:
         database = (await connection.get_raw_connection()).driver_connection
         assert database is not None
-        if database.isolation_level is None:  # autocommit: say where the transaction starts
+        if not database.in_transaction:
+            # The write lock from the start, whatever the driver's transaction mode: a transaction
+            # that reads first (the people of a case) cannot then find the file changed under it.
             await database.execute("BEGIN IMMEDIATE")
-        # (else the driver begins it before the first statement, always a write: the write lock)
         yield database
         await database.commit()
 

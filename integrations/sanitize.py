@@ -18,8 +18,15 @@ _ADDRESS = re.compile(
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 _WHITESPACE = re.compile(r"\s+")
-# Characters that separate or quote iCalendar parameters and MIME display names.
-_NAME_QUOTES = str.maketrans({'"': "'", "\\": "/"})
+# Characters that quote or separate in a MIME display name (and an iCalendar parameter) become
+# lookalikes. A name with an RFC 5322 special is written as a quoted-string, and Python's folder
+# (3.11) splits a quoted-string that does not fit on the line without its quotes: "Jansen, Mark
+# van der Berg-..." then reads as two addresses, and a colon starts a group. The period stays:
+# unquoted it is still part of the name.
+_NAME_SPECIALS = str.maketrans({
+    '"': "'", "\\": "/", ",": "\u201a", ";": "\u201a", ":": "\ua789", "<": "\u2039", ">": "\u203a",
+    "@": "\uff20", "(": "\uff08", ")": "\uff09", "[": "\uff3b", "]": "\uff3d",
+})  # fmt: skip
 
 NAME_MAX = 100
 LINE_MAX = 200
@@ -53,7 +60,7 @@ def one_line(value: str, *, limit: int = LINE_MAX) -> str:
 
 def display_name(value: str) -> str:
     """A person's name fit for a From/To header and an iCalendar CN parameter."""
-    return one_line(value.translate(_NAME_QUOTES), limit=NAME_MAX)
+    return one_line(value.translate(_NAME_SPECIALS), limit=NAME_MAX)
 
 
 def free_text(value: str, *, limit: int = 2000) -> str:

@@ -75,6 +75,33 @@ async def test_invitation_mime_structure_on_the_wire(
     assert "maandag 16 maart 2026, 10:00–10:45" in text and "om de 2 weken op maandag" in text
 
 
+@pytest.mark.parametrize(
+    ("name", "readable"),
+    [
+        ("Jansen, Mark van der Berg-de Vries van der Berg-de Vries van der Berg-de Vries", ["Jansen", "Mark", "Vries"]),
+        ("Team: Mark; Sanne <mark@example.nl> (HR) [extern], en nog wat woorden erbij", ["Team", "Sanne", "erbij"]),
+        ("=?utf-8?q?=0A?==?utf-8?q?=0A?=ATTENDEE:mailto:x@example.comATTENDEE:mailto:x@example.com", ["ATTENDEE"]),
+    ],
+)
+async def test_a_long_name_with_commas_and_colons_stays_one_address(
+    smtp_server: SmtpServer, progress_series: CalendarSeries, name: str, readable: list[str]
+) -> None:
+    # Python 3.11 folds a quoted-string display name without its quotes once the header is longer
+    # than a line: the name's own comma or colon then split the To header into more addresses.
+    person = Participant("target@example.com", name)
+    series = dataclasses.replace(
+        progress_series, attendees=(person,), organizer=dataclasses.replace(progress_series.organizer, name=name)
+    )
+    ics = cal.series_request(series, dtstamp=DTSTAMP)
+    message = invitation_message(series, method="REQUEST", calendar=ics, recipient=person, mail_from=FROM, message_key="k-9")
+    (data,) = await deliver(smtp_server, message)
+    received = parse(data)
+    assert [a.addr_spec for a in received["To"].addresses] == ["target@example.com"]
+    assert [a.addr_spec for a in received["From"].addresses] == [FROM]
+    shown = received["To"].addresses[0].display_name
+    assert all(word in shown for word in readable)
+
+
 async def test_cancel_method_parameter_matches(
     smtp_server: SmtpServer, progress_series: CalendarSeries, manager: Participant
 ) -> None:
