@@ -159,12 +159,20 @@ async def sqlite_driver_transaction(engine: AsyncEngine) -> AsyncIterator[Any]:
         await database.commit()
 
 
+def engine_of(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The engine a sessionmaker is bound to (the store's writers need its dialect and pool)."""
+    bind = sessionmaker().bind  # a session holds no connection until it is used
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError("the store needs a sessionmaker bound to one AsyncEngine")
+    return bind
+
+
 @asynccontextmanager
 async def write_transaction(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[Transaction]:
     """One write transaction for the store's writers: on SQLite straight to the driver, elsewhere
     through a session (PostgreSQL's asyncpg needs no shortcut)."""
-    engine = sessionmaker().bind  # a session holds no connection until it is used
-    if isinstance(engine, AsyncEngine) and engine.dialect.name == "sqlite":
+    engine = engine_of(sessionmaker)
+    if engine.dialect.name == "sqlite":
         async with sqlite_driver_transaction(engine) as database:
             yield _SqliteDriverTransaction(database, engine.dialect)
     else:

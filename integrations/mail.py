@@ -228,27 +228,16 @@ def _header(name: str, value: Any) -> BaseHeader:
 
 @functools.lru_cache(maxsize=256)
 def _fixed_header(name: str, value: str) -> BaseHeader:
-    """A header whose value repeats from message to message (Content-Type, From, ...), parsed once.
+    """A header whose value repeats from message to message (Content-Type, Date, Subject), parsed once.
     Header objects are immutable, so messages can share them."""
     return _header(name, value)
 
 
 @functools.lru_cache(maxsize=256)
-def _from_header(name: str, address: str) -> BaseHeader:
-    return _header("From", Address(display_name=_clean_name(name), addr_spec=_clean_address(address)))
-
-
-@functools.lru_cache(maxsize=128)
-def _to_header(name: str, address: str) -> BaseHeader:
-    """Parsed (and, by the registry, folded) once while a person gets several messages: a decision's
-    messages go to the same few people. Small: the people change from case to case."""
-    return _header("To", Address(display_name=_clean_name(name), addr_spec=_clean_address(address)))
-
-
-@functools.lru_cache(maxsize=128)
-def _subject_header(subject: str) -> BaseHeader:
-    """As :func:`_to_header`: the people of one message's batch get the same subject."""
-    return _header("Subject", _clean_line(subject, limit=150))
+def _address_header(field: str, name: str, address: str) -> BaseHeader:
+    """A From or To header, parsed (and, by the registry, folded) once: the sender repeats on every
+    message, and a decision's messages go to the same few people."""
+    return _header(field, Address(display_name=_clean_name(name), addr_spec=_clean_address(address)))
 
 
 def _base_message(
@@ -257,9 +246,9 @@ def _base_message(
     if not message_key:
         raise ValueError("message_key is required")
     message = _message()
-    message["Subject"] = _subject_header(subject)
-    message["From"] = _from_header(from_name, mail_from)
-    message["To"] = _to_header(recipient.name, recipient.email)
+    message["Subject"] = _fixed_header("Subject", _clean_line(subject, limit=150))  # the same for a batch
+    message["From"] = _address_header("From", from_name, mail_from)
+    message["To"] = _address_header("To", recipient.name, recipient.email)
     message["Date"] = _fixed_header("Date", format_datetime(datetime.now(timezone.utc)))  # same for a second
     message["Message-ID"] = _header("Message-ID", message_id(message_key, mail_from))
     return message

@@ -53,7 +53,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from integrations import sanitize
-from integrations.db import Base, sqlite_driver_transaction, upsert_on
+from integrations.db import Base, engine_of, sqlite_driver_transaction, upsert_on
 from integrations.smtp import (
     DeliveryUnknownError,
     MailError,
@@ -516,15 +516,8 @@ def _writer(sessionmaker: async_sessionmaker[AsyncSession]) -> _Writer:
     loop = asyncio.get_running_loop()
     writer = _WRITERS.get(sessionmaker)
     if writer is None or writer.loop is not loop:
-        writer = _WRITERS[sessionmaker] = _Writer(_engine_of(sessionmaker), loop)
+        writer = _WRITERS[sessionmaker] = _Writer(engine_of(sessionmaker), loop)
     return writer
-
-
-def _engine_of(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
-    bind = sessionmaker().bind  # a session holds no connection until it is used
-    if not isinstance(bind, AsyncEngine):
-        raise TypeError("the outbox needs a sessionmaker bound to one AsyncEngine")
-    return bind
 
 
 @dataclass(frozen=True)
