@@ -19,7 +19,7 @@ from activities.inputs import Delivery, Notice, RecordProgress, SeriesMessage
 from integrations.calendar import CalendarSeries, Participant
 from integrations.invitations import SendReport, plan, send_invitations, send_notices
 from integrations.smtp import SmtpSender
-from integrations.db import write_transaction
+from integrations.db import Transaction, run_write
 from integrations.feeds import record_series
 from integrations.store import AuditEntry, CaseRecord, write_progress
 from workflows.inputs import Person
@@ -81,13 +81,11 @@ class CaseActivities:
 
     async def _write(self, case_id: str, sent_series: list[tuple[CalendarSeries, bool]], command: RecordProgress | None) -> None:
         """The series' states and the read model in one transaction; every write is idempotent."""
-        async with write_transaction(self._sessionmaker) as tx:
-            for series, cancelled in sent_series:
-                await record_series(tx, case_id=case_id, series=series, cancelled=cancelled)
-            if command is None:
-                return
+        record: CaseRecord | None = None
+        people: dict[str, list[str]] = {}
+        audit: list[AuditEntry] = []
+        if command is not None:
             case = command.case
-            people: dict[str, list[str]] = {}
             if command.people:  # the workflow names the people only when they changed
                 people = {"employee": [case.employee.email], "manager": [case.manager.email]}
                 people.update({role_people.role: list(role_people.emails) for role_people in command.people})
@@ -100,7 +98,14 @@ class CaseActivities:
                 AuditEntry(case_id=e.case_id, event_key=e.event_key, at=e.at, actor=e.actor, action=e.action, detail=dict(e.detail))
                 for e in command.audit
             ]
-            await write_progress(tx, record, people, audit)
+
+        async def write(tx: Transaction) -> None:
+            for series, cancelled in sent_series:
+                await record_series(tx, case_id=case_id, series=series, cancelled=cancelled)
+            if record is not None:
+                await write_progress(tx, record, people, audit)
+
+        await run_write(self._sessionmaker, write)
 
     def _series(self, command: SeriesMessage) -> CalendarSeries:
         # DTSTAMP comes from the workflow, so a retry plans the very same bytes and the outbox

@@ -46,7 +46,7 @@ from integrations.calendar import (
     series_from_dict,
     series_to_dict,
 )
-from integrations.db import Base, Transaction, upsert_on, write_transaction
+from integrations.db import Base, Transaction, run_write, upsert_on
 from integrations.outbox import UtcDateTime
 from integrations.vtimezone import amsterdam_vtimezone
 
@@ -95,8 +95,7 @@ async def save_series(
 
     Idempotent and safe out of order: a state with a lower SEQUENCE than the stored one is ignored.
     Returns whether the stored state changed."""
-    async with write_transaction(sessionmaker) as tx:
-        return await record_series(tx, case_id=case_id, series=series, cancelled=cancelled)
+    return await run_write(sessionmaker, lambda tx: record_series(tx, case_id=case_id, series=series, cancelled=cancelled))
 
 
 async def record_series(tx: Transaction, *, case_id: str, series: CalendarSeries, cancelled: bool = False) -> bool:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import functools
+import sqlite3
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -53,7 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from integrations import sanitize
-from integrations.db import Base, engine_of, sqlite_driver_transaction, upsert_on
+from integrations.db import Base, engine_of, sqlite_write, upsert_on
 from integrations.smtp import (
     DeliveryUnknownError,
     MailError,
@@ -656,23 +657,28 @@ _SQLITE_STATUS = "SELECT key, recipient, status FROM outbox WHERE (key, recipien
 
 
 async def _write_sqlite(engine: AsyncEngine, plan: _FlushPlan) -> tuple[dict[Pair, _Row], dict[Pair, OutboxStatus]]:
-    """:func:`_write_core` on SQLite (:func:`integrations.db.sqlite_driver_transaction`)."""
+    """:func:`_write_core` on SQLite, in one hop to the driver's thread (:func:`integrations.db.sqlite_write`)."""
     stamp = UtcDateTime().bind_processor(engine.dialect)
     assert stamp is not None
+    return await sqlite_write(engine, functools.partial(_write_sqlite_rows, plan=plan, stamp=stamp))
+
+
+def _write_sqlite_rows(
+    connection: sqlite3.Connection, *, plan: _FlushPlan, stamp: Callable[[Any], Any]
+) -> tuple[dict[Pair, _Row], dict[Pair, OutboxStatus]]:
     won: dict[Pair, _Row] = {}
     statuses: dict[Pair, OutboxStatus] = {}
-    async with sqlite_driver_transaction(engine) as database:
-        for columns, outcomes in plan.outcomes_by_columns.items():
-            await database.executemany(*_sqlite_record(columns, outcomes, plan.now, stamp))
-        for start in range(0, len(plan.rows), _SQLITE_CHUNK):
-            for row in await database.execute_fetchall(*_sqlite_claim(plan.rows[start : start + _SQLITE_CHUNK], stamp)):
-                won[(row[1], row[2])] = _Row(row[0], row[3])
-        unclaimed = plan.unclaimed(won)
-        for start in range(0, len(unclaimed), _SQLITE_CHUNK):
-            chunk = unclaimed[start : start + _SQLITE_CHUNK]
-            sql = _SQLITE_STATUS.format(values=", ".join(["(?, ?)"] * len(chunk)))
-            for key, recipient, status in await database.execute_fetchall(sql, [v for pair in chunk for v in pair]):
-                statuses[(key, recipient)] = OutboxStatus(status)
+    for columns, outcomes in plan.outcomes_by_columns.items():
+        connection.executemany(*_sqlite_record(columns, outcomes, plan.now, stamp))
+    for start in range(0, len(plan.rows), _SQLITE_CHUNK):
+        for row in connection.execute(*_sqlite_claim(plan.rows[start : start + _SQLITE_CHUNK], stamp)).fetchall():
+            won[(row[1], row[2])] = _Row(row[0], row[3])
+    unclaimed = plan.unclaimed(won)
+    for start in range(0, len(unclaimed), _SQLITE_CHUNK):
+        chunk = unclaimed[start : start + _SQLITE_CHUNK]
+        sql = _SQLITE_STATUS.format(values=", ".join(["(?, ?)"] * len(chunk)))
+        for key, recipient, status in connection.execute(sql, [v for pair in chunk for v in pair]).fetchall():
+            statuses[(key, recipient)] = OutboxStatus(status)
     return won, statuses
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Unique
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from integrations.db import Base, Transaction, upsert_on, write_transaction
+from integrations.db import Base, Transaction, run_write, upsert_on
 
 
 def _utcnow() -> datetime:
@@ -107,13 +107,11 @@ class CaseStore:
         self._sessionmaker = sessionmaker
 
     async def upsert_case(self, record: CaseRecord) -> None:
-        async with write_transaction(self._sessionmaker) as tx:
-            await _upsert_case(tx, record)
+        await run_write(self._sessionmaker, lambda tx: _upsert_case(tx, record))
 
     async def record(self, record: CaseRecord, people: dict[str, list[str]], audit: list[AuditEntry]) -> None:
         """The case row, its people by role and new audit entries in one transaction (idempotent)."""
-        async with write_transaction(self._sessionmaker) as tx:
-            await write_progress(tx, record, people, audit)
+        await run_write(self._sessionmaker, lambda tx: write_progress(tx, record, people, audit))
 
     async def get_case(self, case_id: str) -> CaseRow | None:
         async with self._sessionmaker() as session:
@@ -128,8 +126,7 @@ class CaseStore:
 
     async def set_people(self, case_id: str, role: str, emails: list[str]) -> None:
         """Make ``emails`` the people with ``role`` in the case (idempotent; replaces the earlier set)."""
-        async with write_transaction(self._sessionmaker) as tx:
-            await _replace_people(tx, case_id, {role: emails})
+        await run_write(self._sessionmaker, lambda tx: _replace_people(tx, case_id, {role: emails}))
 
     async def roles_in_case(self, case_id: str, email: str) -> set[str]:
         query = select(CasePersonRow.role).where(CasePersonRow.case_id == case_id, CasePersonRow.email == email.lower())
@@ -152,8 +149,7 @@ class CaseStore:
 
     async def append_audit(self, entry: AuditEntry) -> bool:
         """Record one step; returns False when it was already recorded (a retried activity)."""
-        async with write_transaction(self._sessionmaker) as tx:
-            return await _add_one_audit(tx, entry)
+        return await run_write(self._sessionmaker, lambda tx: _add_one_audit(tx, entry))
 
     async def audit_trail(self, case_id: str) -> list[AuditRow]:
         query = select(AuditRow).where(AuditRow.case_id == case_id).order_by(AuditRow.at, AuditRow.id)
@@ -165,7 +161,7 @@ async def write_progress(tx: Transaction, record: CaseRecord, people: dict[str, 
     """What one decision of a case changes in the read model, in the caller's transaction (idempotent).
 
     Plain statements with ON CONFLICT instead of ORM objects, each made once and run with
-    parameters: it runs after every decision of every case (see :func:`integrations.db.write_transaction`).
+    parameters: it runs after every decision of every case (see :func:`integrations.db.run_write`).
     ``people`` maps each role given to its complete set of addresses; roles not named stay as they are.
     """
     await _upsert_case(tx, record)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import date, datetime, timezone
+from pathlib import Path
 
-from integrations.db import create_schema, make_engine, make_sessionmaker
-from integrations.store import AuditEntry, CaseRecord, CaseStore
+import pytest
+
+from integrations.db import Transaction, create_schema, make_engine, make_sessionmaker, run_write
+from integrations.store import AuditEntry, CaseRecord, CaseStore, write_progress
 
 
 def _record(case_id: str, manager: str = "m@example.nl", phase: str = "ziekgemeld") -> CaseRecord:
@@ -99,9 +103,6 @@ async def test_one_decisions_write_is_idempotent_and_replaces_only_the_roles_nam
 
 
 async def test_a_write_that_fails_half_way_leaves_nothing_and_the_store_goes_on(database_url: str) -> None:
-    from integrations.db import write_transaction
-    from integrations.store import write_progress
-
     engine = make_engine(database_url)
     try:
         await create_schema(engine)
@@ -113,10 +114,12 @@ async def test_a_write_that_fails_half_way_leaves_nothing_and_the_store_goes_on(
         class Interrupted(Exception):
             pass
 
+        async def interrupted_write(tx: Transaction) -> None:
+            await write_progress(tx, _record("case-5"), {"employee": ["sanne@example.nl"]}, [opened])
+            raise Interrupted  # the worker dies between two statements
+
         try:
-            async with write_transaction(sessionmaker) as tx:
-                await write_progress(tx, _record("case-5"), {"employee": ["sanne@example.nl"]}, [opened])
-                raise Interrupted  # the worker dies between two statements
+            await run_write(sessionmaker, interrupted_write)
         except Interrupted:
             pass
         assert await store.get_case("case-5") is None
@@ -129,5 +132,27 @@ async def test_a_write_that_fails_half_way_leaves_nothing_and_the_store_goes_on(
         assert row.opened_at is not None and row.updated_at >= row.opened_at
         trail = await store.audit_trail("case-5")
         assert [(r.at.replace(tzinfo=timezone.utc) if r.at.tzinfo is None else r.at, r.detail) for r in trail] == [(at, {"first_sick_day": "2026-11-02"})]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_store_writer_that_awaits_anything_else_is_refused_on_sqlite_and_writes_nothing(tmp_path: Path) -> None:
+    """On SQLite a writer runs in one hop to the driver's thread, where nothing but the
+    transaction may be awaited; a writer that awaits something else is a bug, said at once."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+    try:
+        await create_schema(engine)
+        sessionmaker = make_sessionmaker(engine)
+
+        async def waits_halfway(tx: Transaction) -> None:
+            await write_progress(tx, _record("case-6"), {"employee": ["sanne@example.nl"]}, [])
+            await asyncio.sleep(0)
+
+        with pytest.raises(RuntimeError, match="awaited something other than its transaction"):
+            await run_write(sessionmaker, waits_halfway)
+        store = CaseStore(sessionmaker)
+        assert await store.get_case("case-6") is None
+        await store.upsert_case(_record("case-6"))  # the connection went back clean
+        assert (await store.get_case("case-6")) is not None
     finally:
         await engine.dispose()
