@@ -314,19 +314,17 @@ class CaseWorld:
 
     async def _settled_by_worker(self, answers: int | None, unsure: int) -> bool:
         """After a command or a skip, settled by what the worker saw, without reading the history
-        (a read of a long case's history costs more than a command's update); False: read it."""
+        (a read of a long case's history costs more than a command's update); False: read it, also
+        when the worker did nothing for a second (a retry's backoff, a task it cannot see)."""
         watch = self.worker
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 20
-        while loop.time() < deadline:
+        while True:
             watch.moved.clear()
             if (settled := watch.settled_since(answers, unsure)) is not None:
                 return settled
             try:
-                await asyncio.wait_for(watch.moved.wait(), 0.05)
+                await asyncio.wait_for(watch.moved.wait(), 1.0)
             except TimeoutError:
-                pass
-        return False
+                return False
 
     async def _state(self) -> str:
         """One consistent read of the latest run's history: "settled" when the run ended, or when no
