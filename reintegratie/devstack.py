@@ -69,20 +69,61 @@ def temporal_binary() -> Path:
     return path
 
 
-def ensure_ports_free(ports: DevPorts, host: str = "127.0.0.1") -> None:
-    busy = []
-    for name, port in (("web app", ports.web), ("Temporal", ports.temporal), ("Temporal UI", ports.temporal_ui), ("SMTP catcher", ports.smtp)):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((host, port))
-            except OSError:
-                busy.append(f"{name} port {port}")
+@dataclass
+class HeldPorts:
+    """The web app's and the catcher's ports, bound and listening from the very start.
+
+    The Temporal dev server picks its internal ports at random from the free ones, and every
+    client connection takes one too; holding ours from the start means none of them can take
+    a port the stack was told to use before our own servers bind it.
+    """
+
+    web: socket.socket
+    smtp: socket.socket
+
+    def release_smtp(self) -> None:
+        """Just before the catcher binds the port itself (aiosmtpd cannot take a socket)."""
+        self.smtp.close()
+
+    def close(self) -> None:
+        self.web.close()
+        self.smtp.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def hold_ports(ports: DevPorts, host: str = "127.0.0.1") -> HeldPorts:
+    """Bind the web and SMTP ports and check Temporal's are free; say which are in use otherwise."""
+    busy: list[str] = []
+    held: dict[str, socket.socket] = {}
+    for name, key, port in (("web app", "web", ports.web), ("Temporal", "", ports.temporal), ("Temporal UI", "", ports.temporal_ui), ("SMTP catcher", "smtp", ports.smtp)):
+        try:
+            sock = _listen(host, port)
+        except OSError:
+            busy.append(f"{name} port {port}")
+            continue
+        if key:
+            held[key] = sock
+        else:
+            sock.close()  # the Temporal server binds these itself
     if busy:
+        for sock in held.values():
+            sock.close()
         raise DevStackError(
             "In use already: " + ", ".join(busy) + ". Is another `reintegratie dev` running? "
             "Stop it, or choose other ports (reintegratie dev --help)."
         )
+    return HeldPorts(web=held["web"], smtp=held["smtp"])
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -235,13 +276,16 @@ def dev_secret_key(data_dir: Path) -> str:
 async def run_dev(settings: Settings, ports: DevPorts) -> None:
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
-    ensure_ports_free(ports)
+    held = hold_ports(ports)
+    try:
+        temporal = start_temporal(data_dir, ports, settings.temporal_namespace)
+    except BaseException:
+        held.close()
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-
-    temporal = start_temporal(data_dir, ports, settings.temporal_namespace)
     catcher: MailCatcher | None = None
     worker: subprocess.Popen[bytes] | None = None
     try:
@@ -249,12 +293,13 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
         await set_retention(client, settings.temporal_namespace)
         await seed_demo(settings)
         catcher = MailCatcher(data_dir / "mail", port=ports.smtp)
+        held.release_smtp()
         catcher.start()
         worker = start_worker_process(settings, data_dir / "worker.log")
         watching = asyncio.create_task(watch_worker(worker, data_dir / "worker.log", stop))
         app = create_app(settings, client=client, mail_folder=data_dir / "mail")
         server = _QuietServer(uvicorn.Config(app, host="127.0.0.1", port=ports.web, log_level="warning", lifespan="on"))
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve(sockets=[held.web]))
         while not server.started and not serving.done():
             await asyncio.sleep(0.05)
         if serving.done():
@@ -270,6 +315,7 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
         stopping.cancel()
         watching.cancel()
     finally:
+        held.close()
         if worker is not None:
             stop_process(worker)  # SIGINT: it finishes what it holds and leaves
         if catcher is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
 import sysconfig
 from contextlib import asynccontextmanager
@@ -31,10 +32,37 @@ def missing_peer(reason: str) -> None:
     pytest.skip(reason)
 
 
+def _ephemeral_low(default: int = 32768) -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return default
+
+
+_PORT_PICKER = random.Random()
+_PORTS_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A free port below the OS's ephemeral range, not given out before in this run.
+
+    Below that range, because the port stays unbound between this call and the server binding
+    it: a port the OS hands out for "any port" (an outgoing connection, the Temporal dev
+    server's internal services) could otherwise take it in between.
+    """
+    low = _ephemeral_low()
+    for _ in range(500):
+        port = _PORT_PICKER.randrange(10_000, low)
+        if port in _PORTS_GIVEN:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _PORTS_GIVEN.add(port)
+        return port
+    raise RuntimeError(f"No free port found between 10000 and {low}")
 
 
 def binary(name: str, package: str) -> str:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from reintegratie.devstack import RETENTION, namespace_retention
+from reintegratie.devstack import RETENTION, DevPorts, DevStackError, hold_ports, namespace_retention
 from tests.support import BIN, bearer, free_port
 
 
@@ -133,3 +135,37 @@ def test_worker_and_web_refuse_to_start_without_configuration() -> None:
         assert "Traceback" not in result.stderr
         # Only the web app signs sign-in cookies, so only it asks for the key.
         assert ("REINTEGRATIE_SECRET_KEY: is required" in result.stderr) == (command == "web")
+
+
+def _can_bind(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def test_the_web_and_smtp_ports_are_held_from_the_start_until_their_servers_take_them() -> None:
+    ports = DevPorts(web=free_port(), temporal=free_port(), temporal_ui=free_port(), smtp=free_port())
+    held = hold_ports(ports)
+    try:
+        # Nothing started in between (the Temporal server's internal services, a client connection) can take them.
+        assert not _can_bind(ports.web) and not _can_bind(ports.smtp)
+        assert _can_bind(ports.temporal) and _can_bind(ports.temporal_ui)  # the Temporal server binds these itself
+        held.release_smtp()
+        assert _can_bind(ports.smtp) and not _can_bind(ports.web)
+    finally:
+        held.close()
+    assert _can_bind(ports.web)
+
+
+def test_a_port_in_use_stops_the_stack_before_it_starts_anything_and_says_which() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", free_port()))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        ports = DevPorts(web=free_port(), temporal=busy, temporal_ui=free_port(), smtp=free_port())
+        with pytest.raises(DevStackError, match=rf"In use already: Temporal port {busy}\. Is another `reintegratie dev` running\?"):
+            hold_ports(ports)
+    assert _can_bind(ports.web) and _can_bind(ports.smtp)  # nothing is left held

@@ -22,17 +22,11 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from integrations.calendar import CalendarSeries, Participant
-from tests.support import POSTGRES_ADMIN_URL, missing_peer
+from tests.support import POSTGRES_ADMIN_URL, free_port, missing_peer
 
 AMS = ZoneInfo("Europe/Amsterdam")
 DTSTAMP = datetime(2026, 2, 20, 9, 0, tzinfo=timezone.utc)
 PG_ADMIN_URL = POSTGRES_ADMIN_URL
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --------------------------------------------------------------------------------------------------
