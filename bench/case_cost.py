@@ -11,9 +11,8 @@ each search-attribute upsert, each marker (local activity, side effect). Queries
 history; the scenarios' own query polling is test machinery and not counted. "Product" actions are
 everything except people's commands (updates and signals). Dollar figures at $50 per million.
 
-Every scenario starts on the first Monday at 09:05 (Europe/Amsterdam) after the moment the run
-starts, as HR opens a case in office hours: the counts depend on the time of day (an evaluation the
-scenario holds at 00:05 comes before the reminder that would fire at 09:00 that day; at 10:05, after).
+Every scenario opens on the first Monday at 09:05 (Europe/Amsterdam) after the run starts
+(``to_monday_morning``), so the counts do not depend on the hour of the run.
 
 The naive design for comparison: one timer plus one activity per reminder or notice and per talk
 occurrence (each occurrence of every series the case sent, until it ended), plus the start.
@@ -32,8 +31,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from temporalio.testing import WorkflowEnvironment
-
 import icalendar
 import recurring_ical_events
 from google.protobuf.message import Message
@@ -42,10 +39,9 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
 from bench.common import header
-from states.clock import at_local, local_date
 from tests.faults.support import arrivals
 from tests.workflows.harness import CaseWorld
-from tests.workflows.record_histories import SCENARIOS, run_histories, scenario_world, time_skipping
+from tests.workflows.record_histories import SCENARIOS, run_histories, scenario_world, time_skipping, to_monday_morning
 
 PRICE_PER_ACTION = 50 / 1_000_000
 IDLE = "idle_two_years"
@@ -175,21 +171,10 @@ def naive_actions(world: CaseWorld, end: datetime) -> tuple[int, int, int]:
     return occurrences, distinct_notices, 1 + 2 * (occurrences + distinct_notices)
 
 
-async def _to_monday_morning(env: WorkflowEnvironment) -> datetime:
-    """Skip the server's clock to the first Monday 09:05 local time after now; return that moment."""
-    now = await env.get_current_time()
-    today = local_date(now)
-    start = at_local(today + timedelta(days=-today.weekday() % 7), 9, 5)
-    if start <= now:
-        start = at_local(today + timedelta(days=7 - today.weekday()), 9, 5)
-    await env.sleep(start - now)
-    return start
-
-
 async def _one(name: str) -> Cost:
     # A fresh server per case: web.cases.start_case checks the intake against the wall clock.
     async with time_skipping() as env, scenario_world(env) as world:
-        opened = await _to_monday_morning(env)
+        opened = await to_monday_morning(env)
         started = time.perf_counter()
         if name == IDLE:
             await world.open()

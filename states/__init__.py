@@ -64,7 +64,7 @@ from states.events import (
     TweedeSpoorStarted,
     Withdrawn,
 )
-from states.facts import CaseFacts, Signal
+from states.facts import RULES_VERSION, CaseFacts, Signal
 from states.kinds import (
     Channel,
     EvaluationOutcome,

@@ -20,7 +20,9 @@ so retries and replays produce the same UID. A wish for an existing slot updates
 differs (sequence + 1); its start is kept as long as the facts it was derived from (``basis``) are
 the same, so a start computed "from now" does not drift. A series no longer wished is cancelled from
 ``now`` on, unless it is already over, or it is a one-off talk recorded as held on its planned day
-(then it just ends, silently).
+(then it just ends, silently). From rules version 2 (``CaseFacts.rules_version``), a planned
+evaluation that will not take place (held on another day) moves to the next evaluation: its slot
+changes and it is updated, rather than cancelled with a new invitation beside it.
 """
 
 from __future__ import annotations
@@ -253,6 +255,7 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
     effects: list[Effect] = []
     wanted = wishes(facts, now)
     wanted_slots = {wish.slot for wish in wanted}
+    unserved = [wish for wish in wanted if not any(s.active and s.slot == wish.slot for s in facts.series)]
 
     for index, series in enumerate(facts.series):
         if not series.active or series.slot in wanted_slots:
@@ -260,6 +263,14 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
         series = own(facts.series, index)
         series.active = False
         if _is_over(series, now) or _held_as_planned(facts, series):
+            continue
+        successor = _successor(facts, series, unserved)
+        if successor is not None:
+            # Its event moves to the next one: the loop below sends it as an update (same UID,
+            # SEQUENCE + 1), one message per person instead of a cancellation and a new invitation.
+            series.active = True
+            series.slot = successor.slot
+            unserved.remove(successor)
             continue
         series.sequence += 1
         reason_nl, reason_en = reason or _cancel_reason(facts, series.kind)
@@ -327,6 +338,14 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
         existing.sequence += 1
         effects.append(_series_effect(UpdateSeries, facts, existing))
     return effects
+
+
+def _successor(facts: CaseFacts, series: SeriesState, unserved: list[Wish]) -> Wish | None:
+    """The wish a planned evaluation that will not take place moves to (rules version 2): the next
+    evaluation, when no series serves it yet."""
+    if facts.rules_version < 2 or series.kind != SeriesKind.evaluation:
+        return None
+    return next((wish for wish in unserved if wish.kind == SeriesKind.evaluation), None)
 
 
 def _cancel_reason(facts: CaseFacts, kind: SeriesKind) -> tuple[str, str]:

@@ -20,6 +20,11 @@ from states.events import BuildUpStep, ContactPreference, PlanVanAanpak
 from states.kinds import Channel, EvaluationOutcome, Pace, Place, Role, SeriesKind, SignalKind, TalkMood
 from states.timeline import SickPeriod
 
+RULES_VERSION = 2
+"""The rules version of cases opened now. 1: the first. 2: a planned evaluation that will not take
+place (held on another day) moves to the next evaluation, one update per person, instead of being
+cancelled beside a new invitation."""
+
 
 @dataclass(kw_only=True)
 class PhaseChange:
@@ -214,6 +219,11 @@ class CaseFacts:
     signals: list[Signal] = field(default_factory=list)
     emitted: list[str] = field(default_factory=list)
     """Keys of the time-driven effects already emitted (reminders, first-day and team notices...)."""
+
+    rules_version: int = 1
+    """Which version of the rules this case follows, fixed when it opens (see :data:`RULES_VERSION`):
+    a running case keeps the behaviour its history was made with; facts carried from before the
+    field existed read as 1."""
 
 
 # ------------------------------------------------------------------------------------- copying

@@ -53,7 +53,7 @@ async def start_case(client: Client, *, task_queue: str, intake: CaseIntake, now
         attributes.append(SearchAttributePair(search_attributes.ORG_UNIT, intake.org_unit))
     await client.start_workflow(
         ReintegrationCase.run,
-        CaseInput(intake=intake),
+        CaseInput(intake=intake, rules_version=states.RULES_VERSION),
         id=intake.case_id,
         task_queue=task_queue,
         search_attributes=TypedSearchAttributes(attributes),

@@ -118,6 +118,7 @@ class ReintegrationCase:
     def __init__(self, input: CaseInput) -> None:
         self._intake = input.intake
         self._history_limit = input.history_limit
+        self._rules_version = input.rules_version
         self._memory: CaseMemory | None = input.memory
         self._pending: list[fx.Effect] = []  # decided, not yet carried out
         self._audit: list[RecordAudit] = []  # not yet written to the read model
@@ -165,6 +166,13 @@ class ReintegrationCase:
         return self._memory
 
     def _open(self) -> None:
+        if self._rules_version > states.RULES_VERSION:
+            # Not a failure of the case: its workflow task fails and is tried again, until a worker
+            # that knows these rules (a newer deployment) takes it.
+            raise RuntimeError(
+                f"This case follows rules version {self._rules_version}; this worker knows versions up to "
+                f"{states.RULES_VERSION}. Deploy the newer worker."
+            )
         intake = self._intake
         now = workflow.now()
         opened = states.CaseOpened(
@@ -179,6 +187,7 @@ class ReintegrationCase:
             decision = states.open_case(opened, now)
         except states.Refused as exc:
             raise _refusal(exc) from None  # the web checks the intake with the same rules first
+        decision.facts.rules_version = self._rules_version
         # The start set the search attributes (web.cases.start_case); upsert only what differs.
         search = started_with(workflow.info().typed_search_attributes)
         self._memory = CaseMemory(facts=decision.facts, people=CasePeople.from_intake(intake), search=search)

@@ -43,3 +43,8 @@ class CaseInput:
     intake: CaseIntake
     memory: CaseMemory | None = None
     history_limit: int = DEFAULT_HISTORY_LIMIT
+    rules_version: int = 1
+    """The rules version a new case follows (``CaseFacts.rules_version``); the starter passes
+    ``states.RULES_VERSION``. In the start input, not decided by the workflow, so that a case
+    started before a new version replays, and goes on, with the version it was opened with (a
+    start input from before this field reads as 1); on continue-as-new the facts carry it."""

@@ -98,6 +98,37 @@ def test_an_evaluation_held_early_cancels_the_planned_one() -> None:
     assert [e.kind for e in of_type(decision.effects, SendSeries)] == ["evaluation"]
 
 
+def test_from_rules_version_2_an_evaluation_held_early_moves_the_planned_one_to_the_next() -> None:
+    facts, now = case_in("plan_van_aanpak")  # evaluation planned 24 February
+    facts.rules_version = 2
+    (planned,) = [s for s in facts.series if s.kind == "evaluation" and s.active]
+    early = at(2026, 2, 20)
+    decision = decide(facts, ev(EvaluationHeld, early, outcome=EvaluationOutcome.continue_plan), early)
+    assert of_type(decision.effects, CancelSeries) == [] and of_type(decision.effects, SendSeries) == []
+    (moved,) = of_type(decision.effects, UpdateSeries)
+    assert (moved.kind, moved.series_id, moved.sequence) == ("evaluation", planned.series_id, planned.sequence + 1)
+    assert moved.start.date() > planned.start.date()
+    assert moved.key == f"{facts.case_id}:evaluation:{planned.counter}:seq{planned.sequence + 1}"
+    (active,) = [s for s in decision.facts.series if s.kind == "evaluation" and s.active]
+    assert (active.slot, active.series_id, active.start) == ("evaluation:2", planned.series_id, moved.start)
+    assert [s.slot for s in facts.series if s.kind == "evaluation"] == ["evaluation:1"]  # the facts decided on are unchanged
+    # The next one held on its planned day stays in the calendars; the one after it is new.
+    on_the_day = moved.start
+    after = decide(decision.facts, ev(EvaluationHeld, on_the_day, outcome=EvaluationOutcome.continue_plan), on_the_day)
+    assert of_type(after.effects, CancelSeries) == [] and of_type(after.effects, UpdateSeries) == []
+    (new,) = of_type(after.effects, SendSeries)
+    assert new.kind == "evaluation" and new.series_id != planned.series_id
+
+
+def test_from_rules_version_2_an_evaluation_that_ends_the_evaluations_is_still_cancelled() -> None:
+    facts, now = case_in("plan_van_aanpak")
+    facts.rules_version = 2
+    early = at(2026, 2, 20)
+    decision = decide(facts, ev(EvaluationHeld, early, outcome=EvaluationOutcome.recovered), early)
+    assert "evaluation" in [e.kind for e in of_type(decision.effects, CancelSeries)]
+    assert not [e for e in of_type(decision.effects, UpdateSeries) if e.kind == "evaluation"]
+
+
 def test_an_evaluation_held_on_its_day_stays_in_the_calendars() -> None:
     facts, now = case_in("plan_van_aanpak")  # evaluation planned 24 February, 10:00
     (planned,) = [s for s in facts.series if s.kind == "evaluation" and s.active]

@@ -8,7 +8,7 @@ import email
 import email.policy
 import uuid
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, AsyncIterator
@@ -29,6 +29,7 @@ from integrations.smtp import SmtpSender
 from integrations.store import CaseStore
 from reintegratie.settings import Settings
 from reintegratie.temporal import WORKFLOW_RUNNER
+import states
 from tests.support import SmtpSink
 from web.cases import start_case
 from workflows.case import ReintegrationCase
@@ -79,12 +80,14 @@ class SentMessage:
     summary: str | None
     rrule: str | None
     raw: bytes
+    start: datetime | None = None
 
 
 def parse(recipient: str, raw: bytes) -> SentMessage:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     method = uid = summary = rrule = None
     sequence = None
+    start: datetime | None = None
     for part in message.walk():
         if part.get_content_type() == "text/calendar":
             calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
@@ -94,7 +97,8 @@ def parse(recipient: str, raw: bytes) -> SentMessage:
             sequence = int(event.get("SEQUENCE", 0))
             summary = str(event["SUMMARY"])
             rrule = event["RRULE"].to_ical().decode() if "RRULE" in event else None
-    return SentMessage(recipient, str(message["Subject"]), method, uid, sequence, summary, rrule, raw)
+            start = event.decoded("DTSTART")
+    return SentMessage(recipient, str(message["Subject"]), method, uid, sequence, summary, rrule, raw, start)
 
 
 class _Counter:
@@ -232,7 +236,23 @@ class CaseWorld:
 
         return local_date(await self.now())
 
-    async def open(self, *, days_ago: int = 0, history_limit: int | None = None, **intake: Any) -> WorkflowHandle[Any, Any]:
+    async def open(
+        self, *, days_ago: int = 0, history_limit: int | None = None, rules_version: int = states.RULES_VERSION, **intake: Any
+    ) -> WorkflowHandle[Any, Any]:
+        """Start the case as HR's intake does; with a history limit or an older rules version, with that start input."""
+        case_intake = await self.intake(days_ago=days_ago, **intake)
+        if history_limit is None and rules_version == states.RULES_VERSION:
+            await start_case(self.client, task_queue=self.task_queue, intake=case_intake, now=await self.now())
+        else:
+            start = CaseInput(intake=case_intake, rules_version=rules_version)
+            if history_limit is not None:
+                start = replace(start, history_limit=history_limit)
+            await self.client.start_workflow(ReintegrationCase.run, start, id=self.case_id, task_queue=self.task_queue)
+        self.handle = self.client.get_workflow_handle_for(ReintegrationCase.run, self.case_id)
+        await self.settle()
+        return self.handle
+
+    async def intake(self, *, days_ago: int = 0, **intake: Any) -> CaseIntake:
         first_sick_day = (await self.today()) - timedelta(days=days_ago)
         values: dict[str, Any] = dict(
             case_id=self.case_id, employee=EMPLOYEE, manager=MANAGER, first_sick_day=first_sick_day,
@@ -240,17 +260,7 @@ class CaseWorld:
             buddy_candidates=(BUDDY,),
         )  # fmt: skip
         values.update(intake)
-        case_intake = CaseIntake(**values)
-        if history_limit is None:
-            await start_case(self.client, task_queue=self.task_queue, intake=case_intake, now=await self.now())
-        else:
-            await self.client.start_workflow(
-                ReintegrationCase.run, CaseInput(intake=case_intake, history_limit=history_limit),
-                id=self.case_id, task_queue=self.task_queue,
-            )  # fmt: skip
-        self.handle = self.client.get_workflow_handle_for(ReintegrationCase.run, self.case_id)
-        await self.settle()
-        return self.handle
+        return CaseIntake(**values)
 
     async def command(self, name: str, event_type: type, /, **fields: Any) -> CommandResult:
         """Send one command (a Temporal update) as the casemanager, at the server's current time."""

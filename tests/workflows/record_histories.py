@@ -6,8 +6,10 @@
 Each scenario runs the real workflow and activities under time skipping (aiosmtpd, SQLite), as the
 scenario tests do; every run of the case (continue-as-new makes several) is stored as
 ``histories/<scenario>.run<N>.json`` in the format of ``temporal workflow show --output json``.
-Re-record after a change that is *meant* to alter histories (and guard the old ones with
-``workflow.patched``); never to make the replay test pass. ``bench.case_cost`` drives the same
+Re-record after a change that is *meant* to alter histories, and guard the old ones (a new
+``states.RULES_VERSION`` for a change of the rules, ``workflow.patched`` for one of the workflow's
+commands), keeping an old history as a fixture under another name; never to make the replay test
+pass. Each scenario opens on a Monday at 09:05 (:func:`to_monday_morning`). ``bench.case_cost`` drives the same
 scenarios to count what a case costs.
 """
 
@@ -18,7 +20,7 @@ import asyncio
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -29,6 +31,7 @@ from temporalio.testing import WorkflowEnvironment
 
 import states
 from reintegratie.temporal import DATA_CONVERTER
+from states.clock import at_local, local_date
 from tests.support import BIN, SmtpSink, free_port
 from tests.workflows.harness import COACH, CaseWorld, case_world
 from workflows import search_attributes
@@ -193,12 +196,26 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
         await env.shutdown()
 
 
+async def to_monday_morning(env: WorkflowEnvironment) -> datetime:
+    """Skip the server's clock to the first Monday 09:05 local time after now, and return that moment:
+    a scenario opened there, as HR opens a case in office hours, records the same steps whatever the
+    hour of the run (at 00:05 the scenario's evaluations would come before the reminders of 09:00)."""
+    now = await env.get_current_time()
+    today = local_date(now)
+    start = at_local(today + timedelta(days=-today.weekday() % 7), 9, 5)
+    if start <= now:
+        start = at_local(today + timedelta(days=7 - today.weekday()), 9, 5)
+    await env.sleep(start - now)
+    return start
+
+
 async def record(names: list[str]) -> None:
     HISTORIES.mkdir(exist_ok=True)
     for name in names:
         # A fresh server per scenario: the skipped time of one must not put the next one's intake
         # in the future (web.cases.start_case checks the intake against the wall clock).
         async with time_skipping() as env, scenario_world(env) as world:
+            await to_monday_morning(env)
             await SCENARIOS[name](world)
             histories = await run_histories(world)
         for old in HISTORIES.glob(f"{name}.run*.json"):

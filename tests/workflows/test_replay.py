@@ -1,5 +1,6 @@
 """Every stored history replays against today's workflow code: a change that would break running
-cases (non-determinism) fails here. Record new fixtures with `python -m tests.workflows.record_histories`."""
+cases (non-determinism) fails here, and so does one that would have them decide differently (an
+activity scheduled with another input). Record new fixtures with `python -m tests.workflows.record_histories`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,18 @@ import json
 from pathlib import Path
 
 import pytest
+from temporalio.api.common.v1 import Payload
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
-from temporalio.worker import Replayer
+from temporalio.worker import (
+    Interceptor,
+    Replayer,
+    StartActivityInput,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+    WorkflowOutboundInterceptor,
+)
+from temporalio.workflow import ActivityHandle
 
 from reintegratie.temporal import DATA_CONVERTER, WORKFLOW_RUNNER
 from workflows.case import ReintegrationCase
@@ -25,9 +36,49 @@ def test_there_are_histories_of_every_kind_of_case() -> None:
     assert any(kind == "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW" for kind in last_events.values())
 
 
+class _ActivityInputs(Interceptor):
+    """Notes the input of every activity the workflow schedules, encoded as the worker would send it."""
+
+    def __init__(self) -> None:
+        self.inputs: list[list[bytes]] = []
+
+    def workflow_interceptor_class(self, input: WorkflowInterceptorClassInput) -> type[WorkflowInboundInterceptor]:
+        noted = self.inputs
+
+        class Outbound(WorkflowOutboundInterceptor):
+            def start_activity(self, input: StartActivityInput) -> ActivityHandle[object]:
+                noted.append([payload.data for payload in DATA_CONVERTER.payload_converter.to_payloads(list(input.args))])
+                return super().start_activity(input)
+
+        class Inbound(WorkflowInboundInterceptor):
+            def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+                super().init(Outbound(outbound))
+
+        return Inbound
+
+
+def _recorded_inputs(history: WorkflowHistory) -> list[list[bytes]]:
+    payloads: list[list[Payload]] = [
+        list(event.activity_task_scheduled_event_attributes.input.payloads)
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    return [[payload.data for payload in inputs] for inputs in payloads]
+
+
 @pytest.mark.parametrize("path", FIXTURES, ids=[path.stem for path in FIXTURES])
 async def test_stored_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER, workflow_runner=WORKFLOW_RUNNER)
+    noted = _ActivityInputs()
+    replayer = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER, workflow_runner=WORKFLOW_RUNNER, interceptors=[noted])
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
+    # Replay checks each activity's type and id, not its input: a rule change would pass it while
+    # the running cases it replays then decide otherwise than their histories (and the calendars
+    # people hold) say. Such a change gets a new states.RULES_VERSION, which only new cases follow.
+    recorded = _recorded_inputs(history)
+    differing = [number for number, (was, now) in enumerate(zip(recorded, noted.inputs), start=1) if was != now]
+    assert len(noted.inputs) == len(recorded) and not differing, (
+        f"{path.name}: {len(differing)} of {len(recorded)} activities (the first: number {differing[:1]}) are scheduled with "
+        "another input than the history recorded; a change of what a running case decides needs a new states.RULES_VERSION"
+    )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
@@ -14,6 +17,7 @@ from tests.workflows.harness import BUDDY, CASEMANAGER, COACH, EMPLOYEE, MANAGER
 from workflows import search_attributes
 from workflows.case import ReintegrationCase
 from workflows.commands import AssignCoach, ChooseBuddy
+from workflows.memory import CaseInput
 
 
 async def test_short_absence_checkins_sent_then_cancelled_and_quiet_after_recovery(
@@ -291,3 +295,55 @@ async def test_continue_as_new_carries_the_facts(
         timeline = await handle.query(ReintegrationCase.timeline)
         assert [entry.action for entry in timeline][0] == "case_opened"  # the memory came along
         assert len(world.invitations(MANAGER.email)) == len({(m.uid, m.sequence) for m in world.invitations(MANAGER.email)})
+
+
+@pytest.mark.parametrize("rules_version", [1, states.RULES_VERSION])
+async def test_an_evaluation_held_before_its_day_moves_the_planned_one_from_rules_version_2(
+    rules_version: int, time_skipping_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    """Version 2 updates the planned event to the next evaluation (one message per person); a case
+    opened with version 1 (started before it) goes on cancelling it beside a new invitation."""
+    async with case_world(time_skipping_server, smtp_sink, tmp_path) as world:
+        await world.open(rules_version=rules_version)
+        await world.advance(timedelta(weeks=4, days=3))
+        await world.command("probleemanalyse_received", states.ProbleemanalyseReceived)
+        await world.advance(timedelta(weeks=2))
+        await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4))
+        (planned,) = [m for m in world.invitations(MANAGER.email) if m.summary and m.summary.startswith("Evaluatie")]
+        await world.advance(timedelta(weeks=1))
+        before = len(world.invitations(MANAGER.email))
+        await world.command("evaluation_held", states.EvaluationHeld, outcome=states.EvaluationOutcome.continue_plan)
+        after = world.invitations(MANAGER.email)[before:]
+        assert planned.start is not None and all(m.start is not None and m.start > planned.start for m in after if m.method == "REQUEST")
+        if rules_version >= 2:
+            (moved,) = after
+            assert (moved.method, moved.uid, moved.sequence) == ("REQUEST", planned.uid, planned.sequence + 1)  # type: ignore[operator]
+        else:
+            assert sorted((m.method, m.uid == planned.uid) for m in after) == [("CANCEL", True), ("REQUEST", False)]
+        facts = await world.handle.query(ReintegrationCase.facts)  # type: ignore[union-attr]
+        assert facts.rules_version == rules_version
+        assert [s.slot for s in facts.series if s.kind == "evaluation" and s.active] == ["evaluation:2"]
+
+
+async def test_a_case_on_newer_rules_than_the_worker_knows_waits_for_a_newer_worker(
+    time_skipping_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
+    """As in a rolling deployment, when the web app is newer than a worker: the case's first
+    workflow task fails (and is retried), the case does not fail and nothing is sent."""
+    async with case_world(time_skipping_server, smtp_sink, tmp_path) as world:
+        start = CaseInput(intake=await world.intake(), rules_version=states.RULES_VERSION + 1)
+        world.handle = await world.client.start_workflow(ReintegrationCase.run, start, id=world.case_id, task_queue=world.task_queue)
+        failures: list[str] = []
+        async with asyncio.timeout(30):
+            while not failures:
+                history = await world.handle.fetch_history()
+                failures = [
+                    event.workflow_task_failed_event_attributes.failure.message
+                    for event in history.events
+                    if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+                ]
+                await asyncio.sleep(0.1)
+        assert f"rules version {states.RULES_VERSION + 1}" in failures[0] and "Deploy the newer worker" in failures[0]
+        assert not [e for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
+        assert await world.execution_status() == WorkflowExecutionStatus.RUNNING
+        assert world.sent() == []
