@@ -31,7 +31,7 @@ CASES = int(os.environ.get('FAULT_CASES', 100))
 KILLS = 5
 MAX_CONCURRENT_ACTIVITIES = 10
 # An activity attempt that died with the worker is retried after its start-to-close timeout
-# (workflows.case.ACTIVITY_TIMEOUT, 2 minutes): the final wait must outlast it.
+# (workflows.case.ACTIVITY_TIMEOUT, 1 minute): the final wait must outlast it.
 SETTLE_SECONDS = 300
 
 
