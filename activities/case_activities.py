@@ -10,6 +10,7 @@ the message went out (integrations.invitations).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -25,6 +26,24 @@ from integrations.store import AuditEntry, CaseRecord, write_progress
 from workflows.inputs import Person
 
 PERMANENT_MAIL_ERROR = "PermanentMailError"
+ATTEMPT_GRACE = timedelta(seconds=5)
+"""How long after its start-to-close timeout an attempt may still hold outbox rows: the worker
+cancels it at the timeout, and the cancellation needs a moment to reach the send in progress."""
+
+
+def attempt_deadline() -> datetime | None:
+    """Until when this activity attempt may hold outbox rows: a worker killed mid-delivery must not
+    keep the next attempt waiting for a lease longer than the attempt itself could have lasted.
+
+    None (the outbox's own lease) outside an activity, without a start-to-close timeout, or when
+    the deadline is not ahead of the local clock (a start time it cannot trust)."""
+    if not activity.in_activity():
+        return None
+    info = activity.info()
+    if info.start_to_close_timeout is None:
+        return None
+    deadline = info.started_time + info.start_to_close_timeout + ATTEMPT_GRACE
+    return deadline if deadline > datetime.now(timezone.utc) else None
 
 
 def _participant(person: Person) -> Participant:
@@ -59,16 +78,17 @@ class CaseActivities:
         """
         refused: list[dict[str, object]] = []
         sent_series: list[tuple[CalendarSeries, bool]] = []
+        claim_until = attempt_deadline()
         for invitation in delivery.invitations:
             series = self._series(invitation)
             report = await send_invitations(
                 self._sessionmaker, self._sender, series, plan(series, change=invitation.change, dtstamp=invitation.dtstamp),
-                mail_from=self._mail_from,
+                mail_from=self._mail_from, claim_until=claim_until,
             )  # fmt: skip
             sent_series.append((series, invitation.change == "cancelled"))
             refused += _refusals(invitation.key, invitation.kind, report)
         for notice in delivery.notices:
-            report = await self._send_notice(notice)
+            report = await self._send_notice(notice, claim_until)
             refused += _refusals(notice.key, notice.kind, report)
         await self._write(delivery.case_id, sent_series, delivery.progress)
         if refused:
@@ -125,13 +145,13 @@ class CaseActivities:
             description=command.description,
         )
 
-    async def _send_notice(self, command: Notice) -> SendReport:
+    async def _send_notice(self, command: Notice, claim_until: datetime | None) -> SendReport:
         recipients = [_participant(person) for person in command.recipients]
         if not recipients and command.to_mailbox_if_nobody:
             recipients = [Participant(email=self._mail_from, name="Verzuimbegeleiding")]
         return await send_notices(
             self._sessionmaker, self._sender, idempotency_key=command.key, kind=command.kind, recipients=recipients,
-            context={**command.context, **command.dates}, mail_from=self._mail_from,
+            context={**command.context, **command.dates}, mail_from=self._mail_from, claim_until=claim_until,
         )  # fmt: skip
 
 

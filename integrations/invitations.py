@@ -100,15 +100,17 @@ async def send_invitations(
     *,
     mail_from: str,
     case_id: str | None = None,
+    claim_until: datetime | None = None,
 ) -> SendReport:
     """Send each planned message once (outbox: :func:`integrations.outbox.send_batch`, two
     transactions for the whole call), over the sender's kept connections.
 
     Permanent refusals are collected in the report (the others still go out); a transient error
     is raised after trying everyone, so the activity is retried and sends only what is missing.
-    With ``case_id``, the series state is then stored for the feeds (:func:`feeds.save_series`)."""
+    With ``case_id``, the series state is then stored for the feeds (:func:`feeds.save_series`).
+    ``claim_until``: see :func:`integrations.outbox.send_batch`."""
     items = [_invitation_item(series, item, mail_from) for item in outgoing]
-    results = await send_batch(sessionmaker, sender, items)
+    results = await send_batch(sessionmaker, sender, items, claim_until=claim_until)
     report = _report([item.recipient.email for item in outgoing], results)
     if case_id is not None:
         from integrations.feeds import save_series
@@ -162,10 +164,11 @@ async def send_notices(
     recipients: Sequence[Participant],
     context: Mapping[str, object],
     mail_from: str,
+    claim_until: datetime | None = None,
 ) -> SendReport:
     """One notice to each recipient, once; same error handling as :func:`send_invitations`."""
     items = [_notice_item(idempotency_key, kind, person, context, mail_from) for person in recipients]
-    results = await send_batch(sessionmaker, sender, items)
+    results = await send_batch(sessionmaker, sender, items, claim_until=claim_until)
     return _report([person.email for person in recipients], results)
 
 

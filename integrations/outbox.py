@@ -260,10 +260,15 @@ async def send_once(
 
 
 async def send_batch(
-    sessionmaker: async_sessionmaker[AsyncSession], sender: SmtpSender, items: Sequence[OutboxItem]
+    sessionmaker: async_sessionmaker[AsyncSession], sender: SmtpSender, items: Sequence[OutboxItem],
+    *, claim_until: datetime | None = None,
 ) -> list[Result]:
     """:func:`send_once` for several messages in two transactions: one claims every row that still
     has to go, the messages are built and sent one after the other, one records every outcome.
+
+    ``claim_until`` ends the claim earlier than sending every message would need: an activity
+    passes the moment its attempt is cancelled (start-to-close timeout), after which the next
+    attempt must be able to send what this one left, not wait for a lease of a dead worker.
 
     Returns one :data:`Result` per item, in order (an item listed twice gets the first one's).
     An error that is no mail error (a bug, a message built for someone else) stops the batch: the
@@ -279,7 +284,7 @@ async def send_batch(
     for item in checked:
         unique.setdefault((item.key, item.recipient), item)
     writer = _writer(sessionmaker)
-    results, claimed = await _claim(writer, list(unique.values()), seconds_per_message=2 * sender.timeout)
+    results, claimed = await _claim(writer, list(unique.values()), seconds_per_message=2 * sender.timeout, claim_until=claim_until)
     outcomes: list[_Outcome] = []
     try:
         await _send_claimed(sender, claimed, results, outcomes)
@@ -290,14 +295,16 @@ async def send_batch(
 
 
 async def _claim(
-    writer: _Writer, items: Sequence[OutboxItem], *, seconds_per_message: float
+    writer: _Writer, items: Sequence[OutboxItem], *, seconds_per_message: float, claim_until: datetime | None = None
 ) -> tuple[dict[tuple[str, str], Result], list[_Claimed]]:
     """Create the missing rows and claim those that may be sent now (see :class:`_Writer`).
 
     A claim is a lease (so that two attempts of the same activity running at once cannot both
     send); it covers waiting for a connection and sending every message of the batch (the sender
-    bounds each wait and each send by its timeout)."""
+    bounds each wait and each send by its timeout), but not beyond ``claim_until``."""
     until = _now() + LEASE_MARGIN + timedelta(seconds=seconds_per_message * len(items))
+    if claim_until is not None:
+        until = min(until, claim_until)
     won, statuses = await writer.claim(items, until)
     results: dict[tuple[str, str], Result] = {}
     batch = []

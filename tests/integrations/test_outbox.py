@@ -8,7 +8,7 @@ import email
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from integrations import calendar as cal
 from integrations.calendar import CalendarSeries, Participant
@@ -347,3 +347,41 @@ async def test_a_cancelled_batch_records_what_went_out(sessionmaker, smtp_server
     assert await send_batch(sessionmaker, real, [items[2]]) == [OutboxStatus.sent]  # released: not leased
     with pytest.raises(TransientMailError, match="another attempt"):
         await send_once(sessionmaker, real, **invitation(series, people[1])[0])
+
+
+async def test_a_claim_ends_when_the_attempt_would_be_cancelled(sessionmaker, smtp_server: SmtpServer, progress_series) -> None:
+    """An activity passes the end of its attempt: a worker killed mid-batch leaves rows the next
+    attempt may take from then on, not only after a lease long enough to send the whole batch."""
+    people = team(3)
+    series = dataclasses.replace(progress_series, attendees=tuple(people))
+    items = [item(series, person) for person in people]
+    real = sender_for(smtp_server)
+    stuck = asyncio.Event()
+
+    class HangsOnTheFirst:
+        timeout = real.timeout
+
+        async def send(self, message) -> None:
+            stuck.set()
+            await asyncio.Event().wait()
+
+    async def claims_after_a_stuck_send(claim_until: datetime | None) -> list[datetime | None]:
+        task = asyncio.create_task(send_batch(sessionmaker, HangsOnTheFirst(), items, claim_until=claim_until))
+        await asyncio.wait_for(stuck.wait(), 10)
+        async with sessionmaker() as session:
+            rows = (await session.execute(select(OutboxMessage.claimed_until).order_by(OutboxMessage.id))).scalars().all()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        stuck.clear()
+        return list(rows)
+
+    before = datetime.now(timezone.utc)
+    unbounded = await claims_after_a_stuck_send(None)
+    # Without a bound the lease covers sending all three: a minute per message (connect and send).
+    assert all(until is not None and until >= before + timedelta(seconds=3 * 2 * real.timeout) for until in unbounded)
+    async with sessionmaker() as session, session.begin():
+        await session.execute(update(OutboxMessage).values(claimed_until=None))  # the first attempt's lease ran out
+    attempt_end = datetime.now(timezone.utc) + timedelta(seconds=20)
+    assert await claims_after_a_stuck_send(attempt_end) == [attempt_end] * 3
+    assert smtp_server.messages == []
