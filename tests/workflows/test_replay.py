@@ -80,5 +80,7 @@ async def test_stored_history_replays(path: Path) -> None:
     differing = [number for number, (was, now) in enumerate(zip(recorded, noted.inputs), start=1) if was != now]
     assert len(noted.inputs) == len(recorded) and not differing, (
         f"{path.name}: {len(differing)} of {len(recorded)} activities (the first: number {differing[:1]}) are scheduled with "
-        "another input than the history recorded; a change of what a running case decides needs a new states.RULES_VERSION"
+        "another input than the history recorded. A change of what a running case decides needs a new states.RULES_VERSION "
+        "(and this history then stays as it is); a change of only the form of the input, the same decisions, is recorded "
+        "again (python -m tests.workflows.record_histories)"
     )
