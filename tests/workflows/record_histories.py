@@ -9,8 +9,8 @@ scenario tests do; every run of the case (continue-as-new makes several) is stor
 Re-record after a change that is *meant* to alter histories, and guard the old ones (a new
 ``states.RULES_VERSION`` for a change of the rules, ``workflow.patched`` for one of the workflow's
 commands), keeping an old history as a fixture under another name; never to make the replay test
-pass. Each scenario opens on a Monday at 09:05 (:func:`to_monday_morning`). ``bench.case_cost`` drives the same
-scenarios to count what a case costs.
+pass. Each scenario opens on a Monday at 09:05 (:func:`to_monday_morning`). ``bench.case_cost``
+drives the same scenarios to count what a case costs.
 """
 
 from __future__ import annotations
@@ -202,9 +202,10 @@ async def to_monday_morning(env: WorkflowEnvironment) -> datetime:
     hour of the run (at 00:05 the scenario's evaluations would come before the reminders of 09:00)."""
     now = await env.get_current_time()
     today = local_date(now)
-    start = at_local(today + timedelta(days=-today.weekday() % 7), 9, 5)
+    monday = today + timedelta(days=(7 - today.weekday()) % 7)  # today when it is a Monday
+    start = at_local(monday, 9, 5)
     if start <= now:
-        start = at_local(today + timedelta(days=7 - today.weekday()), 9, 5)
+        start = at_local(monday + timedelta(weeks=1), 9, 5)
     await env.sleep(start - now)
     return start
 
