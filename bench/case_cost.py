@@ -15,7 +15,8 @@ Every scenario opens on the first Monday at 09:05 (Europe/Amsterdam) after the r
 (``to_monday_morning``), so the counts do not depend on the hour of the run.
 
 The naive design for comparison: one timer plus one activity per reminder or notice and per talk
-occurrence (each occurrence of every series the case sent, until it ended), plus the start.
+occurrence (each occurrence of every recurring series the case sent, until it ended, and each
+evaluation and driegesprek held or left in the calendars until it passed), plus the start.
 Targets: product actions at most 1/4 of the naive design's; under 2,000 history events per two-year
 case; a full two-year scenario under 1 s wall time.
 """
@@ -39,12 +40,15 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
 from bench.common import header
+from states.kinds import SeriesKind
 from tests.faults.support import arrivals
 from tests.workflows.harness import CaseWorld
+from workflows.case import ReintegrationCase
 from tests.workflows.record_histories import SCENARIOS, run_histories, scenario_world, time_skipping, to_monday_morning
 
 PRICE_PER_ACTION = 50 / 1_000_000
 IDLE = "idle_two_years"
+ONE_OFF_TALKS = (SeriesKind.evaluation, SeriesKind.driegesprek)
 E = EventType
 
 
@@ -141,8 +145,18 @@ def by_cause(histories: list[WorkflowHistory]) -> Counter[str]:
     return causes
 
 
-def naive_actions(world: CaseWorld, end: datetime) -> tuple[int, int, int]:
-    """(talk occurrences, reminders and notices, naive billable actions) for what this case sent."""
+async def naive_actions(world: CaseWorld, end: datetime) -> tuple[int, int, int, int]:
+    """(talk occurrences, of which one-off talks, reminders and notices, naive billable actions).
+
+    Talk occurrences: every occurrence of a recurring series the case sent, until it ended, and
+    every one-off talk (evaluation, driegesprek) that was held or whose event stayed in the
+    calendars until it passed. A one-off talk is counted by its slot (``evaluation:3``), not from
+    the calendar alone: the event of one held on another day is moved or cancelled, so the
+    calendars no longer show that the talk took place."""
+    facts = await world.handle.query(ReintegrationCase.facts)  # type: ignore[union-attr]
+    one_off = {series.series_id: series.slot for series in facts.series if series.kind in ONE_OFF_TALKS}
+    talks = {f"evaluation:{number}" for number in range(1, len(facts.evaluations) + 1)}
+    talks |= {f"driegesprek:{number}" for number, talk in enumerate(facts.driegesprekken, start=1) if talk.held_on is not None}
     latest: dict[str, bytes] = {}
     notices = 0
     for _sender, _rcpts, raw in world.sink.messages:
@@ -160,15 +174,21 @@ def naive_actions(world: CaseWorld, end: datetime) -> tuple[int, int, int]:
         elif uid not in latest or latest[uid] and int(icalendar.Calendar.from_ical(latest[uid]).walk("VEVENT")[0].get("SEQUENCE", 0)) <= sequence:
             latest[uid] = data
     occurrences = 0
-    for data in latest.values():
+    for uid, data in latest.items():
         if data:
             calendar = icalendar.Calendar.from_ical(data)
             start = calendar.walk("VEVENT")[0].decoded("DTSTART")
-            occurrences += len(recurring_ical_events.of(calendar).between(start, end))
+            passed = len(recurring_ical_events.of(calendar).between(start, end))
+            if uid in one_off:
+                if passed:
+                    talks.add(one_off[uid])
+            else:
+                occurrences += passed
+    occurrences += len(talks)
     # One message per person above; the naive design sends one invitation per occurrence (one
     # activity, all attendees) and one per reminder (per distinct notice, all recipients).
     distinct_notices = len({a.message_id.split("@")[0].rsplit(".", 1)[0] for a in arrivals(world.sink) if not a.method})
-    return occurrences, distinct_notices, 1 + 2 * (occurrences + distinct_notices)
+    return occurrences, len(talks), distinct_notices, 1 + 2 * (occurrences + distinct_notices)
 
 
 async def _one(name: str) -> Cost:
@@ -184,8 +204,9 @@ async def _one(name: str) -> Cost:
             await SCENARIOS[name](world)
         wall = time.perf_counter() - started
         histories = await run_histories(world)
-        occurrences, notices, naive = naive_actions(world, await world.now())
-    print(f"  {name}: opened {opened:%a %Y-%m-%d %H:%M %Z}; {occurrences} talk occurrences and {notices} reminders/notices in the naive count", flush=True)
+        occurrences, held, notices, naive = await naive_actions(world, await world.now())
+    print(f"  {name}: opened {opened:%a %Y-%m-%d %H:%M %Z}; {occurrences} talk occurrences ({held} of them evaluations and "
+          f"driegesprekken) and {notices} reminders/notices in the naive count", flush=True)
     return Cost(name, wall, len(histories), sum(len(h.events) for h in histories),
                 sum(_payload_bytes(e) for h in histories for e in h.events), billable(histories), naive, by_cause(histories))  # fmt: skip
 
