@@ -222,6 +222,12 @@ def team(count: int) -> list[Participant]:
     return [Participant(f"collega{n}@example.com", f"Collega {n}") for n in range(count)]
 
 
+def _three_attendees(progress_series: CalendarSeries) -> tuple[list[Participant], CalendarSeries, list[OutboxItem]]:
+    people = team(3)
+    series = dataclasses.replace(progress_series, attendees=tuple(people))
+    return people, series, [item(series, person) for person in people]
+
+
 @pytest.fixture
 def transactions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many transactions the outbox wrote (one per flush of its writer)."""
@@ -239,9 +245,7 @@ def transactions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 async def test_a_batch_costs_two_transactions_and_a_retry_one(
     sessionmaker, smtp_server: SmtpServer, progress_series, transactions: list[int]
 ) -> None:
-    people = team(3)
-    series = dataclasses.replace(progress_series, attendees=tuple(people))
-    items = [item(series, person) for person in people]
+    people, series, items = _three_attendees(progress_series)
     sender = sender_for(smtp_server)
     assert await send_batch(sessionmaker, sender, items) == [OutboxStatus.sent] * 3
     assert len(transactions) == 2
@@ -306,9 +310,7 @@ async def test_refused_and_deferred_recipients_in_one_batch(sessionmaker, smtp_s
 async def test_a_build_error_records_what_went_out_and_releases_the_rest(
     sessionmaker, smtp_server: SmtpServer, progress_series
 ) -> None:
-    people = team(3)
-    series = dataclasses.replace(progress_series, attendees=tuple(people))
-    items = [item(series, person) for person in people]
+    people, series, items = _three_attendees(progress_series)
     broken = dataclasses.replace(items[1], build=items[0].build)  # a message for someone else
     sender = sender_for(smtp_server)
     with pytest.raises(ValueError):
@@ -320,24 +322,27 @@ async def test_a_build_error_records_what_went_out_and_releases_the_rest(
     assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == sorted(p.email for p in people)
 
 
+class _HangsAfter:
+    """Sends ``sent`` messages through ``real``, then hangs: a worker stuck or killed mid-batch."""
+
+    def __init__(self, real: SmtpSender, server: SmtpServer, sent: int) -> None:
+        self.timeout = real.timeout
+        self.stuck = asyncio.Event()
+        self._real, self._server, self._sent = real, server, sent
+
+    async def send(self, message) -> None:
+        if len(self._server.messages) >= self._sent:
+            self.stuck.set()
+            await asyncio.Event().wait()
+        await self._real.send(message)
+
+
 async def test_a_cancelled_batch_records_what_went_out(sessionmaker, smtp_server: SmtpServer, progress_series) -> None:
-    people = team(3)
-    series = dataclasses.replace(progress_series, attendees=tuple(people))
-    items = [item(series, person) for person in people]
+    people, series, items = _three_attendees(progress_series)
     real = sender_for(smtp_server)
-    stuck = asyncio.Event()
-
-    class HangsOnTheSecond:
-        timeout = real.timeout
-
-        async def send(self, message) -> None:
-            if smtp_server.messages:
-                stuck.set()
-                await asyncio.Event().wait()
-            await real.send(message)
-
-    task = asyncio.create_task(send_batch(sessionmaker, HangsOnTheSecond(), items))
-    await asyncio.wait_for(stuck.wait(), 10)
+    hangs = _HangsAfter(real, smtp_server, sent=1)
+    task = asyncio.create_task(send_batch(sessionmaker, hangs, items))
+    await asyncio.wait_for(hangs.stuck.wait(), 10)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -352,28 +357,18 @@ async def test_a_cancelled_batch_records_what_went_out(sessionmaker, smtp_server
 async def test_a_claim_ends_when_the_attempt_would_be_cancelled(sessionmaker, smtp_server: SmtpServer, progress_series) -> None:
     """An activity passes the end of its attempt: a worker killed mid-batch leaves rows the next
     attempt may take from then on, not only after a lease long enough to send the whole batch."""
-    people = team(3)
-    series = dataclasses.replace(progress_series, attendees=tuple(people))
-    items = [item(series, person) for person in people]
+    _people, _series, items = _three_attendees(progress_series)
     real = sender_for(smtp_server)
-    stuck = asyncio.Event()
-
-    class HangsOnTheFirst:
-        timeout = real.timeout
-
-        async def send(self, message) -> None:
-            stuck.set()
-            await asyncio.Event().wait()
 
     async def claims_after_a_stuck_send(claim_until: datetime | None) -> list[datetime | None]:
-        task = asyncio.create_task(send_batch(sessionmaker, HangsOnTheFirst(), items, claim_until=claim_until))
-        await asyncio.wait_for(stuck.wait(), 10)
+        hangs = _HangsAfter(real, smtp_server, sent=0)
+        task = asyncio.create_task(send_batch(sessionmaker, hangs, items, claim_until=claim_until))
+        await asyncio.wait_for(hangs.stuck.wait(), 10)
         async with sessionmaker() as session:
             rows = (await session.execute(select(OutboxMessage.claimed_until).order_by(OutboxMessage.id))).scalars().all()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        stuck.clear()
         return list(rows)
 
     before = datetime.now(timezone.utc)
