@@ -28,7 +28,9 @@ from workflows.inputs import Person
 PERMANENT_MAIL_ERROR = "PermanentMailError"
 ATTEMPT_GRACE = timedelta(seconds=5)
 """How long after its start-to-close timeout an attempt may still hold outbox rows: the worker
-cancels it at the timeout, and the cancellation needs a moment to reach the send in progress."""
+cancels it at the timeout, and the cancellation needs a moment to reach the send in progress. It
+also covers clocks that differ by a few seconds (the start time is the server's, the claim is
+compared with each worker's clock); machines whose clocks differ by more need NTP."""
 
 
 def attempt_deadline() -> datetime | None:
