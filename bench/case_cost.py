@@ -43,8 +43,8 @@ from bench.common import header
 from states.kinds import SeriesKind
 from tests.faults.support import arrivals
 from tests.workflows.harness import CaseWorld
-from workflows.case import ReintegrationCase
 from tests.workflows.record_histories import SCENARIOS, run_histories, scenario_world, time_skipping, to_monday_morning
+from workflows.case import ReintegrationCase
 
 PRICE_PER_ACTION = 50 / 1_000_000
 IDLE = "idle_two_years"
@@ -204,8 +204,8 @@ async def _one(name: str) -> Cost:
             await SCENARIOS[name](world)
         wall = time.perf_counter() - started
         histories = await run_histories(world)
-        occurrences, held, notices, naive = await naive_actions(world, await world.now())
-    print(f"  {name}: opened {opened:%a %Y-%m-%d %H:%M %Z}; {occurrences} talk occurrences ({held} of them evaluations and "
+        occurrences, one_off_talks, notices, naive = await naive_actions(world, await world.now())
+    print(f"  {name}: opened {opened:%a %Y-%m-%d %H:%M %Z}; {occurrences} talk occurrences ({one_off_talks} of them evaluations and "
           f"driegesprekken) and {notices} reminders/notices in the naive count", flush=True)
     return Cost(name, wall, len(histories), sum(len(h.events) for h in histories),
                 sum(_payload_bytes(e) for h in histories for e in h.events), billable(histories), naive, by_cause(histories))  # fmt: skip

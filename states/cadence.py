@@ -255,7 +255,12 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
     effects: list[Effect] = []
     wanted = wishes(facts, now)
     wanted_slots = {wish.slot for wish in wanted}
-    unserved = [wish for wish in wanted if not any(s.active and s.slot == wish.slot for s in facts.series)]
+    # Version 2: the evaluation wishes no active series serves yet, for a planned one to move to.
+    unserved = [
+        wish for wish in wanted
+        if facts.rules_version >= 2 and wish.kind == SeriesKind.evaluation
+        and not any(s.active and s.slot == wish.slot for s in facts.series)
+    ]  # fmt: skip
 
     for index, series in enumerate(facts.series):
         if not series.active or series.slot in wanted_slots:
@@ -264,7 +269,7 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
         series.active = False
         if _is_over(series, now) or _held_as_planned(facts, series):
             continue
-        successor = _successor(facts, series, unserved)
+        successor = _successor(series, unserved)
         if successor is not None:
             # Its event moves to the next one: the loop below sends it as an update (same UID,
             # SEQUENCE + 1), one message per person instead of a cancellation and a new invitation.
@@ -340,12 +345,10 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
     return effects
 
 
-def _successor(facts: CaseFacts, series: SeriesState, unserved: list[Wish]) -> Wish | None:
+def _successor(series: SeriesState, unserved: list[Wish]) -> Wish | None:
     """The wish a planned evaluation that will not take place moves to (rules version 2): the next
-    evaluation, when no series serves it yet."""
-    if facts.rules_version < 2 or series.kind != SeriesKind.evaluation:
-        return None
-    return next((wish for wish in unserved if wish.kind == SeriesKind.evaluation), None)
+    evaluation, when no series serves it yet (``unserved`` is empty before version 2)."""
+    return unserved[0] if unserved and series.kind == SeriesKind.evaluation else None
 
 
 def _cancel_reason(facts: CaseFacts, kind: SeriesKind) -> tuple[str, str]:

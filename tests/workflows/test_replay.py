@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.worker import (
@@ -58,12 +57,11 @@ class _ActivityInputs(Interceptor):
 
 
 def _recorded_inputs(history: WorkflowHistory) -> list[list[bytes]]:
-    payloads: list[list[Payload]] = [
-        list(event.activity_task_scheduled_event_attributes.input.payloads)
+    return [
+        [payload.data for payload in event.activity_task_scheduled_event_attributes.input.payloads]
         for event in history.events
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
     ]
-    return [[payload.data for payload in inputs] for inputs in payloads]
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=[path.stem for path in FIXTURES])
