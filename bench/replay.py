@@ -1,6 +1,6 @@
 """Time to replay stored case histories (tests/workflows/histories) with today's workflow code.
 
-    .venv/bin/python -m bench.replay [--repeat 5]
+    .venv/bin/python -m bench.replay [--repeat 5] [--pairs 15]
 
 Target: the full two-year case (two_year_wia) replays in under 100 ms.
 
@@ -8,6 +8,12 @@ Also the longest history replayed ten times in one replay worker, as a running w
 it had evicted from its cache (no worker set-up per replay). For scale, the SDK's own floor: a
 workflow that does nothing but sleep, with as many workflow tasks as the two-year case, recorded on
 the time-skipping server and replayed the same way.
+
+Last, two_year_wia and the floor replayed in turn (--pairs times each, in one process): the same
+code's replay moved between 105 and 200 ms within an hour on one machine (2026-12-01), its CPU time
+moving with it, while the floor moved less. Replayed in turn, both meet the same moments of the
+machine: the ratio of the two says how far our workflow is from the SDK's own cost, whatever the
+machine's speed at that moment; the minimum says what the replay costs when nothing interferes.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import asyncio
 import statistics
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
@@ -26,6 +33,8 @@ from bench.common import Sleeper, header
 from reintegratie.temporal import DATA_CONVERTER, WORKFLOW_RUNNER
 from tests.workflows.record_histories import HISTORIES, time_skipping
 from workflows.case import ReintegrationCase
+
+TARGET = "two_year_wia.run1"
 
 
 def _workflow_tasks(history: WorkflowHistory) -> int:
@@ -65,26 +74,63 @@ async def _in_one_worker(replayer: Replayer, name: str, history: WorkflowHistory
     return f"{name} x{times}, one worker", len(history.events), _workflow_tasks(history), per_replay, per_replay
 
 
-async def run(repeat: int) -> list[tuple[str, int, int, float, float]]:
+@dataclass
+class InTurn:
+    """Replays of one history and of the floor, taken in turn (milliseconds)."""
+
+    ours: list[float]
+    floor: list[float]
+
+    @property
+    def ratios(self) -> list[float]:
+        return [ours / floor for ours, floor in zip(self.ours, self.floor)]
+
+
+async def _in_turn(replayer: Replayer, history: WorkflowHistory, floor_replayer: Replayer, floor: WorkflowHistory, pairs: int) -> InTurn:
+    async def once(replayer: Replayer, history: WorkflowHistory) -> float:
+        started = time.perf_counter()
+        await replayer.replay_workflow(history)
+        return (time.perf_counter() - started) * 1000
+
+    await once(replayer, history)
+    await once(floor_replayer, floor)
+    result = InTurn([], [])
+    for number in range(pairs):
+        if number % 2:  # alternate which goes first
+            result.floor.append(await once(floor_replayer, floor))
+            result.ours.append(await once(replayer, history))
+        else:
+            result.ours.append(await once(replayer, history))
+            result.floor.append(await once(floor_replayer, floor))
+    return result
+
+
+async def run(repeat: int, pairs: int) -> tuple[list[tuple[str, int, int, float, float]], InTurn]:
     replayer = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER, workflow_runner=WORKFLOW_RUNNER)
     histories = {path.stem: WorkflowHistory.from_json(path.stem, path.read_text()) for path in sorted(HISTORIES.glob("*.json"))}
     rows = [await _timed(replayer, name, history, repeat) for name, history in histories.items()]
     longest = max(rows, key=lambda row: row[2])
     rows.append(await _in_one_worker(replayer, longest[0], histories[longest[0]]))
     floor = await _floor_history(longest[2])
-    rows.append(await _timed(Replayer(workflows=[Sleeper], workflow_runner=WORKFLOW_RUNNER), f"floor: {longest[2]} sleeps", floor, repeat))
-    return rows
+    floor_replayer = Replayer(workflows=[Sleeper], workflow_runner=WORKFLOW_RUNNER)
+    rows.append(await _timed(floor_replayer, f"floor: {longest[2]} sleeps", floor, repeat))
+    return rows, await _in_turn(replayer, histories[TARGET], floor_replayer, floor, pairs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="replay time of stored histories")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--pairs", type=int, default=15, help=f"{TARGET} and the floor replayed in turn, this many times each")
     args = parser.parse_args()
     header("replay of stored histories")
     print(f"{'history':<32} {'events':>7} {'wf tasks':>8} {'first ms':>9} {'median ms':>10}")
-    for name, events, tasks, first, median in asyncio.run(run(args.repeat)):
+    rows, in_turn = asyncio.run(run(args.repeat, args.pairs))
+    for name, events, tasks, first, median in rows:
         print(f"{name:<32} {events:>7} {tasks:>8} {first:>9.1f} {median:>10.1f}")
-    print("target: two_year_wia under 100 ms")
+    print(f"in turn, {args.pairs} pairs: {TARGET} median {statistics.median(in_turn.ours):.1f} ms (min {min(in_turn.ours):.1f}), "
+          f"floor median {statistics.median(in_turn.floor):.1f} ms (min {min(in_turn.floor):.1f}), "
+          f"ratio median {statistics.median(in_turn.ratios):.2f} (min {min(in_turn.ratios):.2f}, max {max(in_turn.ratios):.2f})")
+    print(f"target: {TARGET} under 100 ms")
 
 
 if __name__ == "__main__":
