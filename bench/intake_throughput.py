@@ -18,6 +18,10 @@ kept connection; the app under test does not share its process with the load.
   moves by 10 % and more); the ratio printed is the median of the pairs' ratios.
 - paced: --rate intakes per second for --seconds; the same latencies.
 
+Each row also gives the CPU time per case of the run's worker process and of the dev server, from
+the start of the run until its last invitation arrived: the machines differ by a factor of up to
+five between sessions, and these say what a case cost whatever the machine's speed.
+
 The floor: a trivial workflow with one activity that sends one small message to the same sink,
 started the same way (POST to a one-route app on the same uvicorn setup), on the same server, with
 its worker in its own process too.
@@ -48,7 +52,7 @@ from temporalio.client import Client
 from temporalio.common import RetryPolicy
 from temporalio.worker import Worker
 
-from bench.common import header, percentile
+from bench.common import cpu_seconds, header, percentile
 from bench.intake_driver import Run
 from integrations.smtp import SmtpSender
 from reintegratie.devstack import DevPorts, _QuietServer, set_retention, start_temporal, start_worker_process, stop_process, wait_for_temporal
@@ -154,11 +158,27 @@ async def latencies(sink: TimedSink, run: Run, timeout: float = 300) -> tuple[li
     return values, done
 
 
-def report(label: str, run: Run, values: list[float], done: float, count: int) -> float:
+@dataclass
+class CpuWatch:
+    """CPU seconds used by the worker of the run and by the dev server, between start and stop."""
+
+    worker: int
+    server: int
+    before: tuple[float, float] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.before = (cpu_seconds(self.worker), cpu_seconds(self.server))
+
+    def per_case_ms(self, cases: int) -> tuple[float, float]:
+        worker, server = cpu_seconds(self.worker) - self.before[0], cpu_seconds(self.server) - self.before[1]
+        return worker * 1000 / max(1, cases), server * 1000 / max(1, cases)
+
+
+def report(label: str, run: Run, values: list[float], done: float, count: int, cpu: tuple[float, float]) -> float:
     rate = len(run.started) / run.answered_in if run.answered_in else 0.0
     print(f"{label:<26} {count:>5} {rate:>9.1f} {len(values) / done if done else 0:>11.1f} "
           f"{percentile(values, 50) * 1000:>7.0f} {percentile(values, 95) * 1000:>7.0f} {percentile(values, 99) * 1000:>7.0f} "
-          f"{run.errors + (len(run.started) - len(values)):>6}", flush=True)  # fmt: skip
+          f"{run.errors + (len(run.started) - len(values)):>6} {cpu[0]:>9.1f} {cpu[1]:>9.1f}", flush=True)  # fmt: skip
     return rate
 
 
@@ -194,21 +214,25 @@ async def main_async(count: int, rate: float, seconds: float, pairs: int) -> Non
             token = await api_token(settings.database_url, role="hr")
             bases = {"product": (settings.public_url, token), "floor": (f"http://127.0.0.1:{floor_port}", None)}
             await warm_up(bases, sink)
-            print(f"{'run':<26} {'n':>5} {'started/s':>9} {'delivered/s':>11} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6}")
+            print(f"{'run':<26} {'n':>5} {'started/s':>9} {'delivered/s':>11} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} "
+                  f"{'worker ms':>9} {'server ms':>9}  (CPU per case)")
+            worker_pids = {"product": workers[0].pid, "floor": workers[1].pid}
             rates = {}
             for kind in ("floor", "product"):
                 await quiet(sink)
+                cpu = CpuWatch(worker_pids[kind], server.pid)
                 run = await driven(*bases[kind], kind, "paced", 0, rate, seconds, f"{kind}-paced")
                 values, done = await latencies(sink, run)
-                report(f"{kind}: {rate:g}/s for {seconds:g} s", run, values, done, int(rate * seconds))
+                report(f"{kind}: {rate:g}/s for {seconds:g} s", run, values, done, int(rate * seconds), cpu.per_case_ms(len(run.started)))
             ratios = []
             for number in range(1, pairs + 1):
                 # Alternate which kind goes first, so that neither always meets the other's leftovers.
                 for kind in ("floor", "product") if number % 2 else ("product", "floor"):
                     await quiet(sink)
+                    cpu = CpuWatch(worker_pids[kind], server.pid)
                     run = await driven(*bases[kind], kind, "burst", count, 0, 0, f"{kind}-burst-{number}")
                     values, done = await latencies(sink, run)
-                    rates[kind] = report(f"{kind}: burst {number}", run, values, done, count)
+                    rates[kind] = report(f"{kind}: burst {number}", run, values, done, count, cpu.per_case_ms(len(run.started)))
                 ratios.append(rates["product"] / rates["floor"])
             print(f"ratio product/floor (started per second, burst): median {statistics.median(ratios):.2f} of "
                   f"{pairs} pairs ({', '.join(f'{r:.2f}' for r in ratios)})")
