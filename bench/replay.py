@@ -10,7 +10,7 @@ workflow that does nothing but sleep, with as many workflow tasks as the two-yea
 the time-skipping server and replayed the same way.
 
 Last, two_year_wia and the floor replayed in turn (--pairs times each, in one process): the same
-code's replay moved between 105 and 200 ms within an hour on one machine (2026-12-01), its CPU time
+code's replay moved between 105 and 258 ms within an hour on one machine (2026-12-01), its CPU time
 moving with it, while the floor moved less. Replayed in turn, both meet the same moments of the
 machine: the ratio of the two says how far our workflow is from the SDK's own cost, whatever the
 machine's speed at that moment; the minimum says what the replay costs when nothing interferes.
