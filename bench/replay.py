@@ -87,9 +87,9 @@ class InTurn:
 
 
 async def _in_turn(replayer: Replayer, history: WorkflowHistory, floor_replayer: Replayer, floor: WorkflowHistory, pairs: int) -> InTurn:
-    async def once(replayer: Replayer, history: WorkflowHistory) -> float:
+    async def once(by: Replayer, of: WorkflowHistory) -> float:
         started = time.perf_counter()
-        await replayer.replay_workflow(history)
+        await by.replay_workflow(of)
         return (time.perf_counter() - started) * 1000
 
     await once(replayer, history)
