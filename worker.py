@@ -16,9 +16,9 @@ from temporalio.worker import Worker
 from activities.case_activities import CaseActivities
 from integrations.db import create_schema, make_engine, make_sessionmaker
 from integrations.smtp import SmtpSender
-from reintegratie.observability import temporal_runtime
-from reintegratie.settings import Settings
-from reintegratie.temporal import WORKFLOW_RUNNER, connect
+from reintegratie.config.observability import temporal_runtime
+from reintegratie.config.settings import Settings
+from reintegratie.config.temporal import WORKFLOW_RUNNER, connect
 from workflows.case import ReintegrationCase
 
 WORKFLOWS = [ReintegrationCase]

@@ -16,14 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.inputs import Delivery, Notice, RecordProgress, SeriesMessage
+from contracts import Delivery, Notice, RecordProgress, SeriesMessage
 from integrations.calendar import CalendarSeries, Participant
 from integrations.invitations import SendReport, plan, send_invitations, send_notices
 from integrations.smtp import SmtpSender
 from integrations.db import Transaction, run_write
 from integrations.feeds import record_series
 from integrations.store import AuditEntry, CaseRecord, write_progress
-from workflows.inputs import Person
+from contracts import Person
 
 PERMANENT_MAIL_ERROR = "PermanentMailError"
 ATTEMPT_GRACE = timedelta(seconds=5)

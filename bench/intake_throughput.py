@@ -55,8 +55,8 @@ from temporalio.worker import Worker
 from bench.common import cpu_seconds, header, percentile
 from bench.intake_driver import Run
 from integrations.smtp import SmtpSender
-from reintegratie.devstack import DevPorts, _QuietServer, set_retention, start_temporal, start_worker_process, stop_process, wait_for_temporal
-from reintegratie.settings import Settings
+from reintegratie.app.devstack import DevPorts, _QuietServer, set_retention, start_temporal, start_worker_process, stop_process, wait_for_temporal
+from reintegratie.config.settings import Settings
 from tests.support import TEST_SECRET_KEY, api_token, free_port
 from web.app import create_app
 

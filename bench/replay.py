@@ -30,7 +30,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer, Worker
 
 from bench.common import Sleeper, header
-from reintegratie.temporal import DATA_CONVERTER, WORKFLOW_RUNNER
+from reintegratie.config.temporal import DATA_CONVERTER, WORKFLOW_RUNNER
 from tests.workflows.record_histories import HISTORIES, time_skipping
 from workflows.case import ReintegrationCase
 

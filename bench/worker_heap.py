@@ -21,8 +21,8 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 
 from bench.common import header, sink_process
-from reintegratie.settings import Settings
-from reintegratie.temporal import DATA_CONVERTER
+from reintegratie.config.settings import Settings
+from reintegratie.config.temporal import DATA_CONVERTER
 from tests.faults.support import open_case
 from tests.support import BIN
 from worker import running_worker

@@ -10,7 +10,7 @@ Target: under 100 KB per open case (1,000 cases under 100 MB above the idle work
 
 For scale, the SDK's own floor in the same setup: a worker process with the same cache, slots and
 workflow-task threads that runs only `bench.common.Sleeper` (one workflow task, then a timer), once
-with the SDK's unsandboxed runner and once with ours (`reintegratie.temporal.WORKFLOW_RUNNER`),
+with the SDK's unsandboxed runner and once with ours (`reintegratie.config.temporal.WORKFLOW_RUNNER`),
 measured the same way. What a case costs above that floor is ours.
 """
 
@@ -35,7 +35,7 @@ from temporalio.testing import WorkflowEnvironment
 from bench.common import Sleeper, header, rss_kb, sink_process
 from integrations.db import make_engine, make_sessionmaker
 from integrations.outbox import list_outbox
-from reintegratie.temporal import DATA_CONVERTER
+from reintegratie.config.temporal import DATA_CONVERTER
 from tests.faults.support import open_case
 from tests.support import BIN
 from workflows import search_attributes
@@ -148,8 +148,8 @@ async def _serve_floor(address: str, task_queue: str, cases: int, ours: bool) ->
     """The floor's worker process: Sleeper only, with the product worker's cache, slots and threads."""
     from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-    from reintegratie.settings import Settings
-    from reintegratie.temporal import WORKFLOW_RUNNER
+    from reintegratie.config.settings import Settings
+    from reintegratie.config.temporal import WORKFLOW_RUNNER
     from worker import give_back_memory, scale_options
 
     settings = Settings(

@@ -16,12 +16,9 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine, AsyncSession
-from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql import Executable
 
-
-class Base(DeclarativeBase):
-    """Declarative base of every table of the store."""
+from integrations.schema import Base
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -59,13 +56,6 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 async def create_schema(engine: AsyncEngine) -> None:
     """Create every table that does not exist yet (idempotent)."""
-    # Import the modules that define tables so that they are registered on Base.metadata.
-    from integrations import accounts, store  # noqa: F401
-
-    try:
-        from integrations import outbox  # noqa: F401
-    except ImportError:  # pragma: no cover - outbox arrives with the mail integration
-        pass
     async with engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
 

@@ -31,9 +31,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from icalendar import Calendar
-from sqlalchemy import JSON, Boolean, Integer, String, bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, mapped_column
 
 from integrations import sanitize
 from integrations.calendar import (
@@ -46,46 +45,13 @@ from integrations.calendar import (
     series_from_dict,
     series_to_dict,
 )
-from integrations.db import Base, Transaction, run_write, upsert_on
-from integrations.outbox import UtcDateTime
+from integrations.db import Transaction, run_write, upsert_on
+from integrations.schema import CalendarSeriesPerson, CalendarSeriesRow, FeedToken
 from integrations.vtimezone import amsterdam_vtimezone
 
 FEED_CONTENT_TYPE = "text/calendar; charset=utf-8"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32)
 FEED_NAME = {"nl": "Re-integratie: gesprekken", "en": "Re-integration: talks"}
-
-
-class FeedToken(Base):
-    __tablename__ = "calendar_feed_tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    person: Mapped[str] = mapped_column(String(254), index=True)  # the person's e-mail address
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-
-
-class CalendarSeriesRow(Base):
-    """The current state of each series, as the last sent invitation left it (for the feeds)."""
-
-    __tablename__ = "calendar_series"
-
-    uid: Mapped[str] = mapped_column(String(128), primary_key=True)
-    case_id: Mapped[str] = mapped_column(String(64), index=True)
-    sequence: Mapped[int] = mapped_column(Integer)
-    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
-    data: Mapped[dict] = mapped_column(JSON)  # type: ignore[type-arg]
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class CalendarSeriesPerson(Base):
-    """Who attends which series (lower-case address), to find a person's series quickly."""
-
-    __tablename__ = "calendar_series_people"
-
-    uid: Mapped[str] = mapped_column(String(128), primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), primary_key=True, index=True)
 
 
 async def save_series(

@@ -54,7 +54,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from integrations import sanitize
-from integrations.db import Base, engine_of, sqlite_write, upsert_on
+from integrations.db import engine_of, sqlite_write, upsert_on
+from integrations.schema import OutboxMessage, OutboxStatus, UtcDateTime
 from integrations.smtp import (
     DeliveryUnknownError,
     MailError,
@@ -64,57 +65,6 @@ from integrations.smtp import (
 )
 
 LEASE_MARGIN = timedelta(seconds=30)
-
-
-class OutboxStatus(enum.StrEnum):
-    pending = "pending"
-    sent = "sent"
-    failed = "failed"
-    unknown = "unknown"
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on SQLite (stored naive, UTC) and PostgreSQL (timestamptz)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-class OutboxMessage(Base):
-    __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("key", "recipient", name="uq_outbox_key_recipient"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    key: Mapped[str] = mapped_column(String(400))
-    recipient: Mapped[str] = mapped_column(String(254))
-    kind: Mapped[str] = mapped_column(String(64))
-    series_uid: Mapped[str | None] = mapped_column(String(128), index=True)
-    recurrence_id: Mapped[str | None] = mapped_column(String(32))
-    sequence: Mapped[int | None] = mapped_column(Integer)
-    method: Mapped[str | None] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.pending.value, index=True)
-    message_id: Mapped[str | None] = mapped_column(String(300))
-    subject: Mapped[str | None] = mapped_column(String(200))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    error_code: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 @dataclass(frozen=True)
@@ -780,7 +730,3 @@ __all__ = [
     "send_once",
 ]
 
-
-# create_schema() imports this module to register the outbox table; the feed tokens live in
-# integrations.feeds, which imports UtcDateTime from here, so register them from here as well.
-from integrations import feeds as _feeds  # noqa: E402,F401

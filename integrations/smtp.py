@@ -38,7 +38,7 @@ import aiosmtplib
 from integrations import sanitize
 
 if TYPE_CHECKING:  # pragma: no cover
-    from reintegratie.settings import Settings
+    from reintegratie.config.settings import Settings
 
 TLS_MODES = ("none", "starttls", "tls")
 

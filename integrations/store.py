@@ -12,67 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, bindparam, delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, mapped_column
 
-from integrations.db import Base, Transaction, run_write, upsert_on
+from integrations.db import Transaction, run_write, upsert_on
+from integrations.schema import AuditRow, CasePersonRow, CaseRow
 
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-class CaseRow(Base):
-    """One sickness case, as the web app lists and searches it."""
-
-    __tablename__ = "cases"
-
-    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    employee_name: Mapped[str] = mapped_column(String(200))
-    employee_email: Mapped[str] = mapped_column(String(320), index=True)
-    manager_name: Mapped[str] = mapped_column(String(200))
-    manager_email: Mapped[str] = mapped_column(String(320), index=True)
-    org_unit: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
-    first_sick_day: Mapped[date] = mapped_column(Date)
-    phase: Mapped[str] = mapped_column(String(40), index=True)
-    next_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
-
-
-class AuditRow(Base):
-    """One step of a case, mirrored from the workflow: who did what, and when.
-
-    ``event_key`` is made by the workflow and unique per case, so a retried write is a no-op.
-    """
-
-    __tablename__ = "audit_trail"
-    __table_args__ = (UniqueConstraint("case_id", "event_key", name="uq_audit_event"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
-    event_key: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(320))
-    action: Mapped[str] = mapped_column(String(80))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class CasePersonRow(Base):
-    """Who takes part in a case, by role: decides what each signed-in person may see.
-
-    The employee and the manager come from the intake; the casemanager, coach and buddy are added
-    by the workflow when they are assigned (and removed when replaced).
-    """
-
-    __tablename__ = "case_people"
-    __table_args__ = (UniqueConstraint("case_id", "role", "email", name="uq_case_person"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
-    role: Mapped[str] = mapped_column(String(20))  # employee, manager, casemanager, coach, buddy
-    email: Mapped[str] = mapped_column(String(320), index=True)
 
 
 @dataclass(frozen=True)

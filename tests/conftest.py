@@ -14,7 +14,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from temporalio.testing import WorkflowEnvironment
 
-from reintegratie.temporal import DATA_CONVERTER
+from reintegratie.config.temporal import DATA_CONVERTER
 from tests.support import POSTGRES_ADMIN_URL, SmtpSink, binary, free_port, missing_peer
 from workflows import search_attributes
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from integrations.accounts import NewAccount
-    from reintegratie.settings import Settings
+    from reintegratie.config.settings import Settings
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BIN = Path(sysconfig.get_path("scripts"))
@@ -131,7 +131,7 @@ async def serving_stack(settings: "Settings", client: "Client") -> AsyncIterator
     """A worker and the web app on ``settings.web_port`` (real HTTP on loopback) until the block ends."""
     import uvicorn
 
-    from reintegratie.devstack import _QuietServer
+    from reintegratie.app.devstack import _QuietServer
     from web.app import create_app
     from worker import running_worker
 

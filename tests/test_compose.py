@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from reintegratie.settings import ENV_PREFIX, Settings, load_settings
+from reintegratie.config.settings import ENV_PREFIX, Settings, load_settings
 from tests.support import TEST_SECRET_KEY
 from workflows import search_attributes
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from reintegratie.devstack import RETENTION, DevPorts, DevStackError, hold_ports, namespace_retention
+from reintegratie.app.devstack import RETENTION, DevPorts, DevStackError, hold_ports, namespace_retention
 from tests.support import BIN, bearer, free_port
 
 

@@ -14,7 +14,7 @@ import icalendar
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from reintegratie.settings import Settings
+from reintegratie.config.settings import Settings
 from tests.support import (
     TEST_SECRET_KEY,
     SmtpSink,

@@ -9,8 +9,8 @@ import urllib.request
 import httpx
 from fastapi import FastAPI
 
-from reintegratie.observability import JsonFormatter, MetricsMiddleware, _WebMetrics, temporal_runtime
-from reintegratie.settings import Settings
+from reintegratie.config.observability import JsonFormatter, MetricsMiddleware, _WebMetrics, temporal_runtime
+from reintegratie.config.settings import Settings
 from tests.support import free_port
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from reintegratie.devstack import DevPorts, dev_settings
-from reintegratie.settings import SettingsError, SmtpTls, load_settings
+from reintegratie.app.devstack import DevPorts, dev_settings
+from reintegratie.config.settings import SettingsError, SmtpTls, load_settings
 
 COMPLETE = {
     "REINTEGRATIE_TEMPORAL_ADDRESS": "temporal.internal:7233",

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from temporalio.client import Client
 
-from reintegratie.settings import Settings
+from reintegratie.config.settings import Settings
 from web import deps
 from web.access import STARTS_CASES, require_role
 from web.auth import Principal

@@ -17,8 +17,8 @@ from temporalio.client import Client
 from integrations.accounts import AccountStore
 from integrations.db import create_schema, make_engine, make_sessionmaker
 from integrations.store import CaseStore
-from reintegratie.settings import MAKE_SECRET, Settings, SettingsError
-from reintegratie.temporal import connect
+from reintegratie.config.settings import MAKE_SECRET, Settings, SettingsError
+from reintegratie.config.temporal import connect
 from web import api, case_pages, case_views, commands, deps, feeds, outbox, pages, signin
 from web.auth import CsrfFailed, SignInRequired, is_api
 from web.ratelimit import FailureLimiter

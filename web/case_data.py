@@ -11,7 +11,8 @@ from datetime import date, datetime, timezone
 
 from temporalio.client import Client
 
-from integrations.store import CaseRow, CaseStore
+from integrations.schema import CaseRow
+from integrations.store import CaseStore
 from states.clock import local_date
 from states.facts import Signal
 from states.kinds import Role

@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from temporalio.client import Client
 
 from integrations.accounts import AccountRole
-from integrations.store import CaseRow, CaseStore
+from integrations.schema import CaseRow
+from integrations.store import CaseStore
 from states.kinds import Phase
 from web import deps
 from web.access import READS_HISTORY, SEES_EVERY_CASE, CaseView as Visibility, case_access, require_role

@@ -12,7 +12,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes
 import states
 from workflows import search_attributes
 from workflows.case import ReintegrationCase, rules_preference, search_values
-from workflows.inputs import CaseIntake
+from contracts import CaseIntake
 from workflows.memory import CaseInput
 
 

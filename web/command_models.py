@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_mod
 from web.intake import PersonIn
 from workflows.case import RULE_UPDATES
 from workflows.commands import AssignCoach, ChooseBuddy
-from workflows.inputs import Person
+from contracts import Person
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)

@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta, timezone
 from temporalio.client import Client
 
 import states
-from integrations.store import CaseRow, CaseStore
+from integrations.schema import CaseRow
+from integrations.store import CaseStore
 from web.case_client import run_command
 from workflows.commands import CommandResult
 

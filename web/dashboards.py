@@ -12,7 +12,8 @@ from typing import Any
 from temporalio.client import Client
 
 from integrations.accounts import AccountRole
-from integrations.store import CaseRow, CaseStore
+from integrations.schema import CaseRow
+from integrations.store import CaseStore
 from states.case import UpcomingItem
 from web.access import SEES_EVERY_CASE, CaseAccess, CaseView, case_access, commands_for
 from web.auth import Principal

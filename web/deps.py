@@ -17,7 +17,7 @@ from temporalio.client import Client
 
 from integrations.accounts import AccountStore
 from integrations.store import CaseStore
-from reintegratie.settings import Settings
+from reintegratie.config.settings import Settings
 from states.clock import local
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from integrations.feeds import FEED_CONTENT_TYPE, feed_for_token, feed_url, issue_feed_token, revoke_feed_tokens
-from reintegratie.settings import Settings
+from reintegratie.config.settings import Settings
 from web import deps
 from web.access import not_found
 from web.auth import Principal, current_principal

@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from integrations.accounts import DEMO_DOMAIN
 from states.kinds import Channel, Place
-from workflows.inputs import CaseIntake, ContactPreference, Person
+from contracts import CaseIntake, ContactPreference, Person
 
 # Names reach mail headers and calendar lines: no control characters, no encoded-word openers.
 _NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from temporalio.client import Client
 
 from integrations.store import CaseStore
-from reintegratie.settings import Settings
+from reintegratie.config.settings import Settings
 from web import deps, intake_form
 from web.access import STARTS_CASES, require_role
 from web.auth import Principal, current_principal

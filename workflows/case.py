@@ -18,7 +18,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-# Our worker runs workflows without the SDK's sandbox (reintegratie.temporal.WORKFLOW_RUNNER); should
+# Our worker runs workflows without the SDK's sandbox (reintegratie.config.temporal.WORKFLOW_RUNNER); should
 # a sandboxed runner load this module (the SDK's default), these pure modules are passed through,
 # and every module that defines a payload type is named, so that pydantic finds it there.
 with workflow.unsafe.imports_passed_through():
@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     import states.signals
     import states.timeline
     import states.workdays
-    from activities.inputs import Delivery, Notice, RecordAudit, RecordCase, RecordProgress, RolePeople, SeriesMessage
+    from contracts import Delivery, Notice, RecordAudit, RecordCase, RecordProgress, RolePeople, SeriesMessage
     from states import effects as fx
     from states.case import UpcomingItem
     from states.events import ContactPreference as RulesPreference
@@ -48,7 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.commands import AssignCoach, CaseSummary, ChooseBuddy, CommandResult, TimelineEntry
     from workflows.describe import effect_detail, effect_text, event_detail, snake
     from workflows.dispatch import PlannedMessage, messages_for
-    from workflows.inputs import CaseIntake, Person
+    from contracts import CaseIntake, Person
     from workflows.memory import CaseInput, CaseMemory, SearchValues
     from workflows.people import CasePeople
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from workflows.inputs import Person
+from contracts import Person
 
 
 @dataclass(frozen=True, kw_only=True)

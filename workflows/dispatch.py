@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from activities.inputs import Notice, SeriesMessage
+from contracts import Notice, SeriesMessage
 from states import effects as fx
 from states.case import case_timeline
 from states.clock import at_local, local
 from states.facts import CaseFacts, SeriesState
 from states.kinds import Channel, Place, Role, SeriesKind
-from workflows.inputs import ContactPreference, Person
+from contracts import ContactPreference, Person
 from workflows.people import CasePeople
 
 _PLACE_NL = {Place.office: "Op kantoor", Place.neutral: "Neutrale plek", Place.home: "Thuis", Place.online: "Online"}

@@ -8,7 +8,7 @@ from datetime import datetime
 from states.effects import InviteBuddy
 from states.facts import CaseFacts
 from workflows.commands import TimelineEntry
-from workflows.inputs import CaseIntake
+from contracts import CaseIntake
 from workflows.people import CasePeople
 
 # Our own threshold, well below the server's suggestion (4,096 events): small histories replay fast.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from states.kinds import Role
-from workflows.inputs import CaseIntake, Person
+from contracts import CaseIntake, Person
 
 
 @dataclass(frozen=True)

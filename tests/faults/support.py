@@ -22,7 +22,7 @@ from states.clock import local_date
 from tests.support import SmtpSink
 from web.cases import start_case
 from workflows.case import ReintegrationCase
-from workflows.inputs import CaseIntake, Person
+from contracts import CaseIntake, Person
 
 CASEMANAGER = Person("Carla Visser", "carla@example.nl")
 HR_ACTOR = CASEMANAGER.email

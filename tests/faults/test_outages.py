@@ -20,8 +20,8 @@ import states
 from integrations.db import make_engine, make_sessionmaker
 from integrations.outbox import OutboxStatus, list_outbox
 from integrations.store import CaseStore
-from reintegratie.devstack import DevPorts, namespace_retention, set_retention, start_temporal, stop_process, wait_for_temporal
-from reintegratie.settings import Settings
+from reintegratie.app.devstack import DevPorts, namespace_retention, set_retention, start_temporal, stop_process, wait_for_temporal
+from reintegratie.config.settings import Settings
 from tests.faults.support import HR_ACTOR, arrivals, invitation_counts, open_case, pending_attempts, wait_settled
 from tests.support import POSTGRES_ADMIN_URL, SmtpSink, free_port
 from worker import running_worker

@@ -292,7 +292,8 @@ def outbox_postgres_url() -> Iterator[str]:
 
 async def _tables(url: str):
     from integrations import feeds, outbox  # noqa: F401  (registers the tables)
-    from integrations.db import Base, make_engine, make_sessionmaker
+    from integrations.db import make_engine, make_sessionmaker
+    from integrations.schema import Base
 
     engine = make_engine(url)
     tables = [Base.metadata.tables[name] for name in ("outbox", "calendar_feed_tokens", "calendar_series", "calendar_series_people") if name in Base.metadata.tables]

@@ -17,7 +17,7 @@ from integrations.smtp import (
     SmtpSender,
     TransientMailError,
 )
-from reintegratie.settings import Settings, SmtpTls
+from reintegratie.config.settings import Settings, SmtpTls
 
 from .conftest import SmtpServer
 

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from integrations.accounts import AccountStore, NewAccount
 from integrations.store import CaseRecord, CaseStore
-from reintegratie.settings import Settings
+from reintegratie.config.settings import Settings
 from tests.support import TEST_SECRET_KEY, SmtpSink, bearer
 from web.app import create_app
 from worker import running_worker

@@ -14,7 +14,7 @@ from tests.web.conftest import WebApp, csrf_of
 from web import cases as web_cases
 from web import intake_form
 from web.intake import IntakeRequest
-from workflows.inputs import CaseIntake, Person
+from contracts import CaseIntake, Person
 
 FIELDS = (
     "employee.name", "employee.email", "employee_phone", "employee.language", "manager.name", "manager.email",

@@ -9,7 +9,7 @@ from pathlib import Path
 from integrations.accounts import AccountStore
 from integrations.db import create_schema, make_engine, make_sessionmaker
 from integrations.demo_accounts import DEMO_PASSWORD, seed_demo_accounts
-from reintegratie.devstack import dev_secret_key
+from reintegratie.app.devstack import dev_secret_key
 from tests.support import BIN
 
 

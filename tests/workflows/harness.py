@@ -27,14 +27,14 @@ from integrations.db import create_schema, make_engine, make_sessionmaker
 from integrations.outbox import OutboxEntry, list_outbox
 from integrations.smtp import SmtpSender
 from integrations.store import CaseStore
-from reintegratie.settings import Settings
-from reintegratie.temporal import WORKFLOW_RUNNER
+from reintegratie.config.settings import Settings
+from reintegratie.config.temporal import WORKFLOW_RUNNER
 import states
 from tests.support import SmtpSink
 from web.cases import start_case
 from workflows.case import ReintegrationCase
 from workflows.commands import CommandResult
-from workflows.inputs import CaseIntake, Person
+from contracts import CaseIntake, Person
 from workflows.memory import CaseInput
 
 MANAGER = Person("Mark Jansen", "mark@example.nl")

@@ -30,7 +30,7 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 import states
-from reintegratie.temporal import DATA_CONVERTER
+from reintegratie.config.temporal import DATA_CONVERTER
 from states.clock import at_local, local_date
 from tests.support import BIN, SmtpSink, free_port
 from tests.workflows.harness import COACH, CaseWorld, case_world

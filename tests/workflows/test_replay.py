@@ -20,7 +20,7 @@ from temporalio.worker import (
 )
 from temporalio.workflow import ActivityHandle
 
-from reintegratie.temporal import DATA_CONVERTER, WORKFLOW_RUNNER
+from reintegratie.config.temporal import DATA_CONVERTER, WORKFLOW_RUNNER
 from workflows.case import ReintegrationCase
 
 HISTORIES = Path(__file__).resolve().parent / "histories"

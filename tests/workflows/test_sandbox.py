@@ -1,6 +1,6 @@
 """What keeps workflow code deterministic, and what the workflow runner still does.
 
-The runner (reintegratie.temporal.WORKFLOW_RUNNER) runs workflows without the SDK's sandbox: our
+The runner (reintegratie.config.temporal.WORKFLOW_RUNNER) runs workflows without the SDK's sandbox: our
 modules are imported once, and nothing refuses ``datetime.now``, ``random``, ``open`` ... at run
 time. What keeps them deterministic is this module's source check of every module the case workflow
 runs. The runner's serialization contexts are checked against a payload codec that uses the
@@ -33,8 +33,8 @@ from temporalio.converter import (
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from reintegratie import payload_walks
-from reintegratie.temporal import WORKFLOW_RUNNER
+from reintegratie.config import payload_walks
+from reintegratie.config.temporal import WORKFLOW_RUNNER
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN_ATTRIBUTES = {
@@ -179,7 +179,7 @@ async def test_activity_payloads_carry_their_serialization_context(dev_server: W
 
 
 class _CountedWalks:
-    """Counts the SDK's own payload walks (reintegratie.payload_walks calls them only when they matter)."""
+    """Counts the SDK's own payload walks (reintegratie.config.payload_walks calls them only when they matter)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.decoded = self.encoded = 0

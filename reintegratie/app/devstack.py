@@ -36,8 +36,8 @@ from integrations.accounts import AccountStore
 from integrations.db import create_schema, make_engine, make_sessionmaker
 from integrations.demo_accounts import seed_demo_accounts, sign_in_help
 from integrations.mailcatcher import MailCatcher
-from reintegratie.settings import ENV_PREFIX, Settings, as_environment, load_settings
-from reintegratie.temporal import DATA_CONVERTER
+from reintegratie.config.settings import ENV_PREFIX, Settings, as_environment, load_settings
+from reintegratie.config.temporal import DATA_CONVERTER
 from web.app import create_app
 from workflows import search_attributes
 
@@ -161,7 +161,7 @@ def start_worker_process(settings: Settings, log_path: Path) -> subprocess.Popen
     time per process): under a burst of intakes the web app keeps answering while the worker
     sends. It stops on SIGINT (stop_process) and dies with us.
     """
-    command = [sys.executable, "-c", "import sys; from reintegratie.cli import main; sys.exit(main(['worker']))"]
+    command = [sys.executable, "-c", "import sys; from reintegratie.app.cli import main; sys.exit(main(['worker']))"]
     log = open(log_path, "ab")
     return subprocess.Popen(
         command, env=as_environment(settings), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent

@@ -14,7 +14,7 @@ import pyotp
 
 from integrations.accounts import AccountError, AccountRole, AccountStore
 from integrations.db import create_schema, make_engine, make_sessionmaker
-from reintegratie.settings import ENV_PREFIX
+from reintegratie.config.settings import ENV_PREFIX
 
 
 def database_url(args: argparse.Namespace) -> str:

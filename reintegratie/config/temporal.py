@@ -22,8 +22,8 @@ from temporalio.converter import (
     JSONPlainPayloadConverter,
 )
 
-from reintegratie import payload_walks
-from reintegratie.settings import Settings
+from reintegratie.config import payload_walks
+from reintegratie.config.settings import Settings
 
 payload_walks.install()  # every worker and replayer of ours runs with DATA_CONVERTER below: no codec
 

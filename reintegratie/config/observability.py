@@ -18,7 +18,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, MutableMapping
 
-from reintegratie.settings import LogFormat, Settings
+from reintegratie.config.settings import LogFormat, Settings
 
 _STANDARD_ATTRIBUTES = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 

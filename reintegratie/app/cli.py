@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from reintegratie.settings import Settings, SettingsError, load_settings
+from reintegratie.config.settings import Settings, SettingsError, load_settings
 
 
 def _run_dev(args: argparse.Namespace) -> int:
-    from reintegratie.devstack import DevPorts, DevStackError, dev_settings, run_dev
+    from reintegratie.app.devstack import DevPorts, DevStackError, dev_settings, run_dev
 
     ports = DevPorts(web=args.web_port, temporal=args.temporal_port, temporal_ui=args.ui_port or args.temporal_port + 1000, smtp=args.smtp_port)
     settings = dev_settings(Path(args.data_dir), ports)
@@ -34,7 +34,7 @@ def _strict_settings(command: str, require: tuple[str, ...] = ()) -> Settings:
 def _run_worker(args: argparse.Namespace) -> int:
     from worker import run_worker
 
-    from reintegratie.observability import configure_logging
+    from reintegratie.config.observability import configure_logging
 
     settings = _strict_settings("worker")
     configure_logging(settings)
@@ -51,7 +51,7 @@ def _run_web(args: argparse.Namespace) -> int:
 
     from web.app import create_app
 
-    from reintegratie.observability import configure_logging, instrument_web
+    from reintegratie.config.observability import configure_logging, instrument_web
 
     settings = _strict_settings("web", require=("secret_key",))
     configure_logging(settings)
@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("worker", help="run a worker (configured by REINTEGRATIE_* variables)").set_defaults(handler=_run_worker)
     commands.add_parser("web", help="run the web app (configured by REINTEGRATIE_* variables)").set_defaults(handler=_run_web)
 
-    from reintegratie.users import add_arguments as add_users_arguments
+    from reintegratie.app.users import add_arguments as add_users_arguments
 
     add_users_arguments(commands.add_parser("users", help="accounts: add, token, revoke-tokens, totp"))
 

@@ -1,0 +1,186 @@
+"""Every table of the SQL store, in one place: the models that Alembic's migrations follow.
+
+The read model (cases, their people, the audit trail), the outbox of sent messages, the calendar
+series behind the feeds, and the accounts. No health data: rows hold who, when and which phase.
+Modules that read or write these tables import them from here; nothing here imports them.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table of the store."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class OutboxStatus(enum.StrEnum):
+    pending = "pending"
+    sent = "sent"
+    failed = "failed"
+    unknown = "unknown"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on SQLite (stored naive, UTC) and PostgreSQL (timestamptz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("key", "recipient", name="uq_outbox_key_recipient"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400))
+    recipient: Mapped[str] = mapped_column(String(254))
+    kind: Mapped[str] = mapped_column(String(64))
+    series_uid: Mapped[str | None] = mapped_column(String(128), index=True)
+    recurrence_id: Mapped[str | None] = mapped_column(String(32))
+    sequence: Mapped[int | None] = mapped_column(Integer)
+    method: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.pending.value, index=True)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CaseRow(Base):
+    """One sickness case, as the web app lists and searches it."""
+
+    __tablename__ = "cases"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    employee_name: Mapped[str] = mapped_column(String(200))
+    employee_email: Mapped[str] = mapped_column(String(320), index=True)
+    manager_name: Mapped[str] = mapped_column(String(200))
+    manager_email: Mapped[str] = mapped_column(String(320), index=True)
+    org_unit: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    first_sick_day: Mapped[date] = mapped_column(Date)
+    phase: Mapped[str] = mapped_column(String(40), index=True)
+    next_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+
+
+class AuditRow(Base):
+    """One step of a case, mirrored from the workflow: who did what, and when.
+
+    ``event_key`` is made by the workflow and unique per case, so a retried write is a no-op.
+    """
+
+    __tablename__ = "audit_trail"
+    __table_args__ = (UniqueConstraint("case_id", "event_key", name="uq_audit_event"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    event_key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CasePersonRow(Base):
+    """Who takes part in a case, by role: decides what each signed-in person may see.
+
+    The employee and the manager come from the intake; the casemanager, coach and buddy are added
+    by the workflow when they are assigned (and removed when replaced).
+    """
+
+    __tablename__ = "case_people"
+    __table_args__ = (UniqueConstraint("case_id", "role", "email", name="uq_case_person"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # employee, manager, casemanager, coach, buddy
+    email: Mapped[str] = mapped_column(String(320), index=True)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2), default="nl")
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+
+
+class ApiTokenRow(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class FeedToken(Base):
+    __tablename__ = "calendar_feed_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person: Mapped[str] = mapped_column(String(254), index=True)  # the person's e-mail address
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CalendarSeriesRow(Base):
+    """The current state of each series, as the last sent invitation left it (for the feeds)."""
+
+    __tablename__ = "calendar_series"
+
+    uid: Mapped[str] = mapped_column(String(128), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(64), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict] = mapped_column(JSON)  # type: ignore[type-arg]
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CalendarSeriesPerson(Base):
+    """Who attends which series (lower-case address), to find a person's series quickly."""
+
+    __tablename__ = "calendar_series_people"
+
+    uid: Mapped[str] = mapped_column(String(128), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), primary_key=True, index=True)
