@@ -14,6 +14,9 @@ code's replay moved between 105 and 258 ms within an hour on one machine (2026-1
 moving with it, while the floor moved less. Replayed in turn, both meet the same moments of the
 machine: the ratio of the two says how far our workflow is from the SDK's own cost, whatever the
 machine's speed at that moment; the minimum says what the replay costs when nothing interferes.
+The floor is the SDK's cheapest: its unsandboxed runner and default converter. In the same turns,
+two_year_wia also replays under the SDK's sandbox (``SANDBOXED_RUNNER``, which the replay test
+uses too), and so does the floor (its module passed through: the sandbox's own cost).
 """
 
 from __future__ import annotations
@@ -27,14 +30,25 @@ from dataclasses import dataclass
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
-from temporalio.worker import Replayer, Worker
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import (
+    SandboxedWorkflowRunner,
+    SandboxRestrictions,
+)
 
 from bench.common import Sleeper, header
-from reintegratie.config.temporal import DATA_CONVERTER, WORKFLOW_RUNNER
+from reintegratie.config.temporal import (
+    DATA_CONVERTER,
+    SANDBOXED_RUNNER,
+    WORKFLOW_RUNNER,
+)
 from tests.workflows.record_histories import HISTORIES, time_skipping
 from workflows.case import ReintegrationCase
 
 TARGET = "two_year_wia.run1"
+SDK_RUNNER = UnsandboxedWorkflowRunner()
+# The sandbox with nothing of the floor's to import per run: what the sandbox itself costs.
+SANDBOXED_FLOOR_RUNNER = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules("bench.common"))
 
 
 def _workflow_tasks(history: WorkflowHistory) -> int:
@@ -42,7 +56,7 @@ def _workflow_tasks(history: WorkflowHistory) -> int:
 
 
 async def _floor_history(tasks: int) -> WorkflowHistory:
-    async with time_skipping() as env, Worker(env.client, task_queue="floor", workflows=[Sleeper], workflow_runner=WORKFLOW_RUNNER):
+    async with time_skipping() as env, Worker(env.client, task_queue="floor", workflows=[Sleeper], workflow_runner=SDK_RUNNER):
         handle = await env.client.start_workflow(Sleeper.run, tasks, id="floor", task_queue="floor")
         await handle.result()
         return await handle.fetch_history()
@@ -74,34 +88,34 @@ async def _in_one_worker(replayer: Replayer, name: str, history: WorkflowHistory
     return f"{name} x{times}, one worker", len(history.events), _workflow_tasks(history), per_replay, per_replay
 
 
+FLOOR = "floor"
+
+
 @dataclass
 class InTurn:
-    """Replays of one history and of the floor, taken in turn (milliseconds)."""
+    """Replays of each contender (the floor among them), taken in turn (milliseconds)."""
 
-    ours: list[float]
-    floor: list[float]
+    times: dict[str, list[float]]
 
-    @property
-    def ratios(self) -> list[float]:
-        return [ours / floor for ours, floor in zip(self.ours, self.floor)]
+    def ratios(self, name: str) -> list[float]:
+        return [ours / floor for ours, floor in zip(self.times[name], self.times[FLOOR])]
 
 
-async def _in_turn(replayer: Replayer, history: WorkflowHistory, floor_replayer: Replayer, floor: WorkflowHistory, pairs: int) -> InTurn:
+async def _in_turn(contenders: dict[str, tuple[Replayer, WorkflowHistory]], pairs: int) -> InTurn:
+    """``contenders`` must hold FLOOR; each round replays every contender once, in turn."""
+
     async def once(by: Replayer, of: WorkflowHistory) -> float:
         started = time.perf_counter()
         await by.replay_workflow(of)
         return (time.perf_counter() - started) * 1000
 
-    await once(replayer, history)
-    await once(floor_replayer, floor)
-    result = InTurn([], [])
+    for replayer, history in contenders.values():
+        await once(replayer, history)
+    result = InTurn({name: [] for name in contenders})
+    order = list(contenders)
     for number in range(pairs):
-        if number % 2:  # alternate which goes first
-            result.floor.append(await once(floor_replayer, floor))
-            result.ours.append(await once(replayer, history))
-        else:
-            result.ours.append(await once(replayer, history))
-            result.floor.append(await once(floor_replayer, floor))
+        for name in reversed(order) if number % 2 else order:  # alternate which goes first
+            result.times[name].append(await once(*contenders[name]))
     return result
 
 
@@ -112,9 +126,17 @@ async def run(repeat: int, pairs: int) -> tuple[list[tuple[str, int, int, float,
     longest = max(rows, key=lambda row: row[2])
     rows.append(await _in_one_worker(replayer, longest[0], histories[longest[0]]))
     floor = await _floor_history(longest[2])
-    floor_replayer = Replayer(workflows=[Sleeper], workflow_runner=WORKFLOW_RUNNER)
+    floor_replayer = Replayer(workflows=[Sleeper], workflow_runner=SDK_RUNNER)
     rows.append(await _timed(floor_replayer, f"floor: {longest[2]} sleeps", floor, repeat))
-    return rows, await _in_turn(replayer, histories[TARGET], floor_replayer, floor, pairs)
+    sandboxed = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER, workflow_runner=SANDBOXED_RUNNER)
+    sandboxed_floor = Replayer(workflows=[Sleeper], workflow_runner=SANDBOXED_FLOOR_RUNNER)
+    contenders = {
+        TARGET: (replayer, histories[TARGET]),
+        f"{TARGET}, sandboxed": (sandboxed, histories[TARGET]),
+        FLOOR: (floor_replayer, floor),
+        "floor, sandboxed": (sandboxed_floor, floor),
+    }
+    return rows, await _in_turn(contenders, pairs)
 
 
 def main() -> None:
@@ -127,9 +149,11 @@ def main() -> None:
     rows, in_turn = asyncio.run(run(args.repeat, args.pairs))
     for name, events, tasks, first, median in rows:
         print(f"{name:<32} {events:>7} {tasks:>8} {first:>9.1f} {median:>10.1f}")
-    print(f"in turn, {args.pairs} pairs: {TARGET} median {statistics.median(in_turn.ours):.1f} ms (min {min(in_turn.ours):.1f}), "
-          f"floor median {statistics.median(in_turn.floor):.1f} ms (min {min(in_turn.floor):.1f}), "
-          f"ratio median {statistics.median(in_turn.ratios):.2f} (min {min(in_turn.ratios):.2f}, max {max(in_turn.ratios):.2f})")
+    print(f"in turn, {args.pairs} rounds (runners: ours {type(WORKFLOW_RUNNER).__name__}, floor {type(SDK_RUNNER).__name__}):")
+    for name, times in in_turn.times.items():
+        ratios = in_turn.ratios(name)
+        print(f"  {name:<32} median {statistics.median(times):7.1f} ms (min {min(times):7.1f}), ratio to the floor median "
+              f"{statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})")
     print(f"target: {TARGET} under 100 ms")
 
 

@@ -1,6 +1,9 @@
 """Every stored history replays against today's workflow code: a change that would break running
 cases (non-determinism) fails here, and so does one that would have them decide differently (an
-activity scheduled with another input). Record new fixtures with `python -m tests.workflows.record_histories`."""
+activity scheduled with another input). Record new fixtures with `python -m tests.workflows.record_histories`.
+
+Each history replays with the workers' runner (the SDK's unsandboxed one) and under the SDK's
+sandbox, which refuses the clock, randomness, threads and I/O in the workflow's code at run time."""
 
 from __future__ import annotations
 
@@ -20,11 +23,16 @@ from temporalio.worker import (
 )
 from temporalio.workflow import ActivityHandle
 
-from reintegratie.config.temporal import DATA_CONVERTER, WORKFLOW_RUNNER
+from reintegratie.config.temporal import (
+    DATA_CONVERTER,
+    SANDBOXED_RUNNER,
+    WORKFLOW_RUNNER,
+)
 from workflows.case import ReintegrationCase
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 FIXTURES = sorted(HISTORIES.glob("*.json"))
+RUNNERS = {"unsandboxed": WORKFLOW_RUNNER, "sandboxed": SANDBOXED_RUNNER}
 
 
 def test_there_are_histories_of_every_kind_of_case() -> None:
@@ -64,11 +72,12 @@ def _recorded_inputs(history: WorkflowHistory) -> list[list[bytes]]:
     ]
 
 
+@pytest.mark.parametrize("runner", list(RUNNERS))
 @pytest.mark.parametrize("path", FIXTURES, ids=[path.stem for path in FIXTURES])
-async def test_stored_history_replays(path: Path) -> None:
+async def test_stored_history_replays(path: Path, runner: str) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     noted = _ActivityInputs()
-    replayer = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER, workflow_runner=WORKFLOW_RUNNER, interceptors=[noted])
+    replayer = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER, workflow_runner=RUNNERS[runner], interceptors=[noted])
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
     # Replay checks each activity's type and id, not its input: a rule change would pass it while

@@ -1,40 +1,29 @@
-"""What keeps workflow code deterministic, and what the workflow runner still does.
+"""What keeps workflow code deterministic.
 
-The runner (reintegratie.config.temporal.WORKFLOW_RUNNER) runs workflows without the SDK's sandbox: our
-modules are imported once, and nothing refuses ``datetime.now``, ``random``, ``open`` ... at run
-time. What keeps them deterministic is this module's source check of every module the case workflow
-runs. The runner's serialization contexts are checked against a payload codec that uses the
-context, and the skipped payload walks (without a codec) against the SDK's own walks (with one).
+Workers run the case workflow with the SDK's unsandboxed runner (reintegratie.config.temporal.
+WORKFLOW_RUNNER): our modules are imported once, and nothing refuses ``datetime.now``, ``random``,
+``open`` ... at run time. Two checks stand in. This module's source check reads every module the
+case workflow runs. The replay test (tests/workflows/test_replay.py) replays every stored history
+under the SDK's sandbox as well (``SANDBOXED_RUNNER``), which imports workflows.case anew for each
+run and refuses the clock, randomness, threads and I/O there at run time; this module checks that
+the sandbox passes through only our pure modules, and that it does refuse the clock.
 """
 
 from __future__ import annotations
 
 import ast
 import asyncio
-import dataclasses
+import importlib
+import sys
 import uuid
-from datetime import timedelta
 from pathlib import Path
-from typing import Sequence
 
 import pytest
-from temporalio import activity, workflow
-from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
-from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.converter import (
-    ActivitySerializationContext,
-    DataConverter,
-    PayloadCodec,
-    SerializationContext,
-    WithSerializationContext,
-)
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker import Worker
 
-from reintegratie.config import payload_walks
-from reintegratie.config.temporal import WORKFLOW_RUNNER
+from reintegratie.config.temporal import PURE_MODULES, SANDBOXED_RUNNER
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN_ATTRIBUTES = {
@@ -46,7 +35,7 @@ FORBIDDEN_MODULES = {"random", "secrets", "socket", "subprocess", "time", "os", 
 FORBIDDEN_CALLS = {"open", "input", "print", "breakpoint", "exec", "eval"}
 
 
-OURS = {"states", "workflows", "activities"}
+OURS = {"states", "workflows", "activities", "contracts"}
 
 
 def _source(module: str) -> Path | None:
@@ -66,7 +55,7 @@ def _imported(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    found = set()
+    found: set[str] = set()
     for name in names:
         parts = name.split(".")
         if parts[0] in OURS:
@@ -74,8 +63,8 @@ def _imported(path: Path) -> set[str]:
     return found
 
 
-def _workflow_modules() -> list[Path]:
-    """Our source files that the case workflow imports, directly or not (and so runs in its tasks)."""
+def _workflow_module_names() -> dict[str, Path]:
+    """Our modules that the case workflow imports, directly or not (and so runs in its tasks)."""
     seen: dict[str, Path] = {}
     todo = ["workflows.case"]
     while todo:
@@ -85,7 +74,12 @@ def _workflow_modules() -> list[Path]:
             continue
         seen[module] = path
         todo.extend(_imported(path))
-    return sorted(set(seen.values()))
+    return seen
+
+
+def _workflow_modules() -> list[Path]:
+    """Our source files that the case workflow imports, directly or not."""
+    return sorted(set(_workflow_module_names().values()))
 
 
 def _offences(path: Path) -> list[str]:
@@ -104,7 +98,7 @@ def _offences(path: Path) -> list[str]:
 
 def test_the_check_sees_every_module_the_workflow_runs() -> None:
     names = {path.relative_to(ROOT).as_posix() for path in _workflow_modules()}
-    assert {"workflows/case.py", "states/rules.py", "states/agenda.py", "activities/inputs.py"} <= names
+    assert {"workflows/case.py", "states/rules.py", "states/agenda.py", "contracts/__init__.py"} <= names
     assert "activities/case_activities.py" not in names, "the workflow must not import the activities' I/O"
 
 
@@ -119,154 +113,55 @@ def test_the_check_finds_what_it_looks_for(tmp_path: Path) -> None:
     assert [offence.split(" ", 1)[1] for offence in _offences(sample)] == ["import random", "datetime.now", "open()", "from os import ..."]
 
 
-@activity.defn
-async def echo(text: str) -> str:
-    return text
+def _passed_through(module: str) -> bool:
+    """Whether the sandbox passes ``module`` through (a listed module covers its children)."""
+    return any(module == name or module.startswith(f"{name}.") for name in PURE_MODULES)
+
+
+def test_the_sandbox_imports_only_the_workflows_own_module_per_run() -> None:
+    """Every module of ours the workflow imports is passed through (else each run imports it
+    again, and its payload types would be other classes than the converter's), except the
+    workflow's own module, which the sandbox must import to refuse the clock in it."""
+    modules = _workflow_module_names()
+    packages = {name for name, path in modules.items() if path.name == "__init__.py" and not path.read_text().strip()}
+    imported_per_run = {name for name in modules if not _passed_through(name)} - packages
+    assert imported_per_run == {"workflows.case"}
+
+
+_READS_THE_CLOCK = """
+from datetime import datetime
+
+from temporalio import workflow
 
 
 @workflow.defn
-class CallsAnActivity:
+class ReadsTheClock:
     @workflow.run
-    async def run(self, text: str) -> str:
-        return await workflow.execute_activity(echo, text, start_to_close_timeout=timedelta(seconds=30))
+    async def run(self) -> str:
+        return datetime.now().isoformat()
+"""
 
 
-class _ContextMarkingCodec(PayloadCodec, WithSerializationContext):
-    """Marks each payload with the activity type of its serialization context (``-``: none)."""
-
-    def __init__(self, context: SerializationContext | None = None) -> None:
-        self._context = context
-
-    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        mark = self._context.activity_type if isinstance(self._context, ActivitySerializationContext) else "-"
-        marked = []
-        for payload in payloads:
-            copy = Payload()
-            copy.CopyFrom(payload)
-            copy.metadata["context"] = mark.encode()
-            marked.append(copy)
-        return marked
-
-    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
-        return list(payloads)
-
-    def with_context(self, context: SerializationContext) -> _ContextMarkingCodec:
-        return _ContextMarkingCodec(context)
-
-
-def _with_marking_codec(client: Client) -> Client:
-    converter = dataclasses.replace(DataConverter.default, payload_codec=_ContextMarkingCodec())
-    return Client(**{**client.config(), "data_converter": converter})
-
-
-async def _run_calls_an_activity(client: Client) -> list[HistoryEvent]:
-    """Run CallsAnActivity on a worker of our runner; its history."""
-    task_queue = f"sandbox-{uuid.uuid4().hex[:8]}"
-    async with Worker(client, task_queue=task_queue, workflows=[CallsAnActivity], activities=[echo], workflow_runner=WORKFLOW_RUNNER):
-        handle = await client.start_workflow(CallsAnActivity.run, "hallo", id=f"echo-{uuid.uuid4().hex}", task_queue=task_queue)
-        assert await handle.result() == "hallo"
-        return [event async for event in handle.fetch_history_events()]
-
-
-async def test_activity_payloads_carry_their_serialization_context(dev_server: WorkflowEnvironment) -> None:
-    history = await _run_calls_an_activity(_with_marking_codec(dev_server.client))
-    scheduled = [
-        event.activity_task_scheduled_event_attributes.input.payloads[0].metadata["context"]
-        for event in history
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-    ]
-    assert scheduled == [b"echo"], "the workflow encoded the activity's input with the activity's context"
-
-
-class _CountedWalks:
-    """Counts the SDK's own payload walks (reintegratie.config.payload_walks calls them only when they matter)."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.decoded = self.encoded = 0
-        sdk_decode, sdk_encode = payload_walks._sdk_decode_activation, payload_walks._sdk_encode_completion
-
-        async def decode(*args: object, **kwargs: object) -> object:
-            self.decoded += 1
-            return await sdk_decode(*args, **kwargs)  # type: ignore[arg-type]
-
-        async def encode(*args: object, **kwargs: object) -> object:
-            self.encoded += 1
-            return await sdk_encode(*args, **kwargs)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(payload_walks, "_sdk_decode_activation", decode)
-        monkeypatch.setattr(payload_walks, "_sdk_encode_completion", encode)
-
-
-async def test_without_a_codec_the_payload_walks_are_skipped(dev_server: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch) -> None:
-    walks = _CountedWalks(monkeypatch)
-    await _run_calls_an_activity(dev_server.client)  # the project's converter: no codec, no external storage
-    assert (walks.decoded, walks.encoded) == (0, 0)
-
-
-async def test_with_a_codec_every_activation_is_walked(dev_server: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch) -> None:
-    walks = _CountedWalks(monkeypatch)
-    history = await _run_calls_an_activity(_with_marking_codec(dev_server.client))
-    assert walks.decoded >= 2 and walks.encoded >= 2, "the start and the activity's result were decoded, both completions encoded"
-    completed = next(e for e in history if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED)
-    assert completed.workflow_execution_completed_event_attributes.result.payloads[0].metadata["context"] == b"-"
-
-
-@workflow.defn
-class RollsDice:
-    """Asks for randomness after the first workflow task, so the lean instance makes its generator late."""
-
-    def __init__(self) -> None:
-        self._numbers: list[int] = []
-
-    @workflow.run
-    async def run(self) -> list[int]:
-        await workflow.sleep(timedelta(milliseconds=10))
-        self._numbers = [workflow.random().randint(1, 1_000_000) for _ in range(3)] + [int(workflow.uuid4().int % 1_000_000)]
-        return self._numbers
-
-    @workflow.query
-    def numbers(self) -> list[int]:
-        return self._numbers
-
-
-async def test_randomness_is_the_sdks_own(dev_server: WorkflowEnvironment) -> None:
-    """Our runner makes the run's random generator only when asked, from the same seed: a worker
-    with the SDK's own workflow instance replays the closed run to answer a query, and draws the
-    same numbers."""
+async def test_the_sandbox_refuses_the_clock(dev_server: WorkflowEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the sandboxed replay catches: a workflow module imported in the sandbox that reads the
+    clock fails its workflow task (and the run stays open, to be fixed). The workflow is a module of
+    its own, so that the sandbox imports only it."""
+    (tmp_path / "reads_the_clock.py").write_text(_READS_THE_CLOCK)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "reads_the_clock", raising=False)
+    reads_the_clock = importlib.import_module("reads_the_clock")
     task_queue = f"sandbox-{uuid.uuid4().hex[:8]}"
     client = dev_server.client
-    async with Worker(client, task_queue=task_queue, workflows=[RollsDice], workflow_runner=WORKFLOW_RUNNER):
-        handle = await client.start_workflow(RollsDice.run, id=f"dice-{uuid.uuid4().hex}", task_queue=task_queue)
-        numbers = await handle.result()
-    async with Worker(client, task_queue=task_queue, workflows=[RollsDice], workflow_runner=UnsandboxedWorkflowRunner()):
-        replayed = await handle.query(RollsDice.numbers)
-    assert len(set(numbers)) == 4
-    assert replayed == numbers
-
-
-@workflow.defn
-class AddsAnUpdateHandler:
-    @workflow.run
-    async def run(self) -> None:
-        workflow.set_update_handler("late", lambda: None)
-
-
-async def test_an_update_handler_added_at_run_time_fails_loudly(dev_server: WorkflowEnvironment) -> None:
-    """Runs share the class's update table (read-only); a handler added at run time must not leak
-    into other runs: the workflow task fails instead, and the run stays open to be fixed."""
-    task_queue = f"sandbox-{uuid.uuid4().hex[:8]}"
-    client = dev_server.client
-    async with Worker(client, task_queue=task_queue, workflows=[AddsAnUpdateHandler], workflow_runner=WORKFLOW_RUNNER):
-        handle = await client.start_workflow(AddsAnUpdateHandler.run, id=f"late-{uuid.uuid4().hex}", task_queue=task_queue)
-        failed = False
-        for _ in range(100):
+    async with Worker(client, task_queue=task_queue, workflows=[reads_the_clock.ReadsTheClock], workflow_runner=SANDBOXED_RUNNER):
+        handle = await client.start_workflow("ReadsTheClock", id=f"clock-{uuid.uuid4().hex}", task_queue=task_queue)
+        failure = ""
+        for _ in range(200):
             async for event in handle.fetch_history_events():
                 if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
-                    failed = "does not support item assignment" in event.workflow_task_failed_event_attributes.failure.message
-            if failed:
+                    failure = event.workflow_task_failed_event_attributes.failure.message
+            if failure:
                 break
-            await asyncio.sleep(0.1)
-        assert failed, "the workflow task failed on the read-only update table"
-        assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
+            await asyncio.sleep(0.05)
         await handle.terminate()
-    assert "late" not in AddsAnUpdateHandler.__temporal_workflow_definition.updates  # type: ignore[attr-defined]
+    monkeypatch.delitem(sys.modules, "reads_the_clock")
+    assert "datetime.datetime.now" in failure, failure
