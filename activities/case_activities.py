@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -20,7 +21,7 @@ from contracts import Delivery, Notice, RecordProgress, SeriesMessage
 from integrations.calendar import CalendarSeries, Participant
 from integrations.invitations import SendReport, plan, send_invitations, send_notices
 from integrations.smtp import SmtpSender
-from integrations.db import Transaction, run_write
+from integrations.db import run_write
 from integrations.feeds import record_series
 from integrations.store import AuditEntry, CaseRecord, write_progress
 from contracts import Person
@@ -121,11 +122,11 @@ class CaseActivities:
                 for e in command.audit
             ]
 
-        async def write(tx: Transaction) -> None:
+        def write(connection: Connection) -> None:
             for series, cancelled in sent_series:
-                await record_series(tx, case_id=case_id, series=series, cancelled=cancelled)
+                record_series(connection, case_id=case_id, series=series, cancelled=cancelled)
             if record is not None:
-                await write_progress(tx, record, people, audit)
+                write_progress(connection, record, people, audit)
 
         await run_write(self._sessionmaker, write)
 

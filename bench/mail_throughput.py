@@ -27,11 +27,12 @@ from pathlib import Path
 from bench.common import header, sink_process
 from integrations import calendar as cal
 from integrations.calendar import CalendarSeries, Participant
-from integrations.db import create_schema, make_engine, make_sessionmaker
+from integrations.db import make_engine, make_sessionmaker
 from integrations.invitations import plan, send_invitations
 from integrations.mail import invitation_message
 from integrations.outbox import invitation_key
 from integrations.smtp import SmtpSender
+from tests.support import create_tables
 
 MAIL_FROM = "verzuim@example.nl"
 TARGET = 200.0
@@ -84,7 +85,7 @@ async def _activity_path(host: str, port: int, series: list[CalendarSeries], dts
     """``plan`` + ``send_invitations`` for every series on a fresh SQLite store and a fresh sender."""
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite+aiosqlite:///{Path(folder) / 'store.db'}")
-        await create_schema(engine)
+        await create_tables(engine)
         sessionmaker = make_sessionmaker(engine)
         sender = SmtpSender(host, port, tls="none")
         calls = [

@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from integrations.db import write_session
 from integrations.schema import ApiTokenRow, UserRow
 
 TOKEN_PREFIX = "rit_"
@@ -138,7 +139,7 @@ class AccountStore:
             password_hash=_hasher.hash(password) if password is not None else None,
             totp_secret=secret, totp_last_step=0, active=True, demo=demo,
         )  # fmt: skip
-        async with self._sessionmaker.begin() as session:
+        async with write_session(self._sessionmaker) as session:
             if await session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
                 raise AccountError(f"an account for {email} exists already")
             session.add(row)
@@ -168,7 +169,7 @@ class AccountStore:
     async def set_password(self, email: str, password: str) -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-        async with self._sessionmaker.begin() as session:
+        async with write_session(self._sessionmaker) as session:
             row = await session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
             if row is None:
                 raise AccountError(f"no account for {email}")
@@ -180,7 +181,7 @@ class AccountStore:
         if not code.isdigit() or len(code) != 6:
             return False
         moment = at or _utcnow()
-        async with self._sessionmaker.begin() as session:
+        async with write_session(self._sessionmaker) as session:
             row = await session.get(UserRow, user_id)
             if row is None or row.totp_secret is None or not row.active:
                 return False
@@ -200,7 +201,7 @@ class AccountStore:
     async def issue_token(self, user_id: int, label: str = "") -> str:
         """A new personal API token; only its digest is kept, so it is shown once."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        async with self._sessionmaker.begin() as session:
+        async with write_session(self._sessionmaker) as session:
             if await session.get(UserRow, user_id) is None:
                 raise AccountError(f"no account with id {user_id}")
             session.add(ApiTokenRow(user_id=user_id, digest=_digest(token), label=label[:100]))
@@ -230,7 +231,7 @@ class AccountStore:
 
     async def revoke_token(self, token: str) -> bool:
         self._valid_tokens.clear()
-        async with self._sessionmaker.begin() as session:
+        async with write_session(self._sessionmaker) as session:
             row = await session.scalar(select(ApiTokenRow).where(ApiTokenRow.digest == _digest(token)))
             if row is None or row.revoked_at is not None:
                 return False
@@ -239,7 +240,7 @@ class AccountStore:
 
     async def revoke_tokens_of(self, email: str) -> int:
         self._valid_tokens.clear()
-        async with self._sessionmaker.begin() as session:
+        async with write_session(self._sessionmaker) as session:
             rows = (
                 await session.scalars(
                     select(ApiTokenRow)

@@ -1,27 +1,39 @@
-"""The SQL store's engine and declarative base (SQLAlchemy 2, async).
+"""The SQL store's engine, its write transactions and the declarative base (SQLAlchemy 2, async).
 
 SQLite (aiosqlite) is the embedded default, PostgreSQL (asyncpg) the production database. Every table
-of the store hangs off :class:`Base`; :func:`create_schema` makes them on a fresh database.
+of the store is in :mod:`integrations.schema`; :mod:`integrations.migrate` makes and upgrades the schema.
+
+Every write goes through SQLAlchemy, the same statements on both databases: :func:`run_write` for
+Core statements on a connection, :func:`write_session` for the ORM. On SQLite both begin with
+``BEGIN IMMEDIATE`` (see :func:`_sqlite_begin`), and :func:`run_write` runs in a thread of its own
+(:class:`_SqliteWrites`).
 """
 
 from __future__ import annotations
 
-import functools
-import sqlite3
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine, AsyncSession
-from sqlalchemy.sql import Executable
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
-from integrations.schema import Base
+T = TypeVar("T")
+
+#: The execution option that marks a write transaction (read by :func:`_sqlite_begin`).
+WRITE_TRANSACTION = "reintegratie_write_transaction"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the web app read while the worker writes; busy_timeout turns brief lock contention
     # into a wait instead of "database is locked".
     cursor = dbapi_connection.cursor()
@@ -30,6 +42,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # sqlite3 would begin a transaction only before INSERT, UPDATE and DELETE, and always deferred:
+    # switch that off, :func:`_sqlite_begin` says BEGIN instead (SQLAlchemy's documented recipe,
+    # "Enabling Non-Legacy SQLite Transactional Modes").
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Begin every transaction on SQLite: ``BEGIN IMMEDIATE`` for a write transaction, so that it
+    holds the write lock from its first statement, and a deferred ``BEGIN`` for the others (reads,
+    which never block a writer under WAL).
+
+    A write transaction that read first (the people of a case) and began deferred could find that
+    another connection committed in between; WAL answers its first write with SQLITE_BUSY_SNAPSHOT
+    ("database is locked") at once, which busy_timeout does not wait out. ``BEGIN IMMEDIATE`` waits
+    (busy_timeout) for the lock instead."""
+    write = connection.get_execution_options().get(WRITE_TRANSACTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def upsert_on(dialect: str) -> Any:
@@ -38,15 +67,21 @@ def upsert_on(dialect: str) -> Any:
 
 
 def make_engine(database_url: str) -> AsyncEngine:
-    """An async engine for the URL, with the SQLite pragmas the store relies on."""
+    """An async engine for the URL, with the SQLite pragmas and transactions the store relies on."""
     if database_url.startswith("sqlite"):
-        # SQLite has one writer at a time: one connection per process queues our writes in the pool
-        # instead of letting them collide on the file lock ("database is locked") and retry.
-        engine = create_async_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=120)
+        # One connection per process for reads and the ORM's writes (run_write's go through
+        # _SqliteWrites). It is in autocommit but for the transactions SQLAlchemy begins
+        # (_sqlite_connect), and SQLAlchemy ends each of them itself: no rollback when the connection
+        # goes back to the pool (its "reset on return" for autocommit connections; one trip to
+        # aiosqlite's thread less per transaction).
+        engine = create_async_engine(
+            database_url, pool_size=1, max_overflow=0, pool_timeout=120, pool_reset_on_return=None
+        )
     else:
         engine = create_async_engine(database_url, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -54,125 +89,8 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def create_schema(engine: AsyncEngine) -> None:
-    """Create every table that does not exist yet (idempotent)."""
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-
-
 # --------------------------------------------------------------------------------------------------
-# Write transactions: the same statements through a session, or straight to SQLite's driver
-
-Params = Mapping[str, Any] | Sequence[Mapping[str, Any]]
-T = TypeVar("T")
-
-
-class Transaction(Protocol):
-    """What the store's writers need of a transaction: run a statement with one set of parameters
-    or many (executemany), and get the rows it returns (RETURNING, SELECT), if any."""
-
-    dialect: str
-
-    async def run(self, statement: Executable, params: Params | None = None) -> Sequence[Sequence[Any]]: ...
-
-
-class _SessionTransaction:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-        self.dialect = session.bind.dialect.name  # type: ignore[union-attr]
-
-    async def run(self, statement: Executable, params: Params | None = None) -> Sequence[Sequence[Any]]:
-        result = await self._session.execute(statement, params)  # type: ignore[arg-type]
-        return result.all() if result.returns_rows else []
-
-
-@dataclass(frozen=True)
-class _DriverStatement:
-    """A statement compiled for the driver once: its SQL, and each positional parameter's name and
-    bind processor (what SQLAlchemy would do to the value before handing it to the driver)."""
-
-    sql: str
-    names: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
-
-    def parameters(self, values: Mapping[str, Any]) -> list[Any]:
-        return [
-            value if process is None else process(value)
-            for process, value in zip(self.processors, (values[name] for name in self.names), strict=True)
-        ]
-
-
-@functools.lru_cache(maxsize=256)
-def _for_driver(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _DriverStatement:
-    """Compiled once per statement object and set of parameter names (statements hash by identity,
-    so they must be made once: module-level or cached)."""
-    compiled = statement.compile(dialect=dialect, column_keys=list(keys))  # type: ignore[attr-defined]
-    names = tuple(compiled.positiontup or ())
-    processors = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
-    return _DriverStatement(compiled.string, names, processors)
-
-
-class _SqliteConnectionTransaction:
-    """SQLite with SQLAlchemy only compiling, run on the sqlite3 connection itself in aiosqlite's
-    thread: each ``run`` executes at once, so a writer's coroutine never suspends and the whole
-    transaction is one hop to that thread (through a session every statement costs several hops
-    plus the statement machinery: 2.2 ms for a delivery's write, 0.8 ms with a hop per statement)."""
-
-    dialect = "sqlite"
-
-    def __init__(self, connection: sqlite3.Connection, dialect: Dialect) -> None:
-        self._connection = connection
-        self._dialect = dialect
-
-    async def run(self, statement: Executable, params: Params | None = None) -> Sequence[Sequence[Any]]:
-        if params is None or isinstance(params, Mapping):
-            values = params or {}
-            compiled = _for_driver(statement, self._dialect, tuple(sorted(values)))
-            return self._connection.execute(compiled.sql, compiled.parameters(values)).fetchall()
-        if not params:
-            return []
-        compiled = _for_driver(statement, self._dialect, tuple(sorted(params[0])))
-        self._connection.executemany(compiled.sql, [compiled.parameters(values) for values in params])
-        return []
-
-
-def _in_write_transaction(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
-    """``work`` between BEGIN IMMEDIATE and COMMIT; rolled back if it raises (in aiosqlite's thread)."""
-    began = not connection.in_transaction
-    if began:
-        # The write lock from the start, whatever the driver's transaction mode: a transaction
-        # that reads first (the people of a case) cannot then find the file changed under it.
-        connection.execute("BEGIN IMMEDIATE")
-    try:
-        result = work(connection)
-    except BaseException:
-        if began:
-            connection.rollback()
-        raise
-    connection.commit()
-    return result
-
-
-async def sqlite_write(engine: AsyncEngine, work: Callable[[sqlite3.Connection], T]) -> T:
-    """Run ``work(connection)`` in one write transaction on the pool's SQLite connection, in one hop
-    to aiosqlite's thread (``work`` runs there: plain sqlite3 calls, nothing of the event loop)."""
-    async with engine.connect() as pooled:
-        database = (await pooled.get_raw_connection()).driver_connection
-        assert database is not None
-        # aiosqlite's own way to run a function on its connection's thread (each of its methods
-        # is one such call); there is no public name for it.
-        return await database._execute(_in_write_transaction, database._conn, work)  # type: ignore[no-any-return]  # noqa: SLF001
-
-
-def _at_once(writer: Awaitable[T]) -> T:
-    """The result of a coroutine that never suspends (it awaits only :class:`_SqliteConnectionTransaction`)."""
-    coroutine = writer.__await__()
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-    coroutine.close()
-    raise RuntimeError("a store writer awaited something other than its transaction")
+# Write transactions
 
 
 def engine_of(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
@@ -183,13 +101,83 @@ def engine_of(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
     return bind
 
 
-async def run_write(sessionmaker: async_sessionmaker[AsyncSession], writer: Callable[[Transaction], Awaitable[T]]) -> T:
-    """``await writer(transaction)`` in one write transaction, committed when it returns and rolled
-    back when it raises: on SQLite in one hop to the driver's thread (:func:`sqlite_write`), elsewhere
-    through a session (PostgreSQL's asyncpg needs no shortcut). A writer awaits nothing but
-    ``transaction.run``."""
+async def run_write(sessionmaker: async_sessionmaker[AsyncSession], writer: Callable[[Connection], T]) -> T:
+    """``writer(connection)`` in one write transaction of SQLAlchemy Core: committed when it
+    returns, rolled back when it raises; on SQLite it holds the write lock from its start.
+
+    The writer is a plain function of a :class:`sqlalchemy.Connection` that runs Core statements
+    (the same on both databases) and waits for nothing else. On a SQLite file it runs in the store's
+    write thread (:class:`_SqliteWrites`); elsewhere through :meth:`AsyncConnection.run_sync`."""
     engine = engine_of(sessionmaker)
-    if engine.dialect.name == "sqlite":
-        return await sqlite_write(engine, lambda connection: _at_once(writer(_SqliteConnectionTransaction(connection, engine.dialect))))
+    writes = _sqlite_writes(engine)
+    if writes is not None:
+        return await writes.run(writer)
+    async with engine.connect() as connection:
+        await connection.execution_options(**{WRITE_TRANSACTION: True})
+        async with connection.begin():
+            return await connection.run_sync(writer)
+
+
+class _SqliteWrites:
+    """The write transactions of one SQLite file, one after the other in a thread of their own, on a
+    synchronous engine (pysqlite) with the same pragmas and BEGIN IMMEDIATE: a transaction is one
+    trip to that thread, whatever it runs.
+
+    Why: through the async engine every statement is three or four trips to aiosqlite's thread
+    (cursor, execute, fetch, close), plus three for BEGIN and one for COMMIT. Measured for issue 17
+    (2 cores shared with other jobs; CPU time of the process): a delivery's read-model write
+    (series state, case row, people, audit) 5.6-6.8 ms through aiosqlite, 1.2-1.6 ms here (0.8-1.1
+    ms with the hand-written statements this replaced); an outbox batch of one message 4.9-6.3 ms,
+    1.6-1.7 ms here (1.8-2.6 ms before). In ``bench.intake_throughput`` the worker spent 45-56 ms of
+    CPU per case with every write through aiosqlite (burst ratio to the floor 0.92 and 0.47, medians
+    of three pairs), 38-43 ms with this thread (0.96 and 0.82) and 34-42 ms before (1.07 and 0.85);
+    the target is 0.75. Reads and the ORM's writes (:func:`write_session`) stay on the async engine."""
+
+    def __init__(self, url: URL) -> None:
+        self._engine = create_engine(url, pool_size=1, max_overflow=0, pool_reset_on_return=None)
+        event.listen(self._engine, "connect", _sqlite_connect)
+        event.listen(self._engine, "begin", _sqlite_begin)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writes")
+
+    async def run(self, writer: Callable[[Connection], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self._transaction, writer)
+
+    def _transaction(self, writer: Callable[[Connection], T]) -> T:
+        with self._engine.connect() as connection, connection.execution_options(**{WRITE_TRANSACTION: True}).begin():
+            return writer(connection)
+
+    def close(self) -> None:
+        """After the writes already asked for (their connection closes in the thread that made it)."""
+        self._thread.submit(self._engine.dispose)
+        self._thread.shutdown(wait=False)
+
+
+_SQLITE_WRITES: weakref.WeakKeyDictionary[Engine, _SqliteWrites] = weakref.WeakKeyDictionary()
+
+
+def _sqlite_writes(engine: AsyncEngine) -> _SqliteWrites | None:
+    """The write thread of a SQLite file's engine (made on first use, closed with the engine's
+    pool); None for other databases (and SQLite in memory, which a second engine would not see)."""
+    url = engine.url
+    if engine.dialect.name != "sqlite" or ":memory:" in (url.database or ":memory:") or url.query.get("mode") == "memory":
+        return None
+    writes = _SQLITE_WRITES.get(engine.sync_engine)
+    if writes is None:
+        writes = _SQLITE_WRITES[engine.sync_engine] = _SqliteWrites(url.set(drivername="sqlite"))
+
+        def disposed(sync_engine: Engine) -> None:
+            if _SQLITE_WRITES.get(sync_engine) is writes:
+                del _SQLITE_WRITES[sync_engine]
+            writes.close()
+
+        event.listen(engine.sync_engine, "engine_disposed", disposed, once=True)
+    return writes
+
+
+@asynccontextmanager
+async def write_session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session in one write transaction, as :func:`run_write`'s (for writes through the ORM that
+    read first): committed when the block ends, rolled back when it raises."""
     async with sessionmaker.begin() as session:
-        return await writer(_SessionTransaction(session))
+        await session.connection(execution_options={WRITE_TRANSACTION: True})
+        yield session

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from icalendar import Calendar
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from integrations import sanitize
@@ -45,8 +45,8 @@ from integrations.calendar import (
     series_from_dict,
     series_to_dict,
 )
-from integrations.db import Transaction, run_write, upsert_on
-from integrations.schema import CalendarSeriesPerson, CalendarSeriesRow, FeedToken
+from integrations.db import run_write, upsert_on, write_session
+from integrations.schema import Base, CalendarSeriesPerson, CalendarSeriesRow, FeedToken
 from integrations.vtimezone import amsterdam_vtimezone
 
 FEED_CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -61,27 +61,30 @@ async def save_series(
 
     Idempotent and safe out of order: a state with a lower SEQUENCE than the stored one is ignored.
     Returns whether the stored state changed."""
-    return await run_write(sessionmaker, lambda tx: record_series(tx, case_id=case_id, series=series, cancelled=cancelled))
+    return await run_write(
+        sessionmaker, lambda connection: record_series(connection, case_id=case_id, series=series, cancelled=cancelled)
+    )
 
 
-async def record_series(tx: Transaction, *, case_id: str, series: CalendarSeries, cancelled: bool = False) -> bool:
-    """:func:`save_series` in the caller's transaction (the case activity writes it with the read model).
+def record_series(connection: Connection, *, case_id: str, series: CalendarSeries, cancelled: bool = False) -> bool:
+    """:func:`save_series` in the caller's write transaction (the case activity writes it with the
+    read model, :func:`integrations.db.run_write`).
 
     One INSERT .. ON CONFLICT DO UPDATE that changes the row only for a higher SEQUENCE, or the same
     one with the other ``cancelled`` (RETURNING says whether it did); then the attendees, if so."""
     values = {"uid": series.uid, "case_id": case_id, "sequence": series.sequence, "cancelled": cancelled,
               "data": series_to_dict(series), "updated_at": _now()}  # fmt: skip
-    if not await tx.run(_series_upsert(tx.dialect), values):
+    if connection.execute(_series_upsert(connection.dialect.name), values).first() is None:
         return False
-    await tx.run(_SERIES_PEOPLE_GONE, {"uid": series.uid})
+    connection.execute(_SERIES_PEOPLE_GONE, {"uid": series.uid})
     if not cancelled:
         emails = sorted({a.email.lower() for a in series.attendees})
         if emails:
-            await tx.run(_SERIES_PERSON_INSERT, [{"uid": series.uid, "email": email} for email in emails])
+            connection.execute(_SERIES_PERSON_INSERT, [{"uid": series.uid, "email": email} for email in emails])
     return True
 
 
-_SERIES_PEOPLE = CalendarSeriesPerson.__table__
+_SERIES_PEOPLE = Base.metadata.tables[CalendarSeriesPerson.__tablename__]
 _SERIES_PEOPLE_GONE = delete(_SERIES_PEOPLE).where(_SERIES_PEOPLE.c.uid == bindparam("uid"))
 _SERIES_PERSON_INSERT = _SERIES_PEOPLE.insert()
 
@@ -89,7 +92,7 @@ _SERIES_PERSON_INSERT = _SERIES_PEOPLE.insert()
 @functools.cache
 def _series_upsert(dialect: str) -> Any:
     """INSERT a series' state, or UPDATE the stored one if this one is newer (made once per dialect)."""
-    table = CalendarSeriesRow.__table__
+    table = Base.metadata.tables[CalendarSeriesRow.__tablename__]
     insert = upsert_on(dialect)(table)
     newer = (table.c.sequence < insert.excluded.sequence) | (
         (table.c.sequence == insert.excluded.sequence) & (table.c.cancelled != insert.excluded.cancelled)
@@ -138,7 +141,7 @@ async def issue_feed_token(sessionmaker: async_sessionmaker[AsyncSession], *, pe
     person = sanitize.address(person).lower()
     token = secrets.token_urlsafe(32)
     now = _now()
-    async with sessionmaker() as session, session.begin():
+    async with write_session(sessionmaker) as session:
         await session.execute(
             update(FeedToken)
             .where(FeedToken.person == person, FeedToken.revoked_at.is_(None))
@@ -151,7 +154,7 @@ async def issue_feed_token(sessionmaker: async_sessionmaker[AsyncSession], *, pe
 async def revoke_feed_tokens(sessionmaker: async_sessionmaker[AsyncSession], *, person: str) -> int:
     """Stop every feed URL of ``person``; returns how many were active."""
     person = person.lower()
-    async with sessionmaker() as session, session.begin():
+    async with write_session(sessionmaker) as session:
         result = await session.execute(
             update(FeedToken)
             .where(FeedToken.person == person, FeedToken.revoked_at.is_(None))
@@ -165,7 +168,7 @@ async def resolve_feed_token(sessionmaker: async_sessionmaker[AsyncSession], tok
     if not isinstance(token, str) or not _TOKEN.match(token):
         return None
     digest = _hash(token)
-    async with sessionmaker() as session, session.begin():
+    async with write_session(sessionmaker) as session:
         row = (
             await session.execute(select(FeedToken).where(FeedToken.token_hash == digest))
         ).scalar_one_or_none()
@@ -197,7 +200,7 @@ def feed_calendar(
         for move in live_overrides(item):
             calendar.add_component(_override(item, move, dtstamp=dtstamp, people=False))
         count += 1
-    data = calendar.to_ical()
+    data: bytes = calendar.to_ical()
     if count:
         problems = check_itip(data, feed=True)
         if problems:

@@ -17,45 +17,35 @@ One row per (idempotency key, recipient). For invitations the key is :func:`invi
   re-raises. The activity's retry policy does the rest.
 
 A batch costs two transactions however many messages it holds: one creates and claims the rows,
-one records every outcome after the last message was handed over.
+one records every outcome after the last message was handed over. Their SQL exists once, in SQLAlchemy
+Core for SQLite and PostgreSQL alike: :func:`_claim_statement` and :data:`_STATUSES`
+(:func:`_claim_rows`), :func:`_record_statement` (:func:`_record_rows`); each runs in a write
+transaction of :func:`integrations.db.run_write`.
 
 At-least-once remains possible in one place: a message went out and the process died before the
-row said so (for a batch: before the batch's outcomes were recorded). The retry then sends the same message again, with the same Message-ID and the same
-UID/SEQUENCE, which calendars treat as the same update.
+row said so (for a batch: before the batch's outcomes were recorded). The retry then sends the same
+message again, with the same Message-ID and the same UID/SEQUENCE, which calendars treat as the same
+update.
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 import functools
-import sqlite3
-import weakref
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import getaddresses
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import (
-    DateTime,
-    Integer,
-    String,
-    Text,
-    TypeDecorator,
-    UniqueConstraint,
-    bindparam,
-    select,
-    tuple_,
-    update,
-)
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Connection, bindparam, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from integrations import sanitize
-from integrations.db import engine_of, sqlite_write, upsert_on
-from integrations.schema import OutboxMessage, OutboxStatus, UtcDateTime
+from integrations.db import run_write, upsert_on
+from integrations.schema import Base, OutboxMessage, OutboxStatus, UtcDateTime
 from integrations.smtp import (
     DeliveryUnknownError,
     MailError,
@@ -63,6 +53,9 @@ from integrations.smtp import (
     SmtpSender,
     TransientMailError,
 )
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LEASE_MARGIN = timedelta(seconds=30)
 
@@ -153,6 +146,8 @@ class OutboxItem:
 #: error :func:`send_once` would raise (:class:`PermanentMailError`, :class:`TransientMailError`).
 Result = OutboxStatus | MailError
 
+Pair = tuple[str, str]  # (key, recipient): one row
+
 
 @dataclass
 class _Claimed:
@@ -222,7 +217,8 @@ async def send_batch(
 
     Returns one :data:`Result` per item, in order (an item listed twice gets the first one's).
     An error that is no mail error (a bug, a message built for someone else) stops the batch: the
-    outcomes so far are recorded, the rows not sent are released, and the error is raised.
+    outcomes so far are recorded, the rows not sent are released, and the error is raised. So does
+    cancelling the batch; the outcomes are recorded to the end even then.
 
     Messages sent but not yet recorded when the process dies are sent again by the retry (same
     Message-ID, same UID/SEQUENCE): at least once for the messages of one batch, as for one
@@ -230,33 +226,42 @@ async def send_batch(
     checked = [_checked(item) for item in items]
     if not checked:
         return []
-    unique: dict[tuple[str, str], OutboxItem] = {}
+    unique: dict[Pair, OutboxItem] = {}
     for item in checked:
         unique.setdefault((item.key, item.recipient), item)
-    writer = _writer(sessionmaker)
-    results, claimed = await _claim(writer, list(unique.values()), seconds_per_message=2 * sender.timeout, claim_until=claim_until)
+    results, claimed = await _claim(
+        sessionmaker, list(unique.values()), seconds_per_message=2 * sender.timeout, claim_until=claim_until
+    )
     outcomes: list[_Outcome] = []
     try:
         await _send_claimed(sender, claimed, results, outcomes)
     finally:
-        if outcomes:
-            await writer.record(outcomes)
+        if outcomes:  # what went out must be recorded, even when the batch is cancelled meanwhile
+            await asyncio.shield(_to_the_end(run_write(sessionmaker, functools.partial(_record_rows, outcomes=outcomes))))
     return [results[(item.key, item.recipient)] for item in checked]
 
 
 async def _claim(
-    writer: _Writer, items: Sequence[OutboxItem], *, seconds_per_message: float, claim_until: datetime | None = None
-) -> tuple[dict[tuple[str, str], Result], list[_Claimed]]:
-    """Create the missing rows and claim those that may be sent now (see :class:`_Writer`).
+    sessionmaker: async_sessionmaker[AsyncSession], items: Sequence[OutboxItem], *, seconds_per_message: float,
+    claim_until: datetime | None = None,
+) -> tuple[dict[Pair, Result], list[_Claimed]]:
+    """Create the missing rows and claim those that may be sent now, in one transaction
+    (:func:`_claim_rows`); what the others say.
 
     A claim is a lease (so that two attempts of the same activity running at once cannot both
     send); it covers waiting for a connection and sending every message of the batch (the sender
-    bounds each wait and each send by its timeout), but not beyond ``claim_until``."""
+    bounds each wait and each send by its timeout), but not beyond ``claim_until``. A batch
+    cancelled while its claim is being written gives back what the claim won."""
     until = _now() + LEASE_MARGIN + timedelta(seconds=seconds_per_message * len(items))
     if claim_until is not None:
         until = min(until, claim_until)
-    won, statuses = await writer.claim(items, until)
-    results: dict[tuple[str, str], Result] = {}
+    claiming = _to_the_end(run_write(sessionmaker, functools.partial(_claim_rows, items=items, until=until)))
+    try:
+        won, statuses = await asyncio.shield(claiming)
+    except asyncio.CancelledError:
+        claiming.add_done_callback(functools.partial(_release_won, sessionmaker))
+        raise
+    results: dict[Pair, Result] = {}
     batch = []
     for item in items:  # in the order given
         pair = (item.key, item.recipient)
@@ -270,6 +275,34 @@ async def _claim(
     return results, batch
 
 
+def _release_won(sessionmaker: async_sessionmaker[AsyncSession], claiming: asyncio.Task[_Claim]) -> None:
+    """The batch was cancelled while its claim was being written: give back the rows it won."""
+    if claiming.cancelled() or claiming.exception() is not None:
+        return
+    won, _statuses = claiming.result()
+    if won:
+        outcomes = [_Outcome(row.id, {}) for row in won.values()]
+        releasing = _to_the_end(run_write(sessionmaker, functools.partial(_record_rows, outcomes=outcomes)))
+        releasing.add_done_callback(_log_failed_release)
+
+
+def _log_failed_release(releasing: asyncio.Task[None]) -> None:
+    if not releasing.cancelled() and (error := releasing.exception()) is not None:
+        logger.warning("could not release the outbox rows of a cancelled batch; their lease runs out", exc_info=error)
+
+
+_RUNNING: set[asyncio.Task[Any]] = set()
+
+
+def _to_the_end(coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+    """``coroutine`` as a task that a cancelled caller does not stop (the caller awaits it through
+    :func:`asyncio.shield`), referenced here until it is done."""
+    task = asyncio.get_running_loop().create_task(coroutine)
+    _RUNNING.add(task)
+    task.add_done_callback(_RUNNING.discard)
+    return task
+
+
 def _new_row(item: OutboxItem, now: datetime, claimed_until: datetime) -> dict[str, Any]:
     """The row to insert for ``item``, already claimed until ``claimed_until``."""
     return dict(
@@ -280,7 +313,7 @@ def _new_row(item: OutboxItem, now: datetime, claimed_until: datetime) -> dict[s
 
 
 async def _send_claimed(
-    sender: SmtpSender, batch: Sequence[_Claimed], results: dict[tuple[str, str], Result], outcomes: list[_Outcome]
+    sender: SmtpSender, batch: Sequence[_Claimed], results: dict[Pair, Result], outcomes: list[_Outcome]
 ) -> None:
     """Build and send each claimed message; note every outcome in ``outcomes`` as it happens."""
     for position, claim in enumerate(batch):
@@ -367,115 +400,7 @@ def _outcome(
 
 
 # --------------------------------------------------------------------------------------------------
-# Group commit: the claims and outcomes of concurrent batches share transactions
-
-
-Pair = tuple[str, str]  # (key, recipient): one row
-
-
-#: A claim's answer: the rows this batch holds now, and the status of the others (None: another
-#: attempt holds the row).
-_Answer = tuple[dict[Pair, "_Row"], dict[Pair, OutboxStatus | None]]
-
-
-@dataclass
-class _ClaimRequest:
-    items: Sequence[OutboxItem]
-    until: datetime
-    future: asyncio.Future[_Answer]
-
-
-@dataclass
-class _RecordRequest:
-    outcomes: Sequence[_Outcome]
-    future: asyncio.Future[None]
-
-
-class _Writer:
-    """Writes the claims and outcomes of every batch of one store, on one event loop.
-
-    A batch waits for its own claim and its own outcomes to be committed, as before; but what
-    concurrent batches ask for while a transaction is running goes into the next transaction
-    together (group commit). Alone, a batch costs two transactions; with many batches in flight
-    (a worker running many activities) far fewer per message, which matters on SQLite, where the
-    process has one connection and every statement is a hop to its thread."""
-
-    def __init__(self, engine: AsyncEngine, loop: asyncio.AbstractEventLoop) -> None:
-        self._engine = engine
-        self._write = _write_sqlite if engine.dialect.name == "sqlite" else _write_core
-        self.loop = loop
-        self._claims: list[_ClaimRequest] = []
-        self._records: list[_RecordRequest] = []
-        self._flusher: asyncio.Task[None] | None = None
-
-    async def claim(self, items: Sequence[OutboxItem], until: datetime) -> _Answer:
-        """(rows claimed for this batch, the status of the others: None when leased to another)."""
-        request = _ClaimRequest(items, until, self.loop.create_future())
-        self._claims.append(request)
-        self._kick()
-        try:
-            return await asyncio.shield(request.future)
-        except asyncio.CancelledError:
-            request.future.add_done_callback(self._release_unused)
-            raise
-
-    async def record(self, outcomes: Sequence[_Outcome]) -> None:
-        """Write the outcomes; runs to the end even if the caller is cancelled meanwhile (what went
-        out must be recorded)."""
-        request = _RecordRequest(outcomes, self.loop.create_future())
-        self._records.append(request)
-        self._kick()
-        await asyncio.shield(request.future)
-
-    def _release_unused(self, future: asyncio.Future[_Answer]) -> None:
-        """The batch was cancelled while its claim was being written: give the rows back."""
-        if future.cancelled() or future.exception() is not None:
-            return
-        won, _statuses = future.result()
-        if won:
-            released = self.loop.create_future()
-            released.add_done_callback(lambda f: f.cancelled() or f.exception())  # nobody awaits it
-            self._records.append(_RecordRequest([_Outcome(row.id, {}) for row in won.values()], released))
-            self._kick()
-
-    def _kick(self) -> None:
-        if self._flusher is None or self._flusher.done():
-            self._flusher = self.loop.create_task(self._run())
-
-    async def _run(self) -> None:
-        while self._claims or self._records:
-            claims, self._claims = self._claims, []
-            records, self._records = self._records, []
-            try:
-                await self._flush(claims, records)
-            except Exception as exc:  # the batches waiting for this transaction raise it
-                for request in (*claims, *records):
-                    if not request.future.done():
-                        request.future.set_exception(exc)
-            except BaseException:  # the loop is going away
-                for request in (*claims, *records):
-                    request.future.cancel()
-                raise
-
-    async def _flush(self, claims: list[_ClaimRequest], records: list[_RecordRequest]) -> None:
-        plan = _FlushPlan(claims, [outcome for request in records for outcome in request.outcomes])
-        won, statuses = await self._write(self._engine, plan)
-        for request in records:
-            request.future.set_result(None)
-        for request, answer in zip(claims, plan.answers(won, statuses), strict=True):
-            if not request.future.done():
-                request.future.set_result(answer)
-
-
-_WRITERS: weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], _Writer] = weakref.WeakKeyDictionary()
-
-
-def _writer(sessionmaker: async_sessionmaker[AsyncSession]) -> _Writer:
-    loop = asyncio.get_running_loop()
-    writer = _WRITERS.get(sessionmaker)
-    if writer is None or writer.loop is not loop:
-        writer = _WRITERS[sessionmaker] = _Writer(engine_of(sessionmaker), loop)
-    return writer
+# The SQL that exactly-once rests on, once, in SQLAlchemy Core (SQLite and PostgreSQL alike)
 
 
 @dataclass(frozen=True)
@@ -486,79 +411,16 @@ class _Row:
     message_id: str | None
 
 
-class _FlushPlan:
-    """What one transaction writes: the outcomes (first: a row released here may be claimed again
-    by a claim of the same transaction), then the claims. A row asked for by two claims goes to
-    the first; the other learns that another attempt holds it."""
-
-    def __init__(self, claims: Sequence[_ClaimRequest], outcomes: Sequence[_Outcome]) -> None:
-        self.claims = claims
-        self.now = _now()
-        self.outcomes_by_columns: dict[tuple[str, ...], list[_Outcome]] = {}
-        for outcome in outcomes:
-            self.outcomes_by_columns.setdefault(tuple(sorted(outcome.values)), []).append(outcome)
-        self.owner: dict[Pair, int] = {}
-        self.rows: list[dict[str, Any]] = []
-        for number, request in enumerate(claims):
-            for item in request.items:
-                if self.owner.setdefault((item.key, item.recipient), number) == number:
-                    self.rows.append(_new_row(item, self.now, request.until))
-
-    def unclaimed(self, won: dict[Pair, _Row]) -> list[Pair]:
-        return [pair for pair in self.owner if pair not in won]
-
-    def answers(self, won: dict[Pair, _Row], statuses: dict[Pair, OutboxStatus]) -> list[_Answer]:
-        result = []
-        for number, request in enumerate(self.claims):
-            mine: dict[Pair, _Row] = {}
-            theirs: dict[Pair, OutboxStatus | None] = {}
-            for item in request.items:
-                pair = (item.key, item.recipient)
-                if pair in won and self.owner[pair] == number:
-                    mine[pair] = won[pair]
-                else:
-                    theirs[pair] = None if pair in won else statuses.get(pair)
-            result.append((mine, theirs))
-        return result
-
-
-# -- PostgreSQL (and any other database): SQLAlchemy Core
-
-
-async def _write_core(engine: AsyncEngine, plan: _FlushPlan) -> tuple[dict[Pair, _Row], dict[Pair, OutboxStatus]]:
-    """One transaction: executemany UPDATEs of the outcomes, one INSERT .. ON CONFLICT DO UPDATE ..
-    RETURNING for the claims, a SELECT of the rows not claimed (if any)."""
-    table = OutboxMessage.__table__
-    won: dict[Pair, _Row] = {}
-    statuses: dict[Pair, OutboxStatus] = {}
-    async with engine.begin() as connection:
-        for columns, outcomes in plan.outcomes_by_columns.items():
-            rows = [
-                {**{f"b_{name}": value for name, value in outcome.values.items()}, "b_row_id": outcome.row_id,
-                 "b_updated_at": plan.now}
-                for outcome in outcomes
-            ]  # fmt: skip
-            await connection.execute(_record_statement(columns), rows)
-        if plan.rows:
-            result = await connection.execute(_claim_statement(connection.dialect.name), plan.rows)
-            won = {(row.key, row.recipient): _Row(row.id, row.message_id) for row in result}
-        unclaimed = plan.unclaimed(won)
-        if unclaimed:
-            found = await connection.execute(
-                select(table.c.key, table.c.recipient, table.c.status).where(
-                    tuple_(table.c.key, table.c.recipient).in_(unclaimed)
-                )
-            )
-            statuses = {(row.key, row.recipient): OutboxStatus(row.status) for row in found}
-    return won, statuses
+#: What a claim says: the rows it won, and the status of the others.
+_Claim = tuple[dict[Pair, _Row], dict[Pair, OutboxStatus]]
 
 
 @functools.cache
 def _claim_statement(dialect: str) -> Any:
-    """INSERT the rows already claimed; ON CONFLICT claim the existing row if it may be sent now.
-    RETURNING gives the rows this attempt holds. Made once per dialect (building a statement costs
-    more than running it)."""
-    table = OutboxMessage.__table__
+    """INSERT the rows already claimed; ON CONFLICT claim the existing row if it may be sent now
+    (``pending`` or ``unknown``, and no other attempt's lease running). RETURNING gives the rows
+    this attempt holds. Made once per dialect (building a statement costs more than running it)."""
+    table = Base.metadata.tables[OutboxMessage.__tablename__]
     insert = upsert_on(dialect)(table)
     claimable = (
         # (no IN: its expanding parameter cannot be used with several rows at once)
@@ -576,91 +438,52 @@ def _claim_statement(dialect: str) -> Any:
     ).returning(table.c.id, table.c.key, table.c.recipient, table.c.message_id)
 
 
+_TABLE = Base.metadata.tables[OutboxMessage.__tablename__]
+_STATUSES = select(_TABLE.c.key, _TABLE.c.recipient, _TABLE.c.status).where(
+    tuple_(_TABLE.c.key, _TABLE.c.recipient).in_(bindparam("pairs", expanding=True))
+)
+
+
 @functools.cache
 def _record_statement(columns: tuple[str, ...]) -> Any:
     """UPDATE one row by id: the given columns, the claim released. Made once per set of columns."""
-    table = OutboxMessage.__table__
     return (
-        update(table)
-        .where(table.c.id == bindparam("b_row_id"))
+        update(_TABLE)
+        .where(_TABLE.c.id == bindparam("b_row_id"))
         .values(
-            **{name: bindparam(f"b_{name}", type_=table.c[name].type) for name in columns},
+            **{name: bindparam(f"b_{name}", type_=_TABLE.c[name].type) for name in columns},
             claimed_until=None,
             updated_at=bindparam("b_updated_at", type_=UtcDateTime()),
         )
     )
 
 
-# -- SQLite: the same statements, straight to the driver
-#
-# Through SQLAlchemy every statement is four hops to aiosqlite's thread (cursor, execute, fetch,
-# close) plus the statement machinery, which made the outbox cost more than building and sending the
-# message. Here a transaction is one hop per statement and one for COMMIT, on the pool's connection
-# (so it queues with every other user of the store as before). The SQL is the SQLite form of the
-# Core statements above; the timestamps are written as SQLAlchemy writes them.
-
-_SQLITE_CHUNK = 500  # rows per multi-row INSERT (SQLite allows 32,766 parameters)
-_SQLITE_CLAIM_COLUMNS = ("key", "recipient", "kind", "series_uid", "recurrence_id", "sequence", "method", "status",
-                         "attempts", "claimed_until", "created_at", "updated_at")  # fmt: skip
-_SQLITE_CLAIM = (
-    "INSERT INTO outbox ({columns}) VALUES {values} "
-    "ON CONFLICT (key, recipient) DO UPDATE SET claimed_until = excluded.claimed_until, "
-    "attempts = outbox.attempts + 1, updated_at = excluded.updated_at "
-    "WHERE outbox.status IN ('pending', 'unknown') "
-    "AND (outbox.claimed_until IS NULL OR outbox.claimed_until < excluded.updated_at) "
-    "RETURNING id, key, recipient, message_id"
-)
-_SQLITE_STATUS = "SELECT key, recipient, status FROM outbox WHERE (key, recipient) IN (VALUES {values})"
-
-
-async def _write_sqlite(engine: AsyncEngine, plan: _FlushPlan) -> tuple[dict[Pair, _Row], dict[Pair, OutboxStatus]]:
-    """:func:`_write_core` on SQLite, in one hop to the driver's thread (:func:`integrations.db.sqlite_write`)."""
-    stamp = UtcDateTime().bind_processor(engine.dialect)
-    assert stamp is not None
-    return await sqlite_write(engine, functools.partial(_write_sqlite_rows, plan=plan, stamp=stamp))
-
-
-def _write_sqlite_rows(
-    connection: sqlite3.Connection, *, plan: _FlushPlan, stamp: Callable[[Any], Any]
-) -> tuple[dict[Pair, _Row], dict[Pair, OutboxStatus]]:
-    won: dict[Pair, _Row] = {}
+def _claim_rows(connection: Connection, *, items: Sequence[OutboxItem], until: datetime) -> _Claim:
+    """The claim's transaction: one INSERT .. ON CONFLICT DO UPDATE .. WHERE claimable .. RETURNING
+    for every item, then a SELECT of the status of the rows it did not win (if any)."""
+    now = _now()
+    rows = sorted((_new_row(item, now, until) for item in items), key=lambda row: (row["key"], row["recipient"]))
+    claimed = connection.execute(_claim_statement(connection.dialect.name), rows)
+    won = {(row.key, row.recipient): _Row(row.id, row.message_id) for row in claimed}
+    others = [(item.key, item.recipient) for item in items if (item.key, item.recipient) not in won]
     statuses: dict[Pair, OutboxStatus] = {}
-    for columns, outcomes in plan.outcomes_by_columns.items():
-        connection.executemany(*_sqlite_record(columns, outcomes, plan.now, stamp))
-    for start in range(0, len(plan.rows), _SQLITE_CHUNK):
-        for row in connection.execute(*_sqlite_claim(plan.rows[start : start + _SQLITE_CHUNK], stamp)).fetchall():
-            won[(row[1], row[2])] = _Row(row[0], row[3])
-    unclaimed = plan.unclaimed(won)
-    for start in range(0, len(unclaimed), _SQLITE_CHUNK):
-        chunk = unclaimed[start : start + _SQLITE_CHUNK]
-        sql = _SQLITE_STATUS.format(values=", ".join(["(?, ?)"] * len(chunk)))
-        for key, recipient, status in connection.execute(sql, [v for pair in chunk for v in pair]).fetchall():
-            statuses[(key, recipient)] = OutboxStatus(status)
+    if others:
+        found = connection.execute(_STATUSES, {"pairs": others})
+        statuses = {(row.key, row.recipient): OutboxStatus(row.status) for row in found}
     return won, statuses
 
 
-def _sqlite_record(
-    columns: tuple[str, ...], outcomes: Sequence[_Outcome], now: datetime, stamp: Callable[[Any], Any]
-) -> tuple[str, list[list[Any]]]:
-    assignments = "".join(f"{name} = ?, " for name in columns)
-    sql = f"UPDATE outbox SET {assignments}claimed_until = NULL, updated_at = ? WHERE id = ?"
-    rows = [
-        [stamp(value) if isinstance(value, datetime) else value for value in (outcome.values[name] for name in columns)]
-        + [stamp(now), outcome.row_id]
-        for outcome in outcomes
-    ]
-    return sql, rows
-
-
-def _sqlite_claim(rows: Sequence[dict[str, Any]], stamp: Callable[[Any], Any]) -> tuple[str, list[Any]]:
-    one = "(" + ", ".join(["?"] * len(_SQLITE_CLAIM_COLUMNS)) + ")"
-    sql = _SQLITE_CLAIM.format(columns=", ".join(_SQLITE_CLAIM_COLUMNS), values=", ".join([one] * len(rows)))
-    params = [
-        stamp(row[name]) if isinstance(row[name], datetime) else row[name]
-        for row in rows
-        for name in _SQLITE_CLAIM_COLUMNS
-    ]
-    return sql, params
+def _record_rows(connection: Connection, *, outcomes: Sequence[_Outcome]) -> None:
+    """The record's transaction: an UPDATE by id per outcome (executemany per set of columns), each
+    releasing the row's claim."""
+    now = _now()
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for outcome in outcomes:
+        by_columns.setdefault(tuple(sorted(outcome.values)), []).append(
+            {**{f"b_{name}": value for name, value in outcome.values.items()}, "b_row_id": outcome.row_id, "b_updated_at": now}
+        )
+    for columns, rows in by_columns.items():
+        connection.execute(_record_statement(columns), rows)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -702,17 +525,20 @@ async def get_outbox_entry(
 async def retry_failed(sessionmaker: async_sessionmaker[AsyncSession], *, key: str, recipient: str) -> bool:
     """Put a ``failed`` row back to ``pending`` (after HR corrected the problem); the next
     :func:`send_once` with the same key sends it. Returns whether a row changed."""
-    async with sessionmaker() as session, session.begin():
-        result = await session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.key == key,
-                OutboxMessage.recipient == recipient.lower(),
-                OutboxMessage.status == OutboxStatus.failed.value,
-            )
-            .values(status=OutboxStatus.pending.value, updated_at=_now())
+    statement = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.key == key,
+            OutboxMessage.recipient == recipient.lower(),
+            OutboxMessage.status == OutboxStatus.failed.value,
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+        .values(status=OutboxStatus.pending.value, updated_at=_now())
+    )
+
+    def put_back(connection: Connection) -> bool:
+        return connection.execute(statement).rowcount == 1
+
+    return await run_write(sessionmaker, put_back)
 
 
 __all__ = [

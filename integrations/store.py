@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from integrations.db import Transaction, run_write, upsert_on
-from integrations.schema import AuditRow, CasePersonRow, CaseRow
+from integrations.db import run_write, upsert_on
+from integrations.schema import Base, AuditRow, CasePersonRow, CaseRow
 
 
 def _utcnow() -> datetime:
@@ -55,11 +55,11 @@ class CaseStore:
         self._sessionmaker = sessionmaker
 
     async def upsert_case(self, record: CaseRecord) -> None:
-        await run_write(self._sessionmaker, lambda tx: _upsert_case(tx, record))
+        await run_write(self._sessionmaker, lambda connection: _upsert_case(connection, record))
 
     async def record(self, record: CaseRecord, people: dict[str, list[str]], audit: list[AuditEntry]) -> None:
         """The case row, its people by role and new audit entries in one transaction (idempotent)."""
-        await run_write(self._sessionmaker, lambda tx: write_progress(tx, record, people, audit))
+        await run_write(self._sessionmaker, lambda connection: write_progress(connection, record, people, audit))
 
     async def get_case(self, case_id: str) -> CaseRow | None:
         async with self._sessionmaker() as session:
@@ -74,7 +74,7 @@ class CaseStore:
 
     async def set_people(self, case_id: str, role: str, emails: list[str]) -> None:
         """Make ``emails`` the people with ``role`` in the case (idempotent; replaces the earlier set)."""
-        await run_write(self._sessionmaker, lambda tx: _replace_people(tx, case_id, {role: emails}))
+        await run_write(self._sessionmaker, lambda connection: _replace_people(connection, case_id, {role: emails}))
 
     async def roles_in_case(self, case_id: str, email: str) -> set[str]:
         query = select(CasePersonRow.role).where(CasePersonRow.case_id == case_id, CasePersonRow.email == email.lower())
@@ -97,7 +97,7 @@ class CaseStore:
 
     async def append_audit(self, entry: AuditEntry) -> bool:
         """Record one step; returns False when it was already recorded (a retried activity)."""
-        return await run_write(self._sessionmaker, lambda tx: _add_one_audit(tx, entry))
+        return await run_write(self._sessionmaker, lambda connection: _add_one_audit(connection, entry))
 
     async def audit_trail(self, case_id: str) -> list[AuditRow]:
         query = select(AuditRow).where(AuditRow.case_id == case_id).order_by(AuditRow.at, AuditRow.id)
@@ -105,22 +105,25 @@ class CaseStore:
             return list((await session.scalars(query)).all())
 
 
-async def write_progress(tx: Transaction, record: CaseRecord, people: dict[str, list[str]], audit: list[AuditEntry]) -> None:
-    """What one decision of a case changes in the read model, in the caller's transaction (idempotent).
+def write_progress(
+    connection: Connection, record: CaseRecord, people: dict[str, list[str]], audit: list[AuditEntry]
+) -> None:
+    """What one decision of a case changes in the read model, in the caller's write transaction
+    (:func:`integrations.db.run_write`; idempotent).
 
-    Plain statements with ON CONFLICT instead of ORM objects, each made once and run with
-    parameters: it runs after every decision of every case (see :func:`integrations.db.run_write`).
+    Core statements with ON CONFLICT instead of ORM objects, each made once and run with
+    parameters: it runs after every decision of every case.
     ``people`` maps each role given to its complete set of addresses; roles not named stay as they are.
     """
-    await _upsert_case(tx, record)
-    await _replace_people(tx, record.case_id, people)
-    await _add_audit(tx, audit)
+    _upsert_case(connection, record)
+    _replace_people(connection, record.case_id, people)
+    _add_audit(connection, audit)
 
 
 @functools.cache
 def _case_upsert(dialect: str) -> Any:
     """INSERT the case row, or UPDATE everything but ``opened_at``."""
-    table = CaseRow.__table__
+    table = Base.metadata.tables[CaseRow.__tablename__]
     insert = upsert_on(dialect)(table)
     changing = [column.name for column in table.columns if column.name not in ("case_id", "opened_at")]
     return insert.on_conflict_do_update(
@@ -130,12 +133,12 @@ def _case_upsert(dialect: str) -> Any:
 
 @functools.cache
 def _audit_insert(dialect: str, *, returning: bool = False) -> Any:
-    table = AuditRow.__table__
+    table = Base.metadata.tables[AuditRow.__tablename__]
     statement = upsert_on(dialect)(table).on_conflict_do_nothing(index_elements=[table.c.case_id, table.c.event_key])
     return statement.returning(table.c.id) if returning else statement
 
 
-_PEOPLE = CasePersonRow.__table__
+_PEOPLE = Base.metadata.tables[CasePersonRow.__tablename__]
 _PEOPLE_OF_CASE = select(_PEOPLE.c.role, _PEOPLE.c.email).where(_PEOPLE.c.case_id == bindparam("case_id"))
 _PERSON_GONE = delete(_PEOPLE).where(
     _PEOPLE.c.case_id == bindparam("case_id"), _PEOPLE.c.role == bindparam("role"), _PEOPLE.c.email == bindparam("email")
@@ -147,28 +150,32 @@ def _person_insert(dialect: str) -> Any:
     return upsert_on(dialect)(_PEOPLE).on_conflict_do_nothing()
 
 
-async def _upsert_case(tx: Transaction, record: CaseRecord) -> None:
+def _upsert_case(connection: Connection, record: CaseRecord) -> None:
     now = _utcnow()
-    await tx.run(_case_upsert(tx.dialect), dict(record.__dict__, updated_at=now, opened_at=now))
+    connection.execute(_case_upsert(connection.dialect.name), dict(record.__dict__, updated_at=now, opened_at=now))
 
 
-async def _replace_people(tx: Transaction, case_id: str, people: dict[str, list[str]]) -> None:
+def _replace_people(connection: Connection, case_id: str, people: dict[str, list[str]]) -> None:
     if not people:
         return
     wanted = {(role, email.lower()) for role, emails in people.items() for email in emails}
-    stored = {(role, email) for role, email in await tx.run(_PEOPLE_OF_CASE, {"case_id": case_id}) if role in people}
+    found = connection.execute(_PEOPLE_OF_CASE, {"case_id": case_id})
+    stored = {(role, email) for role, email in found if role in people}
     if gone := stored - wanted:
-        await tx.run(_PERSON_GONE, [{"case_id": case_id, "role": role, "email": email} for role, email in sorted(gone)])
+        rows = [{"case_id": case_id, "role": role, "email": email} for role, email in sorted(gone)]
+        connection.execute(_PERSON_GONE, rows)
     if new := wanted - stored:
-        await tx.run(_person_insert(tx.dialect), [{"case_id": case_id, "role": role, "email": email} for role, email in sorted(new)])
+        rows = [{"case_id": case_id, "role": role, "email": email} for role, email in sorted(new)]
+        connection.execute(_person_insert(connection.dialect.name), rows)
 
 
-async def _add_audit(tx: Transaction, entries: list[AuditEntry]) -> None:
+def _add_audit(connection: Connection, entries: list[AuditEntry]) -> None:
     """Add the entries not recorded yet (a retried write finds them by their keys), in one statement."""
     if entries:
-        await tx.run(_audit_insert(tx.dialect), [entry.__dict__ for entry in entries])
+        connection.execute(_audit_insert(connection.dialect.name), [entry.__dict__ for entry in entries])
 
 
-async def _add_one_audit(tx: Transaction, entry: AuditEntry) -> bool:
+def _add_one_audit(connection: Connection, entry: AuditEntry) -> bool:
     """Add one entry; whether it was new."""
-    return bool(await tx.run(_audit_insert(tx.dialect, returning=True), entry.__dict__))
+    result = connection.execute(_audit_insert(connection.dialect.name, returning=True), entry.__dict__)
+    return result.first() is not None

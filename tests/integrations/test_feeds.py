@@ -86,14 +86,15 @@ async def test_feed_for_token(sessionmaker, progress_series: CalendarSeries, che
     assert await feed_for_token(sessionmaker, "nope", series_for=series_for) is None
 
 
-async def test_create_schema_makes_the_outbox_and_feed_tables(tmp_path) -> None:
+async def test_the_migrations_make_the_outbox_and_feed_tables(tmp_path) -> None:
     from sqlalchemy import inspect
 
-    from integrations.db import create_schema, make_engine
+    from integrations.db import make_engine
+    from integrations.migrate import upgrade
 
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'schema.db'}")
     try:
-        await create_schema(engine)
+        await upgrade(engine)
         async with engine.connect() as connection:
             names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
         assert {"outbox", "calendar_feed_tokens", "calendar_series", "calendar_series_people"} <= set(names)

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import threading
+import time
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import pytest
+from sqlalchemy import Connection, Engine, event, select, text
 
-from integrations.db import Transaction, create_schema, make_engine, make_sessionmaker, run_write
+from integrations.db import make_engine, make_sessionmaker, run_write, write_session
+from integrations.migrate import upgrade
+from integrations.schema import CasePersonRow, CaseRow
 from integrations.store import AuditEntry, CaseRecord, CaseStore, write_progress
+from tests.support import create_tables
 
 
 def _record(case_id: str, manager: str = "m@example.nl", phase: str = "ziekgemeld") -> CaseRecord:
@@ -29,8 +35,8 @@ def _record(case_id: str, manager: str = "m@example.nl", phase: str = "ziekgemel
 async def test_cases_upsert_filter_and_audit_is_idempotent(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        await create_schema(engine)
-        await create_schema(engine)  # a second start finds the tables and changes nothing
+        await create_tables(engine)
+        await upgrade(engine)  # a start finds the schema at the head and changes nothing
         store = CaseStore(make_sessionmaker(engine))
 
         await store.upsert_case(_record("case-1"))
@@ -58,7 +64,7 @@ async def test_cases_upsert_filter_and_audit_is_idempotent(database_url: str) ->
 async def test_people_decide_who_takes_part(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        await create_schema(engine)
+        await create_tables(engine)
         store = CaseStore(make_sessionmaker(engine))
         await store.upsert_case(_record("case-1"))
         await store.upsert_case(_record("case-2"))
@@ -77,7 +83,7 @@ async def test_people_decide_who_takes_part(database_url: str) -> None:
 async def test_one_decisions_write_is_idempotent_and_replaces_only_the_roles_named(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        await create_schema(engine)
+        await create_tables(engine)
         store = CaseStore(make_sessionmaker(engine))
         at = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
         opened = AuditEntry(case_id="case-9", event_key="000001:case_opened", at=at, actor="hr@example.nl", action="case_opened", detail={})
@@ -105,7 +111,7 @@ async def test_one_decisions_write_is_idempotent_and_replaces_only_the_roles_nam
 async def test_a_write_that_fails_half_way_leaves_nothing_and_the_store_goes_on(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        await create_schema(engine)
+        await create_tables(engine)
         sessionmaker = make_sessionmaker(engine)
         store = CaseStore(sessionmaker)
         at = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
@@ -114,8 +120,8 @@ async def test_a_write_that_fails_half_way_leaves_nothing_and_the_store_goes_on(
         class Interrupted(Exception):
             pass
 
-        async def interrupted_write(tx: Transaction) -> None:
-            await write_progress(tx, _record("case-5"), {"employee": ["sanne@example.nl"]}, [opened])
+        def interrupted_write(connection: Connection) -> None:
+            write_progress(connection, _record("case-5"), {"employee": ["sanne@example.nl"]}, [opened])
             raise Interrupted  # the worker dies between two statements
 
         try:
@@ -136,23 +142,116 @@ async def test_a_write_that_fails_half_way_leaves_nothing_and_the_store_goes_on(
         await engine.dispose()
 
 
-async def test_a_store_writer_that_awaits_anything_else_is_refused_on_sqlite_and_writes_nothing(tmp_path: Path) -> None:
-    """On SQLite a writer runs in one hop to the driver's thread, where nothing but the
-    transaction may be awaited; a writer that awaits something else is a bug, said at once."""
+async def test_two_connections_writing_at_once_wait_for_each_other_instead_of_failing(tmp_path: Path) -> None:
+    """SQLite, two engines on one file (the web app and the worker are two processes, each with its
+    own connection): transactions that read first (the people of a case) and then write, at the same
+    time. A write transaction takes the write lock at its start (BEGIN IMMEDIATE); begun deferred,
+    one that read before the other committed would fail at once with "database is locked"
+    (SQLITE_BUSY_SNAPSHOT), which busy_timeout does not wait out."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    engines = [make_engine(url), make_engine(url)]
+    try:
+        await create_tables(engines[0])
+        sessionmakers = [make_sessionmaker(engine) for engine in engines]
+        at = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
+
+        def reads_then_writes(connection: Connection, writer: int, step: int) -> None:
+            case_id = f"case-{step % 4}"
+            connection.execute(select(CasePersonRow.email).where(CasePersonRow.case_id == case_id))
+            time.sleep(0.002)  # the other connection's turn
+            entry = AuditEntry(case_id, f"{writer}:{step:06d}", at, "hr@example.nl", "progress_talk_held", {})
+            people = {"coach": [f"coach-{writer}-{step}@example.nl"], "employee": ["sanne@example.nl"]}
+            write_progress(connection, _record(case_id, phase=f"phase-{writer}-{step}"), people, [entry])
+
+        async def decisions(writer: int) -> None:
+            for step in range(20):
+                await run_write(sessionmakers[writer], functools.partial(reads_then_writes, writer=writer, step=step))
+                await CaseStore(sessionmakers[writer]).set_people(f"case-{step % 4}", "buddy", [f"buddy-{writer}@example.nl"])
+
+        await asyncio.gather(decisions(0), decisions(1))
+        store = CaseStore(sessionmakers[0])
+        assert sum([len(await store.audit_trail(f"case-{n}")) for n in range(4)]) == 40
+        async with sessionmakers[1]() as session:
+            coaches = (await session.execute(select(CasePersonRow.case_id).where(CasePersonRow.role == "coach"))).scalars().all()
+        assert sorted(coaches) == [f"case-{n}" for n in range(4)]  # each write replaced the coach as a whole
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_a_reader_does_not_hold_up_a_writer_on_sqlite(tmp_path: Path) -> None:
+    """Reads begin deferred: a read transaction left open on one connection does not keep another
+    connection from writing (WAL), nor sees that write until it ends."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    reader_engine, writer_engine = make_engine(url), make_engine(url)
+    try:
+        await create_tables(writer_engine)
+        writer = CaseStore(make_sessionmaker(writer_engine))
+        await writer.upsert_case(_record("case-1"))
+        async with make_sessionmaker(reader_engine)() as session:
+            before = (await session.execute(select(CaseRow.phase))).scalars().all()
+            await asyncio.wait_for(writer.upsert_case(_record("case-1", phase="probleemanalyse")), 5)
+            assert (await session.execute(select(CaseRow.phase))).scalars().all() == before == ["ziekgemeld"]
+        row = await CaseStore(make_sessionmaker(reader_engine)).get_case("case-1")
+        assert row is not None and row.phase == "probleemanalyse"
+    finally:
+        await reader_engine.dispose()
+        await writer_engine.dispose()
+
+
+async def test_a_write_transaction_holds_the_write_lock_from_its_start(tmp_path: Path) -> None:
+    """On SQLite a write transaction begins IMMEDIATE, before its first statement: while it is
+    open, another connection cannot begin one (it waits)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    first, second = make_engine(url), make_engine(url)
+    try:
+        await create_tables(first)
+        holding, release = threading.Event(), threading.Event()
+
+        def reads_then_waits(connection: Connection) -> None:
+            connection.execute(text("SELECT 1"))
+            holding.set()
+            release.wait(10)
+
+        held = asyncio.create_task(run_write(make_sessionmaker(first), reads_then_waits))
+        assert await asyncio.to_thread(holding.wait, 5)
+        store = CaseStore(make_sessionmaker(second))
+        waiting = asyncio.create_task(store.upsert_case(_record("case-1")))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # waits for the lock (busy_timeout) instead of failing
+        release.set()
+        await asyncio.wait_for(held, 5)
+        await asyncio.wait_for(waiting, 5)
+        assert await store.get_case("case-1") is not None
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
+async def test_writes_begin_immediate_and_reads_deferred_on_sqlite(tmp_path: Path) -> None:
+    """Which BEGIN each kind of transaction says: run_write and write_session (the ORM's writes,
+    such as the accounts') take the write lock at once; a read session begins deferred."""
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
     try:
-        await create_schema(engine)
+        await create_tables(engine)
         sessionmaker = make_sessionmaker(engine)
+        began: list[str] = []
 
-        async def waits_halfway(tx: Transaction) -> None:
-            await write_progress(tx, _record("case-6"), {"employee": ["sanne@example.nl"]}, [])
-            await asyncio.sleep(0)
+        def note(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+            if statement.startswith("BEGIN"):
+                began.append(statement)
 
-        with pytest.raises(RuntimeError, match="awaited something other than its transaction"):
-            await run_write(sessionmaker, waits_halfway)
-        store = CaseStore(sessionmaker)
-        assert await store.get_case("case-6") is None
-        await store.upsert_case(_record("case-6"))  # the connection went back clean
-        assert (await store.get_case("case-6")) is not None
+        event.listen(Engine, "before_cursor_execute", note)  # every engine: run_write's is one of its own
+        try:
+            await CaseStore(sessionmaker).upsert_case(_record("case-1"))
+            async with write_session(sessionmaker) as session:
+                row = await session.get(CaseRow, "case-1")
+                assert row is not None
+                row.phase = "probleemanalyse"
+            async with sessionmaker() as session:
+                assert (await session.get(CaseRow, "case-1")).phase == "probleemanalyse"  # type: ignore[union-attr]
+        finally:
+            event.remove(Engine, "before_cursor_execute", note)
+        assert began == ["BEGIN IMMEDIATE", "BEGIN IMMEDIATE", "BEGIN"]
     finally:
         await engine.dispose()
