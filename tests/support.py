@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, AsyncIterator
 import pytest
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
     from temporalio.client import Client
 
     from integrations.accounts import NewAccount
@@ -94,14 +95,28 @@ class SmtpSink:
 TEST_SECRET_KEY = "test-only-secret-key-for-signing-session-cookies"
 
 
+async def create_tables(engine: "AsyncEngine") -> None:
+    """A blank schema straight from the models (``Base.metadata.create_all``, idempotent), marked as
+    the newest revision so that the product's upgrade and schema check accept it.
+
+    Only for tests that need a blank schema; the product migrates (integrations.migrate), and
+    tests/integrations/test_migrations.py proves that the migrations make this same schema."""
+    from integrations.migrate import stamp
+    from integrations.schema import Base
+
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+        await connection.run_sync(stamp)
+
+
 async def make_account(database_url: str, *, email: str, role: str, password: str | None = None, totp: bool = False) -> "NewAccount":
     """An account straight in the store (schema made if needed)."""
     from integrations.accounts import AccountStore
-    from integrations.db import create_schema, make_engine, make_sessionmaker
+    from integrations.db import make_engine, make_sessionmaker
 
     engine = make_engine(database_url)
     try:
-        await create_schema(engine)
+        await create_tables(engine)
         return await AccountStore(make_sessionmaker(engine)).add(email=email, role=role, password=password, totp=totp)
     finally:
         await engine.dispose()
@@ -110,11 +125,11 @@ async def make_account(database_url: str, *, email: str, role: str, password: st
 async def api_token(database_url: str, *, role: str = "hr", email: str | None = None) -> str:
     """A personal API token of a new account (HR by default): send it as 'Authorization: Bearer <token>'."""
     from integrations.accounts import AccountStore
-    from integrations.db import create_schema, make_engine, make_sessionmaker
+    from integrations.db import make_engine, make_sessionmaker
 
     engine = make_engine(database_url)
     try:
-        await create_schema(engine)
+        await create_tables(engine)
         accounts = AccountStore(make_sessionmaker(engine))
         made = await accounts.add(email=email or f"{role}-{os.urandom(4).hex()}@example.nl", role=role)
         return await accounts.issue_token(made.account.id, "tests")

@@ -15,7 +15,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from temporalio.client import Client
 
 from integrations.accounts import AccountStore
-from integrations.db import create_schema, make_engine, make_sessionmaker
+from integrations.db import make_engine, make_sessionmaker
+from integrations.migrate import upgrade as upgrade_schema
 from integrations.store import CaseStore
 from reintegratie.config.settings import MAKE_SECRET, Settings, SettingsError
 from reintegratie.config.temporal import connect
@@ -80,7 +81,11 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
-        await create_schema(engine)
+        try:
+            await upgrade_schema(engine)  # to the newest revision; refuses a newer version's database
+        except BaseException:
+            await engine.dispose()
+            raise
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.store = CaseStore(app.state.sessionmaker)
         app.state.accounts = AccountStore(make_sessionmaker(engine))

@@ -1,4 +1,4 @@
-"""The `reintegratie` command: dev (the embedded stack), worker, web, timeline, users."""
+"""The `reintegratie` command: dev (the embedded stack), worker, web, db, timeline, users."""
 
 from __future__ import annotations
 
@@ -34,15 +34,29 @@ def _strict_settings(command: str, require: tuple[str, ...] = ()) -> Settings:
 def _run_worker(args: argparse.Namespace) -> int:
     from worker import run_worker
 
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from integrations.migrate import SchemaError, display_url, ensure_current
     from reintegratie.config.observability import configure_logging
 
     settings = _strict_settings("worker")
     configure_logging(settings)
-    print(f"worker: task queue {settings.task_queue!r} on {settings.temporal_address} (namespace {settings.temporal_namespace})", flush=True)
     try:
+        # The worker does not migrate a database in use (web and other workers may share it): it
+        # starts on a schema at the head, makes the schema of an empty database, refuses the rest.
+        # Checked before connecting to Temporal, so that this is the one thing it says.
+        try:
+            asyncio.run(ensure_current(settings.database_url))
+        except (SQLAlchemyError, OSError) as exc:
+            print(f"reintegratie worker: cannot use the database at {display_url(settings.database_url)}: {exc}", file=sys.stderr)
+            return 1
+        print(f"worker: task queue {settings.task_queue!r} on {settings.temporal_address} (namespace {settings.temporal_namespace})", flush=True)
         asyncio.run(run_worker(settings))
     except KeyboardInterrupt:
         pass
+    except SchemaError as exc:
+        print(f"reintegratie worker: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -55,9 +69,81 @@ def _run_web(args: argparse.Namespace) -> int:
 
     settings = _strict_settings("web", require=("secret_key",))
     configure_logging(settings)
+    # The app upgrades the schema on start (its lifespan); done here first too, so that a database
+    # it cannot upgrade stops it with one plain line instead of a failed startup.
+    if (refused := _upgrade_or_refuse("web", settings.database_url)) is not None:
+        return refused
     app = instrument_web(create_app(settings), settings)
     uvicorn.run(app, host=settings.web_host, port=settings.web_port, log_config=None)
     return 0
+
+
+def _upgrade_or_refuse(command: str, database_url: str) -> int | None:
+    """Bring the schema to the head; None when done, else the exit status after saying why not."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from integrations import migrate
+
+    try:
+        asyncio.run(migrate.upgrade(database_url))
+    except migrate.SchemaError as exc:
+        print(f"reintegratie {command}: {exc}", file=sys.stderr)
+        return 1
+    except (SQLAlchemyError, OSError) as exc:
+        print(f"reintegratie {command}: cannot upgrade the database at {migrate.display_url(database_url)}: {exc}", file=sys.stderr)
+        return 1
+    return None
+
+
+def _run_db(args: argparse.Namespace) -> int:
+    """`reintegratie db upgrade` and `reintegratie db current`."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from integrations import migrate
+    from reintegratie.app.users import database_url
+
+    url = database_url(args)
+    shown = migrate.display_url(url)
+    command = f"db {args.db_command}"
+    try:
+        if args.db_command == "upgrade":
+            before, after = asyncio.run(migrate.upgrade(url))
+            if before.at_head:
+                print(f"{shown}: at the head already ({after.revision}), nothing to do")
+            elif before.before_migrations:
+                print(f"{shown}: schema from before migrations marked {migrate.BASELINE}, upgraded to {after.revision} (head)")
+            else:
+                print(f"{shown}: upgraded from {before.revision or 'an empty database'} to {after.revision} (head)")
+            return 0
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") and not Path(parsed.database).exists():
+            print(f"{shown}: no database yet (`{migrate.UPGRADE_COMMAND}` makes it, at head {migrate.head()})")
+            return 1
+        state = asyncio.run(migrate.state(url))
+        advice = f"; run `{migrate.UPGRADE_COMMAND}`" if state.known and not state.at_head else ""
+        print(f"{shown}: {state.describe()}{advice}")
+        return 0 if state.at_head else 1
+    except migrate.SchemaError as exc:
+        print(f"reintegratie {command}: {exc}", file=sys.stderr)
+        return 1
+    except (SQLAlchemyError, OSError) as exc:
+        print(f"reintegratie {command}: cannot use the database at {shown}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _add_db_arguments(db: argparse.ArgumentParser) -> None:
+    from reintegratie.config.settings import ENV_PREFIX
+
+    actions = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    for name, help in (
+        ("upgrade", "bring the schema to the newest revision (a database made before migrations is marked as their first, then upgraded)"),
+        ("current", "show the database's revision (exit status 0 at the newest, 1 otherwise)"),
+    ):
+        action = actions.add_parser(name, help=help, description=help)
+        action.add_argument("--database-url", default=None, help=f"default: {ENV_PREFIX}DATABASE_URL, else the dev stack's")
+        action.add_argument("--data-dir", default=None, help="the dev stack's data folder (default: data)")
+        action.set_defaults(handler=_run_db)
 
 
 def _run_timeline(args: argparse.Namespace) -> int:
@@ -78,8 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--smtp-port", type=int, default=1025)
     dev.set_defaults(handler=_run_dev)
 
-    commands.add_parser("worker", help="run a worker (configured by REINTEGRATIE_* variables)").set_defaults(handler=_run_worker)
-    commands.add_parser("web", help="run the web app (configured by REINTEGRATIE_* variables)").set_defaults(handler=_run_web)
+    commands.add_parser("worker", help="run a worker (configured by REINTEGRATIE_* variables; needs the database schema at the head: db upgrade)").set_defaults(handler=_run_worker)
+    commands.add_parser("web", help="run the web app (configured by REINTEGRATIE_* variables; upgrades the database schema on start)").set_defaults(handler=_run_web)
+    _add_db_arguments(commands.add_parser("db", help="the database schema: upgrade, current"))
 
     from reintegratie.app.users import add_arguments as add_users_arguments
 

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import uvicorn
 from temporalio.api.namespace.v1 import NamespaceConfig
@@ -33,7 +33,8 @@ from temporalio.client import Client
 from google.protobuf.duration_pb2 import Duration
 
 from integrations.accounts import AccountStore
-from integrations.db import create_schema, make_engine, make_sessionmaker
+from integrations.db import make_engine, make_sessionmaker
+from integrations.migrate import SchemaError, upgrade as upgrade_schema
 from integrations.demo_accounts import seed_demo_accounts, sign_in_help
 from integrations.mailcatcher import MailCatcher
 from reintegratie.config.settings import ENV_PREFIX, Settings, as_environment, load_settings
@@ -254,10 +255,14 @@ def banner(settings: Settings, ports: DevPorts, data_dir: Path) -> str:
 
 
 async def seed_demo(settings: Settings) -> int:
-    """The demo accounts, once: on the first start of a data folder (returns how many were made)."""
+    """The schema brought to the head (before the worker starts: it does not migrate), then the demo
+    accounts, once: on the first start of a data folder (returns how many were made)."""
     engine = make_engine(settings.database_url)
     try:
-        await create_schema(engine)
+        try:
+            await upgrade_schema(engine)
+        except SchemaError as exc:
+            raise DevStackError(f"{exc} (database {settings.database_url})") from None
         return len(await seed_demo_accounts(AccountStore(make_sessionmaker(engine))))
     finally:
         await engine.dispose()
@@ -329,7 +334,7 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
 
 def dev_settings(data_dir: Path, ports: DevPorts) -> Settings:
     """Settings of the embedded stack: its own server, catcher and database; the rest from the environment."""
-    overrides: dict[str, object] = {
+    overrides: dict[str, Any] = {
         "temporal_address": f"127.0.0.1:{ports.temporal}",
         "database_url": f"sqlite+aiosqlite:///{(data_dir / 'reintegratie.db').resolve()}",
         "smtp_host": "127.0.0.1",

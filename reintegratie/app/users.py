@@ -13,7 +13,8 @@ from typing import Awaitable, Callable
 import pyotp
 
 from integrations.accounts import AccountError, AccountRole, AccountStore
-from integrations.db import create_schema, make_engine, make_sessionmaker
+from integrations.db import make_engine, make_sessionmaker
+from integrations.migrate import SchemaError, ensure_current
 from reintegratie.config.settings import ENV_PREFIX
 
 
@@ -31,7 +32,7 @@ def database_url(args: argparse.Namespace) -> str:
 async def _with_accounts(url: str, work: Callable[[AccountStore], Awaitable[int]]) -> int:
     engine = make_engine(url)
     try:
-        await create_schema(engine)
+        await ensure_current(engine)  # an empty database gets the schema; an older one is refused
         return await work(AccountStore(make_sessionmaker(engine)))
     finally:
         await engine.dispose()
@@ -127,6 +128,6 @@ def add_arguments(users: argparse.ArgumentParser) -> None:
 def _guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return handler(args)
-    except AccountError as exc:
+    except (AccountError, SchemaError) as exc:
         print(f"reintegratie users {args.users_command}: {exc}", file=sys.stderr)
         return 1

@@ -17,8 +17,8 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from integrations.accounts import AccountStore
-from integrations.db import create_schema, make_engine, make_sessionmaker
-from tests.support import SmtpSink, free_port, missing_peer, serving_stack
+from integrations.db import make_engine, make_sessionmaker
+from tests.support import SmtpSink, create_tables, free_port, missing_peer, serving_stack
 from tests.web.conftest import PASSWORD, web_settings
 
 CHROMIUM = Path(os.environ.get("REINTEGRATIE_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -60,7 +60,7 @@ async def live_app(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_pat
     port = free_port()
     settings = web_settings(dev_server, tmp_path, port=port).model_copy(update={"smtp_host": smtp_sink.host, "smtp_port": smtp_sink.port})
     engine = make_engine(settings.database_url)
-    await create_schema(engine)
+    await create_tables(engine)
     hr = await AccountStore(make_sessionmaker(engine)).add(email="hanna@example.nl", role="hr", name="Hanna HR", password=PASSWORD)
     await engine.dispose()
     assert hr.totp_secret is not None

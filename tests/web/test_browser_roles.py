@@ -20,8 +20,8 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from integrations.accounts import AccountStore
-from integrations.db import create_schema, make_engine, make_sessionmaker
-from tests.support import SmtpSink, free_port, serving_stack
+from integrations.db import make_engine, make_sessionmaker
+from tests.support import SmtpSink, create_tables, free_port, serving_stack
 from tests.web.conftest import PASSWORD, web_settings
 from tests.web.test_browser import _shot, browser_page  # noqa: F401 - the fixture
 
@@ -43,7 +43,7 @@ async def stack(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: 
     port = free_port()
     settings = web_settings(dev_server, tmp_path, port=port).model_copy(update={"smtp_host": smtp_sink.host, "smtp_port": smtp_sink.port})
     engine = make_engine(settings.database_url)
-    await create_schema(engine)
+    await create_tables(engine)
     accounts = AccountStore(make_sessionmaker(engine))
     hr = await accounts.add(email="hanna@example.nl", role="hr", name="Hanna HR", password=PASSWORD)
     await accounts.add(email="mark@example.nl", role="manager", name="Mark Jansen", password=PASSWORD)

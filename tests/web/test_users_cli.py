@@ -7,8 +7,9 @@ import subprocess
 from pathlib import Path
 
 from integrations.accounts import AccountStore
-from integrations.db import create_schema, make_engine, make_sessionmaker
+from integrations.db import make_engine, make_sessionmaker
 from integrations.demo_accounts import DEMO_PASSWORD, seed_demo_accounts
+from integrations.migrate import upgrade
 from reintegratie.app.devstack import dev_secret_key
 from tests.support import BIN
 
@@ -47,7 +48,7 @@ async def test_demo_accounts_are_seeded_once_and_demo_codes_are_printable(tmp_pa
     data = tmp_path / "data"
     data.mkdir()
     engine = make_engine(f"sqlite+aiosqlite:///{data / 'reintegratie.db'}")
-    await create_schema(engine)
+    await upgrade(engine)  # as `reintegratie dev` does before seeding
     accounts = AccountStore(make_sessionmaker(engine))
     made = await seed_demo_accounts(accounts)
     assert sorted(account.account.role.value for account in made) == ["auditor", "buddy", "coach", "employee", "hr", "manager"]
