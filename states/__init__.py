@@ -81,6 +81,20 @@ from states.kinds import (
 from states.refusals import Refused
 from states.timeline import Deadline, DeadlineKey, Responsible, SickPeriod, statutory_timeline
 
-import types as _types
-
-__all__ = [name for name, value in dict(globals()).items() if not name.startswith("_") and not isinstance(value, _types.ModuleType)]
+# Spelled out, so that a type checker sees what the package exports (every public name imported
+# above; tests/states/test_copies_and_caches.py checks that none is missing).
+__all__ = [
+    "Decision", "UpcomingItem", "check", "decide", "next_due", "open_case", "open_signals", "tick",
+    "case_timeline", "upcoming", "upcoming_deadlines", "DEFAULT_CONFIG", "TZ", "RulesConfig",
+    "AlertHROverdue", "AskBuddyConsent", "CancelSeries", "CloseCase", "Effect", "InviteBuddy",
+    "LoopInCoach", "NotifyTeam", "PauseBuildUp", "PrepareFirstDay", "RemindHR", "SendSeries",
+    "SignalView", "UpdateSeries", "BuddyConsent", "BuildUpResumed", "BuildUpStarted", "BuildUpStep",
+    "CaseOpened", "ComplaintsReported", "ContactPreference", "DriegesprekHeld",
+    "EerstejaarsevaluatieHeld", "EmployeeFeedback", "EmploymentEnded", "EvaluationHeld", "Event",
+    "HoursReported", "LoonsanctieImposed", "PlanVanAanpak", "PlanVanAanpakSigned", "PreferenceChanged",
+    "ProbleemanalyseReceived", "ProgressTalkHeld", "Recovered", "Relapse", "SignalResolved",
+    "StepRecorded", "TherapeuticWorkStarted", "TweedeSpoorStarted", "Withdrawn", "RULES_VERSION",
+    "CaseFacts", "Signal", "Channel", "EvaluationOutcome", "Outcome", "Pace", "Phase", "Place", "Role",
+    "SeriesKind", "SignalKind", "StepKey", "TalkMood", "Refused", "Deadline", "DeadlineKey",
+    "Responsible", "SickPeriod", "statutory_timeline",
+]

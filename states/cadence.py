@@ -220,6 +220,7 @@ def _held_as_planned(facts: CaseFacts, series: SeriesState) -> bool:
     calendars is the talk that took place (perhaps earlier that day, or recorded before its planned
     end), so it stays there; a cancellation would tell them a talk they just had was called off.
     Held on another day, the planned one will not happen and is cancelled."""
+    held_on: list[date | None]
     if series.kind == SeriesKind.evaluation:
         held_on = [evaluation.on for evaluation in facts.evaluations]
     elif series.kind == SeriesKind.driegesprek:
@@ -230,7 +231,9 @@ def _held_as_planned(facts: CaseFacts, series: SeriesState) -> bool:
     return number <= len(held_on) and held_on[number - 1] == local_date(series.start)
 
 
-def _series_effect(cls: type, facts: CaseFacts, series: SeriesState) -> Effect:
+def _series_effect(
+    cls: type[SendSeries] | type[UpdateSeries], facts: CaseFacts, series: SeriesState
+) -> SendSeries | UpdateSeries:
     title_nl, title_en = _TITLES[series.kind]
     return cls(
         key=f"{facts.case_id}:{series.kind}:{series.counter}:seq{series.sequence}",
@@ -294,9 +297,9 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
         )
 
     for wish in wanted:
-        index = next((i for i, s in enumerate(facts.series) if s.active and s.slot == wish.slot), None)
+        serving = next((i for i, s in enumerate(facts.series) if s.active and s.slot == wish.slot), None)
         attendees = list(_ATTENDEES[wish.kind])
-        if index is None:
+        if serving is None:
             counter = 1 + sum(1 for s in facts.series if s.kind == wish.kind)
             series = SeriesState(
                 kind=wish.kind,
@@ -316,7 +319,7 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
             facts.series.append(series)
             effects.append(_series_effect(SendSeries, facts, series))
             continue
-        existing = facts.series[index]
+        existing = facts.series[serving]
         start = existing.start if existing.basis == wish.basis else first_start(wish, now)
         changed = (
             utc(start) != existing.start
@@ -329,9 +332,9 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
         )
         if not changed:
             if existing.basis != wish.basis:
-                own(facts.series, index).basis = wish.basis
+                own(facts.series, serving).basis = wish.basis
             continue
-        existing = own(facts.series, index)
+        existing = own(facts.series, serving)
         existing.basis = wish.basis
         existing.start = utc(start)
         existing.duration_minutes = wish.duration_minutes

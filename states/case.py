@@ -20,22 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from states import phases
-from states.agenda import (
-    AgendaItem,
-    CaseDeadline,
-    DeadlineInputs,
-    case_deadlines,
-    case_deadlines_of_inputs,
-    deadline_inputs,
-    is_running,
-    pending_items,
-)
+from states.agenda import AgendaItem, CaseDeadline, case_deadlines, case_deadlines_of, is_running, pending_items
 from states.cadence import _TITLES, next_occurrence, reconcile  # the titles live with the cadence
 from states.clock import local_date, require_aware, utc
-from states.config import CACHE_SIZE, DEFAULT_CONFIG, TZ
+from states.config import DEFAULT_CONFIG, TZ
 from states.effects import Effect, NotifyTeam, PrepareFirstDay, RemindHR
 from states.events import CaseOpened, Event
 from states.facts import CaseFacts, PhaseChange, Signal, private_copy
@@ -241,18 +231,9 @@ def upcoming_deadlines(facts: CaseFacts, now: datetime) -> list[UpcomingItem]:
     require_aware(now)
     if not is_running(facts):
         return []
-    return list(_upcoming_deadlines(deadline_inputs(facts), local_date(now)))
-
-
-# ------------------------------------------------------------------------------------- internals
-
-
-@lru_cache(maxsize=CACHE_SIZE)
-def _upcoming_deadlines(inputs: DeadlineInputs, today: date) -> tuple[UpcomingItem, ...]:
-    """The deadline part of :func:`upcoming`, sorted by date (cached: the workflow asks twice per
-    step, and the deadlines and the day change seldom)."""
+    today = local_date(now)
     items = []
-    for case_deadline in case_deadlines_of_inputs(inputs):
+    for case_deadline in case_deadlines_of(facts):
         if case_deadline.done_on is not None:
             continue
         d = case_deadline.deadline
@@ -270,7 +251,10 @@ def _upcoming_deadlines(inputs: DeadlineInputs, today: date) -> tuple[UpcomingIt
             )
         )
     items.sort(key=lambda item: (item.due, item.key))
-    return tuple(items)
+    return items
+
+
+# ------------------------------------------------------------------------------------- internals
 
 
 def _refresh(facts: CaseFacts, now: datetime) -> list[Effect]:

@@ -19,10 +19,12 @@ TZ = ZoneInfo(TIMEZONE_NAME)
 # new one starts less than 4 weeks after recovery.
 SAMENTELLING_GAP_DAYS = 28
 
-# Not a rule: the size of each of the rules' caches of derived values (deadlines, agenda, signal
-# candidates...), keyed by the immutable values they are derived from. The rules ask for the same
-# values many times within a call and from one call to the next of the same case; a few hundred
-# entries across the cases a worker is busy with is plenty, and bounds the memory (a few MB in all).
+# Not a rule: the size of each of the rules' caches of derived values (deadlines, agenda, talk
+# schedules), keyed by the immutable values they are derived from. A cache stays only where its
+# docstring names the profile figure that pays for it (tests/states/test_copies_and_caches.py).
+# The rules ask for the same values many times within a call and from one call to the next of the
+# same case; a few hundred entries across the cases a worker is busy with is plenty, and bounds the
+# memory (a few MB in all).
 CACHE_SIZE = 128
 
 

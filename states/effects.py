@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import get_args
 
 from states.kinds import Channel, Outcome, Place, Role, SeriesKind, SignalKind
 
@@ -189,4 +190,4 @@ Effect = (
     | AlertHROverdue
     | CloseCase
 )
-EFFECT_TYPES: tuple[type, ...] = Effect.__args__  # type: ignore[attr-defined]
+EFFECT_TYPES: tuple[type, ...] = get_args(Effect)

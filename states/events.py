@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import get_args
 
 from states.config import RulesConfig
 from states.kinds import Channel, EvaluationOutcome, Pace, Phase, Place, StepKey, TalkMood
@@ -263,4 +264,4 @@ Event = (
 )
 """Everything :func:`states.case.decide` accepts (``CaseOpened`` goes to ``open_case``)."""
 
-EVENT_TYPES: tuple[type, ...] = Event.__args__  # type: ignore[attr-defined]
+EVENT_TYPES: tuple[type, ...] = get_args(Event)

@@ -7,6 +7,12 @@ string), no health data (no diagnosis, cause or treatment; talk summaries are sh
 After a round trip through JSON an aware datetime comes back with a fixed UTC offset instead of the
 Europe/Amsterdam zone; the rules therefore convert to :data:`states.config.TZ` before any local
 arithmetic, and compare datetimes only as instants.
+
+A record that never changes once made is a frozen dataclass (phase changes, steps, evaluations,
+hours, talks, statements, complaints, evidence), so its type holds that rule. Only
+:class:`CaseFacts` and the parts the rules change in place are not: the sick periods (an end),
+relapses (answered), driegesprekken (held), the buddy, calendar series and signals; the rules change
+them only on a private copy (:func:`private_copy`, :func:`own`).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ place (held on another day) moves to the next evaluation, one update per person,
 cancelled beside a new invitation."""
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class PhaseChange:
     """One step of the phase history (kept for the dossier; the workflow history has the rest)."""
 
@@ -38,7 +44,7 @@ class PhaseChange:
     at: datetime
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class StepRecord:
     key: str
     on: date
@@ -46,7 +52,7 @@ class StepRecord:
     at: datetime
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class EvaluationRecord:
     on: date
     outcome: EvaluationOutcome
@@ -55,7 +61,7 @@ class EvaluationRecord:
     at: datetime
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class HoursEntry:
     week_of: date
     hours: float
@@ -63,7 +69,7 @@ class HoursEntry:
     at: datetime
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class TalkRecord:
     on: date
     went: TalkMood
@@ -72,7 +78,7 @@ class TalkRecord:
     at: datetime
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Statement:
     """What someone said about the pace and conflicts (from a talk or the employee's own report)."""
 
@@ -84,7 +90,7 @@ class Statement:
     at: datetime
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class ComplaintsRecord:
     on: date
     lasting_days: int
@@ -138,7 +144,7 @@ class SeriesState:
     active: bool = True
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Evidence:
     """One fact behind a signal: what, which value, since/on which day."""
 
@@ -250,8 +256,8 @@ def private_copy(facts: CaseFacts) -> CaseFacts:
     replace elements), the elements of :data:`_OWN_ELEMENTS` and the buddy state. Calendar series
     and signals (the lists that grow with a case) are shared with ``facts`` until a rule changes one:
     it then puts its own copy in the list first (:func:`own`). Everything else is only ever added,
-    never changed (phase changes, records, hours, talks, statements, frozen plans, steps, config),
-    so old and new facts share it. (``copy.deepcopy`` did the same job at many times the cost.)
+    never changed, and frozen (phase changes, records, hours, talks, statements, plans, steps,
+    config), so old and new facts share it. (``copy.deepcopy`` did the same job at many times the cost.)
     """
     new = shallow(facts)
     attributes = new.__dict__

@@ -11,17 +11,20 @@ lead to different phases (a relapse goes back to the phase the facts allow); the
 wanted destination and the machine checks it is one of the allowed ones. ``dest=None`` is an
 internal transition: the event is recorded, the phase stays.
 
-Building a ``Machine`` costs about as much as the rest of a decision, so :func:`fire` does not build
-one per call: each thread builds its own once (Temporal runs workflow tasks in a thread pool, and a
-machine holds its model's state, so one machine must never serve two threads at once) and is put in
-the phase before every trigger. The machine's answers depend only on (phase, trigger, destination),
-so they are also remembered in a small bounded cache; nothing a case can see survives a call.
+Every question about moves goes to the machine: :func:`destinations` and :func:`allowed_triggers`
+read its transitions (``Machine.get_transitions`` / ``get_triggers``), :func:`fire` runs its trigger.
+:data:`ROWS` only feeds the machine; nothing else reads it to decide a move.
+
+Building a ``Machine`` per decision cost 88 ms of a 580 ms cProfile of the two_year_wia replay
+(bench/RESULTS.md, "Where it goes (profiles)"), so no call builds one: each thread builds its own
+once (Temporal runs workflow tasks in a thread pool, and a machine holds its model's state, so one
+machine must never serve two threads at once) and puts it in the phase before every trigger.
 """
 
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from collections.abc import Callable
 from typing import Any
 
 from transitions import EventData, Machine, MachineError
@@ -87,7 +90,9 @@ ROWS = _rows()
 TRIGGERS: tuple[str, ...] = tuple(dict.fromkeys(trigger for trigger, _, _ in ROWS))
 
 
-def _aims_at(dest: Phase | None):  # noqa: ANN202 - a transitions condition
+def _aims_at(dest: Phase | None) -> Callable[[EventData], bool]:
+    """The condition of a row: the caller aims at this row's destination."""
+
     def condition(event: EventData) -> bool:
         return event.kwargs.get("dest") == dest
 
@@ -96,9 +101,14 @@ def _aims_at(dest: Phase | None):  # noqa: ANN202 - a transitions condition
 
 
 class PhaseModel:
-    """The model the machine drives; holds nothing but the phase."""
+    """The model the machine drives; holds nothing but the phase.
+
+    The annotations only tell the type checker what the machine adds: ``state`` and one method per
+    trigger, all of which go through ``trigger(name, **kwargs)``.
+    """
 
     state: str
+    trigger: Callable[..., bool]
 
 
 def build_machine(phase: str) -> tuple[PhaseModel, Machine]:
@@ -128,31 +138,6 @@ def build_machine(phase: str) -> tuple[PhaseModel, Machine]:
     return model, machine
 
 
-def _destination_table() -> dict[tuple[str, str], tuple[Phase | None, ...]]:
-    table: dict[tuple[str, str], list[Phase | None]] = {}
-    for trigger, sources, dest in ROWS:
-        for source in sources:
-            table.setdefault((str(source), trigger), []).append(dest)
-    return {key: tuple(dests) for key, dests in table.items()}
-
-
-_DESTINATIONS = _destination_table()
-"""(phase, trigger) -> destinations in the order of :data:`ROWS`; read only."""
-
-
-def destinations(phase: str, trigger: str) -> list[Phase | None]:
-    """Where ``trigger`` may lead from ``phase`` (None = stays); empty when not allowed at all."""
-    try:
-        return list(_DESTINATIONS.get((phase, trigger), ()))
-    except TypeError:  # an unhashable phase or trigger names nothing in the table
-        return []
-
-
-def allowed_triggers(phase: str) -> list[str]:
-    _, machine = build_machine(phase)
-    return sorted(machine.get_triggers(phase))
-
-
 _THREAD = threading.local()
 
 
@@ -165,15 +150,28 @@ def _thread_machine() -> tuple[PhaseModel, Machine]:
     return pair
 
 
-@lru_cache(maxsize=1024)
-def _fired(phase: str, trigger: str, dest: Phase | None) -> Phase:
-    """The machine's answer (exceptions are not cached: they are raised again on every call)."""
-    model, machine = _thread_machine()
-    machine.set_state(str(phase), model)
-    moved = model.trigger(trigger, dest=dest)  # type: ignore[attr-defined]
-    if not moved:
-        raise ValueError(f"{trigger} from {phase} cannot lead to {dest}")
-    return Phase(model.state)
+def _is_phase(phase: object) -> bool:
+    return isinstance(phase, str) and phase in Phase.__members__
+
+
+def destinations(phase: str, trigger: str) -> list[Phase | None]:
+    """Where ``trigger`` may lead from ``phase`` (None = stays), in the order of :data:`ROWS`;
+    empty when the machine has no such transition. Asks the machine, never a table of its own."""
+    if not _is_phase(phase) or not isinstance(trigger, str) or not trigger:
+        return []  # not a phase or trigger: the machine's wildcards ("*", "") must not match
+    _, machine = _thread_machine()
+    return [
+        Phase(transition.dest) if transition.dest is not None else None
+        for transition in machine.get_transitions(trigger=trigger, source=str(phase))
+    ]
+
+
+def allowed_triggers(phase: str) -> list[str]:
+    """The triggers the machine has a transition for from ``phase``, sorted by name."""
+    if not _is_phase(phase):
+        raise ValueError(f"unknown phase {phase!r}")
+    _, machine = _thread_machine()
+    return sorted(machine.get_triggers(str(phase)))
 
 
 def fire(phase: str, trigger: str, dest: Phase | None) -> Phase:
@@ -182,9 +180,13 @@ def fire(phase: str, trigger: str, dest: Phase | None) -> Phase:
     Raises :class:`transitions.MachineError` when the trigger is not allowed there, and
     ``ValueError`` when it is allowed but not towards ``dest`` (or ``phase`` is not a phase).
     """
-    if phase not in Phase.__members__:
+    if not _is_phase(phase):
         raise ValueError(f"unknown phase {phase!r}")
-    return _fired(phase, trigger, dest)
+    model, machine = _thread_machine()
+    machine.set_state(str(phase), model)
+    if not model.trigger(trigger, dest=dest):
+        raise ValueError(f"{trigger} from {phase} cannot lead to {dest}")
+    return Phase(model.state)
 
 
 def is_back(source: str, dest: str) -> bool:

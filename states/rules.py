@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from states import phases
 from states.agenda import deadline, hours_on
@@ -85,7 +86,7 @@ def phase_nl(phase: str) -> str:
     return _PHASE_NL.get(Phase(phase), phase) if phase in Phase.__members__ else phase
 
 
-@dataclass
+@dataclass(frozen=True)
 class Ruling:
     """What a handler decided: the machine trigger, the wanted phase and direct effects."""
 
@@ -101,8 +102,14 @@ def event_day(event: Event) -> date:
     """The local date on which the event happened in the world (``on``, else the date of ``at``)."""
     if isinstance(event, BuildUpStarted) and event.schedule:
         return event.schedule[0].from_date
-    on = getattr(event, "on", None)
+    on: date | None = getattr(event, "on", None)  # most events have an ``on``, not all
     return on if on is not None else local_date(event.at)
+
+
+def _towards(facts: CaseFacts, trigger: str, dest: Phase) -> Phase | None:
+    """``dest`` when the machine lets ``trigger`` move the case there from its phase; else None (the
+    phase stays, if the machine allows that: :func:`apply` checks)."""
+    return dest if dest in phases.destinations(facts.phase, trigger) else None
 
 
 def documentary_phase(facts: CaseFacts) -> Phase:
@@ -280,7 +287,7 @@ def _probleemanalyse(facts: CaseFacts, event: ProbleemanalyseReceived, day: date
     _not_future(day, today, "De probleemanalyse", "The probleemanalyse")
     if facts.probleemanalyse_on is None:
         facts.probleemanalyse_on = day
-        return Ruling("probleemanalyse_received", Phase.probleemanalyse if facts.phase == Phase.ziekgemeld else None)
+        return Ruling("probleemanalyse_received", _towards(facts, "probleemanalyse_received", Phase.probleemanalyse))
     _not_before(day, facts.probleemanalyse_on, "Een bijgestelde probleemanalyse", "A revised probleemanalyse",
                 "de eerste probleemanalyse", "the first probleemanalyse")
     facts.probleemanalyse_revisions.append(day)
@@ -306,7 +313,7 @@ def _plan(facts: CaseFacts, event: PlanVanAanpakSigned, day: date, today: date) 
     _validate_plan(facts, event.plan, day)
     facts.plan = event.plan
     facts.plan_signed_on = day
-    return Ruling("plan_van_aanpak_signed", Phase.plan_van_aanpak if facts.phase == Phase.probleemanalyse else None)
+    return Ruling("plan_van_aanpak_signed", _towards(facts, "plan_van_aanpak_signed", Phase.plan_van_aanpak))
 
 
 def _therapeutic(facts: CaseFacts, event: TherapeuticWorkStarted, day: date, today: date) -> Ruling:
@@ -315,8 +322,7 @@ def _therapeutic(facts: CaseFacts, event: TherapeuticWorkStarted, day: date, tod
     _not_future(day, today, "De start van arbeidstherapeutisch werken", "The start of therapeutic work",
                 START_AHEAD_DAYS)
     effects = _start_work(facts, day, event.hours_per_week)
-    dest = None if facts.phase == Phase.tweede_spoor else Phase.arbeidstherapeutisch
-    return Ruling("therapeutic_work_started", dest, effects)
+    return Ruling("therapeutic_work_started", _towards(facts, "therapeutic_work_started", Phase.arbeidstherapeutisch), effects)
 
 
 def _build_up(facts: CaseFacts, event: BuildUpStarted, day: date, today: date) -> Ruling:
@@ -358,8 +364,7 @@ def _build_up(facts: CaseFacts, event: BuildUpStarted, day: date, today: date) -
         effects = _start_work(facts, first, schedule[0].hours_per_week)
     _set_agreed_hours(facts, schedule)
     _answer_relapses(facts)
-    dest = None if facts.phase in (Phase.opbouw, Phase.tweede_spoor) else Phase.opbouw
-    return Ruling("build_up_started", dest, effects)
+    return Ruling("build_up_started", _towards(facts, "build_up_started", Phase.opbouw), effects)
 
 
 def _hours(facts: CaseFacts, event: HoursReported, day: date, today: date) -> Ruling:
@@ -444,9 +449,9 @@ def _evaluation(facts: CaseFacts, event: EvaluationHeld, day: date, today: date)
             raise Refused("Het tweede spoor is al gestart.", "The second track has already started.",
                           "tweede_spoor_already_started")
         facts.tweede_spoor_decided_on = day
-        dest = None if facts.phase == Phase.evaluatie else Phase.evaluatie
+        dest = _towards(facts, "evaluation_held", Phase.evaluatie)
     elif outcome == EvaluationOutcome.adjust_plan:
-        dest = None if facts.phase in (Phase.evaluatie, Phase.tweede_spoor) else Phase.evaluatie
+        dest = _towards(facts, "evaluation_held", Phase.evaluatie)
     elif outcome == EvaluationOutcome.recovered:
         effects = _recover(facts, day + timedelta(days=1), today)  # fully back from the next day
         dest = Phase.hersteld
@@ -515,8 +520,7 @@ def _recover(facts: CaseFacts, on: date, today: date) -> list[Effect]:
 
 def _recovered(facts: CaseFacts, event: Recovered, day: date, today: date) -> Ruling:
     if event.full:
-        effects = _recover(facts, day, today)
-        return Ruling("recovered", Phase.hersteld, effects)
+        return Ruling("recovered", Phase.hersteld, _recover(facts, day, today))
     if event.hours_per_week is None:
         raise Refused("Vul bij gedeeltelijk herstel het aantal uren per week in.",
                       "Enter the hours per week for a partial recovery.", "partial_needs_hours")
@@ -534,8 +538,7 @@ def _recovered(facts: CaseFacts, event: Recovered, day: date, today: date) -> Ru
     else:
         _set_agreed_hours(facts, [BuildUpStep(from_date=day, hours_per_week=event.hours_per_week)])
     _answer_relapses(facts)
-    dest = Phase.opbouw if facts.phase in SICK_PHASES or facts.phase == Phase.arbeidstherapeutisch else None
-    return Ruling("recovered", dest, effects)
+    return Ruling("recovered", _towards(facts, "recovered", Phase.opbouw), effects)
 
 
 def _relapse(facts: CaseFacts, event: Relapse, day: date, today: date) -> Ruling:
@@ -556,11 +559,11 @@ def _relapse(facts: CaseFacts, event: Relapse, day: date, today: date) -> Ruling
                 f"The employee worked {gap} days (4 weeks or more): this is a new sick report. Open a new case.",
                 "new_case",
             )
-        dest = resume_phase(facts)
-        if event.back_to is not None and Phase(event.back_to) != dest:
+        resumed = resume_phase(facts)
+        if event.back_to is not None and Phase(event.back_to) != resumed:
             raise Refused(
-                f"Na herstel gaat de zaak verder in de fase '{phase_nl(dest)}'.",
-                f"After recovery the case continues in the phase '{dest}'.",
+                f"Na herstel gaat de zaak verder in de fase '{phase_nl(resumed)}'.",
+                f"After recovery the case continues in the phase '{resumed}'.",
                 "relapse_target_invalid",
             )
         if gap == 0:
@@ -569,10 +572,10 @@ def _relapse(facts: CaseFacts, event: Relapse, day: date, today: date) -> Ruling
             facts.periods.append(SickPeriod(start=day))
         facts.recovered_on = None
         facts.relapses.append(
-            RelapseRecord(on=day, from_phase=str(Phase.hersteld), to_phase=str(dest), hours_per_week=None,
+            RelapseRecord(on=day, from_phase=str(Phase.hersteld), to_phase=str(resumed), hours_per_week=None,
                           actor=event.actor, at=utc(event.at))
         )
-        return Ruling("relapse", dest)
+        return Ruling("relapse", resumed)
 
     if event.back_to is None and event.hours_per_week is None:
         raise Refused("Leg bij een terugval de fase of de uren vast.",
@@ -580,10 +583,10 @@ def _relapse(facts: CaseFacts, event: Relapse, day: date, today: date) -> Ruling
     dest: Phase | None = None
     if event.back_to is not None:
         back_to = Phase(event.back_to)
-        position = PHASE_ORDER.index(Phase(facts.phase))
-        allowed = [documentary_phase(facts)] + [
-            p for p in (Phase.arbeidstherapeutisch, Phase.opbouw) if PHASE_ORDER.index(p) < position
-        ]
+        # The facts narrow what the machine allows (only back): to the phase the documents reached,
+        # or to an earlier form of work.
+        reachable = phases.destinations(facts.phase, "relapse")
+        allowed = [p for p in (documentary_phase(facts), Phase.arbeidstherapeutisch, Phase.opbouw) if p in reachable]
         if facts.phase == Phase.tweede_spoor or back_to not in allowed:
             names_nl = ", ".join(f"'{phase_nl(p)}'" for p in allowed)
             if facts.phase == Phase.tweede_spoor:
@@ -741,7 +744,9 @@ def _signal_resolved(facts: CaseFacts, event: SignalResolved, day: date, today: 
     return Ruling("signal_resolved")
 
 
-Handler = Callable[[CaseFacts, object, date, date], Ruling]
+Handler = Callable[[CaseFacts, Any, date, date], Ruling]
+"""(facts, event, day, today) -> ruling. ``Any``: each handler takes its own event type, the one
+:data:`HANDLERS` files it under (a dict cannot say that to a type checker)."""
 HANDLERS: dict[type, tuple[str, Handler]] = {
     ProbleemanalyseReceived: ("probleemanalyse_received", _probleemanalyse),
     PlanVanAanpakSigned: ("plan_van_aanpak_signed", _plan),

@@ -31,9 +31,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 
-from states.config import CACHE_SIZE, DEFAULT_CONFIG, SAMENTELLING_GAP_DAYS, RulesConfig
+from states.config import DEFAULT_CONFIG, SAMENTELLING_GAP_DAYS, RulesConfig
 from states.workdays import next_working_day_after
 
 
@@ -192,7 +191,7 @@ PeriodsKey = tuple[tuple[date, date | None], ...]
 
 
 def periods_key(periods: list[SickPeriod]) -> PeriodsKey:
-    """The periods as an immutable value (for caches keyed by them)."""
+    """The periods as an immutable value (for the caches keyed by them, :mod:`states.agenda`)."""
     return tuple((period.start, period.end) for period in periods)
 
 
@@ -206,62 +205,29 @@ def statutory_timeline(
     ``periods`` must form one case (see :func:`validate_periods`); ``steps`` are the actual dates
     that move a deadline (probleemanalyse, plan, evaluations, eerstejaarsevaluatie, loonsanctie).
     """
-    steps = steps or StepDates()
-    return list(
-        cached_timeline(
-            periods_key(periods),
-            steps.probleemanalyse_on,
-            steps.plan_signed_on,
-            steps.last_evaluation_on,
-            steps.eerstejaarsevaluatie_on,
-            steps.structural_return_expected,
-            steps.loonsanctie_weeks,
-            config.arbodienst_report_day,
-            config.structural_return_months_weeks,
-        )
+    return _statutory_timeline(
+        periods, steps or StepDates(), config.arbodienst_report_day, config.structural_return_months_weeks
     )
 
 
-@lru_cache(maxsize=CACHE_SIZE, typed=True)
-def cached_timeline(
-    periods: PeriodsKey,
-    probleemanalyse_on: date | None,
-    plan_signed_on: date | None,
-    last_evaluation_on: date | None,
-    eerstejaarsevaluatie_on: date | None,
-    structural_return_expected: bool,
-    loonsanctie_weeks: int,
-    arbodienst_report_day: int,
-    structural_return_months_weeks: int,
-) -> tuple[Deadline, ...]:
-    """:func:`statutory_timeline` from immutable values: the periods, the step dates and the only two
-    parts of the config it reads.
-
-    The rules ask for the timeline of the same facts several times per call and again on the next
-    call; the deadlines are frozen, so every caller can share them. ``typed``: 12 and 12.0 weeks of
-    loonsanctie are equal keys but print differently.
-    """
-    steps = StepDates(
-        probleemanalyse_on=probleemanalyse_on,
-        plan_signed_on=plan_signed_on,
-        last_evaluation_on=last_evaluation_on,
-        eerstejaarsevaluatie_on=eerstejaarsevaluatie_on,
-        structural_return_expected=structural_return_expected,
-        loonsanctie_weeks=loonsanctie_weeks,
-    )
-    return tuple(
-        _statutory_timeline(
-            [SickPeriod(start=start, end=end) for start, end in periods], steps, arbodienst_report_day,
-            structural_return_months_weeks,
-        )
-    )
+def timeline_of(
+    periods: PeriodsKey, steps: StepDates, arbodienst_report_day: int, structural_return_months_weeks: int
+) -> list[Deadline]:
+    """:func:`statutory_timeline` from immutable values: the periods as :func:`periods_key` gives
+    them, the step dates and the only two parts of the config it reads."""
+    return _statutory_timeline(
+        [SickPeriod(start=start, end=end) for start, end in periods], steps, arbodienst_report_day,
+        structural_return_months_weeks,
+    )  # fmt: skip
 
 
 def _statutory_timeline(
     periods: list[SickPeriod], steps: StepDates, arbodienst_report_day: int, structural_return_months_weeks: int
 ) -> list[Deadline]:
     validate_periods(periods)
-    day = lambda n: date_of_day(periods, n)  # noqa: E731 - a local shorthand
+
+    def day(n: int) -> date:
+        return date_of_day(periods, n)
 
     plan_due = day(56)
     if steps.probleemanalyse_on is not None:

@@ -19,7 +19,6 @@ Not included: Goede Vrijdag (not in the Algemene termijnenwet), carnival, region
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import lru_cache
 
 
 def easter_sunday(year: int) -> date:
@@ -47,7 +46,6 @@ def _kings_day(year: int) -> date:
     return day
 
 
-@lru_cache(maxsize=256)
 def public_holidays(year: int) -> frozenset[date]:
     """The recognised public holidays of ``year`` (see the module docstring for the list)."""
     easter = easter_sunday(year)

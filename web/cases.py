@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 from datetime import datetime, timezone
 
 from temporalio.client import Client
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 import states
 from workflows import search_attributes
-from workflows.case import ReintegrationCase, rules_preference, search_values
+from workflows.case import ReintegrationCase, rules_preference
 from contracts import CaseIntake
 from workflows.memory import CaseInput
 
@@ -40,23 +38,14 @@ async def start_case(client: Client, *, task_queue: str, intake: CaseIntake, now
     now = now or datetime.now(timezone.utc)  # the server's clock where it is not the wall clock (time-skipping tests)
     decision = check_intake(intake, now)
     # Every search attribute is set at the start, so the case's first workflow task has nothing
-    # to upsert (an upsert is a billable action and a write on the server).
-    values = search_values(decision.facts, states.upcoming_deadlines(decision.facts, now))
-    attributes: list[SearchAttributePair[Any]] = [
-        SearchAttributePair(search_attributes.CASE_PHASE, values.phase),
-        SearchAttributePair(search_attributes.OVERDUE, values.overdue),
-        SearchAttributePair(search_attributes.STAGNATION, values.stagnation),
-    ]
-    if values.next_deadline is not None:
-        attributes.append(SearchAttributePair(search_attributes.NEXT_DEADLINE, values.next_deadline))
-    if intake.org_unit:
-        attributes.append(SearchAttributePair(search_attributes.ORG_UNIT, intake.org_unit))
+    # to upsert (an upsert is a billable action and a write on the server); the workflow says which.
+    attributes = search_attributes.at_start(decision.facts, now, intake.org_unit)
     await client.start_workflow(
         ReintegrationCase.run,
         CaseInput(intake=intake, rules_version=states.RULES_VERSION),
         id=intake.case_id,
         task_queue=task_queue,
-        search_attributes=TypedSearchAttributes(attributes),
+        search_attributes=attributes,
         static_summary=f"Case opened; first sick day {intake.first_sick_day.isoformat()}",
     )
 

@@ -11,16 +11,18 @@ carrying the facts.
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-# Our worker runs workflows without the SDK's sandbox (reintegratie.config.temporal.WORKFLOW_RUNNER); should
-# a sandboxed runner load this module (the SDK's default), these pure modules are passed through,
-# and every module that defines a payload type is named, so that pydantic finds it there.
+# Workers run this workflow unsandboxed (reintegratie.config.temporal.WORKFLOW_RUNNER); the replay
+# test also runs it under the SDK's sandbox, which imports this module anew for every run. Our pure
+# modules are passed through there (imported once, outside the sandbox; SANDBOXED_RUNNER names them
+# too, and tests/workflows/test_sandbox.py checks that they are all of them), every module that
+# defines a payload type among them, so that pydantic finds it there.
 with workflow.unsafe.imports_passed_through():
     import states
     import states.agenda
@@ -61,15 +63,11 @@ ACTIVITY_RETRY = RetryPolicy(
 ACTIVITY_TIMEOUT = timedelta(minutes=1)  # also how long a crashed worker delays its activity
 SYSTEM = "system"
 MIN_AGENDA_WAIT = timedelta(minutes=1)
-# The search attribute NextDeadline names the next milestone of the law's timeline. The plan's
-# periodic evaluation is left out: it moves after every evaluation, and each move would be an
-# upsert (a billable action); the read model's next deadline and the Overdue flag include it.
-RECURRING_DEADLINES = frozenset({"evaluation"})
 
 # One update per trigger of the rules: update name -> the rules' event type (its payload).
 RULE_UPDATES: dict[str, type] = {
     snake(event_type.__name__): event_type
-    for event_type in states.events.EVENT_TYPES  # type: ignore[attr-defined]
+    for event_type in states.events.EVENT_TYPES
 }
 
 
@@ -85,30 +83,6 @@ def _refusal(exc: states.Refused) -> ApplicationError:
 def rules_preference(intake: CaseIntake) -> RulesPreference:
     contact = intake.contact
     return RulesPreference(weekday=contact.weekday, hour=contact.hour, minute=contact.minute, channel=contact.channel, place=contact.place)
-
-
-def _midnight_utc(day: Any) -> datetime:
-    return datetime.combine(day, time(), tzinfo=timezone.utc)
-
-
-def search_values(facts: CaseFacts, deadlines: list[UpcomingItem]) -> SearchValues:
-    """What the search attributes should say now (``deadlines``: :func:`states.upcoming_deadlines`)."""
-    return SearchValues(
-        phase=facts.phase,
-        next_deadline=next((_midnight_utc(item.due) for item in deadlines if item.key not in RECURRING_DEADLINES), None),
-        overdue=any(item.overdue for item in deadlines),
-        stagnation=any(signal.kind != SignalKind.deadline_overdue for signal in states.open_signals(facts)),
-    )
-
-
-def started_with(attributes: Any) -> SearchValues:
-    """The search attributes the case was started with (the web sets them all at the start)."""
-    return SearchValues(
-        phase=attributes.get(search_attributes.CASE_PHASE),
-        next_deadline=attributes.get(search_attributes.NEXT_DEADLINE),
-        overdue=attributes.get(search_attributes.OVERDUE),
-        stagnation=attributes.get(search_attributes.STAGNATION),
-    )
 
 
 class ReintegrationCase:
@@ -188,8 +162,8 @@ class ReintegrationCase:
         except states.Refused as exc:
             raise _refusal(exc) from None  # the web checks the intake with the same rules first
         decision.facts.rules_version = self._rules_version
-        # The start set the search attributes (web.cases.start_case); upsert only what differs.
-        search = started_with(workflow.info().typed_search_attributes)
+        # The start set the search attributes (search_attributes.at_start); upsert only what differs.
+        search = search_attributes.started_with(workflow.info().typed_search_attributes)
         self._memory = CaseMemory(facts=decision.facts, people=CasePeople.from_intake(intake), search=search)
         self._record(intake.reported_by, now, "case_opened", "Ziekmelding: zaak geopend", {"first_sick_day": intake.first_sick_day.isoformat()})
         self._pending.extend(decision.effects)
@@ -353,21 +327,10 @@ class ReintegrationCase:
 
     def _update_search_attributes(self) -> None:
         memory = self._mem
-        wanted = search_values(memory.facts, self._deadlines_ahead())
+        wanted = search_attributes.search_values(memory.facts, self._deadlines_ahead())
         if wanted == memory.search:
             return
-        keys = (
-            (search_attributes.CASE_PHASE, "phase"),
-            (search_attributes.NEXT_DEADLINE, "next_deadline"),
-            (search_attributes.OVERDUE, "overdue"),
-            (search_attributes.STAGNATION, "stagnation"),
-        )
-        updates = []
-        for key, name in keys:
-            value = getattr(wanted, name)
-            if value != getattr(memory.search, name):
-                updates.append(key.value_set(value) if value is not None else key.value_unset())
-        workflow.upsert_search_attributes(updates)  # type: ignore[arg-type]
+        workflow.upsert_search_attributes(search_attributes.changes(memory.search, wanted))
         memory.search = wanted
 
     def _case_ref(self) -> str:

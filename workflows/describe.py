@@ -46,14 +46,15 @@ def _to_text(value_type: type) -> Callable[[Any], str] | None:
     if issubclass(value_type, enum.Enum):
         return _enum_text
     if issubclass(value_type, (date, datetime)):
-        return value_type.isoformat  # type: ignore[no-any-return]
+        return value_type.isoformat
     if issubclass(value_type, (bool, int, float, str)):
         return str
     return None
 
 
 def _plain(value: object) -> str | None:
-    to_text = _to_text(type(value))
+    value_type: type = type(value)  # plain `type` (not type[object]) is Hashable for lru_cache
+    to_text = _to_text(value_type)
     return to_text(value) if to_text is not None else None
 
 
@@ -67,7 +68,8 @@ def _described_fields(event_type: type) -> tuple[str, ...]:
 def event_detail(event: object) -> dict[str, str]:
     """The structured fields of an event (no free text), flattened one level for nested plans."""
     detail: dict[str, str] = {}
-    for name in _described_fields(type(event)):
+    event_type: type = type(event)  # plain `type` (not type[object]) is Hashable for lru_cache
+    for name in _described_fields(event_type):
         value = getattr(event, name)
         if (text := _plain(value)) is not None:
             detail[name] = text

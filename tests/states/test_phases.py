@@ -81,6 +81,43 @@ def test_plain_machine_without_auto_transitions() -> None:
         build_machine("onbekend")
 
 
+def test_destinations_are_what_the_machine_fires() -> None:
+    """One source of truth: a destination is listed exactly when the machine moves there."""
+    for phase in Phase:
+        for trigger in TRIGGERS:
+            listed = destinations(phase, trigger)
+            for dest in [*Phase, None]:
+                try:
+                    fire(phase, trigger, dest)
+                    fired = True
+                except (MachineError, ValueError):
+                    fired = False
+                assert fired == (dest in listed), (phase, trigger, dest)
+
+
+def test_only_the_machine_reads_the_rows() -> None:
+    """No second table of moves: no function but the machine's builder reads ROWS (TRIGGERS only
+    names the triggers), and no other module of ``states`` reads it at all."""
+    import inspect
+    import pkgutil
+
+    import states
+    from states import phases
+
+    for info in pkgutil.iter_modules(states.__path__):
+        source = inspect.getsource(__import__(f"states.{info.name}", fromlist=["_"]))
+        if info.name != "phases":
+            assert "ROWS" not in source, info.name
+    readers = [name for name, value in vars(phases).items()
+               if inspect.isfunction(value) and "ROWS" in value.__code__.co_names]
+    assert readers == ["build_machine"]
+
+
+def test_nothing_is_a_destination_of_a_non_phase_or_non_trigger() -> None:
+    assert destinations("*", "relapse") == [] and destinations("opbouw", "") == [] and destinations("opbouw", "onbekend") == []
+    assert destinations(["opbouw"], "relapse") == []  # type: ignore[arg-type]
+
+
 def test_rows_only_name_known_phases() -> None:
     for trigger, sources, dest in ROWS:
         assert trigger in TRIGGERS
