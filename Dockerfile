@@ -12,7 +12,8 @@ COPY workflows/ workflows/
 COPY activities/ activities/
 COPY integrations/ integrations/
 COPY web/ web/
-COPY worker.py ./
+COPY contracts/ contracts/
+COPY worker/ worker/
 RUN pip install . && useradd --create-home --uid 10001 app
 
 USER app

@@ -5,13 +5,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean-data browser bench
+.PHONY: run test check install clean-data browser bench
 
 run: $(STAMP)
 	$(BIN)/reintegratie dev
 
 test: $(STAMP) browser
 	$(BIN)/pytest
+
+# The gates CI runs before the tests: formatting, lint, types (strict on states/), import layers.
+check: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Debian's Chromium drives the browser tests (tests/web); installed here when missing, as root.
 CHROMIUM := /usr/bin/chromium

@@ -33,7 +33,7 @@ from markupsafe import Markup, escape
 
 from integrations import sanitize
 from integrations.calendar import CalendarSeries, Participant, live_overrides
-from integrations.smtp import WIRE_POLICY
+from integrations.smtp import HEADERS, WIRE_POLICY
 from integrations.vtimezone import ZONE
 
 # Cleaned with remembered results (integrations.sanitize), shared by mail and calendar.
@@ -223,7 +223,7 @@ def _message() -> EmailMessage:
 
 def _header(name: str, value: Any) -> BaseHeader:
     """A parsed header, ready to store: ``message[name] = header`` keeps it as it is."""
-    return POLICY.header_factory(name, value)  # type: ignore[no-any-return]
+    return HEADERS(name, value)  # POLICY.header_factory (clone() keeps the registry)
 
 
 @functools.lru_cache(maxsize=256)
@@ -288,7 +288,7 @@ def _add_bodies(
 
 def _calendar_method(calendar: bytes) -> str:
     unfolded = calendar.replace(b"\r\n ", b"").replace(b"\r\n\t", b"")
-    methods = re.findall(rb"^METHOD:(.*)$", unfolded, flags=re.MULTILINE)
+    methods: list[bytes] = re.findall(rb"^METHOD:(.*)$", unfolded, flags=re.MULTILINE)
     if len(methods) != 1:
         raise ValueError("the calendar must carry exactly one METHOD")
     return methods[0].strip().decode("ascii")
@@ -379,9 +379,9 @@ def _calendar_content_type(method: str) -> BaseHeader:
     """The Content-Type of the calendar part, written as given: unquoted, as Outlook and Google
     write it (a parsed header is written back as ``charset="UTF-8"; method="REQUEST"``)."""
     value = f"text/calendar; charset=UTF-8; method={method}"
-    parsed = POLICY.header_factory["Content-Type"]
+    parsed = HEADERS["Content-Type"]  # POLICY.header_factory (clone() keeps the registry)
 
-    class VerbatimContentType(parsed):  # type: ignore[valid-type,misc]
+    class VerbatimContentType(parsed):  # type: ignore[valid-type,misc]  # email's header classes are made at run time
         def fold(self, *, policy: Any) -> str:
             return f"Content-Type: {value}{policy.linesep}"
 
@@ -389,7 +389,7 @@ def _calendar_content_type(method: str) -> BaseHeader:
 
 
 def notice_message(
-    *, kind: str, recipient: Participant, mail_from: str, message_key: str, context: dict
+    *, kind: str, recipient: Participant, mail_from: str, message_key: str, context: dict[str, Any]
 ) -> EmailMessage:
     """A plain notice (no calendar). ``kind`` is one of :data:`NOTICES`; ``context`` must hold the
     kind's required fields and may hold its optional ones, nothing else."""

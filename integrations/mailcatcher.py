@@ -87,8 +87,8 @@ def read_caught(path: Path) -> CaughtMessage:
     method = None
     for part in message.walk():
         if part.get_content_type() == "text/calendar":
-            method = part.get_param("method")
-            method = str(method) if method else None
+            raw_method = part.get_param("method")
+            method = str(raw_method) if raw_method else None
     received = datetime.strptime(path.name.split("-", 1)[0], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=timezone.utc)
     return CaughtMessage(
         name=path.name,

@@ -31,7 +31,7 @@ from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import getaddresses
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import aiosmtplib
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 TLS_MODES = ("none", "starttls", "tls")
 
 
-def fold_settings(policy: email.policy.Policy) -> tuple[Any, ...]:
+def fold_settings(policy: email.policy.EmailPolicy) -> tuple[Any, ...]:
     """What folding a header depends on: the policy's line length, line end and ``utf8`` (the only
     settings ``email._header_value_parser`` folds by), not the policy object.
 
@@ -54,17 +54,25 @@ def fold_settings(policy: email.policy.Policy) -> tuple[Any, ...]:
     return (policy.max_line_length, policy.linesep, policy.utf8)
 
 
-class _FoldedOnce:
+if TYPE_CHECKING:  # pragma: no cover
+    _HeaderMixinBase = BaseHeader  # the mixin is only ever combined with a header class
+else:
+    _HeaderMixinBase = object
+
+
+class _FoldedOnce(_HeaderMixinBase):
     """Header objects never change, and the mail module shares the ones that repeat (Content-Type,
     From, ...) between messages: fold each once per policy setting instead of once per message
     written (:func:`fold_settings`: one entry per setting, however many messages are written)."""
 
     def fold(self, *, policy: email.policy.Policy) -> str:
         folded: dict[tuple[Any, ...], str] = self.__dict__.setdefault("_folded", {})
-        key = fold_settings(policy)
+        # Headers fold only under an EmailPolicy (BaseHeader.fold reads ``policy.utf8`` too); the
+        # stubs type the argument as the base Policy, as BaseHeader.fold declares it.
+        key = fold_settings(cast(email.policy.EmailPolicy, policy))
         text = folded.get(key)
         if text is None:
-            text = folded[key] = super().fold(policy=policy)  # type: ignore[misc]
+            text = folded[key] = super().fold(policy=policy)
         return text
 
 
@@ -79,8 +87,11 @@ class _Headers(HeaderRegistry):
         return type(standard.__name__, (_FoldedOnce, standard), {})
 
 
+#: The registry itself, typed (the policy's ``header_factory`` is typed as a plain callable).
+HEADERS = _Headers()
+
 #: ``email.policy.SMTP`` (CRLF line ends, headers as the message has them) with that registry.
-WIRE_POLICY = email.policy.SMTP.clone(header_factory=_Headers())
+WIRE_POLICY = email.policy.SMTP.clone(header_factory=HEADERS)
 _POLICY = WIRE_POLICY
 
 
@@ -337,6 +348,7 @@ class SmtpSender:
                 await self._quit(smtp)
             else:
                 assert self._loop is not None
+                idle: _Idle  # the expiry callback refers to the entry it belongs to
                 idle = _Idle(smtp, self._loop.call_later(self.idle_timeout, lambda: self._expire(idle)))
                 self._idle.append(idle)
         finally:

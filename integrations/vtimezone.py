@@ -42,6 +42,8 @@ def amsterdam_vtimezone() -> Timezone:
     """A fresh VTIMEZONE component (components are mutable: never share one between calendars)."""
     calendar = Calendar.from_ical("BEGIN:VCALENDAR\r\n" + VTIMEZONE_TEXT + "END:VCALENDAR\r\n")
     (zone,) = calendar.walk("VTIMEZONE")
+    if not isinstance(zone, Timezone):  # icalendar makes a VTIMEZONE a Timezone; walk() says Component
+        raise TypeError(f"VTIMEZONE parsed as {type(zone).__name__}")
     return zone
 
 

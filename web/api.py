@@ -29,13 +29,13 @@ async def create_case(
     principal: Principal = Depends(require_role(*STARTS_CASES)),
     client: Client = Depends(deps.temporal),
     settings: Settings = Depends(deps.settings),
-) -> CaseCreated:
+) -> CaseCreated | JSONResponse:
     """Start a case from a sick report (HR)."""
     case_id = new_case_id()
     try:
         await start_case(client, task_queue=settings.task_queue, intake=intake.to_intake(case_id=case_id, reported_by=principal.email))
     except states.Refused as refused:  # the rules would not open this case: nothing was started
-        return JSONResponse(  # type: ignore[return-value]
+        return JSONResponse(
             status_code=422,
             content={"detail": f"Invalid input. intake: {refused.reason_en}", "code": refused.code,
                      "errors": [{"field": "intake", "message": refused.reason_en, "nl": refused.reason_nl}]},

@@ -74,7 +74,9 @@ async def run_command(client: Client, case_id: str, name: str, payload: Any) -> 
     """Give the case one command; raises :class:`CommandRefused` or :class:`CaseGone`."""
     handle = client.get_workflow_handle(case_id)
     try:
-        return await handle.execute_update(name, payload, result_type=CommandResult, rpc_timeout=UPDATE_TIMEOUT)
+        # By name, so the SDK types the result as Any; result_type makes it a CommandResult.
+        result: CommandResult = await handle.execute_update(name, payload, result_type=CommandResult, rpc_timeout=UPDATE_TIMEOUT)
+        return result
     except WorkflowUpdateFailedError as exc:
         raise _refusal(exc) from None
     except RPCError as exc:
@@ -102,13 +104,15 @@ class LiveCase:
 async def live_case(client: Client, case_id: str) -> LiveCase | None:
     """The workflow's answers to its queries, or None when it cannot answer now."""
     handle = client.get_workflow_handle(case_id)
-    queries = (
-        ReintegrationCase.status, ReintegrationCase.facts, ReintegrationCase.upcoming,
-        ReintegrationCase.signals, ReintegrationCase.timeline, ReintegrationCase.people,
-    )  # fmt: skip
     try:
-        answers = await asyncio.gather(*(handle.query(query, rpc_timeout=QUERY_TIMEOUT) for query in queries))  # type: ignore[call-overload]
+        status, facts, upcoming, signals, timeline, people = await asyncio.gather(
+            handle.query(ReintegrationCase.status, rpc_timeout=QUERY_TIMEOUT),
+            handle.query(ReintegrationCase.facts, rpc_timeout=QUERY_TIMEOUT),
+            handle.query(ReintegrationCase.upcoming, rpc_timeout=QUERY_TIMEOUT),
+            handle.query(ReintegrationCase.signals, rpc_timeout=QUERY_TIMEOUT),
+            handle.query(ReintegrationCase.timeline, rpc_timeout=QUERY_TIMEOUT),
+            handle.query(ReintegrationCase.people, rpc_timeout=QUERY_TIMEOUT),
+        )
     except (RPCError, WorkflowQueryFailedError, asyncio.TimeoutError):
         return None
-    status, facts, upcoming, signals, timeline, people = answers
     return LiveCase(status=status, facts=facts, upcoming=upcoming, signals=signals, timeline=timeline, people=people)

@@ -4,7 +4,7 @@ and (HR and auditor) the export of the merged history and the compliance table."
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -19,12 +19,12 @@ from web import deps
 from web.access import READS_HISTORY, SEES_EVERY_CASE, CaseView as Visibility, case_access, require_role
 from web.auth import Principal, current_principal
 from web.case_data import CaseData, case_record, load_case, today
-from web.history import as_json, compliance_csv, history_csv
+from web.history import CaseRecordView, as_json, compliance_csv, history_csv
 from web.i18n import request_language
 
 router = APIRouter(prefix="/api", tags=["cases"])
 
-NOT_YOURS = {404: {"description": "No such case, or not one you may see (the same answer)."}}
+NOT_YOURS: dict[int | str, dict[str, Any]] = {404: {"description": "No such case, or not one you may see (the same answer)."}}
 
 
 class CaseListItem(BaseModel):
@@ -254,10 +254,10 @@ async def read_deadlines(
 
 
 _EXPORT_ROLES = require_role(*READS_HISTORY)
-_EXPORT_RESPONSES = NOT_YOURS | {403: {"description": "Only HR and the auditor export a case's history."}}
+_EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = NOT_YOURS | {403: {"description": "Only HR and the auditor export a case's history."}}
 
 
-async def _record_for_export(case_id: str, principal: Principal, store: CaseStore, client: Client):  # type: ignore[no-untyped-def]
+async def _record_for_export(case_id: str, principal: Principal, store: CaseStore, client: Client) -> CaseRecordView:
     data = await load_case(store, client, principal, case_id)
     return await case_record(store, data)
 

@@ -86,8 +86,12 @@ def _field_type(name: str, annotation: Any) -> Any:
         return _field_type(name, members[0]) | None
     if origin in (list, tuple):
         (item,) = typing.get_args(annotation)[:1]
-        return Annotated[list[_field_type(name, item)], Field(max_length=MAX_LIST)]  # type: ignore[misc]
+        return Annotated[list[_field_type(name, item)], Field(max_length=MAX_LIST)]  # type: ignore[misc]  # an item type computed at run time
     return _scalar(name, annotation)
+
+
+#: The payload dataclass each derived model stands for (filled by :func:`model_for`).
+_PAYLOADS: dict[type[BaseModel], type] = {}
 
 
 @cache
@@ -105,21 +109,22 @@ def model_for(payload: type, *, title: str | None = None) -> type[BaseModel]:
             fields[field.name] = (annotation, Field(default_factory=field.default_factory))
         else:
             fields[field.name] = (annotation, ...)
-    model = create_model(  # type: ignore[call-overload]
+    # The fields come as **dict[str, Any], so more than one overload matches and mypy says Any.
+    model: type[BaseModel] = create_model(
         title or f"{payload.__name__}Fields",
         __config__=ConfigDict(extra="forbid"),
         __doc__=(payload.__doc__ or "").strip() or None,
         **fields,
     )
-    model.__payload__ = payload
-    return model  # type: ignore[no-any-return]
+    _PAYLOADS[model] = payload
+    return model
 
 
 def _value(value: Any) -> Any:
     if isinstance(value, PersonIn):
         return value.to_person()
     if isinstance(value, BaseModel):
-        payload = type(value).__payload__  # type: ignore[attr-defined]
+        payload = _PAYLOADS[type(value)]
         return payload(**{name: _value(getattr(value, name)) for name in type(value).model_fields})
     if isinstance(value, list):
         return [_value(item) for item in value]

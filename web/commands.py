@@ -88,7 +88,7 @@ def _endpoint(spec: CommandSpec) -> Callable[..., Any]:
 
     async def endpoint(
         request: Request,
-        body: model,  # type: ignore[valid-type]
+        body: model,  # type: ignore[valid-type]  # FastAPI reads the body model made at run time
         case_id: str = Path(max_length=100),
         access: CaseAccess = Depends(_access_for(spec.name)),
         client: Client = Depends(deps.temporal),

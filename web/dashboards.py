@@ -15,6 +15,7 @@ from integrations.accounts import AccountRole
 from integrations.schema import CaseRow
 from integrations.store import CaseStore
 from states.case import UpcomingItem
+from states.facts import Signal
 from web.access import SEES_EVERY_CASE, CaseAccess, CaseView, case_access, commands_for
 from web.auth import Principal
 from web.case_client import LiveCase, live_case
@@ -86,9 +87,17 @@ async def dashboard(principal: Principal, store: CaseStore, client: Client, filt
     live = await _live_all(client, full + practical)
     context: dict[str, Any] = {"kind": principal.role.value, "rows": [{"row": r, "overdue": r.next_deadline is not None and r.next_deadline < day} for r in full]}
     if principal.role == AccountRole.manager:
-        context["week"] = [(row, item) for row in full for item in _this_week(live[row.case_id].upcoming if live[row.case_id] else [], day)]
+        week: list[tuple[CaseRow, UpcomingItem]] = []
+        for row in full:
+            state = live[row.case_id]
+            week.extend((row, item) for item in _this_week(state.upcoming if state else [], day))
+        context["week"] = week
     elif principal.role == AccountRole.coach:
-        context["signals"] = [(row, signal) for row in full for signal in (live[row.case_id].signals if live[row.case_id] else [])]
+        coach_signals: list[tuple[CaseRow, Signal]] = []
+        for row in full:
+            state = live[row.case_id]
+            coach_signals.extend((row, signal) for signal in (state.signals if state else []))
+        context["signals"] = coach_signals
     elif principal.role == AccountRole.employee:
         mine = []
         for row in full:

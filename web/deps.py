@@ -37,23 +37,28 @@ templates.env.filters["hm_full"] = _hm_full
 
 
 async def settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    value: Settings = request.app.state.settings  # Starlette's app.state holds Any
+    return value
 
 
 async def store(request: Request) -> CaseStore:
-    return request.app.state.store  # type: ignore[no-any-return]
+    value: CaseStore = request.app.state.store  # Starlette's app.state holds Any
+    return value
 
 
 async def temporal(request: Request) -> Client:
-    return request.app.state.temporal  # type: ignore[no-any-return]
+    value: Client = request.app.state.temporal  # Starlette's app.state holds Any
+    return value
 
 
 async def mail_folder(request: Request) -> Path | None:
-    return request.app.state.mail_folder  # type: ignore[no-any-return]
+    value: Path | None = request.app.state.mail_folder  # Starlette's app.state holds Any
+    return value
 
 
 def accounts(request: Request) -> AccountStore:
-    return request.app.state.accounts  # type: ignore[no-any-return]
+    value: AccountStore = request.app.state.accounts  # Starlette's app.state holds Any
+    return value
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> Response:

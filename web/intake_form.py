@@ -44,7 +44,9 @@ def parse(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     """The payload for :class:`web.intake.IntakeRequest`, and errors found before validation."""
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    value = lambda name: form.get(name, "").strip()  # noqa: E731
+
+    def value(name: str) -> str:
+        return form.get(name, "").strip()
 
     for group in PEOPLE_REQUIRED:
         person = {key: value(f"{group}.{key}") for key in ("name", "email", "language") if value(f"{group}.{key}")}

@@ -14,7 +14,8 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.case_activities import CaseActivities
-from integrations.db import create_schema, make_engine, make_sessionmaker
+from integrations.db import make_engine, make_sessionmaker
+from integrations.migrate import ensure_current
 from integrations.smtp import SmtpSender
 from reintegratie.config.observability import temporal_runtime
 from reintegratie.config.settings import Settings
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 def _malloc_trim_function() -> Callable[[int], int] | None:
     """glibc's ``malloc_trim``; None where the C library has none (musl, macOS)."""
     try:
-        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+        return ctypes.CDLL(None).malloc_trim
     except (AttributeError, OSError):
         return None
 
@@ -74,10 +75,18 @@ def scale_options(settings: Settings) -> dict[str, Any]:
 
 @asynccontextmanager
 async def running_worker(settings: Settings, client: Client | None = None) -> AsyncIterator[Worker]:
-    """Run a worker until the block ends; the schema is created on the way in."""
+    """Run a worker until the block ends.
+
+    The worker does not migrate: a database at the head is used, an empty one gets the schema, any
+    other raises :class:`integrations.migrate.SchemaError` naming `reintegratie db upgrade` (with
+    several workers and the web app on one database, the upgrade is one deliberate step)."""
     client = client or await connect(settings)
     engine = make_engine(settings.database_url)
-    await create_schema(engine)
+    try:
+        await ensure_current(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
     activities = CaseActivities(
         sessionmaker=make_sessionmaker(engine),
         sender=SmtpSender.from_settings(settings),

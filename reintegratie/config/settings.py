@@ -11,6 +11,7 @@ import enum
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -145,7 +146,7 @@ def as_environment(settings: Settings) -> dict[str, str]:
     return environment
 
 
-def load_settings(*, require: tuple[str, ...] = (), **overrides: object) -> Settings:
+def load_settings(*, require: tuple[str, ...] = (), **overrides: Any) -> Settings:
     """Read the settings; turn pydantic's errors into one message naming each variable.
 
     ``require`` names optional settings that this part needs (the web app: ``secret_key``).
@@ -153,7 +154,7 @@ def load_settings(*, require: tuple[str, ...] = (), **overrides: object) -> Sett
     lines = []
     settings: Settings | None = None
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)
     except ValidationError as exc:
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
