@@ -10,21 +10,21 @@ the message went out (integrations.invitations).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from contracts import Delivery, Notice, RecordProgress, SeriesMessage
+from contracts import Delivery, Notice, Person, RecordProgress, SeriesMessage
 from integrations.calendar import CalendarSeries, Participant
-from integrations.invitations import SendReport, plan, send_invitations, send_notices
-from integrations.smtp import SmtpSender
 from integrations.db import run_write
 from integrations.feeds import record_series
+from integrations.invitations import SendReport, plan, send_invitations, send_notices
+from integrations.smtp import SmtpSender
 from integrations.store import AuditEntry, CaseRecord, write_progress
-from contracts import Person
 
 PERMANENT_MAIL_ERROR = "PermanentMailError"
 ATTEMPT_GRACE = timedelta(seconds=5)
@@ -46,7 +46,7 @@ def attempt_deadline() -> datetime | None:
     if info.start_to_close_timeout is None:
         return None
     deadline = info.started_time + info.start_to_close_timeout + ATTEMPT_GRACE
-    return deadline if deadline > datetime.now(timezone.utc) else None
+    return deadline if deadline > datetime.now(UTC) else None
 
 
 def _participant(person: Person) -> Participant:
@@ -79,15 +79,19 @@ class CaseActivities:
         stop the others: everything else is sent and written first, and then one non-retryable
         error lists every refusal (details[0]: ``[{key, kind, addresses}]``).
         """
-        refused: list[dict[str, object]] = []
+        refused: list[dict[str, Any]] = []
         sent_series: list[tuple[CalendarSeries, bool]] = []
         claim_until = attempt_deadline()
         for invitation in delivery.invitations:
             series = self._series(invitation)
             report = await send_invitations(
-                self._sessionmaker, self._sender, series, plan(series, change=invitation.change, dtstamp=invitation.dtstamp),
-                mail_from=self._mail_from, claim_until=claim_until,
-            )  # fmt: skip
+                self._sessionmaker,
+                self._sender,
+                series,
+                plan(series, change=invitation.change, dtstamp=invitation.dtstamp),
+                mail_from=self._mail_from,
+                claim_until=claim_until,
+            )
             sent_series.append((series, invitation.change == "cancelled"))
             refused += _refusals(invitation.key, invitation.kind, report)
         for notice in delivery.notices:
@@ -96,13 +100,15 @@ class CaseActivities:
         await self._write(delivery.case_id, sent_series, delivery.progress)
         if refused:
             raise ApplicationError(
-                "Mail was refused for: " + "; ".join(f"{', '.join(r['addresses'])} ({r['key']})" for r in refused),  # type: ignore[arg-type]
+                "Mail was refused for: " + "; ".join(f"{', '.join(r['addresses'])} ({r['key']})" for r in refused),
                 refused,
                 type=PERMANENT_MAIL_ERROR,
                 non_retryable=True,
             )
 
-    async def _write(self, case_id: str, sent_series: list[tuple[CalendarSeries, bool]], command: RecordProgress | None) -> None:
+    async def _write(
+        self, case_id: str, sent_series: list[tuple[CalendarSeries, bool]], command: RecordProgress | None
+    ) -> None:
         """The series' states and the read model in one transaction; every write is idempotent."""
         record: CaseRecord | None = None
         people: dict[str, list[str]] = {}
@@ -113,12 +119,25 @@ class CaseActivities:
                 people = {"employee": [case.employee.email], "manager": [case.manager.email]}
                 people.update({role_people.role: list(role_people.emails) for role_people in command.people})
             record = CaseRecord(
-                case_id=case.case_id, employee_name=case.employee.name, employee_email=case.employee.email,
-                manager_name=case.manager.name, manager_email=case.manager.email, org_unit=case.org_unit,
-                first_sick_day=case.first_sick_day, phase=case.phase, next_deadline=case.next_deadline,
-            )  # fmt: skip
+                case_id=case.case_id,
+                employee_name=case.employee.name,
+                employee_email=case.employee.email,
+                manager_name=case.manager.name,
+                manager_email=case.manager.email,
+                org_unit=case.org_unit,
+                first_sick_day=case.first_sick_day,
+                phase=case.phase,
+                next_deadline=case.next_deadline,
+            )
             audit = [
-                AuditEntry(case_id=e.case_id, event_key=e.event_key, at=e.at, actor=e.actor, action=e.action, detail=dict(e.detail))
+                AuditEntry(
+                    case_id=e.case_id,
+                    event_key=e.event_key,
+                    at=e.at,
+                    actor=e.actor,
+                    action=e.action,
+                    detail=dict(e.detail),
+                )
                 for e in command.audit
             ]
 
@@ -153,12 +172,18 @@ class CaseActivities:
         if not recipients and command.to_mailbox_if_nobody:
             recipients = [Participant(email=self._mail_from, name="Verzuimbegeleiding")]
         return await send_notices(
-            self._sessionmaker, self._sender, idempotency_key=command.key, kind=command.kind, recipients=recipients,
-            context={**command.context, **command.dates}, mail_from=self._mail_from, claim_until=claim_until,
-        )  # fmt: skip
+            self._sessionmaker,
+            self._sender,
+            idempotency_key=command.key,
+            kind=command.kind,
+            recipients=recipients,
+            context={**command.context, **command.dates},
+            mail_from=self._mail_from,
+            claim_until=claim_until,
+        )
 
 
-def _refusals(key: str, kind: str, report: SendReport) -> list[dict[str, object]]:
+def _refusals(key: str, kind: str, report: SendReport) -> list[dict[str, Any]]:
     """The refused addresses of one message, for the workflow (it records them and tells HR)."""
     if not report.failed:
         return []

@@ -24,13 +24,13 @@ case; a full two-year scenario under 1 s wall time.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import email
 import email.policy
-import asyncio
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import icalendar
 import recurring_ical_events
@@ -103,7 +103,10 @@ def billable(histories: list[WorkflowHistory]) -> Counter[str]:
                 actions["timer"] += 1
             elif kind == E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
                 actions["signal"] += 1
-            elif kind in (E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED):
+            elif kind in (
+                E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+                E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED,
+            ):
                 actions["update"] += 1
             elif kind == E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
                 actions["search-attribute upsert"] += 1
@@ -161,7 +164,12 @@ def without_restarts(causes: Counter[tuple[str, str]]) -> int:
     """The product's actions if no command restarted a timer and no search attribute ever changed:
     the start, the agenda's timers and what they send, and one activity per command's answer (its
     audit entry, read-model row and mail). What this design cannot go below."""
-    return causes["agenda", "start"] + causes["agenda", "timer"] + causes["agenda", "activity"] + causes["command", "activity"]
+    return (
+        causes["agenda", "start"]
+        + causes["agenda", "timer"]
+        + causes["agenda", "activity"]
+        + causes["command", "activity"]
+    )
 
 
 async def naive_actions(world: CaseWorld, end: datetime) -> tuple[int, int, int, int]:
@@ -175,7 +183,9 @@ async def naive_actions(world: CaseWorld, end: datetime) -> tuple[int, int, int,
     facts = await world.handle.query(ReintegrationCase.facts)  # type: ignore[union-attr]
     one_off = {series.series_id: series.slot for series in facts.series if series.kind in ONE_OFF_TALKS}
     talks = {f"evaluation:{number}" for number in range(1, len(facts.evaluations) + 1)}
-    talks |= {f"driegesprek:{number}" for number, talk in enumerate(facts.driegesprekken, start=1) if talk.held_on is not None}
+    talks |= {
+        f"driegesprek:{number}" for number, talk in enumerate(facts.driegesprekken, start=1) if talk.held_on is not None
+    }
     latest: dict[str, bytes] = {}
     notices = 0
     for _sender, _rcpts, raw in world.sink.messages:
@@ -190,7 +200,11 @@ async def naive_actions(world: CaseWorld, end: datetime) -> tuple[int, int, int,
         uid, sequence = str(event["UID"]), int(event.get("SEQUENCE", 0))
         if str(calendar["METHOD"]) == "CANCEL" and "RECURRENCE-ID" not in event:
             latest[uid] = b""  # the whole series was cancelled before anything of it happened
-        elif uid not in latest or latest[uid] and int(icalendar.Calendar.from_ical(latest[uid]).walk("VEVENT")[0].get("SEQUENCE", 0)) <= sequence:
+        elif (
+            uid not in latest
+            or latest[uid]
+            and int(icalendar.Calendar.from_ical(latest[uid]).walk("VEVENT")[0].get("SEQUENCE", 0)) <= sequence
+        ):
             latest[uid] = data
     occurrences = 0
     for uid, data in latest.items():
@@ -224,10 +238,21 @@ async def _one(name: str) -> Cost:
         wall = time.perf_counter() - started
         histories = await run_histories(world)
         occurrences, one_off_talks, notices, naive = await naive_actions(world, await world.now())
-    print(f"  {name}: opened {opened:%a %Y-%m-%d %H:%M %Z}; {occurrences} talk occurrences ({one_off_talks} of them evaluations and "
-          f"driegesprekken) and {notices} reminders/notices in the naive count", flush=True)
-    return Cost(name, wall, len(histories), sum(len(h.events) for h in histories),
-                sum(_payload_bytes(e) for h in histories for e in h.events), billable(histories), naive, by_cause(histories))  # fmt: skip
+    print(
+        f"  {name}: opened {opened:%a %Y-%m-%d %H:%M %Z}; {occurrences} talk occurrences ({one_off_talks} of them evaluations and "
+        f"driegesprekken) and {notices} reminders/notices in the naive count",
+        flush=True,
+    )
+    return Cost(
+        name,
+        wall,
+        len(histories),
+        sum(len(h.events) for h in histories),
+        sum(_payload_bytes(e) for h in histories for e in h.events),
+        billable(histories),
+        naive,
+        by_cause(histories),
+    )
 
 
 async def measure(names: list[str]) -> list[Cost]:
@@ -240,20 +265,28 @@ def main() -> None:
     args = parser.parse_args()
     header("cost of a case (time-skipping test server, real activities, aiosmtpd, SQLite)")
     rows = asyncio.run(measure(args.scenarios))
-    print(f"{'scenario':<30} {'wall s':>7} {'runs':>4} {'events':>6} {'payload KB':>10} {'actions':>7} {'product':>7} {'naive':>6} {'ratio':>6} {'$/1000 cases':>12}")
+    print(
+        f"{'scenario':<30} {'wall s':>7} {'runs':>4} {'events':>6} {'payload KB':>10} {'actions':>7} {'product':>7} {'naive':>6} {'ratio':>6} {'$/1000 cases':>12}"
+    )
     for r in rows:
-        print(f"{r.name:<30} {r.wall:>7.2f} {r.runs:>4} {r.events:>6} {r.payload_bytes / 1024:>10.0f} {r.total:>7} {r.product:>7} {r.naive:>6} "
-              f"{r.product / r.naive:>6.2f} {r.total * PRICE_PER_ACTION * 1000:>12.2f}")
+        print(
+            f"{r.name:<30} {r.wall:>7.2f} {r.runs:>4} {r.events:>6} {r.payload_bytes / 1024:>10.0f} {r.total:>7} {r.product:>7} {r.naive:>6} "
+            f"{r.product / r.naive:>6.2f} {r.total * PRICE_PER_ACTION * 1000:>12.2f}"
+        )
     for r in rows:
         print(f"  {r.name}: " + ", ".join(f"{k} {v}" for k, v in sorted(r.actions.items())))
     print("product actions by cause (the naive count has no commands: it is the agenda's alone)")
     for r in rows:
         agenda, command = caused_by(r.causes, "agenda"), caused_by(r.causes, "command")
-        print(f"  {r.name}: agenda (start, timers, what they send) {agenda}, ratio to naive {agenda / r.naive:.2f}; "
-              f"in answer to {r.actions['update']} commands {command} ({command / max(1, r.actions['update']):.1f} per command)")
+        print(
+            f"  {r.name}: agenda (start, timers, what they send) {agenda}, ratio to naive {agenda / r.naive:.2f}; "
+            f"in answer to {r.actions['update']} commands {command} ({command / max(1, r.actions['update']):.1f} per command)"
+        )
         print("    " + ", ".join(f"{cause}: {what} {number}" for (cause, what), number in sorted(r.causes.items())))
         least = without_restarts(r.causes)
-        print(f"    with no timer restarted by a command and no search-attribute change: {least}, ratio to naive {least / r.naive:.2f}")
+        print(
+            f"    with no timer restarted by a command and no search-attribute change: {least}, ratio to naive {least / r.naive:.2f}"
+        )
     print("targets: product/naive <= 0.25; < 2,000 events per two-year case; two-year scenario < 1 s wall")
 
 

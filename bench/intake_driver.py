@@ -47,7 +47,10 @@ class _Clients:
     def __init__(self, base_url: str, token: str | None, size: int) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._free: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
-        self._all = [httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120, limits=httpx.Limits(max_connections=1)) for _ in range(size)]
+        self._all = [
+            httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120, limits=httpx.Limits(max_connections=1))
+            for _ in range(size)
+        ]
         for client in self._all:
             self._free.put_nowait(client)
 
@@ -89,7 +92,9 @@ async def paced(clients: _Clients, kind: str, rate: float, seconds: float, tag: 
     return run
 
 
-async def drive(base_url: str, token: str | None, kind: str, mode: str, count: int, rate: float, seconds: float, tag: str) -> None:
+async def drive(
+    base_url: str, token: str | None, kind: str, mode: str, count: int, rate: float, seconds: float, tag: str
+) -> None:
     """One run, then its figures as JSON on stdout."""
     clients = _Clients(base_url, token, size=50)
     try:

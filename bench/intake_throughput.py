@@ -55,7 +55,15 @@ from temporalio.worker import Worker
 from bench.common import cpu_seconds, header, percentile
 from bench.intake_driver import Run
 from integrations.smtp import SmtpSender
-from reintegratie.app.devstack import DevPorts, _QuietServer, set_retention, start_temporal, start_worker_process, stop_process, wait_for_temporal
+from reintegratie.app.devstack import (
+    DevPorts,
+    _QuietServer,
+    set_retention,
+    start_temporal,
+    start_worker_process,
+    stop_process,
+    wait_for_temporal,
+)
 from reintegratie.config.settings import Settings
 from tests.support import TEST_SECRET_KEY, api_token, free_port
 from web.app import create_app
@@ -77,6 +85,7 @@ class TimedSink:
 
 
 # ------------------------------------------------------------------------------------ the floor
+
 
 @activity.defn(name="floor_send")
 async def floor_send(recipient: str) -> None:
@@ -101,9 +110,20 @@ async def run_floor_worker(address: str, task_queue: str, smtp_port: int) -> Non
 
 def start_workers(settings: Settings, floor_queue: str, smtp_port: int, logs: Path) -> list[subprocess.Popen[bytes]]:
     """Our worker (`reintegratie worker`) and the floor's, each in its own process."""
-    floor = [sys.executable, "-m", "bench.intake_throughput", "--floor-worker", settings.temporal_address, floor_queue, str(smtp_port)]
+    floor = [
+        sys.executable,
+        "-m",
+        "bench.intake_throughput",
+        "--floor-worker",
+        settings.temporal_address,
+        floor_queue,
+        str(smtp_port),
+    ]
     floor_log = (logs / "floor-worker.log").open("wb")
-    return [start_worker_process(settings, logs / "worker.log"), subprocess.Popen(floor, stdout=floor_log, stderr=subprocess.STDOUT)]
+    return [
+        start_worker_process(settings, logs / "worker.log"),
+        subprocess.Popen(floor, stdout=floor_log, stderr=subprocess.STDOUT),
+    ]
 
 
 async def quiet(sink: TimedSink, seconds: float = 3.0, limit: float = 300.0) -> None:
@@ -120,8 +140,12 @@ async def quiet(sink: TimedSink, seconds: float = 3.0, limit: float = 300.0) -> 
 class FloorWorkflow:
     @workflow.run
     async def run(self, recipient: str) -> None:
-        await workflow.execute_activity(floor_send, recipient, start_to_close_timeout=timedelta(minutes=2),
-                                        retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1)))  # fmt: skip
+        await workflow.execute_activity(
+            floor_send,
+            recipient,
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=1)),
+        )
 
 
 def floor_app(client: Client, task_queue: str) -> FastAPI:
@@ -138,9 +162,24 @@ def floor_app(client: Client, task_queue: str) -> FastAPI:
 
 # --------------------------------------------------------------------------------------- driving
 
-async def driven(base_url: str, token: str | None, kind: str, mode: str, count: int, rate: float, seconds: float, tag: str) -> Run:
+
+async def driven(
+    base_url: str, token: str | None, kind: str, mode: str, count: int, rate: float, seconds: float, tag: str
+) -> Run:
     """One run by a driver process of its own."""
-    command = [sys.executable, "-m", "bench.intake_driver", base_url, token or "-", kind, mode, str(count), str(rate), str(seconds), tag]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.intake_driver",
+        base_url,
+        token or "-",
+        kind,
+        mode,
+        str(count),
+        str(rate),
+        str(seconds),
+        tag,
+    ]
     process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
     output, _ = await process.communicate()
     if process.returncode != 0:
@@ -154,7 +193,9 @@ async def latencies(sink: TimedSink, run: Run, timeout: float = 300) -> tuple[li
     while time.monotonic() < deadline and any(r not in sink.first for r in run.started):
         await asyncio.sleep(0.1)
     values = [sink.first[r] - t for r, t in run.started.items() if r in sink.first]
-    done = max((sink.first[r] for r in run.started if r in sink.first), default=0.0) - min(run.started.values(), default=0.0)
+    done = max((sink.first[r] for r in run.started if r in sink.first), default=0.0) - min(
+        run.started.values(), default=0.0
+    )
     return values, done
 
 
@@ -176,9 +217,12 @@ class CpuWatch:
 
 def report(label: str, run: Run, values: list[float], done: float, count: int, cpu: tuple[float, float]) -> float:
     rate = len(run.started) / run.answered_in if run.answered_in else 0.0
-    print(f"{label:<26} {count:>5} {rate:>9.1f} {len(values) / done if done else 0:>11.1f} "
-          f"{percentile(values, 50) * 1000:>7.0f} {percentile(values, 95) * 1000:>7.0f} {percentile(values, 99) * 1000:>7.0f} "
-          f"{run.errors + (len(run.started) - len(values)):>6} {cpu[0]:>9.1f} {cpu[1]:>9.1f}", flush=True)  # fmt: skip
+    print(
+        f"{label:<26} {count:>5} {rate:>9.1f} {len(values) / done if done else 0:>11.1f} "
+        f"{percentile(values, 50) * 1000:>7.0f} {percentile(values, 95) * 1000:>7.0f} {percentile(values, 99) * 1000:>7.0f} "
+        f"{run.errors + (len(run.started) - len(values)):>6} {cpu[0]:>9.1f} {cpu[1]:>9.1f}",
+        flush=True,
+    )
     return rate
 
 
@@ -196,16 +240,27 @@ async def main_async(count: int, rate: float, seconds: float, pairs: int) -> Non
             client = await wait_for_temporal(server, f"127.0.0.1:{ports.temporal}", "default", data / "temporal.log")
             await set_retention(client, "default")
             settings = Settings(
-                temporal_address=f"127.0.0.1:{ports.temporal}", database_url=f"sqlite+aiosqlite:///{data / 'store.db'}",
-                smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_tls="none", mail_from="verzuim@example.nl",
-                web_port=ports.web, public_url=f"http://127.0.0.1:{ports.web}", data_dir=data, secret_key=TEST_SECRET_KEY,
-            )  # fmt: skip
+                temporal_address=f"127.0.0.1:{ports.temporal}",
+                database_url=f"sqlite+aiosqlite:///{data / 'store.db'}",
+                smtp_host="127.0.0.1",
+                smtp_port=smtp_port,
+                smtp_tls="none",
+                mail_from="verzuim@example.nl",
+                web_port=ports.web,
+                public_url=f"http://127.0.0.1:{ports.web}",
+                data_dir=data,
+                secret_key=TEST_SECRET_KEY,
+            )
             floor_queue = "floor"
             floor_port = free_port()
             app = create_app(settings, client=client)
             servers = [
                 _QuietServer(uvicorn.Config(app, host="127.0.0.1", port=ports.web, log_level="warning")),
-                _QuietServer(uvicorn.Config(floor_app(client, floor_queue), host="127.0.0.1", port=floor_port, log_level="warning")),
+                _QuietServer(
+                    uvicorn.Config(
+                        floor_app(client, floor_queue), host="127.0.0.1", port=floor_port, log_level="warning"
+                    )
+                ),
             ]
             serving = [asyncio.create_task(s.serve()) for s in servers]
             while not all(s.started for s in servers):
@@ -214,8 +269,10 @@ async def main_async(count: int, rate: float, seconds: float, pairs: int) -> Non
             token = await api_token(settings.database_url, role="hr")
             bases = {"product": (settings.public_url, token), "floor": (f"http://127.0.0.1:{floor_port}", None)}
             await warm_up(bases, sink)
-            print(f"{'run':<26} {'n':>5} {'started/s':>9} {'delivered/s':>11} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} "
-                  f"{'worker ms':>9} {'server ms':>9}  (CPU per case)")
+            print(
+                f"{'run':<26} {'n':>5} {'started/s':>9} {'delivered/s':>11} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} "
+                f"{'worker ms':>9} {'server ms':>9}  (CPU per case)"
+            )
             worker_pids = {"product": workers[0].pid, "floor": workers[1].pid}
             rates = {}
             for kind in ("floor", "product"):
@@ -223,7 +280,14 @@ async def main_async(count: int, rate: float, seconds: float, pairs: int) -> Non
                 cpu = CpuWatch(worker_pids[kind], server.pid)
                 run = await driven(*bases[kind], kind, "paced", 0, rate, seconds, f"{kind}-paced")
                 values, done = await latencies(sink, run)
-                report(f"{kind}: {rate:g}/s for {seconds:g} s", run, values, done, int(rate * seconds), cpu.per_case_ms(len(run.started)))
+                report(
+                    f"{kind}: {rate:g}/s for {seconds:g} s",
+                    run,
+                    values,
+                    done,
+                    int(rate * seconds),
+                    cpu.per_case_ms(len(run.started)),
+                )
             ratios = []
             for number in range(1, pairs + 1):
                 # Alternate which kind goes first, so that neither always meets the other's leftovers.
@@ -232,10 +296,14 @@ async def main_async(count: int, rate: float, seconds: float, pairs: int) -> Non
                     cpu = CpuWatch(worker_pids[kind], server.pid)
                     run = await driven(*bases[kind], kind, "burst", count, 0, 0, f"{kind}-burst-{number}")
                     values, done = await latencies(sink, run)
-                    rates[kind] = report(f"{kind}: burst {number}", run, values, done, count, cpu.per_case_ms(len(run.started)))
+                    rates[kind] = report(
+                        f"{kind}: burst {number}", run, values, done, count, cpu.per_case_ms(len(run.started))
+                    )
                 ratios.append(rates["product"] / rates["floor"])
-            print(f"ratio product/floor (started per second, burst): median {statistics.median(ratios):.2f} of "
-                  f"{pairs} pairs ({', '.join(f'{r:.2f}' for r in ratios)})")
+            print(
+                f"ratio product/floor (started per second, burst): median {statistics.median(ratios):.2f} of "
+                f"{pairs} pairs ({', '.join(f'{r:.2f}' for r in ratios)})"
+            )
             print("targets: ratio >= 0.8; p95 < 1000 ms at 20/s")
             for s in servers:
                 s.should_exit = True
@@ -266,7 +334,9 @@ def main() -> None:
         address, queue, smtp_port = args.floor_worker
         asyncio.run(run_floor_worker(address, queue, int(smtp_port)))
         return
-    header(f"intake: {args.rate:g}/s for {args.seconds:g} s, then {args.count} at once ({args.pairs} times each); dev server on SQLite (WAL)")
+    header(
+        f"intake: {args.rate:g}/s for {args.seconds:g} s, then {args.count} at once ({args.pairs} times each); dev server on SQLite (WAL)"
+    )
     asyncio.run(main_async(args.count, args.rate, args.seconds, args.pairs))
 
 

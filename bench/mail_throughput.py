@@ -20,7 +20,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -39,20 +39,29 @@ TARGET = 200.0
 
 
 def _series(number: int) -> CalendarSeries:
-    start = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc) + timedelta(minutes=number % 60)
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=UTC) + timedelta(minutes=number % 60)
     return CalendarSeries(
-        uid=f"{uuid.uuid4()}@bench", sequence=0, kind="checkin", summary=f"Kort contactmoment: Werknemer {number}",
-        location="Online", start=start, duration_minutes=15, interval_weeks=1, until=None,
+        uid=f"{uuid.uuid4()}@bench",
+        sequence=0,
+        kind="checkin",
+        summary=f"Kort contactmoment: Werknemer {number}",
+        location="Online",
+        start=start,
+        duration_minutes=15,
+        interval_weeks=1,
+        until=None,
         organizer=Participant(email=MAIL_FROM, name="Carla Visser"),
         attendees=(Participant(email=f"manager{number}@example.nl", name=f"Manager {number}"),),
-    )  # fmt: skip
+    )
 
 
 def _message(series: CalendarSeries, dtstamp: datetime) -> EmailMessage:
     person = series.attendees[0]
     data = cal.series_request(series, dtstamp=dtstamp)
     key = invitation_key(series.uid, None, 0, "REQUEST", person.email)
-    return invitation_message(series, method="REQUEST", calendar=data, recipient=person, mail_from=MAIL_FROM, message_key=key, change="new")
+    return invitation_message(
+        series, method="REQUEST", calendar=data, recipient=person, mail_from=MAIL_FROM, message_key=key, change="new"
+    )
 
 
 class Timer:
@@ -89,7 +98,9 @@ async def _activity_path(host: str, port: int, series: list[CalendarSeries], dts
         sessionmaker = make_sessionmaker(engine)
         sender = SmtpSender(host, port, tls="none")
         calls = [
-            lambda s=s: send_invitations(sessionmaker, sender, s, plan(s, change="new", dtstamp=dtstamp), mail_from=MAIL_FROM)
+            lambda s=s: send_invitations(
+                sessionmaker, sender, s, plan(s, change="new", dtstamp=dtstamp), mail_from=MAIL_FROM
+            )
             for s in series
         ]
         with Timer(len(series)) as timer:
@@ -100,7 +111,7 @@ async def _activity_path(host: str, port: int, series: list[CalendarSeries], dts
 
 
 async def run(count: int, concurrency: list[int]) -> dict[str, Timer]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     series = [_series(n) for n in range(count)]
     results: dict[str, Timer] = {}
     with sink_process() as (host, port):
@@ -131,7 +142,9 @@ async def run(count: int, concurrency: list[int]) -> dict[str, Timer]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="invitations per second to a local aiosmtpd")
     parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--callers", type=int, nargs="*", default=[20, 50], help="concurrent callers of the activity path")
+    parser.add_argument(
+        "--callers", type=int, nargs="*", default=[20, 50], help="concurrent callers of the activity path"
+    )
     args = parser.parse_args()
     header(f"mail: {args.count} invitations to aiosmtpd (Sink handler, own process, loopback)")
     for name, timer in asyncio.run(run(args.count, args.callers)).items():

@@ -48,7 +48,9 @@ from workflows.case import ReintegrationCase
 TARGET = "two_year_wia.run1"
 SDK_RUNNER = UnsandboxedWorkflowRunner()
 # The sandbox with nothing of the floor's to import per run: what the sandbox itself costs.
-SANDBOXED_FLOOR_RUNNER = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules("bench.common"))
+SANDBOXED_FLOOR_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("bench.common")
+)
 
 
 def _workflow_tasks(history: WorkflowHistory) -> int:
@@ -56,13 +58,18 @@ def _workflow_tasks(history: WorkflowHistory) -> int:
 
 
 async def _floor_history(tasks: int) -> WorkflowHistory:
-    async with time_skipping() as env, Worker(env.client, task_queue="floor", workflows=[Sleeper], workflow_runner=SDK_RUNNER):
+    async with (
+        time_skipping() as env,
+        Worker(env.client, task_queue="floor", workflows=[Sleeper], workflow_runner=SDK_RUNNER),
+    ):
         handle = await env.client.start_workflow(Sleeper.run, tasks, id="floor", task_queue="floor")
         await handle.result()
         return await handle.fetch_history()
 
 
-async def _timed(replayer: Replayer, name: str, history: WorkflowHistory, repeat: int) -> tuple[str, int, int, float, float]:
+async def _timed(
+    replayer: Replayer, name: str, history: WorkflowHistory, repeat: int
+) -> tuple[str, int, int, float, float]:
     times = []
     for _ in range(repeat + 1):  # the first replay also pays for the first use of the workflow's modules
         started = time.perf_counter()
@@ -71,7 +78,9 @@ async def _timed(replayer: Replayer, name: str, history: WorkflowHistory, repeat
     return name, len(history.events), _workflow_tasks(history), times[0] * 1000, statistics.median(times[1:]) * 1000
 
 
-async def _in_one_worker(replayer: Replayer, name: str, history: WorkflowHistory, times: int = 10) -> tuple[str, int, int, float, float]:
+async def _in_one_worker(
+    replayer: Replayer, name: str, history: WorkflowHistory, times: int = 10
+) -> tuple[str, int, int, float, float]:
     """Per replay, when one replay worker replays the same history ``times`` times (after a warm-up)."""
 
     async def histories() -> AsyncIterator[WorkflowHistory]:
@@ -98,7 +107,7 @@ class InTurn:
     times: dict[str, list[float]]
 
     def ratios(self, name: str) -> list[float]:
-        return [ours / floor for ours, floor in zip(self.times[name], self.times[FLOOR])]
+        return [ours / floor for ours, floor in zip(self.times[name], self.times[FLOOR], strict=True)]
 
 
 async def _in_turn(contenders: dict[str, tuple[Replayer, WorkflowHistory]], pairs: int) -> InTurn:
@@ -121,7 +130,9 @@ async def _in_turn(contenders: dict[str, tuple[Replayer, WorkflowHistory]], pair
 
 async def run(repeat: int, pairs: int) -> tuple[list[tuple[str, int, int, float, float]], InTurn]:
     replayer = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER, workflow_runner=WORKFLOW_RUNNER)
-    histories = {path.stem: WorkflowHistory.from_json(path.stem, path.read_text()) for path in sorted(HISTORIES.glob("*.json"))}
+    histories = {
+        path.stem: WorkflowHistory.from_json(path.stem, path.read_text()) for path in sorted(HISTORIES.glob("*.json"))
+    }
     rows = [await _timed(replayer, name, history, repeat) for name, history in histories.items()]
     longest = max(rows, key=lambda row: row[2])
     rows.append(await _in_one_worker(replayer, longest[0], histories[longest[0]]))
@@ -142,18 +153,24 @@ async def run(repeat: int, pairs: int) -> tuple[list[tuple[str, int, int, float,
 def main() -> None:
     parser = argparse.ArgumentParser(description="replay time of stored histories")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--pairs", type=int, default=15, help=f"{TARGET} and the floor replayed in turn, this many times each")
+    parser.add_argument(
+        "--pairs", type=int, default=15, help=f"{TARGET} and the floor replayed in turn, this many times each"
+    )
     args = parser.parse_args()
     header("replay of stored histories")
     print(f"{'history':<32} {'events':>7} {'wf tasks':>8} {'first ms':>9} {'median ms':>10}")
     rows, in_turn = asyncio.run(run(args.repeat, args.pairs))
     for name, events, tasks, first, median in rows:
         print(f"{name:<32} {events:>7} {tasks:>8} {first:>9.1f} {median:>10.1f}")
-    print(f"in turn, {args.pairs} rounds (runners: ours {type(WORKFLOW_RUNNER).__name__}, floor {type(SDK_RUNNER).__name__}):")
+    print(
+        f"in turn, {args.pairs} rounds (runners: ours {type(WORKFLOW_RUNNER).__name__}, floor {type(SDK_RUNNER).__name__}):"
+    )
     for name, times in in_turn.times.items():
         ratios = in_turn.ratios(name)
-        print(f"  {name:<32} median {statistics.median(times):7.1f} ms (min {min(times):7.1f}), ratio to the floor median "
-              f"{statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})")
+        print(
+            f"  {name:<32} median {statistics.median(times):7.1f} ms (min {min(times):7.1f}), ratio to the floor median "
+            f"{statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})"
+        )
     print(f"target: {TARGET} under 100 ms")
 
 

@@ -39,7 +39,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import states
@@ -99,7 +99,7 @@ class Scenario:
 
     def add(self, day: date, hour: int, cls: type, **fields: Any) -> None:
         """A command told on ``day`` at ``hour`` (local time); ``at`` and ``now`` are that moment in UTC."""
-        moment = datetime(day.year, day.month, day.day, hour, tzinfo=TZ).astimezone(timezone.utc)
+        moment = datetime(day.year, day.month, day.day, hour, tzinfo=TZ).astimezone(UTC)
         self.commands.append(Command(at=moment, event=cls(actor="hr-1", at=moment, **fields)))
 
     def sorted_commands(self) -> list[Command]:
@@ -107,9 +107,15 @@ class Scenario:
 
 
 def _intake(case_id: str, first_sick_day: date, hours: float = 36.0) -> CaseOpened:
-    moment = datetime(first_sick_day.year, first_sick_day.month, first_sick_day.day, 9, tzinfo=TZ).astimezone(timezone.utc)
-    return CaseOpened(actor="hr-1", at=moment, case_id=case_id, first_sick_day=first_sick_day,
-                      contract_hours_per_week=hours, preference=ContactPreference())
+    moment = datetime(first_sick_day.year, first_sick_day.month, first_sick_day.day, 9, tzinfo=TZ).astimezone(UTC)
+    return CaseOpened(
+        actor="hr-1",
+        at=moment,
+        case_id=case_id,
+        first_sick_day=first_sick_day,
+        contract_hours_per_week=hours,
+        preference=ContactPreference(),
+    )
 
 
 def _hours_at(schedule: list[tuple[date, float]], day: date) -> float:
@@ -129,8 +135,14 @@ def two_year_wia() -> Scenario:
     s = Scenario("two_year_wia", _intake("bench-two-year", d0))
     s.add(d0 + timedelta(days=3), 10, StepRecorded, step=StepKey.arbodienst_report)
     s.add(week(5), 10, ProbleemanalyseReceived)
-    plan = PlanVanAanpak(hours_per_week=4, tasks=["post sorteren", "archief"], contact_person="m-1", casemanager="hr-1",
-                         employer_view="rustig beginnen", employee_view="eens")
+    plan = PlanVanAanpak(
+        hours_per_week=4,
+        tasks=["post sorteren", "archief"],
+        contact_person="m-1",
+        casemanager="hr-1",
+        employer_view="rustig beginnen",
+        employee_view="eens",
+    )
     s.add(week(7, 1), 10, PlanVanAanpakSigned, plan=plan)
     s.add(week(7, 2), 10, TherapeuticWorkStarted, hours_per_week=4, on=week(9))
     s.add(week(7, 3), 10, BuddyConsent, given=True)
@@ -146,8 +158,9 @@ def two_year_wia() -> Scenario:
         s.add(week(n, 1), 14, ProgressTalkHeld, went=TalkMood.good if n != 25 else TalkMood.mixed, pace=pace)
     for n in [9, 13, *range(18, 104, 5)]:
         if n == 28:
-            revised = PlanVanAanpak(hours_per_week=24, tasks=["post sorteren", "balie"], contact_person="m-1",
-                                    casemanager="hr-1")
+            revised = PlanVanAanpak(
+                hours_per_week=24, tasks=["post sorteren", "balie"], contact_person="m-1", casemanager="hr-1"
+            )
             s.add(week(n, 3), 15, EvaluationHeld, outcome=EvaluationOutcome.adjust_plan, revised_plan=revised)
         else:
             s.add(week(n, 3), 15, EvaluationHeld, outcome=EvaluationOutcome.continue_plan)
@@ -192,8 +205,12 @@ def relapse() -> Scenario:
     s.add(monday + timedelta(weeks=5, days=1), 10, Relapse, hours_per_week=6)  # fewer hours
     restart = monday + timedelta(weeks=7)
     again = [(restart + timedelta(weeks=n), 8.0 + 4 * n) for n in range(3)]  # 8, 12, 16
-    s.add(monday + timedelta(weeks=6, days=2), 10, BuildUpStarted,
-          schedule=[BuildUpStep(from_date=d, hours_per_week=h) for d, h in again])
+    s.add(
+        monday + timedelta(weeks=6, days=2),
+        10,
+        BuildUpStarted,
+        schedule=[BuildUpStep(from_date=d, hours_per_week=h) for d, h in again],
+    )
     agreed = [(d, h) for d, h in agreed if d < monday + timedelta(weeks=5, days=1)]
     agreed += [(monday + timedelta(weeks=5, days=1), 6.0)] + again
     for n in range(8, 13):
@@ -205,8 +222,12 @@ def relapse() -> Scenario:
     back = monday + timedelta(weeks=13)
     s.add(back, 10, Recovered, full=True)
     s.add(back + timedelta(days=20), 10, Relapse)  # samentelling again: back to the plan van aanpak
-    s.add(back + timedelta(days=22), 10, PreferenceChanged,
-          preference=ContactPreference(weekday=2, hour=14, minute=30, channel=states.Channel.video))
+    s.add(
+        back + timedelta(days=22),
+        10,
+        PreferenceChanged,
+        preference=ContactPreference(weekday=2, hour=14, minute=30, channel=states.Channel.video),
+    )
     s.add(back + timedelta(days=27), 10, TherapeuticWorkStarted, hours_per_week=4, on=back + timedelta(days=35))
     s.add(back + timedelta(days=45), 10, EmployeeFeedback, conflict_at_work=True)
     s.add(back + timedelta(days=50), 10, Relapse, back_to=states.Phase.plan_van_aanpak)
@@ -236,8 +257,14 @@ def stagnating() -> Scenario:
             continue  # some weeks nobody reports
         s.add(week(n + 1, 2), 11, HoursReported, week_of=week(n), hours=hours)
     for n in range(20, 110, 4):  # talks only every four weeks: many go unrecorded
-        s.add(week(n, 1), 14, ProgressTalkHeld, went=TalkMood.difficult, pace=Pace.too_fast if n < 40 else Pace.ok,
-              conflict_at_work=20 <= n < 30)
+        s.add(
+            week(n, 1),
+            14,
+            ProgressTalkHeld,
+            went=TalkMood.difficult,
+            pace=Pace.too_fast if n < 40 else Pace.ok,
+            conflict_at_work=20 <= n < 30,
+        )
     s.add(week(22, 3), 10, EmployeeFeedback, pace=Pace.too_fast, conflict_at_work=True)
     s.add(week(23, 3), 10, ComplaintsReported, lasting_days=10)
     s.add(week(27, 3), 10, BuildUpResumed)
@@ -255,7 +282,11 @@ def stagnating() -> Scenario:
     return s
 
 
-SCENARIOS: dict[str, Callable[[], Scenario]] = {"two_year_wia": two_year_wia, "relapse": relapse, "stagnating": stagnating}
+SCENARIOS: dict[str, Callable[[], Scenario]] = {
+    "two_year_wia": two_year_wia,
+    "relapse": relapse,
+    "stagnating": stagnating,
+}
 
 
 # ---------------------------------------------------------------------------------------- driver
@@ -360,20 +391,26 @@ def report(name: str, runs: list[Run], facts: CaseFacts, commands: int) -> None:
     best = min(runs, key=lambda r: r.total)
     digests = {r.digest.hexdigest() for r in runs}
     assert len(digests) == 1, f"{name}: the digest differs between runs"
-    print(f"\n## {name}: {commands} commands, {len(best.refused)} refused, closed as {facts.outcome} "
-          f"on {facts.ended_on}, {len(facts.emitted)} agenda items, {len(facts.signals)} signals")
+    print(
+        f"\n## {name}: {commands} commands, {len(best.refused)} refused, closed as {facts.outcome} "
+        f"on {facts.ended_on}, {len(facts.emitted)} agenda items, {len(facts.signals)} signals"
+    )
     print(f"{'entry point':<14} {'calls':>6} {'total ms':>9} {'ms/call':>8} {'cpu ms':>8}")
     for entry in ENTRY_POINTS:
         calls = best.calls[entry]
         ms = best.seconds[entry] * 1000
         print(f"{entry:<14} {calls:>6} {ms:>9.1f} {ms / calls if calls else 0:>8.3f} {best.cpu[entry] * 1000:>8.1f}")
     calls = sum(best.calls.values())
-    print(f"{'total':<14} {calls:>6} {best.total * 1000:>9.1f} {best.total * 1000 / calls:>8.3f} "
-          f"{best.total_cpu * 1000:>8.1f}")
+    print(
+        f"{'total':<14} {calls:>6} {best.total * 1000:>9.1f} {best.total * 1000 / calls:>8.3f} "
+        f"{best.total_cpu * 1000:>8.1f}"
+    )
     totals = [r.total * 1000 for r in runs]
     cpu = [r.total_cpu * 1000 for r in runs]
-    print(f"runs: wall first {totals[0]:.1f} ms, best {min(totals):.1f}, median {statistics.median(totals):.1f}; "
-          f"cpu best {min(cpu):.1f}, median {statistics.median(cpu):.1f} ms; {len(runs)} runs, caches cleared before each")
+    print(
+        f"runs: wall first {totals[0]:.1f} ms, best {min(totals):.1f}, median {statistics.median(totals):.1f}; "
+        f"cpu best {min(cpu):.1f}, median {statistics.median(cpu):.1f} ms; {len(runs)} runs, caches cleared before each"
+    )
     for line in best.refused:
         print(f"refused: {line}")
     print(f"digest sha256:{digests.pop()}")

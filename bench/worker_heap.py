@@ -31,17 +31,24 @@ from workflows import search_attributes
 
 async def run(cases: int) -> None:
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"), search_attributes=search_attributes.ALL,
-        data_converter=DATA_CONVERTER, dev_server_log_level="error",
-    )  # fmt: skip
+        dev_server_existing_path=str(BIN / "temporal"),
+        search_attributes=search_attributes.ALL,
+        data_converter=DATA_CONVERTER,
+        dev_server_log_level="error",
+    )
     try:
         with sink_process() as (host, port), tempfile.TemporaryDirectory() as folder:
             task_queue = f"heap-{uuid.uuid4().hex[:8]}"
             settings = Settings(
-                temporal_address=env.client.service_client.config.target_host, task_queue=task_queue,
-                database_url=f"sqlite+aiosqlite:///{Path(folder) / 'store.db'}", smtp_host=host, smtp_port=port,
-                smtp_tls="none", mail_from="verzuim@example.nl", worker_max_cached_workflows=cases + 10,
-            )  # fmt: skip
+                temporal_address=env.client.service_client.config.target_host,
+                task_queue=task_queue,
+                database_url=f"sqlite+aiosqlite:///{Path(folder) / 'store.db'}",
+                smtp_host=host,
+                smtp_port=port,
+                smtp_tls="none",
+                mail_from="verzuim@example.nl",
+                worker_max_cached_workflows=cases + 10,
+            )
             async with running_worker(settings, env.client):
                 await open_case(env.client, task_queue, 0)  # imports and caches paid before the baseline
                 await asyncio.sleep(3)
@@ -59,7 +66,9 @@ async def run(cases: int) -> None:
                 gc.collect()
                 after = tracemalloc.take_snapshot()
             by_file = after.compare_to(before, "filename")
-            print(f"Python heap added by {cases} open cases: {sum(s.size_diff for s in by_file) / 1024 / cases:.1f} KB per case")
+            print(
+                f"Python heap added by {cases} open cases: {sum(s.size_diff for s in by_file) / 1024 / cases:.1f} KB per case"
+            )
             for stat in by_file[:12]:
                 print(f"{stat.size_diff / 1024 / cases:7.1f} KB per case  {stat.traceback[0].filename}")
     finally:

@@ -71,11 +71,16 @@ async def product(env: WorkflowEnvironment, cases: int) -> Row:
         task_queue = f"memory-{uuid.uuid4().hex[:8]}"
         worker_env = {k: v for k, v in os.environ.items() if not k.startswith("REINTEGRATIE_")}
         worker_env.update(
-            REINTEGRATIE_TEMPORAL_ADDRESS=env.client.service_client.config.target_host, REINTEGRATIE_TASK_QUEUE=task_queue,
-            REINTEGRATIE_DATABASE_URL=database_url, REINTEGRATIE_SMTP_HOST=host, REINTEGRATIE_SMTP_PORT=str(port),
-            REINTEGRATIE_SMTP_TLS="none", REINTEGRATIE_MAIL_FROM="verzuim@example.nl",
-            REINTEGRATIE_WORKER_MAX_CACHED_WORKFLOWS=str(cases), REINTEGRATIE_LOG_LEVEL="WARNING",
-        )  # fmt: skip
+            REINTEGRATIE_TEMPORAL_ADDRESS=env.client.service_client.config.target_host,
+            REINTEGRATIE_TASK_QUEUE=task_queue,
+            REINTEGRATIE_DATABASE_URL=database_url,
+            REINTEGRATIE_SMTP_HOST=host,
+            REINTEGRATIE_SMTP_PORT=str(port),
+            REINTEGRATIE_SMTP_TLS="none",
+            REINTEGRATIE_MAIL_FROM="verzuim@example.nl",
+            REINTEGRATIE_WORKER_MAX_CACHED_WORKFLOWS=str(cases),
+            REINTEGRATIE_LOG_LEVEL="WARNING",
+        )
         if "REINTEGRATIE_WORKER_WORKFLOW_THREADS" in os.environ:  # the one setting a caller may vary
             worker_env["REINTEGRATIE_WORKER_WORKFLOW_THREADS"] = os.environ["REINTEGRATIE_WORKER_WORKFLOW_THREADS"]
         worker = subprocess.Popen([str(BIN / "reintegratie"), "worker"], env=worker_env, stdout=subprocess.DEVNULL)
@@ -91,7 +96,9 @@ async def product(env: WorkflowEnvironment, cases: int) -> Row:
             # Settled: each case has sent its check-in to manager and employee (outbox rows sent).
             while True:
                 rows = await list_outbox(sessionmaker, limit=10_000)
-                managers = {r.recipient for r in rows if r.method and r.recipient.startswith("manager") and r.status == "sent"}
+                managers = {
+                    r.recipient for r in rows if r.method and r.recipient.startswith("manager") and r.status == "sent"
+                }
                 if len(managers) >= cases + 1 or time.perf_counter() - started > 600:
                     break
                 await asyncio.sleep(1)
@@ -133,7 +140,7 @@ async def floor(env: WorkflowEnvironment, cases: int, sandboxed: bool) -> Row:
         remaining = await _gather_limited(start, range(1, cases + 1))
         while remaining and time.perf_counter() - started < 600:
             done = await _gather_limited(lambda workflow_id: _timer_started(client, workflow_id), remaining)
-            remaining = [w for w, d in zip(remaining, done) if not d]
+            remaining = [w for w, d in zip(remaining, done, strict=True) if not d]
             if remaining:
                 await asyncio.sleep(1)
         opened = time.perf_counter() - started
@@ -159,9 +166,15 @@ async def _serve_floor(address: str, task_queue: str, cases: int, sandboxed: boo
     sandbox = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules("bench.common"))
 
     settings = Settings(
-        temporal_address=address, task_queue=task_queue, database_url="sqlite+aiosqlite:///unused.db", smtp_host="unused",
-        smtp_port=25, smtp_tls="none", mail_from="verzuim@example.nl", worker_max_cached_workflows=cases,
-    )  # fmt: skip  (only the scale options are read)
+        temporal_address=address,
+        task_queue=task_queue,
+        database_url="sqlite+aiosqlite:///unused.db",
+        smtp_host="unused",
+        smtp_port=25,
+        smtp_tls="none",
+        mail_from="verzuim@example.nl",
+        worker_max_cached_workflows=cases,
+    )  # only the scale options are read
     client = await Client.connect(address)
     worker = Worker(
         client,
@@ -176,9 +189,11 @@ async def _serve_floor(address: str, task_queue: str, cases: int, sandboxed: boo
 
 async def run(cases: int, *, with_floor: bool, with_product: bool) -> None:
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"), search_attributes=search_attributes.ALL,
-        data_converter=DATA_CONVERTER, dev_server_log_level="error",
-    )  # fmt: skip
+        dev_server_existing_path=str(BIN / "temporal"),
+        search_attributes=search_attributes.ALL,
+        data_converter=DATA_CONVERTER,
+        dev_server_log_level="error",
+    )
     rows: list[Row] = []
     try:
         if with_floor:
@@ -191,7 +206,9 @@ async def run(cases: int, *, with_floor: bool, with_product: bool) -> None:
         await asyncio.sleep(1)  # let the SDK's runtime threads finish before the interpreter does (else: abort at exit)
     print(f"{'worker':34} {'cached':>6} {'open s':>6} {'idle MB':>8} {'loaded MB':>9} {'KB per cached workflow':>23}")
     for name, cached, opened, idle, loaded in rows:
-        print(f"{name:34} {cached:6} {opened:6.0f} {idle / 1024:8.1f} {loaded / 1024:9.1f} {(loaded - idle) / (cached - 1):23.1f}")
+        print(
+            f"{name:34} {cached:6} {opened:6.0f} {idle / 1024:8.1f} {loaded / 1024:9.1f} {(loaded - idle) / (cached - 1):23.1f}"
+        )
     print("target: < 100 KB per open case")
 
 

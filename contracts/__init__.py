@@ -62,7 +62,6 @@ class CaseIntake:
     case_url: str | None = None  # where HR finds the case, for links in reminders
 
 
-
 @dataclass(frozen=True)
 class RecordCase:
     """The case's row in the SQL read model (insert or update)."""

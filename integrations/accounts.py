@@ -12,7 +12,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyotp
 from argon2 import PasswordHasher
@@ -47,7 +47,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class AccountError(ValueError):
@@ -71,11 +71,16 @@ class Account:
         return self.role in TOTP_REQUIRED
 
     @classmethod
-    def of(cls, row: UserRow) -> "Account":
+    def of(cls, row: UserRow) -> Account:
         return cls(
-            id=row.id, email=row.email, name=row.name, role=AccountRole(row.role), language=row.language,
-            has_totp=row.totp_secret is not None, demo=row.demo,
-        )  # fmt: skip
+            id=row.id,
+            email=row.email,
+            name=row.name,
+            role=AccountRole(row.role),
+            language=row.language,
+            has_totp=row.totp_secret is not None,
+            demo=row.demo,
+        )
 
 
 @dataclass(frozen=True)
@@ -135,10 +140,16 @@ class AccountStore:
             raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
         secret = pyotp.random_base32() if (totp or role in TOTP_REQUIRED) else None
         row = UserRow(
-            email=email, name=(name or email.split("@")[0]).strip(), role=role.value, language=language,
+            email=email,
+            name=(name or email.split("@")[0]).strip(),
+            role=role.value,
+            language=language,
             password_hash=_hasher.hash(password) if password is not None else None,
-            totp_secret=secret, totp_last_step=0, active=True, demo=demo,
-        )  # fmt: skip
+            totp_secret=secret,
+            totp_last_step=0,
+            active=True,
+            demo=demo,
+        )
         async with write_session(self._sessionmaker) as session:
             if await session.scalar(select(UserRow.id).where(UserRow.email == email)) is not None:
                 raise AccountError(f"an account for {email} exists already")

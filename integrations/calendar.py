@@ -28,7 +28,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from icalendar import Calendar, Component, Event, vCalAddress
@@ -155,7 +155,7 @@ def recurrence_key(moment: datetime | None) -> str | None:
     """A RECURRENCE-ID as text for keys and storage: the instant in UTC, ``YYYYMMDDTHHMMSSZ``."""
     if moment is None:
         return None
-    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -288,18 +288,14 @@ def ended(series: CalendarSeries, *, last_start: datetime) -> CalendarSeries:
     last = kept[-1]
     exdates = tuple(d for d in series.exdates if d <= last)
     overrides = tuple(m for m in series.overrides if m.recurrence_id <= last)
-    return dataclasses.replace(
-        series, sequence=series.sequence + 1, until=last, exdates=exdates, overrides=overrides
-    )
+    return dataclasses.replace(series, sequence=series.sequence + 1, until=last, exdates=exdates, overrides=overrides)
 
 
 def resumed(series: CalendarSeries, *, uid: str, start: datetime, until: datetime | None = None) -> CalendarSeries:
     """A new series (new UID, SEQUENCE 0) that continues a paused one from ``start``."""
     if uid == series.uid:
         raise ValueError("a resumed series needs a new uid")
-    return dataclasses.replace(
-        series, uid=uid, sequence=0, start=start, until=until, exdates=(), overrides=()
-    )
+    return dataclasses.replace(series, uid=uid, sequence=0, start=start, until=until, exdates=(), overrides=())
 
 
 def without_attendee(series: CalendarSeries, email: str) -> tuple[CalendarSeries, Participant]:
@@ -372,7 +368,7 @@ def _event(
 ) -> Event:
     event = Event()
     event.add("UID", series.uid)
-    event.add("DTSTAMP", dtstamp.astimezone(timezone.utc))
+    event.add("DTSTAMP", dtstamp.astimezone(UTC))
     event.add("SEQUENCE", series.sequence)
     if recurrence_id is not None:
         event.add("RECURRENCE-ID", recurrence_id.astimezone(ZONE))
@@ -382,7 +378,7 @@ def _event(
     if rule:
         rrule: dict[str, object] = {"FREQ": "WEEKLY"}
         if series.until is not None:
-            rrule["UNTIL"] = series.until.astimezone(timezone.utc)  # icalendar does not convert
+            rrule["UNTIL"] = series.until.astimezone(UTC)  # icalendar does not convert
         rrule["INTERVAL"] = series.interval_weeks
         rrule["BYDAY"] = _WEEKDAYS[local_start.weekday()]
         event.add("RRULE", rrule)
@@ -434,7 +430,11 @@ def live_overrides(series: CalendarSeries) -> list[MovedOccurrence]:
     if not series.recurring:
         return []
     excluded = set(series.exdates)
-    return [m for m in series.overrides if m.recurrence_id not in excluded and (series.until is None or m.recurrence_id <= series.until)]
+    return [
+        m
+        for m in series.overrides
+        if m.recurrence_id not in excluded and (series.until is None or m.recurrence_id <= series.until)
+    ]
 
 
 @functools.cache
@@ -810,7 +810,9 @@ def _event_problems(event: dict[bytes, list[bytes]], method: str | None) -> list
     for name in _EVENT_ONCE:
         count = len(event.get(name, []))
         if count != 1:
-            problems.append(f"{where} without {name.decode()}" if count == 0 else f"{where} has {name.decode()} more than once")
+            problems.append(
+                f"{where} without {name.decode()}" if count == 0 else f"{where} has {name.decode()} more than once"
+            )
     rrules = event.get(b"RRULE", [])
     if len(rrules) > 1:
         problems.append(f"{where} has RRULE more than once")

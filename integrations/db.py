@@ -159,7 +159,11 @@ def _sqlite_writes(engine: AsyncEngine) -> _SqliteWrites | None:
     """The write thread of a SQLite file's engine (made on first use, closed with the engine's
     pool); None for other databases (and SQLite in memory, which a second engine would not see)."""
     url = engine.url
-    if engine.dialect.name != "sqlite" or ":memory:" in (url.database or ":memory:") or url.query.get("mode") == "memory":
+    if (
+        engine.dialect.name != "sqlite"
+        or ":memory:" in (url.database or ":memory:")
+        or url.query.get("mode") == "memory"
+    ):
         return None
     writes = _SQLITE_WRITES.get(engine.sync_engine)
     if writes is None:

@@ -29,7 +29,9 @@ async def seed_demo_accounts(accounts: AccountStore) -> list[NewAccount]:
     made = []
     for role, name in DEMO_NAMES.items():
         if await accounts.by_email(demo_email(role)) is None:
-            made.append(await accounts.add(email=demo_email(role), role=role, name=name, password=DEMO_PASSWORD, demo=True))
+            made.append(
+                await accounts.add(email=demo_email(role), role=role, name=name, password=DEMO_PASSWORD, demo=True)
+            )
     return made
 
 
@@ -37,7 +39,13 @@ def sign_in_help(web_url: str, data_dir: str) -> str:
     """What a newcomer needs to sign in as each demo role."""
     lines = [f"  demo accounts (password {DEMO_PASSWORD!r}; sign in at {web_url}/login):"]
     for role in DEMO_NAMES:
-        extra = "  + code: reintegratie users totp --data-dir " + data_dir + " --email " + demo_email(role) if role in (AccountRole.hr, AccountRole.auditor) else ""
+        extra = (
+            "  + code: reintegratie users totp --data-dir " + data_dir + " --email " + demo_email(role)
+            if role in (AccountRole.hr, AccountRole.auditor)
+            else ""
+        )
         lines.append(f"    {role.value:<9} {demo_email(role)}{extra}")
-    lines.append(f"  (a manager sees the cases whose manager is {demo_email(AccountRole.manager)}; likewise employee, coach, buddy)")
+    lines.append(
+        f"  (a manager sees the cases whose manager is {demo_email(AccountRole.manager)}; likewise employee, coach, buddy)"
+    )
     return "\n".join(lines)

@@ -27,7 +27,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from icalendar import Calendar
@@ -72,8 +72,14 @@ def record_series(connection: Connection, *, case_id: str, series: CalendarSerie
 
     One INSERT .. ON CONFLICT DO UPDATE that changes the row only for a higher SEQUENCE, or the same
     one with the other ``cancelled`` (RETURNING says whether it did); then the attendees, if so."""
-    values = {"uid": series.uid, "case_id": case_id, "sequence": series.sequence, "cancelled": cancelled,
-              "data": series_to_dict(series), "updated_at": _now()}  # fmt: skip
+    values = {
+        "uid": series.uid,
+        "case_id": case_id,
+        "sequence": series.sequence,
+        "cancelled": cancelled,
+        "data": series_to_dict(series),
+        "updated_at": _now(),
+    }
     if connection.execute(_series_upsert(connection.dialect.name), values).first() is None:
         return False
     connection.execute(_SERIES_PEOPLE_GONE, {"uid": series.uid})
@@ -107,13 +113,17 @@ async def series_for_person(sessionmaker: async_sessionmaker[AsyncSession], pers
     """The current (not cancelled) series ``person`` attends."""
     async with sessionmaker() as session:
         rows = (
-            await session.execute(
-                select(CalendarSeriesRow)
-                .join(CalendarSeriesPerson, CalendarSeriesPerson.uid == CalendarSeriesRow.uid)
-                .where(CalendarSeriesPerson.email == person.lower(), CalendarSeriesRow.cancelled.is_(False))
-                .order_by(CalendarSeriesRow.uid)
+            (
+                await session.execute(
+                    select(CalendarSeriesRow)
+                    .join(CalendarSeriesPerson, CalendarSeriesPerson.uid == CalendarSeriesRow.uid)
+                    .where(CalendarSeriesPerson.email == person.lower(), CalendarSeriesRow.cancelled.is_(False))
+                    .order_by(CalendarSeriesRow.uid)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     return [series_from_dict(row.data) for row in rows]
 
 
@@ -121,8 +131,10 @@ async def series_of_case(sessionmaker: async_sessionmaker[AsyncSession], case_id
     """Every stored series of a case, cancelled ones included."""
     async with sessionmaker() as session:
         rows = (
-            await session.execute(select(CalendarSeriesRow).where(CalendarSeriesRow.case_id == case_id))
-        ).scalars().all()
+            (await session.execute(select(CalendarSeriesRow).where(CalendarSeriesRow.case_id == case_id)))
+            .scalars()
+            .all()
+        )
     return [series_from_dict(row.data) for row in rows]
 
 
@@ -131,7 +143,7 @@ def _hash(token: str) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 async def issue_feed_token(sessionmaker: async_sessionmaker[AsyncSession], *, person: str) -> str:
@@ -143,9 +155,7 @@ async def issue_feed_token(sessionmaker: async_sessionmaker[AsyncSession], *, pe
     now = _now()
     async with write_session(sessionmaker) as session:
         await session.execute(
-            update(FeedToken)
-            .where(FeedToken.person == person, FeedToken.revoked_at.is_(None))
-            .values(revoked_at=now)
+            update(FeedToken).where(FeedToken.person == person, FeedToken.revoked_at.is_(None)).values(revoked_at=now)
         )
         session.add(FeedToken(person=person, token_hash=_hash(token), created_at=now))
     return token
@@ -160,7 +170,7 @@ async def revoke_feed_tokens(sessionmaker: async_sessionmaker[AsyncSession], *, 
             .where(FeedToken.person == person, FeedToken.revoked_at.is_(None))
             .values(revoked_at=_now())
         )
-        return result.rowcount or 0  # type: ignore[attr-defined]
+        return result.rowcount or 0  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; the stubs say Result
 
 
 async def resolve_feed_token(sessionmaker: async_sessionmaker[AsyncSession], token: str) -> str | None:
@@ -169,9 +179,7 @@ async def resolve_feed_token(sessionmaker: async_sessionmaker[AsyncSession], tok
         return None
     digest = _hash(token)
     async with write_session(sessionmaker) as session:
-        row = (
-            await session.execute(select(FeedToken).where(FeedToken.token_hash == digest))
-        ).scalar_one_or_none()
+        row = (await session.execute(select(FeedToken).where(FeedToken.token_hash == digest))).scalar_one_or_none()
         if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
             return None
         row.last_used_at = _now()
@@ -182,9 +190,7 @@ def feed_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/feeds/{token}.ics"
 
 
-def feed_calendar(
-    series: Iterable[CalendarSeries], *, dtstamp: datetime, language: str = "nl"
-) -> bytes:
+def feed_calendar(series: Iterable[CalendarSeries], *, dtstamp: datetime, language: str = "nl") -> bytes:
     """The feed: a VCALENDAR without METHOD holding the given (current) series."""
     calendar = Calendar()
     calendar.add("PRODID", PRODID)

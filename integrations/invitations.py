@@ -126,14 +126,26 @@ def _invitation_item(series: CalendarSeries, item: Outgoing, mail_from: str) -> 
 
     def build() -> EmailMessage:
         return invitation_message(
-            series, method=item.method, calendar=item.calendar, recipient=item.recipient,
-            mail_from=mail_from, message_key=key, change=item.change, occurrence=item.recurrence_id,
-        )  # fmt: skip
+            series,
+            method=item.method,
+            calendar=item.calendar,
+            recipient=item.recipient,
+            mail_from=mail_from,
+            message_key=key,
+            change=item.change,
+            occurrence=item.recurrence_id,
+        )
 
     return OutboxItem(
-        key=key, recipient=item.recipient.email, kind=f"invitation:{series.kind}", build=build,
-        series_uid=series.uid, recurrence_id=rid, sequence=series.sequence, method=item.method,
-    )  # fmt: skip
+        key=key,
+        recipient=item.recipient.email,
+        kind=f"invitation:{series.kind}",
+        build=build,
+        series_uid=series.uid,
+        recurrence_id=rid,
+        sequence=series.sequence,
+        method=item.method,
+    )
 
 
 def _report(addresses: Sequence[str], results: Sequence[Result]) -> SendReport:

@@ -21,7 +21,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email.headerregistry import Address, BaseHeader
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -73,10 +73,34 @@ NOTICES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 
 _MONTHS = {
-    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-           "oktober", "november", "december"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December"),
+    "nl": (
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }
 _DAYS = {
     "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
@@ -196,9 +220,7 @@ def _blocks(text: str) -> list[tuple[str, list[str]]]:
 
 
 def _render_html(subject: str, body: str, language: str) -> str:
-    return _layout().render(
-        language=language, title=subject, blocks=_blocks(body), product=PRODUCT_NAME[language]
-    )
+    return _layout().render(language=language, title=subject, blocks=_blocks(body), product=PRODUCT_NAME[language])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -249,7 +271,7 @@ def _base_message(
     message["Subject"] = _fixed_header("Subject", _clean_line(subject, limit=150))  # the same for a batch
     message["From"] = _address_header("From", from_name, mail_from)
     message["To"] = _address_header("To", recipient.name, recipient.email)
-    message["Date"] = _fixed_header("Date", format_datetime(datetime.now(timezone.utc)))  # same for a second
+    message["Date"] = _fixed_header("Date", format_datetime(datetime.now(UTC)))  # same for a second
     message["Message-ID"] = _header("Message-ID", message_id(message_key, mail_from))
     return message
 
@@ -281,9 +303,7 @@ def _add_bodies(
     message["MIME-Version"] = _fixed_header("MIME-Version", "1.0")
     message["Content-Type"] = _header("Content-Type", f'multipart/alternative; boundary="{boundary}"')
     message["Content-Language"] = _fixed_header("Content-Language", language)
-    message.set_payload(
-        [_text_part("plain", body), _text_part("html", _render_html(subject, body, language)), *extra]
-    )
+    message.set_payload([_text_part("plain", body), _text_part("html", _render_html(subject, body, language)), *extra])
 
 
 def _calendar_method(calendar: bytes) -> str:

@@ -12,7 +12,7 @@ import email.policy
 import itertools
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ class _KeepEverything:
         self.folder = folder
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         name = f"{stamp}-{os.getpid()}-{next(_counter):06d}.eml"
         header = "".join(f"X-Envelope-To: {rcpt}\r\n" for rcpt in envelope.rcpt_tos).encode()
         temporary = self.folder / (name + ".part")
@@ -89,7 +89,7 @@ def read_caught(path: Path) -> CaughtMessage:
         if part.get_content_type() == "text/calendar":
             raw_method = part.get_param("method")
             method = str(raw_method) if raw_method else None
-    received = datetime.strptime(path.name.split("-", 1)[0], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=timezone.utc)
+    received = datetime.strptime(path.name.split("-", 1)[0], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
     return CaughtMessage(
         name=path.name,
         received_at=received,

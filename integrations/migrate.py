@@ -38,7 +38,17 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"
 # The tables of revision 0001: what a database made before migrations has (frozen, not the models).
 BASELINE_TABLES = frozenset(
-    {"outbox", "cases", "audit_trail", "case_people", "users", "api_tokens", "calendar_feed_tokens", "calendar_series", "calendar_series_people"}
+    {
+        "outbox",
+        "cases",
+        "audit_trail",
+        "case_people",
+        "users",
+        "api_tokens",
+        "calendar_feed_tokens",
+        "calendar_series",
+        "calendar_series_people",
+    }
 )
 VERSION_TABLE = "alembic_version"
 UPGRADE_COMMAND = "reintegratie db upgrade"
@@ -220,5 +230,5 @@ def display_url(url: str) -> str:
     """The URL without its password, for messages."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a message must not fail on a malformed URL
+    except Exception:
         return "<the configured database URL>"

@@ -35,7 +35,7 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import getaddresses
 from typing import Any, TypeVar
@@ -109,9 +109,7 @@ def _entry(row: OutboxMessage) -> OutboxEntry:
 # Keys
 
 
-def invitation_key(
-    series_uid: str, recurrence_id: str | None, sequence: int, method: str, recipient: str
-) -> str:
+def invitation_key(series_uid: str, recurrence_id: str | None, sequence: int, method: str, recipient: str) -> str:
     """The idempotency key of one iMIP message to one recipient.
 
     ``recurrence_id`` as :func:`integrations.calendar.recurrence_key` writes it (None: the series)."""
@@ -159,7 +157,7 @@ class _Claimed:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _error_text(exc: BaseException) -> str:
@@ -176,7 +174,9 @@ def _recipients(message: EmailMessage) -> list[str]:
 def _checked(item: OutboxItem) -> OutboxItem:
     if not item.key or len(item.key) > 400:
         raise ValueError("key must be 1-400 characters")
-    return replace(item, recipient=sanitize.address(item.recipient).lower(), method=item.method.upper() if item.method else None)
+    return replace(
+        item, recipient=sanitize.address(item.recipient).lower(), method=item.method.upper() if item.method else None
+    )
 
 
 async def send_once(
@@ -205,8 +205,11 @@ async def send_once(
 
 
 async def send_batch(
-    sessionmaker: async_sessionmaker[AsyncSession], sender: SmtpSender, items: Sequence[OutboxItem],
-    *, claim_until: datetime | None = None,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    sender: SmtpSender,
+    items: Sequence[OutboxItem],
+    *,
+    claim_until: datetime | None = None,
 ) -> list[Result]:
     """:func:`send_once` for several messages in two transactions: one claims every row that still
     has to go, the messages are built and sent one after the other, one records every outcome.
@@ -237,12 +240,17 @@ async def send_batch(
         await _send_claimed(sender, claimed, results, outcomes)
     finally:
         if outcomes:  # what went out must be recorded, even when the batch is cancelled meanwhile
-            await asyncio.shield(_to_the_end(run_write(sessionmaker, functools.partial(_record_rows, outcomes=outcomes))))
+            await asyncio.shield(
+                _to_the_end(run_write(sessionmaker, functools.partial(_record_rows, outcomes=outcomes)))
+            )
     return [results[(item.key, item.recipient)] for item in checked]
 
 
 async def _claim(
-    sessionmaker: async_sessionmaker[AsyncSession], items: Sequence[OutboxItem], *, seconds_per_message: float,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    items: Sequence[OutboxItem],
+    *,
+    seconds_per_message: float,
     claim_until: datetime | None = None,
 ) -> tuple[dict[Pair, Result], list[_Claimed]]:
     """Create the missing rows and claim those that may be sent now, in one transaction
@@ -306,10 +314,19 @@ def _to_the_end(coroutine: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
 def _new_row(item: OutboxItem, now: datetime, claimed_until: datetime) -> dict[str, Any]:
     """The row to insert for ``item``, already claimed until ``claimed_until``."""
     return dict(
-        key=item.key, recipient=item.recipient, kind=item.kind, series_uid=item.series_uid,
-        recurrence_id=item.recurrence_id, sequence=item.sequence, method=item.method,
-        status=OutboxStatus.pending.value, attempts=1, claimed_until=claimed_until, created_at=now, updated_at=now,
-    )  # fmt: skip
+        key=item.key,
+        recipient=item.recipient,
+        kind=item.kind,
+        series_uid=item.series_uid,
+        recurrence_id=item.recurrence_id,
+        sequence=item.sequence,
+        method=item.method,
+        status=OutboxStatus.pending.value,
+        attempts=1,
+        claimed_until=claimed_until,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 async def _send_claimed(
@@ -480,7 +497,11 @@ def _record_rows(connection: Connection, *, outcomes: Sequence[_Outcome]) -> Non
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for outcome in outcomes:
         by_columns.setdefault(tuple(sorted(outcome.values)), []).append(
-            {**{f"b_{name}": value for name, value in outcome.values.items()}, "b_row_id": outcome.row_id, "b_updated_at": now}
+            {
+                **{f"b_{name}": value for name, value in outcome.values.items()},
+                "b_row_id": outcome.row_id,
+                "b_updated_at": now,
+            }
         )
     for columns, rows in by_columns.items():
         connection.execute(_record_statement(columns), rows)
@@ -555,4 +576,3 @@ __all__ = [
     "send_batch",
     "send_once",
 ]
-

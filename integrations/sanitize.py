@@ -23,10 +23,22 @@ _WHITESPACE = re.compile(r"\s+")
 # (3.11) splits a quoted-string that does not fit on the line without its quotes: "Jansen, Mark
 # van der Berg-..." then reads as two addresses, and a colon starts a group. The period stays:
 # unquoted it is still part of the name.
-_NAME_SPECIALS = str.maketrans({
-    '"': "'", "\\": "/", ",": "\u201a", ";": "\u201a", ":": "\ua789", "<": "\u2039", ">": "\u203a",
-    "@": "\uff20", "(": "\uff08", ")": "\uff09", "[": "\uff3b", "]": "\uff3d",
-})  # fmt: skip
+_NAME_SPECIALS = str.maketrans(
+    {
+        '"': "'",
+        "\\": "/",
+        ",": "\u201a",
+        ";": "\u201a",
+        ":": "\ua789",
+        "<": "\u2039",
+        ">": "\u203a",
+        "@": "\uff20",
+        "(": "\uff08",
+        ")": "\uff09",
+        "[": "\uff3b",
+        "]": "\uff3d",
+    }
+)
 
 NAME_MAX = 100
 LINE_MAX = 200

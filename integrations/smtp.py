@@ -275,8 +275,12 @@ class SmtpSender:
         except ssl.SSLError as exc:
             smtp.close()
             raise MailConfigurationError(f"TLS with the SMTP server failed: {exc}") from exc
-        except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError,
-                OSError) as exc:
+        except (
+            aiosmtplib.SMTPConnectError,
+            aiosmtplib.SMTPServerDisconnected,
+            aiosmtplib.SMTPTimeoutError,
+            OSError,
+        ) as exc:
             smtp.close()
             if _caused_by_tls(exc):  # aiosmtplib wraps certificate failures in SMTPConnectError
                 raise MailConfigurationError(f"TLS with the SMTP server failed: {exc}") from exc
@@ -325,9 +329,7 @@ class SmtpSender:
             async with asyncio.timeout(self.timeout):
                 await self._slots.acquire()
         except TimeoutError as exc:
-            raise TransientMailError(
-                f"no SMTP connection free within {self.timeout}s", recipients=recipients
-            ) from exc
+            raise TransientMailError(f"no SMTP connection free within {self.timeout}s", recipients=recipients) from exc
         while self._idle:
             idle = self._idle.pop()
             idle.expiry.cancel()

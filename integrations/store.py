@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from integrations.db import run_write, upsert_on
-from integrations.schema import Base, AuditRow, CasePersonRow, CaseRow
+from integrations.schema import AuditRow, Base, CasePersonRow, CaseRow
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,9 @@ def _audit_insert(dialect: str, *, returning: bool = False) -> Any:
 _PEOPLE = Base.metadata.tables[CasePersonRow.__tablename__]
 _PEOPLE_OF_CASE = select(_PEOPLE.c.role, _PEOPLE.c.email).where(_PEOPLE.c.case_id == bindparam("case_id"))
 _PERSON_GONE = delete(_PEOPLE).where(
-    _PEOPLE.c.case_id == bindparam("case_id"), _PEOPLE.c.role == bindparam("role"), _PEOPLE.c.email == bindparam("email")
+    _PEOPLE.c.case_id == bindparam("case_id"),
+    _PEOPLE.c.role == bindparam("role"),
+    _PEOPLE.c.email == bindparam("email"),
 )
 
 

@@ -9,7 +9,7 @@ with the system's zoneinfo (the tests run it for the years the product will sche
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone
@@ -54,7 +54,7 @@ def _last_sunday(year: int, month: int) -> date:
 
 def offset_by_rule(moment: datetime) -> timedelta:
     """The UTC offset of Europe/Amsterdam at a UTC moment, by the rules written in the VTIMEZONE."""
-    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    utc = moment.astimezone(UTC).replace(tzinfo=None)
     year = utc.year
     # Transitions happen at 01:00 UTC on both dates (02:00 CET and 03:00 CEST).
     summer_starts = datetime.combine(_last_sunday(year, 3), datetime.min.time()) + timedelta(hours=1)
@@ -71,7 +71,7 @@ def check_against_zoneinfo(first_year: int, last_year: int) -> list[datetime]:
     while day.year <= last_year:
         hours = range(24) if day.month in (3, 10) else (12,)
         for hour in hours:
-            moment = datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+            moment = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
             if moment.astimezone(ZONE).utcoffset() != offset_by_rule(moment):
                 disagreements.append(moment)
         day += timedelta(days=1)

@@ -317,7 +317,5 @@ def pending_items(facts: CaseFacts, now: datetime) -> list[AgendaItem]:
     """Items not emitted yet and not expired at ``now`` (some may be due already)."""
     emitted = set(facts.emitted)
     return [
-        item
-        for item in agenda_of(facts)
-        if item.key not in emitted and (item.expires is None or now < item.expires)
+        item for item in agenda_of(facts) if item.key not in emitted and (item.expires is None or now < item.expires)
     ]

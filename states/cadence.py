@@ -260,10 +260,12 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
     wanted_slots = {wish.slot for wish in wanted}
     # Version 2: the evaluation wishes no active series serves yet, for a planned one to move to.
     unserved = [
-        wish for wish in wanted
-        if facts.rules_version >= 2 and wish.kind == SeriesKind.evaluation
+        wish
+        for wish in wanted
+        if facts.rules_version >= 2
+        and wish.kind == SeriesKind.evaluation
         and not any(s.active and s.slot == wish.slot for s in facts.series)
-    ]  # fmt: skip
+    ]
 
     for index, series in enumerate(facts.series):
         if not series.active or series.slot in wanted_slots:
@@ -358,11 +360,15 @@ def _cancel_reason(facts: CaseFacts, kind: SeriesKind) -> tuple[str, str]:
     if not is_running(facts):
         return ("De zaak loopt niet meer.", "The case is no longer running.")
     if kind == SeriesKind.checkin:
-        return ("De werknemer is weer (deels) aan het werk: voortaan voortgangsgesprekken.",
-                "The employee is (partly) back at work: progress talks from now on.")
+        return (
+            "De werknemer is weer (deels) aan het werk: voortaan voortgangsgesprekken.",
+            "The employee is (partly) back at work: progress talks from now on.",
+        )
     if kind == SeriesKind.progress_talk:
-        return ("De werknemer werkt op dit moment niet: voortaan korte contactmomenten.",
-                "The employee is not working at the moment: short check-ins from now on.")
+        return (
+            "De werknemer werkt op dit moment niet: voortaan korte contactmomenten.",
+            "The employee is not working at the moment: short check-ins from now on.",
+        )
     if kind == SeriesKind.evaluation:
         return ("De evaluatie is al gehouden.", "The evaluation has already been held.")
     return ("Het driegesprek is al gehouden.", "The three-way talk has already been held.")

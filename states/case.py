@@ -112,8 +112,11 @@ def open_case(intake: CaseOpened, now: datetime) -> Decision:
         )
     hours = intake.contract_hours_per_week
     if not (0 < hours <= 80):
-        raise Refused("Vul de contracturen per week in (meer dan 0, hoogstens 80).",
-                      "Enter the contract hours per week (more than 0, at most 80).", "hours_invalid")
+        raise Refused(
+            "Vul de contracturen per week in (meer dan 0, hoogstens 80).",
+            "Enter the contract hours per week (more than 0, at most 80).",
+            "hours_invalid",
+        )
     validate_preference(intake.preference)
     periods = _intake_periods(intake)
     facts = CaseFacts(
@@ -127,8 +130,14 @@ def open_case(intake: CaseOpened, now: datetime) -> Decision:
         preference=intake.preference,
         phase_since=periods[0].start,
         history=[
-            PhaseChange(from_phase="", to_phase=str(Phase.ziekgemeld), on=intake.first_sick_day,
-                        trigger="case_opened", actor=intake.actor, at=utc(intake.at))
+            PhaseChange(
+                from_phase="",
+                to_phase=str(Phase.ziekgemeld),
+                on=intake.first_sick_day,
+                trigger="case_opened",
+                actor=intake.actor,
+                at=utc(intake.at),
+            )
         ],
     )
     wage_end = case_timeline(facts)[-1].due
@@ -279,40 +288,73 @@ def _perform(facts: CaseFacts, item: AgendaItem, now: datetime) -> list[Effect]:
         assert item.due is not None
         label = next(d.deadline for d in case_deadlines(facts) if d.key == item.deadline_key)
         if item.window and item.day is not None:
-            text_nl = (f"Het venster voor de eerstejaarsevaluatie opent op {item.day.isoformat()} "
-                       f"(uiterlijk {item.due.isoformat()}): plan haar in.")
-            text_en = (f"The window for the eerstejaarsevaluatie opens on {item.day.isoformat()} "
-                       f"(due {item.due.isoformat()}): schedule it.")
+            text_nl = (
+                f"Het venster voor de eerstejaarsevaluatie opent op {item.day.isoformat()} "
+                f"(uiterlijk {item.due.isoformat()}): plan haar in."
+            )
+            text_en = (
+                f"The window for the eerstejaarsevaluatie opens on {item.day.isoformat()} "
+                f"(due {item.due.isoformat()}): schedule it."
+            )
         else:
             days = (item.due - today).days
             text_nl = f"Over {days} dagen, op {item.due.isoformat()}: {label.label_nl}."
             text_en = f"In {days} days, on {item.due.isoformat()}: {label.label_en}."
-        return [RemindHR(key=key, case_id=facts.case_id, deadline_key=item.deadline_key, due=item.due,
-                         days_left=(item.due - today).days, text_nl=text_nl, text_en=text_en)]
+        return [
+            RemindHR(
+                key=key,
+                case_id=facts.case_id,
+                deadline_key=item.deadline_key,
+                due=item.due,
+                days_left=(item.due - today).days,
+                text_nl=text_nl,
+                text_en=text_en,
+            )
+        ]
     if item.kind == "first_day":
         assert item.day is not None
         place = facts.plan.place if facts.plan is not None else facts.preference.place
         return [
             PrepareFirstDay(
-                key=key, case_id=facts.case_id, first_day=item.day, hours_per_week=item.hours, place=place,
-                text_nl=(f"Op {item.day.isoformat()} begint je medewerker weer ({item.hours:g} uur per week). "
-                         "Zorg voor opvang en tijd op de eerste dag en een werkplek die klaarstaat."),
-                text_en=(f"On {item.day.isoformat()} your employee starts again ({item.hours:g} hours a week). "
-                         "Arrange a welcome and time on the first day, and a workplace that is ready."),
+                key=key,
+                case_id=facts.case_id,
+                first_day=item.day,
+                hours_per_week=item.hours,
+                place=place,
+                text_nl=(
+                    f"Op {item.day.isoformat()} begint je medewerker weer ({item.hours:g} uur per week). "
+                    "Zorg voor opvang en tijd op de eerste dag en een werkplek die klaarstaat."
+                ),
+                text_en=(
+                    f"On {item.day.isoformat()} your employee starts again ({item.hours:g} hours a week). "
+                    "Arrange a welcome and time on the first day, and a workplace that is ready."
+                ),
             )
         ]
     if item.kind == "team":
         assert item.day is not None
         if item.hours > 0:
-            text_nl = (f"Vanaf {item.day.isoformat()} werkt je collega {item.hours:g} uur per week. "
-                       "Vragen over werk gaan naar de leidinggevende, niet naar je collega.")
-            text_en = (f"From {item.day.isoformat()} your colleague works {item.hours:g} hours a week. "
-                       "Questions about work go to the manager, not to your colleague.")
+            text_nl = (
+                f"Vanaf {item.day.isoformat()} werkt je collega {item.hours:g} uur per week. "
+                "Vragen over werk gaan naar de leidinggevende, niet naar je collega."
+            )
+            text_en = (
+                f"From {item.day.isoformat()} your colleague works {item.hours:g} hours a week. "
+                "Questions about work go to the manager, not to your colleague."
+            )
         else:
             text_nl = f"Vanaf {item.day.isoformat()} is je collega voorlopig niet aanwezig."
             text_en = f"From {item.day.isoformat()} your colleague is not at work for the time being."
-        return [NotifyTeam(key=key, case_id=facts.case_id, from_date=item.day, hours_per_week=item.hours,
-                           text_nl=text_nl, text_en=text_en)]
+        return [
+            NotifyTeam(
+                key=key,
+                case_id=facts.case_id,
+                from_date=item.day,
+                hours_per_week=item.hours,
+                text_nl=text_nl,
+                text_en=text_en,
+            )
+        ]
     if item.kind == "wage_end":
         assert item.day is not None
         before = facts.phase
@@ -320,8 +362,16 @@ def _perform(facts: CaseFacts, item: AgendaItem, now: datetime) -> list[Effect]:
         end_day = item.day + timedelta(days=1)
         facts.phase = str(after)
         facts.phase_since = end_day
-        facts.history.append(PhaseChange(from_phase=before, to_phase=str(after), on=end_day,
-                                         trigger="wage_continuation_ended", actor="system", at=utc(now)))
+        facts.history.append(
+            PhaseChange(
+                from_phase=before,
+                to_phase=str(after),
+                on=end_day,
+                trigger="wage_continuation_ended",
+                actor="system",
+                at=utc(now),
+            )
+        )
         return [close_case(facts, Outcome.wia, item.day)]
     if item.kind == "samentelling_end":
         assert facts.recovered_on is not None

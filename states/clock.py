@@ -6,7 +6,7 @@ it" question uses the local date in Europe/Amsterdam, so 23:30 UTC on 28 March i
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from states.config import TZ
 
@@ -24,7 +24,7 @@ def utc(moment: datetime) -> datetime:
     the same instant in another zone (PEP 495), and a JSON round trip turns Europe/Amsterdam into a
     fixed offset; UTC makes stored moments compare equal after continue-as-new.
     """
-    return require_aware(moment).astimezone(timezone.utc)
+    return require_aware(moment).astimezone(UTC)
 
 
 def local(moment: datetime) -> datetime:

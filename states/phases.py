@@ -190,7 +190,11 @@ def fire(phase: str, trigger: str, dest: Phase | None) -> Phase:
 
 
 def is_back(source: str, dest: str) -> bool:
-    return dest in PHASE_ORDER and source in PHASE_ORDER and PHASE_ORDER.index(Phase(dest)) < PHASE_ORDER.index(Phase(source))
+    return (
+        dest in PHASE_ORDER
+        and source in PHASE_ORDER
+        and PHASE_ORDER.index(Phase(dest)) < PHASE_ORDER.index(Phase(source))
+    )
 
 
 __all__ = [

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from states import phases
@@ -236,17 +237,24 @@ def close_case(facts: CaseFacts, outcome: Outcome, on: date) -> CloseCase:
     if facts.periods[-1].end is None:
         facts.periods[-1].end = max(on, facts.periods[-1].start)
     texts = {
-        Outcome.hersteld: ("De werknemer is volledig hersteld; de zaak is gesloten.",
-                           "The employee has fully recovered; the case is closed."),
-        Outcome.wia: ("De twee jaar loondoorbetaling zijn voorbij; de zaak is gesloten (WIA).",
-                      "The two years of wage continuation are over; the case is closed (WIA)."),
-        Outcome.uit_dienst: ("Het dienstverband is geëindigd; de zaak is gesloten.",
-                             "The employment has ended; the case is closed."),
+        Outcome.hersteld: (
+            "De werknemer is volledig hersteld; de zaak is gesloten.",
+            "The employee has fully recovered; the case is closed.",
+        ),
+        Outcome.wia: (
+            "De twee jaar loondoorbetaling zijn voorbij; de zaak is gesloten (WIA).",
+            "The two years of wage continuation are over; the case is closed (WIA).",
+        ),
+        Outcome.uit_dienst: (
+            "Het dienstverband is geëindigd; de zaak is gesloten.",
+            "The employment has ended; the case is closed.",
+        ),
         Outcome.ingetrokken: ("De zaak is ingetrokken.", "The case has been withdrawn."),
     }
     text_nl, text_en = texts[outcome]
-    return CloseCase(key=f"{facts.case_id}:close", case_id=facts.case_id, outcome=outcome, on=on,
-                     text_nl=text_nl, text_en=text_en)
+    return CloseCase(
+        key=f"{facts.case_id}:close", case_id=facts.case_id, outcome=outcome, on=on, text_nl=text_nl, text_en=text_en
+    )
 
 
 def _validate_plan(facts: CaseFacts, plan: PlanVanAanpak, signed_on: date) -> None:
@@ -288,8 +296,14 @@ def _probleemanalyse(facts: CaseFacts, event: ProbleemanalyseReceived, day: date
     if facts.probleemanalyse_on is None:
         facts.probleemanalyse_on = day
         return Ruling("probleemanalyse_received", _towards(facts, "probleemanalyse_received", Phase.probleemanalyse))
-    _not_before(day, facts.probleemanalyse_on, "Een bijgestelde probleemanalyse", "A revised probleemanalyse",
-                "de eerste probleemanalyse", "the first probleemanalyse")
+    _not_before(
+        day,
+        facts.probleemanalyse_on,
+        "Een bijgestelde probleemanalyse",
+        "A revised probleemanalyse",
+        "de eerste probleemanalyse",
+        "the first probleemanalyse",
+    )
     facts.probleemanalyse_revisions.append(day)
     return Ruling("probleemanalyse_received", None)
 
@@ -308,8 +322,14 @@ def _plan(facts: CaseFacts, event: PlanVanAanpakSigned, day: date, today: date) 
             "plan_before_probleemanalyse",
         )
     _not_future(day, today, "Het plan van aanpak", "The plan van aanpak")
-    _not_before(day, facts.probleemanalyse_on, "Het plan van aanpak", "The plan van aanpak",
-                "de probleemanalyse", "the probleemanalyse")
+    _not_before(
+        day,
+        facts.probleemanalyse_on,
+        "Het plan van aanpak",
+        "The plan van aanpak",
+        "de probleemanalyse",
+        "the probleemanalyse",
+    )
     _validate_plan(facts, event.plan, day)
     facts.plan = event.plan
     facts.plan_signed_on = day
@@ -319,19 +339,25 @@ def _plan(facts: CaseFacts, event: PlanVanAanpakSigned, day: date, today: date) 
 def _therapeutic(facts: CaseFacts, event: TherapeuticWorkStarted, day: date, today: date) -> Ruling:
     _require_probleemanalyse(facts, "Arbeidstherapeutisch werken", "Therapeutic work")
     _check_hours(facts, event.hours_per_week)
-    _not_future(day, today, "De start van arbeidstherapeutisch werken", "The start of therapeutic work",
-                START_AHEAD_DAYS)
+    _not_future(
+        day, today, "De start van arbeidstherapeutisch werken", "The start of therapeutic work", START_AHEAD_DAYS
+    )
     effects = _start_work(facts, day, event.hours_per_week)
-    return Ruling("therapeutic_work_started", _towards(facts, "therapeutic_work_started", Phase.arbeidstherapeutisch), effects)
+    return Ruling(
+        "therapeutic_work_started", _towards(facts, "therapeutic_work_started", Phase.arbeidstherapeutisch), effects
+    )
 
 
 def _build_up(facts: CaseFacts, event: BuildUpStarted, day: date, today: date) -> Ruling:
     _require_probleemanalyse(facts, "Een opbouw van uren", "A build-up of hours")
     schedule = list(event.schedule)
     if not schedule:
-        raise Refused("Een opbouwschema heeft minstens één stap.", "A build-up schedule needs at least one step.",
-                      "schedule_empty")
-    for previous, step in zip(schedule, schedule[1:]):
+        raise Refused(
+            "Een opbouwschema heeft minstens één stap.",
+            "A build-up schedule needs at least one step.",
+            "schedule_empty",
+        )
+    for previous, step in pairwise(schedule):
         if step.from_date <= previous.from_date:
             raise Refused(
                 "De stappen van het opbouwschema moeten op volgorde van datum staan, elke dag één keer.",
@@ -381,8 +407,14 @@ def _talk(facts: CaseFacts, event: ProgressTalkHeld, day: date, today: date) -> 
     _not_future(day, today, "Het gesprek", "The talk")
     facts.talks.append(TalkRecord(on=day, went=event.went, summary=event.summary, actor=event.actor, at=utc(event.at)))
     facts.statements.append(
-        Statement(on=day, pace=event.pace, conflict_at_work=event.conflict_at_work, source="progress_talk",
-                  actor=event.actor, at=utc(event.at))
+        Statement(
+            on=day,
+            pace=event.pace,
+            conflict_at_work=event.conflict_at_work,
+            source="progress_talk",
+            actor=event.actor,
+            at=utc(event.at),
+        )
     )
     return Ruling("progress_talk_held")
 
@@ -390,8 +422,14 @@ def _talk(facts: CaseFacts, event: ProgressTalkHeld, day: date, today: date) -> 
 def _feedback(facts: CaseFacts, event: EmployeeFeedback, day: date, today: date) -> Ruling:
     _not_future(day, today, "De melding", "The report")
     facts.statements.append(
-        Statement(on=day, pace=event.pace, conflict_at_work=event.conflict_at_work, source="employee",
-                  actor=event.actor, at=utc(event.at))
+        Statement(
+            on=day,
+            pace=event.pace,
+            conflict_at_work=event.conflict_at_work,
+            source="employee",
+            actor=event.actor,
+            at=utc(event.at),
+        )
     )
     return Ruling("employee_feedback")
 
@@ -399,9 +437,14 @@ def _feedback(facts: CaseFacts, event: EmployeeFeedback, day: date, today: date)
 def _complaints(facts: CaseFacts, event: ComplaintsReported, day: date, today: date) -> Ruling:
     _not_future(day, today, "De melding", "The report")
     if event.lasting_days < 0 or event.lasting_days > 366:
-        raise Refused("Vul het aantal dagen in dat de klachten aanhouden (0 tot 366).",
-                      "Enter how many days the complaints last (0 to 366).", "complaints_days_invalid")
-    facts.complaints.append(ComplaintsRecord(on=day, lasting_days=event.lasting_days, actor=event.actor, at=utc(event.at)))
+        raise Refused(
+            "Vul het aantal dagen in dat de klachten aanhouden (0 tot 366).",
+            "Enter how many days the complaints last (0 to 366).",
+            "complaints_days_invalid",
+        )
+    facts.complaints.append(
+        ComplaintsRecord(on=day, lasting_days=event.lasting_days, actor=event.actor, at=utc(event.at))
+    )
     effects: list[Effect] = []
     if (
         event.lasting_days >= facts.config.complaints_pause_days
@@ -435,8 +478,14 @@ def _evaluation(facts: CaseFacts, event: EvaluationHeld, day: date, today: date)
     _require_plan(facts, "Een evaluatie van het plan van aanpak", "An evaluation of the plan van aanpak")
     _not_future(day, today, "De evaluatie", "The evaluation")
     last = facts.evaluations[-1].on if facts.evaluations else facts.plan_signed_on
-    _not_before(day, last, "De evaluatie", "The evaluation", "de vorige evaluatie of het plan",
-                "the previous evaluation or the plan")
+    _not_before(
+        day,
+        last,
+        "De evaluatie",
+        "The evaluation",
+        "de vorige evaluatie of het plan",
+        "the previous evaluation or the plan",
+    )
     if event.revised_plan is not None:
         _validate_plan(facts, event.revised_plan, day)
         facts.plan = event.revised_plan
@@ -446,8 +495,11 @@ def _evaluation(facts: CaseFacts, event: EvaluationHeld, day: date, today: date)
     dest: Phase | None = None
     if outcome == EvaluationOutcome.second_track:
         if facts.phase == Phase.tweede_spoor:
-            raise Refused("Het tweede spoor is al gestart.", "The second track has already started.",
-                          "tweede_spoor_already_started")
+            raise Refused(
+                "Het tweede spoor is al gestart.",
+                "The second track has already started.",
+                "tweede_spoor_already_started",
+            )
         facts.tweede_spoor_decided_on = day
         dest = _towards(facts, "evaluation_held", Phase.evaluatie)
     elif outcome == EvaluationOutcome.adjust_plan:
@@ -522,8 +574,11 @@ def _recovered(facts: CaseFacts, event: Recovered, day: date, today: date) -> Ru
     if event.full:
         return Ruling("recovered", Phase.hersteld, _recover(facts, day, today))
     if event.hours_per_week is None:
-        raise Refused("Vul bij gedeeltelijk herstel het aantal uren per week in.",
-                      "Enter the hours per week for a partial recovery.", "partial_needs_hours")
+        raise Refused(
+            "Vul bij gedeeltelijk herstel het aantal uren per week in.",
+            "Enter the hours per week for a partial recovery.",
+            "partial_needs_hours",
+        )
     _check_hours(facts, event.hours_per_week)
     if event.hours_per_week >= facts.contract_hours_per_week:
         raise Refused(
@@ -572,14 +627,23 @@ def _relapse(facts: CaseFacts, event: Relapse, day: date, today: date) -> Ruling
             facts.periods.append(SickPeriod(start=day))
         facts.recovered_on = None
         facts.relapses.append(
-            RelapseRecord(on=day, from_phase=str(Phase.hersteld), to_phase=str(resumed), hours_per_week=None,
-                          actor=event.actor, at=utc(event.at))
+            RelapseRecord(
+                on=day,
+                from_phase=str(Phase.hersteld),
+                to_phase=str(resumed),
+                hours_per_week=None,
+                actor=event.actor,
+                at=utc(event.at),
+            )
         )
         return Ruling("relapse", resumed)
 
     if event.back_to is None and event.hours_per_week is None:
-        raise Refused("Leg bij een terugval de fase of de uren vast.",
-                      "Record the phase or the hours of a relapse.", "relapse_empty")
+        raise Refused(
+            "Leg bij een terugval de fase of de uren vast.",
+            "Record the phase or the hours of a relapse.",
+            "relapse_empty",
+        )
     dest: Phase | None = None
     if event.back_to is not None:
         back_to = Phase(event.back_to)
@@ -598,15 +662,19 @@ def _relapse(facts: CaseFacts, event: Relapse, day: date, today: date) -> Ruling
             raise Refused(
                 f"Terug naar '{phase_nl(back_to)}' kan niet vanuit '{phase_nl(facts.phase)}'; mogelijk: {names_nl}.",
                 f"Back to '{back_to}' is not possible from '{facts.phase}'; possible: "
-                + ", ".join(str(p) for p in allowed) + ".",
+                + ", ".join(str(p) for p in allowed)
+                + ".",
                 "relapse_target_invalid",
             )
         dest = back_to
     current = hours_on(facts, day)
     if dest in SICK_PHASES:
         if event.hours_per_week not in (None, 0):
-            raise Refused("Terug naar ziek zijn betekent 0 uur werken.",
-                          "Back to being sick means working 0 hours.", "relapse_hours_invalid")
+            raise Refused(
+                "Terug naar ziek zijn betekent 0 uur werken.",
+                "Back to being sick means working 0 hours.",
+                "relapse_hours_invalid",
+            )
         _stop_work(facts, day)
     elif event.hours_per_week is not None:
         _check_hours(facts, event.hours_per_week)
@@ -624,21 +692,35 @@ def _relapse(facts: CaseFacts, event: Relapse, day: date, today: date) -> Ruling
             )
         _set_agreed_hours(facts, [BuildUpStep(from_date=day, hours_per_week=event.hours_per_week)])
     facts.relapses.append(
-        RelapseRecord(on=day, from_phase=facts.phase, to_phase=str(dest or facts.phase),
-                      hours_per_week=event.hours_per_week, actor=event.actor, at=utc(event.at))
+        RelapseRecord(
+            on=day,
+            from_phase=facts.phase,
+            to_phase=str(dest or facts.phase),
+            hours_per_week=event.hours_per_week,
+            actor=event.actor,
+            at=utc(event.at),
+        )
     )
     return Ruling("relapse", dest)
 
 
 def _employment_ended(facts: CaseFacts, event: EmploymentEnded, day: date, today: date) -> Ruling:
-    _not_before(day, facts.periods[0].start, "Het einde van het dienstverband", "The end of employment",
-                "de eerste ziektedag", "the first sick day")
+    _not_before(
+        day,
+        facts.periods[0].start,
+        "Het einde van het dienstverband",
+        "The end of employment",
+        "de eerste ziektedag",
+        "the first sick day",
+    )
     _not_future(day, today, "Het einde van het dienstverband", "The end of employment", START_AHEAD_DAYS)
     return Ruling("employment_ended", Phase.uit_dienst, [close_case(facts, Outcome.uit_dienst, day)])
 
 
 def _withdrawn(facts: CaseFacts, event: Withdrawn, day: date, today: date) -> Ruling:
-    return Ruling("withdrawn", Phase.ingetrokken, [close_case(facts, Outcome.ingetrokken, max(day, facts.periods[0].start))])
+    return Ruling(
+        "withdrawn", Phase.ingetrokken, [close_case(facts, Outcome.ingetrokken, max(day, facts.periods[0].start))]
+    )
 
 
 _STEP_NEEDS = {
@@ -664,8 +746,9 @@ def _step(facts: CaseFacts, event: StepRecorded, day: date, today: date) -> Ruli
             "step_already_recorded",
         )
     _not_future(day, today, _STEP_NL[step], f"The step {step}")
-    _not_before(day, facts.periods[0].start, _STEP_NL[step], f"The step {step}", "de eerste ziektedag",
-                "the first sick day")
+    _not_before(
+        day, facts.periods[0].start, _STEP_NL[step], f"The step {step}", "de eerste ziektedag", "the first sick day"
+    )
     if step in _STEP_NEEDS:
         needed, needed_nl, needed_en = _STEP_NEEDS[step]
         if needed not in done:
@@ -680,11 +763,15 @@ def _step(facts: CaseFacts, event: StepRecorded, day: date, today: date) -> Ruli
 
 def _buddy(facts: CaseFacts, event: BuddyConsent, day: date, today: date) -> Ruling:
     if facts.buddy.asked_on is None:
-        raise Refused("Er is nog niet naar een buddy gevraagd.", "Nobody has asked about a buddy yet.",
-                      "buddy_not_asked")
+        raise Refused(
+            "Er is nog niet naar een buddy gevraagd.", "Nobody has asked about a buddy yet.", "buddy_not_asked"
+        )
     if facts.buddy.consent is not None and facts.buddy.consent == event.given:
-        raise Refused("Dit antwoord over de buddy is al vastgelegd.", "This answer about the buddy is already recorded.",
-                      "buddy_answer_known")
+        raise Refused(
+            "Dit antwoord over de buddy is al vastgelegd.",
+            "This answer about the buddy is already recorded.",
+            "buddy_answer_known",
+        )
     facts.buddy.consent = event.given
     effects: list[Effect] = []
     if event.given and facts.buddy.invited_on is None:
@@ -797,19 +884,30 @@ def phase_refusal(facts: CaseFacts, trigger: str) -> Refused:
         return Refused("Deze zaak is afgesloten.", "This case has ended.", "case_closed")
     specific: dict[str, tuple[str, str, str]] = {
         "plan_van_aanpak_signed": (
-            ("Een plan van aanpak kan pas na de probleemanalyse.",
-             "A plan van aanpak can only be signed after the probleemanalyse.", "plan_before_probleemanalyse")
+            (
+                "Een plan van aanpak kan pas na de probleemanalyse.",
+                "A plan van aanpak can only be signed after the probleemanalyse.",
+                "plan_before_probleemanalyse",
+            )
             if facts.probleemanalyse_on is None
-            else ("Het plan van aanpak is al ondertekend; leg een bijstelling vast bij een evaluatie.",
-                  "The plan van aanpak is already signed; record a revision with an evaluation.", "plan_already_signed")
+            else (
+                "Het plan van aanpak is al ondertekend; leg een bijstelling vast bij een evaluatie.",
+                "The plan van aanpak is already signed; record a revision with an evaluation.",
+                "plan_already_signed",
+            )
         ),
         "therapeutic_work_started": (
-            ("Arbeidstherapeutisch werken kan pas na de probleemanalyse: die geeft het advies van de bedrijfsarts.",
-             "Therapeutic work can only come after the probleemanalyse: it holds the bedrijfsarts's advice.",
-             "needs_probleemanalyse")
+            (
+                "Arbeidstherapeutisch werken kan pas na de probleemanalyse: die geeft het advies van de bedrijfsarts.",
+                "Therapeutic work can only come after the probleemanalyse: it holds the bedrijfsarts's advice.",
+                "needs_probleemanalyse",
+            )
             if facts.probleemanalyse_on is None
-            else ("Van opbouw terug naar arbeidstherapeutisch werken is een terugval: leg een terugval vast.",
-                  "Going back from build-up to therapeutic work is a relapse: record a relapse.", "use_relapse")
+            else (
+                "Van opbouw terug naar arbeidstherapeutisch werken is een terugval: leg een terugval vast.",
+                "Going back from build-up to therapeutic work is a relapse: record a relapse.",
+                "use_relapse",
+            )
         ),
         "build_up_started": (
             "Een opbouw van uren kan pas na de probleemanalyse: die geeft het advies van de bedrijfsarts.",
@@ -836,8 +934,11 @@ def phase_refusal(facts: CaseFacts, trigger: str) -> Refused:
         "tweede_spoor_started": (
             ("Het tweede spoor is al gestart.", "The second track has already started.", "tweede_spoor_already_started")
             if phase == Phase.tweede_spoor
-            else ("Het tweede spoor kan pas na het plan van aanpak.",
-                  "The second track can only start after the plan van aanpak.", "needs_plan_van_aanpak")
+            else (
+                "Het tweede spoor kan pas na het plan van aanpak.",
+                "The second track can only start after the plan van aanpak.",
+                "needs_plan_van_aanpak",
+            )
         ),
         "relapse": (
             "Er is geen werkhervatting om op terug te vallen: de werknemer werkt nu niet.",
@@ -849,7 +950,8 @@ def phase_refusal(facts: CaseFacts, trigger: str) -> Refused:
         reason_nl, reason_en, code = specific[trigger]
         return Refused(reason_nl, reason_en, code)
     return Refused(  # pragma: no cover - every trigger with a phase limit has a specific reason
-        f"Dit kan niet in de fase '{phase_nl(phase)}'.", f"This is not possible in the phase '{phase}'.",
+        f"Dit kan niet in de fase '{phase_nl(phase)}'.",
+        f"This is not possible in the phase '{phase}'.",
         "not_in_phase",
     )
 
@@ -885,7 +987,14 @@ def apply(facts: CaseFacts, event: Event, now: datetime) -> list[Effect]:
         facts.phase = str(after)
         facts.phase_since = day
         facts.history.append(
-            PhaseChange(from_phase=str(before), to_phase=str(after), on=day, trigger=trigger, actor=event.actor, at=utc(event.at))
+            PhaseChange(
+                from_phase=str(before),
+                to_phase=str(after),
+                on=day,
+                trigger=trigger,
+                actor=event.actor,
+                at=utc(event.at),
+            )
         )
         if before in PHASE_ORDER and after in PHASE_ORDER and not phases.is_back(before, after):
             _answer_relapses(facts)

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import pairwise
 
 from states.agenda import case_deadlines_of, hours_on, is_running, is_watched
 from states.clock import at_local, local_date, start_of, utc
@@ -62,7 +63,7 @@ def weekly_hours(facts: CaseFacts, since: date | None = None) -> list[HoursEntry
     weeks = sorted(latest)  # one entry per week: sorting the weeks sorts the entries
     if since is not None:
         # the first week ending on/after ``since``; the rest end later
-        weeks = weeks[bisect_left(weeks, since - timedelta(days=6)):]
+        weeks = weeks[bisect_left(weeks, since - timedelta(days=6)) :]
     return [latest[week] for week in weeks]
 
 
@@ -117,14 +118,17 @@ def _hours_not_increased(facts: CaseFacts, now: datetime) -> list[Candidate]:
     base = max(d for d in (facts.phase_since, facts.working_since, facts.buildup_resumed_on) if d is not None)
     weeks = effective_weeks(facts, base, local_date(now))
     since = base
-    for (_, previous, _), (monday, current, _) in zip(weeks, weeks[1:]):
+    for (_, previous, _), (monday, current, _) in pairwise(weeks):
         if current > previous and monday > since:
             since = monday
     if weeks and weeks[-1][1] >= facts.contract_hours_per_week:
         return []
     stagnation = config.stagnation_weeks
-    shown = [Evidence(fact=source, value=f"{hours:g}", on=monday) for monday, hours, source in weeks
-             if monday + timedelta(days=6) >= since]
+    shown = [
+        Evidence(fact=source, value=f"{hours:g}", on=monday)
+        for monday, hours, source in weeks
+        if monday + timedelta(days=6) >= since
+    ]
     return [
         Candidate(
             key=f"hours_not_increased:{since.isoformat()}",
@@ -278,7 +282,13 @@ def _talk_not_recorded(facts: CaseFacts, now: datetime) -> list[Candidate]:
 
 @lru_cache(maxsize=CACHE_SIZE, typed=True)
 def _unrecorded_scheduled_talks(
-    series_id: str, first: date, interval: int, until: date, grace: int, hour: int, count: int,
+    series_id: str,
+    first: date,
+    interval: int,
+    until: date,
+    grace: int,
+    hour: int,
+    count: int,
     talk_days: tuple[date, ...],
 ) -> tuple[Candidate, ...]:
     """:func:`_unrecorded_talks` of the first ``count`` occurrences of a bounded series.
@@ -291,7 +301,10 @@ def _unrecorded_scheduled_talks(
 
 
 def _unrecorded_talks(
-    series_id: str, interval_weeks: int, grace: int, occurrences: tuple[tuple[date, datetime], ...],
+    series_id: str,
+    interval_weeks: int,
+    grace: int,
+    occurrences: tuple[tuple[date, datetime], ...],
     talk_days: tuple[date, ...],
 ) -> tuple[Candidate, ...]:
     """A candidate for every occurrence without a talk recorded from a week before it until the

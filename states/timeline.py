@@ -216,9 +216,11 @@ def timeline_of(
     """:func:`statutory_timeline` from immutable values: the periods as :func:`periods_key` gives
     them, the step dates and the only two parts of the config it reads."""
     return _statutory_timeline(
-        [SickPeriod(start=start, end=end) for start, end in periods], steps, arbodienst_report_day,
+        [SickPeriod(start=start, end=end) for start, end in periods],
+        steps,
+        arbodienst_report_day,
         structural_return_months_weeks,
-    )  # fmt: skip
+    )
 
 
 def _statutory_timeline(

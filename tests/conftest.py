@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import AsyncIterator, Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -83,7 +83,7 @@ def postgres_url() -> Iterator[str]:
     name = f"reintegratie_test_{uuid.uuid4().hex[:12]}"
     try:
         asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means there is no peer
+    except Exception as exc:
         missing_peer(
             f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable ({exc}); start it with "
             "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"

@@ -7,10 +7,11 @@ import os
 import random
 import socket
 import sysconfig
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -95,7 +96,7 @@ class SmtpSink:
 TEST_SECRET_KEY = "test-only-secret-key-for-signing-session-cookies"
 
 
-async def create_tables(engine: "AsyncEngine") -> None:
+async def create_tables(engine: AsyncEngine) -> None:
     """A blank schema straight from the models (``Base.metadata.create_all``, idempotent), marked as
     the newest revision so that the product's upgrade and schema check accept it.
 
@@ -109,7 +110,9 @@ async def create_tables(engine: "AsyncEngine") -> None:
         await connection.run_sync(stamp)
 
 
-async def make_account(database_url: str, *, email: str, role: str, password: str | None = None, totp: bool = False) -> "NewAccount":
+async def make_account(
+    database_url: str, *, email: str, role: str, password: str | None = None, totp: bool = False
+) -> NewAccount:
     """An account straight in the store (schema made if needed)."""
     from integrations.accounts import AccountStore
     from integrations.db import make_engine, make_sessionmaker
@@ -142,7 +145,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def serving_stack(settings: "Settings", client: "Client") -> AsyncIterator[None]:
+async def serving_stack(settings: Settings, client: Client) -> AsyncIterator[None]:
     """A worker and the web app on ``settings.web_port`` (real HTTP on loopback) until the block ends."""
     import uvicorn
 
@@ -151,7 +154,11 @@ async def serving_stack(settings: "Settings", client: "Client") -> AsyncIterator
     from worker import running_worker
 
     async with running_worker(settings, client):
-        server = _QuietServer(uvicorn.Config(create_app(settings, client=client), host="127.0.0.1", port=settings.web_port, log_level="warning"))
+        server = _QuietServer(
+            uvicorn.Config(
+                create_app(settings, client=client), host="127.0.0.1", port=settings.web_port, log_level="warning"
+            )
+        )
         serving = asyncio.create_task(server.serve())
         while not server.started:
             await asyncio.sleep(0.02)

@@ -63,7 +63,16 @@ def _app_settings(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, require:
 
 def test_every_part_of_the_cluster_is_there(compose: dict[str, Any]) -> None:
     services = _services(compose)
-    assert {"postgresql", "temporal-schema", "temporal", "temporal-setup", "temporal-ui", "mailpit", "worker", "web"} <= set(services)
+    assert {
+        "postgresql",
+        "temporal-schema",
+        "temporal",
+        "temporal-setup",
+        "temporal-ui",
+        "mailpit",
+        "worker",
+        "web",
+    } <= set(services)
     assert services["temporal"]["environment"]["DB"] == "postgres12"
     assert services["temporal"]["depends_on"]["temporal-schema"]["condition"] == "service_completed_successfully"
     for name in APP_SERVICES:
@@ -85,7 +94,9 @@ def test_the_worker_scales_out(compose: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
-def test_app_variables_are_settings_the_code_reads(compose: dict[str, Any], name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_app_variables_are_settings_the_code_reads(
+    compose: dict[str, Any], name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     env = _environment(_services(compose)[name])
     fields = set(Settings.model_fields)
     ours = {k: v for k, v in env.items() if k.startswith(ENV_PREFIX)}
@@ -101,7 +112,9 @@ def test_app_variables_are_settings_the_code_reads(compose: dict[str, Any], name
 def test_addresses_point_at_services_and_their_ports(compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     services = _services(compose)
     for name in APP_SERVICES:
-        settings = _app_settings({k: v for k, v in _environment(services[name]).items() if k.startswith(ENV_PREFIX)}, monkeypatch)
+        settings = _app_settings(
+            {k: v for k, v in _environment(services[name]).items() if k.startswith(ENV_PREFIX)}, monkeypatch
+        )
         host, port = _host_port(settings.temporal_address)
         assert host in services and port in _container_ports(services[host])
         assert settings.smtp_host in services and settings.smtp_port in _container_ports(services[settings.smtp_host])
@@ -117,11 +130,15 @@ def test_addresses_point_at_services_and_their_ports(compose: dict[str, Any], mo
             address = getattr(settings, field)
             if address:
                 assert _host_port(address)[1] in _container_ports(services[name]), f"{name}: {field} port not exposed"
-    web = _app_settings({k: v for k, v in _environment(services["web"]).items() if k.startswith(ENV_PREFIX)}, monkeypatch)
+    web = _app_settings(
+        {k: v for k, v in _environment(services["web"]).items() if k.startswith(ENV_PREFIX)}, monkeypatch
+    )
     assert web.web_host == "0.0.0.0"
     assert f"{web.web_port}:{web.web_port}" in [str(p) for p in services["web"]["ports"]]
     assert web.public_url.endswith(f":{web.web_port}")
-    worker = _app_settings({k: v for k, v in _environment(services["worker"]).items() if k.startswith(ENV_PREFIX)}, monkeypatch)
+    worker = _app_settings(
+        {k: v for k, v in _environment(services["worker"]).items() if k.startswith(ENV_PREFIX)}, monkeypatch
+    )
     assert worker.worker_metrics_address and worker.worker_max_cached_workflows >= 1000
 
 

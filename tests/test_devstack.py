@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -29,10 +28,25 @@ class DevStack:
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("REINTEGRATIE_")}
         self.process = subprocess.Popen(
-            [str(BIN / "reintegratie"), "dev", "--data-dir", str(self.data_dir), "--web-port", str(self.web),
-             "--temporal-port", str(self.temporal), "--ui-port", str(self.ui), "--smtp-port", str(self.smtp)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-        )  # fmt: skip
+            [
+                str(BIN / "reintegratie"),
+                "dev",
+                "--data-dir",
+                str(self.data_dir),
+                "--web-port",
+                str(self.web),
+                "--temporal-port",
+                str(self.temporal),
+                "--ui-port",
+                str(self.ui),
+                "--smtp-port",
+                str(self.smtp),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
 
     async def wait_ready(self, http: httpx.AsyncClient) -> None:
         async with asyncio.timeout(90):
@@ -48,9 +62,19 @@ class DevStack:
     def hr_token(self) -> str:
         """A personal API token of the seeded demo HR account, made with the command line."""
         result = subprocess.run(
-            [str(BIN / "reintegratie"), "users", "token", "--data-dir", str(self.data_dir), "--email", "hr@demo.reintegratie.localhost"],
-            capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            [
+                str(BIN / "reintegratie"),
+                "users",
+                "token",
+                "--data-dir",
+                str(self.data_dir),
+                "--email",
+                "hr@demo.reintegratie.localhost",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
 
@@ -73,7 +97,9 @@ class DevStack:
     def message_ids(self) -> list[str]:
         """The Message-ID of every caught message, one per file."""
         parser = email.parser.BytesHeaderParser()
-        return [str(parser.parsebytes(path.read_bytes())["Message-ID"]) for path in (self.data_dir / "mail").glob("*.eml")]
+        return [
+            str(parser.parsebytes(path.read_bytes())["Message-ID"]) for path in (self.data_dir / "mail").glob("*.eml")
+        ]
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -138,7 +164,9 @@ def test_worker_and_web_refuse_to_start_without_configuration() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REINTEGRATIE_")}
     env["REINTEGRATIE_SMTP_TLS"] = "sometimes"
     for command in ("worker", "web"):
-        result = subprocess.run([str(BIN / "reintegratie"), command], capture_output=True, text=True, env=env, timeout=60)
+        result = subprocess.run(
+            [str(BIN / "reintegratie"), command], capture_output=True, text=True, env=env, timeout=60
+        )
         assert result.returncode != 0
         assert "REINTEGRATIE_TEMPORAL_ADDRESS: is required but not set" in result.stderr
         assert "REINTEGRATIE_DATABASE_URL: is required but not set" in result.stderr
@@ -177,6 +205,8 @@ def test_a_port_in_use_stops_the_stack_before_it_starts_anything_and_says_which(
         taken.listen()
         busy = taken.getsockname()[1]
         ports = DevPorts(web=free_port(), temporal=busy, temporal_ui=free_port(), smtp=free_port())
-        with pytest.raises(DevStackError, match=rf"In use already: Temporal port {busy}\. Is another `reintegratie dev` running\?"):
+        with pytest.raises(
+            DevStackError, match=rf"In use already: Temporal port {busy}\. Is another `reintegratie dev` running\?"
+        ):
             hold_ports(ports)
     assert _can_bind(ports.web) and _can_bind(ports.smtp)  # nothing is left held

@@ -62,7 +62,9 @@ async def running_stack(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tm
             yield http, settings
 
 
-async def test_intake_over_http_sends_the_manager_a_checkin_invitation(running_stack, smtp_sink: SmtpSink, dev_server: WorkflowEnvironment) -> None:  # type: ignore[no-untyped-def]
+async def test_intake_over_http_sends_the_manager_a_checkin_invitation(
+    running_stack, smtp_sink: SmtpSink, dev_server: WorkflowEnvironment
+) -> None:  # type: ignore[no-untyped-def]
     http, settings = running_stack
     response = await http.post("/api/cases", json=_intake(date.today() - timedelta(days=1)))
     assert response.status_code == 201, response.text
@@ -87,9 +89,14 @@ async def test_intake_over_http_sends_the_manager_a_checkin_invitation(running_s
     assert calendar_part.get_param("method") == "REQUEST"
     calendar = icalendar.Calendar.from_ical(calendar_part.get_payload(decode=True))
     assert calendar["METHOD"] == "REQUEST"
-    assert any(component.name == "VTIMEZONE" and str(component["TZID"]) == "Europe/Amsterdam" for component in calendar.walk())
+    assert any(
+        component.name == "VTIMEZONE" and str(component["TZID"]) == "Europe/Amsterdam" for component in calendar.walk()
+    )
     event = next(component for component in calendar.walk("VEVENT"))
-    attendees = [str(value).lower() for value in (event.get("ATTENDEE") if isinstance(event.get("ATTENDEE"), list) else [event.get("ATTENDEE")])]
+    attendees = [
+        str(value).lower()
+        for value in (event.get("ATTENDEE") if isinstance(event.get("ATTENDEE"), list) else [event.get("ATTENDEE")])
+    ]
     assert "mailto:mark@example.nl" in attendees
     assert event["RRULE"]["FREQ"] == ["WEEKLY"]
     assert event.decoded("DTSTART").tzinfo is not None
@@ -118,7 +125,9 @@ async def test_intake_over_http_sends_the_manager_a_checkin_invitation(running_s
         ({"diagnosis": "anything"}, "diagnosis"),
     ],
 )
-async def test_bad_intake_gets_a_422_naming_the_field_and_starts_nothing(running_stack, smtp_sink: SmtpSink, change: dict[str, object], field: str) -> None:  # type: ignore[no-untyped-def]
+async def test_bad_intake_gets_a_422_naming_the_field_and_starts_nothing(
+    running_stack, smtp_sink: SmtpSink, change: dict[str, object], field: str
+) -> None:  # type: ignore[no-untyped-def]
     http, _settings = running_stack
     body = _intake(date.today()) | change
     response = await http.post("/api/cases", json=body)

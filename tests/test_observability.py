@@ -15,8 +15,14 @@ from tests.support import free_port
 
 
 def _settings(**overrides: object) -> Settings:
-    values: dict[str, object] = dict(temporal_address="127.0.0.1:7233", database_url="sqlite+aiosqlite:///x.db", smtp_host="127.0.0.1",
-                                     smtp_port=1025, smtp_tls="none", mail_from="verzuim@example.nl")  # fmt: skip
+    values: dict[str, object] = dict(
+        temporal_address="127.0.0.1:7233",
+        database_url="sqlite+aiosqlite:///x.db",
+        smtp_host="127.0.0.1",
+        smtp_port=1025,
+        smtp_tls="none",
+        mail_from="verzuim@example.nl",
+    )
     return Settings(**(values | overrides))  # type: ignore[arg-type]
 
 
@@ -26,7 +32,9 @@ def test_json_log_lines_carry_level_logger_message_extras_and_exception() -> Non
     except ValueError:
         import sys
 
-        record = logging.LogRecord("reintegratie.worker", logging.ERROR, __file__, 1, "case %s failed", ("case-1",), sys.exc_info())
+        record = logging.LogRecord(
+            "reintegratie.worker", logging.ERROR, __file__, 1, "case %s failed", ("case-1",), sys.exc_info()
+        )
     record.case_id = "case-1"
     line = json.loads(JsonFormatter().format(record))
     assert line["level"] == "ERROR" and line["logger"] == "reintegratie.worker"
@@ -42,7 +50,9 @@ async def test_web_metrics_count_by_route_template_never_by_raw_path() -> None:
         return {"case_id": case_id}
 
     metrics = _WebMetrics()
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=MetricsMiddleware(app, metrics)), base_url="http://t") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=MetricsMiddleware(app, metrics)), base_url="http://t"
+    ) as http:
         assert (await http.get("/api/cases/case-123")).status_code == 200
         assert (await http.get("/nowhere")).status_code == 404
     from prometheus_client import generate_latest

@@ -51,7 +51,9 @@ def test_complete_environment_is_read(clean_env: pytest.MonkeyPatch) -> None:
         ("REINTEGRATIE_MAIL_FROM", "Verzuim <verzuim@example.nl>", "plain e-mail address"),
     ],
 )
-def test_a_wrong_value_is_named_with_how_to_fix_it(clean_env: pytest.MonkeyPatch, variable: str, value: str, says: str) -> None:
+def test_a_wrong_value_is_named_with_how_to_fix_it(
+    clean_env: pytest.MonkeyPatch, variable: str, value: str, says: str
+) -> None:
     for key, good in COMPLETE.items():
         clean_env.setenv(key, good)
     clean_env.setenv(variable, value)
@@ -68,7 +70,9 @@ def test_missing_values_are_all_listed(clean_env: pytest.MonkeyPatch) -> None:
         assert f"{variable}: is required but not set" in str(caught.value)
 
 
-def test_dev_stack_uses_its_own_parts_whatever_the_environment_says(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_dev_stack_uses_its_own_parts_whatever_the_environment_says(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     clean_env.setenv("REINTEGRATIE_SMTP_HOST", "smtp.production.example")
     clean_env.setenv("REINTEGRATIE_MAIL_FROM", "hr@example.nl")
     settings = dev_settings(tmp_path, DevPorts(web=8100, temporal=7300, temporal_ui=8300, smtp=1100))

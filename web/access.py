@@ -23,9 +23,19 @@ from web.auth import Principal, require_role
 from web.intake import is_case_id
 
 __all__ = [
-    "CaseAccess", "CaseView", "case_access", "require_case", "require_role", "not_found", "STARTS_CASES", "SEES_EVERY_CASE",
-    "COMMANDS_BY_ROLE", "READS_HISTORY", "commands_for", "may_command",
-]  # fmt: skip
+    "CaseAccess",
+    "CaseView",
+    "case_access",
+    "require_case",
+    "require_role",
+    "not_found",
+    "STARTS_CASES",
+    "SEES_EVERY_CASE",
+    "COMMANDS_BY_ROLE",
+    "READS_HISTORY",
+    "commands_for",
+    "may_command",
+]
 
 STARTS_CASES = (AccountRole.hr,)
 SEES_EVERY_CASE = frozenset({AccountRole.hr, AccountRole.auditor})
@@ -64,7 +74,9 @@ async def case_access(store: CaseStore, principal: Principal, case_id: str) -> C
     if not is_case_id(case_id):
         return None
     if principal.role in SEES_EVERY_CASE:
-        return CaseAccess(case_id, CaseView.full, read_only=principal.role == AccountRole.auditor, case_roles=frozenset())
+        return CaseAccess(
+            case_id, CaseView.full, read_only=principal.role == AccountRole.auditor, case_roles=frozenset()
+        )
     roles = frozenset(await store.roles_in_case(case_id, principal.email))
     views = {_VIEW_BY_CASE_ROLE[role] for role in roles if role in _VIEW_BY_CASE_ROLE}
     if not views:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import states
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from temporalio.client import Client
 
+import states
 from reintegratie.config.settings import Settings
 from web import deps
 from web.access import STARTS_CASES, require_role
@@ -33,11 +33,18 @@ async def create_case(
     """Start a case from a sick report (HR)."""
     case_id = new_case_id()
     try:
-        await start_case(client, task_queue=settings.task_queue, intake=intake.to_intake(case_id=case_id, reported_by=principal.email))
+        await start_case(
+            client,
+            task_queue=settings.task_queue,
+            intake=intake.to_intake(case_id=case_id, reported_by=principal.email),
+        )
     except states.Refused as refused:  # the rules would not open this case: nothing was started
         return JSONResponse(
             status_code=422,
-            content={"detail": f"Invalid input. intake: {refused.reason_en}", "code": refused.code,
-                     "errors": [{"field": "intake", "message": refused.reason_en, "nl": refused.reason_nl}]},
-        )  # fmt: skip
+            content={
+                "detail": f"Invalid input. intake: {refused.reason_en}",
+                "code": refused.code,
+                "errors": [{"field": "intake", "message": refused.reason_en, "nl": refused.reason_nl}],
+            },
+        )
     return CaseCreated(case_id=case_id, url=f"{settings.public_url}/api/cases/{case_id}")

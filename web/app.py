@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -49,7 +49,9 @@ async def _sign_in_required(request: Request, exc: Exception) -> Response:
     if exc.api:
         return JSONResponse(
             status_code=401,
-            content={"detail": "Sign in first: send 'Authorization: Bearer <personal API token>' (reintegratie users token)."},
+            content={
+                "detail": "Sign in first: send 'Authorization: Bearer <personal API token>' (reintegratie users token)."
+            },
             headers={"WWW-Authenticate": "Bearer"},
         )
     return RedirectResponse(f"/login?next={exc.next_path}", status_code=303)
@@ -66,7 +68,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if not is_api(request) and exc.status_code in (403, 404) and "text/html" in request.headers.get("accept", ""):
         kind = "forbidden" if exc.status_code == 403 else "notfound"
-        return deps.render(request, "message.html", {"title": f"{kind}.title", "body": f"{kind}.body"}, status_code=exc.status_code)
+        return deps.render(
+            request, "message.html", {"title": f"{kind}.title", "body": f"{kind}.body"}, status_code=exc.status_code
+        )
     return await http_exception_handler(request, exc)
 
 
@@ -76,7 +80,9 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     ``mail_folder`` is the local mail catcher's folder, shown at ``/outbox`` (embedded stack only).
     """
     if settings.secret_key is None:
-        raise SettingsError(f"REINTEGRATIE_SECRET_KEY is required: the web app signs sign-in cookies with it; {MAKE_SECRET}")
+        raise SettingsError(
+            f"REINTEGRATIE_SECRET_KEY is required: the web app signs sign-in cookies with it; {MAKE_SECRET}"
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

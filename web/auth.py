@@ -8,8 +8,9 @@ carries the session's CSRF token, and an auditor changes nothing (any unsafe met
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Literal
+from typing import Literal
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
@@ -63,7 +64,9 @@ def csrf_token(request: Request) -> str:
 async def verify_csrf(request: Request) -> None:
     expected = request.session.get("csrf")
     given = request.headers.get(CSRF_HEADER)
-    if given is None and request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+    if given is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
         value = (await request.form()).get(CSRF_FIELD)
         given = value if isinstance(value, str) else None
     if not isinstance(expected, str) or not given or not secrets.compare_digest(expected.encode(), given.encode()):

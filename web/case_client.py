@@ -47,8 +47,16 @@ class CommandRefused(Exception):
         return {"detail": self.reason(language), "code": self.code, "nl": self.nl, "en": self.en}
 
 
-_CLOSED = CommandRefused("case_closed", "De zaak is gesloten; er kan niets meer aan veranderen.", "The case is closed; nothing about it can change any more.")
-_BUSY = CommandRefused("not_ready", "De zaak is nog bezig met openen; probeer het zo opnieuw.", "The case is still opening; try again in a moment.")
+_CLOSED = CommandRefused(
+    "case_closed",
+    "De zaak is gesloten; er kan niets meer aan veranderen.",
+    "The case is closed; nothing about it can change any more.",
+)
+_BUSY = CommandRefused(
+    "not_ready",
+    "De zaak is nog bezig met openen; probeer het zo opnieuw.",
+    "The case is still opening; try again in a moment.",
+)
 
 
 def _refusal(exc: WorkflowUpdateFailedError) -> CommandRefused:
@@ -75,7 +83,9 @@ async def run_command(client: Client, case_id: str, name: str, payload: Any) -> 
     handle = client.get_workflow_handle(case_id)
     try:
         # By name, so the SDK types the result as Any; result_type makes it a CommandResult.
-        result: CommandResult = await handle.execute_update(name, payload, result_type=CommandResult, rpc_timeout=UPDATE_TIMEOUT)
+        result: CommandResult = await handle.execute_update(
+            name, payload, result_type=CommandResult, rpc_timeout=UPDATE_TIMEOUT
+        )
         return result
     except WorkflowUpdateFailedError as exc:
         raise _refusal(exc) from None
@@ -113,6 +123,6 @@ async def live_case(client: Client, case_id: str) -> LiveCase | None:
             handle.query(ReintegrationCase.timeline, rpc_timeout=QUERY_TIMEOUT),
             handle.query(ReintegrationCase.people, rpc_timeout=QUERY_TIMEOUT),
         )
-    except (RPCError, WorkflowQueryFailedError, asyncio.TimeoutError):
+    except (TimeoutError, RPCError, WorkflowQueryFailedError):
         return None
     return LiveCase(status=status, facts=facts, upcoming=upcoming, signals=signals, timeline=timeline, people=people)

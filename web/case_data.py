@@ -7,7 +7,7 @@ add what happens next, the signals and the plan. Both go through the access poli
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from temporalio.client import Client
 
@@ -68,7 +68,9 @@ class CaseData:
         return [(item.due, item.at, str(mine[item.key].place)) for item in self.live.upcoming if item.key in mine]
 
 
-async def load_case(store: CaseStore, client: Client, principal: Principal, case_id: str, *, live: bool = True) -> CaseData:
+async def load_case(
+    store: CaseStore, client: Client, principal: Principal, case_id: str, *, live: bool = True
+) -> CaseData:
     """The case if ``principal`` may see it (else 404, the same as for a case that does not exist)."""
     access = await require_case(store, principal, case_id)
     row = await store.get_case(case_id)
@@ -80,7 +82,7 @@ async def load_case(store: CaseStore, client: Client, principal: Principal, case
 
 async def case_record(store: CaseStore, data: CaseData, now: datetime | None = None) -> CaseRecordView:
     """The merged history and the compliance table (the auditor's view and export)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     audit = await store.audit_trail(data.case_id)
     timeline = data.live.timeline if data.live is not None else []
     row = data.row
@@ -104,4 +106,4 @@ async def case_record(store: CaseStore, data: CaseData, now: datetime | None = N
 
 
 def today() -> date:
-    return local_date(datetime.now(timezone.utc))
+    return local_date(datetime.now(UTC))

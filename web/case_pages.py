@@ -4,7 +4,7 @@ auditor the full history with the compliance table, and a printable dossier."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -34,31 +34,45 @@ def possible_now(data: CaseData, principal: Principal) -> list[str]:
     phase = data.phase
     closed = bool(data.live and data.live.status.closed)
     names = [
-        name for name in COMMANDS
-        if (name in _PEOPLE_COMMANDS and not closed) or (name not in _PEOPLE_COMMANDS and phases.destinations(phase, name))
-    ]  # fmt: skip
+        name
+        for name in COMMANDS
+        if (name in _PEOPLE_COMMANDS and not closed)
+        or (name not in _PEOPLE_COMMANDS and phases.destinations(phase, name))
+    ]
     return commands_for(principal, data.access, names)
 
 
-def command_forms_for(names: list[str], *, failed: str | None = None, values: dict[str, str] | None = None,
-                      errors: dict[str, str] | None = None, refusal: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+def command_forms_for(
+    names: list[str],
+    *,
+    failed: str | None = None,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    refusal: str | None = None,
+) -> list[dict[str, Any]]:
     forms = []
     for name in names:
         mine = name == failed
-        forms.append({
-            "name": name,
-            "fields": command_forms.fields_of(COMMANDS[name].model),
-            "values": (values or {}) if mine else {},
-            "errors": (errors or {}) if mine else {},
-            "refusal": refusal if mine else None,
-        })  # fmt: skip
+        forms.append(
+            {
+                "name": name,
+                "fields": command_forms.fields_of(COMMANDS[name].model),
+                "values": (values or {}) if mine else {},
+                "errors": (errors or {}) if mine else {},
+                "refusal": refusal if mine else None,
+            }
+        )
     return forms
 
 
-async def _case_page(request: Request, data: CaseData, store: CaseStore, principal: Principal, *, status_code: int = 200, **failure: Any) -> Response:
+async def _case_page(
+    request: Request, data: CaseData, store: CaseStore, principal: Principal, *, status_code: int = 200, **failure: Any
+) -> Response:
     language = request_language(request)
     if data.access.view == CaseView.practical:
-        return deps.render(request, "case_practical.html", {"data": data, "talks": data.buddy_talks()}, status_code=status_code)
+        return deps.render(
+            request, "case_practical.html", {"data": data, "talks": data.buddy_talks()}, status_code=status_code
+        )
     record = await case_record(store, data)
     facts = data.live.facts if data.live else None
     context = {
@@ -78,18 +92,25 @@ async def _case_page(request: Request, data: CaseData, store: CaseStore, princip
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 async def case_page(
-    request: Request, case_id: str, principal: Principal = Depends(current_principal),
-    store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal),
-) -> Response:  # fmt: skip
+    request: Request,
+    case_id: str,
+    principal: Principal = Depends(current_principal),
+    store: CaseStore = Depends(deps.store),
+    client: Client = Depends(deps.temporal),
+) -> Response:
     data = await load_case(store, client, principal, case_id)
     return await _case_page(request, data, store, principal)
 
 
 @router.post("/cases/{case_id}/commands/{name}", response_class=HTMLResponse)
 async def command_form(
-    request: Request, case_id: str, name: str, principal: Principal = Depends(current_principal),
-    store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal),
-) -> Response:  # fmt: skip
+    request: Request,
+    case_id: str,
+    name: str,
+    principal: Principal = Depends(current_principal),
+    store: CaseStore = Depends(deps.store),
+    client: Client = Depends(deps.temporal),
+) -> Response:
     data = await load_case(store, client, principal, case_id)
     spec = COMMANDS.get(name)
     if spec is None:
@@ -102,33 +123,52 @@ async def command_form(
         body = spec.model.model_validate(command_forms.parse(spec.model, form))
     except ValidationError as exc:
         errors = command_forms.errors_by_field(spec.model, exc)
-        return await _case_page(request, data, store, principal, status_code=422, failed=name, values=form, errors=errors)
+        return await _case_page(
+            request, data, store, principal, status_code=422, failed=name, values=form, errors=errors
+        )
     try:
         await give(spec, body, case_id=case_id, principal=principal, client=client)
     except CommandRefused as refused:
         reason = refused.reason(request_language(request))
-        return await _case_page(request, data, store, principal, status_code=409, failed=name, values=form, refusal=reason)
+        return await _case_page(
+            request, data, store, principal, status_code=409, failed=name, values=form, refusal=reason
+        )
     separator = "&" if "?" in back else "?"
     return RedirectResponse(f"{back}{separator}done={name}", status_code=303)
 
 
 @router.get("/cases/{case_id}/history", response_class=HTMLResponse)
 async def history_page(
-    request: Request, case_id: str, principal: Principal = Depends(require_role(*READS_HISTORY)),
-    store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal),
-) -> Response:  # fmt: skip
+    request: Request,
+    case_id: str,
+    principal: Principal = Depends(require_role(*READS_HISTORY)),
+    store: CaseStore = Depends(deps.store),
+    client: Client = Depends(deps.temporal),
+) -> Response:
     data = await load_case(store, client, principal, case_id)
     record = await case_record(store, data)
-    return deps.render(request, "history.html", {"data": data, "record": record, "phase_text": phase_words(data.phase, request_language(request))})
+    return deps.render(
+        request,
+        "history.html",
+        {"data": data, "record": record, "phase_text": phase_words(data.phase, request_language(request))},
+    )
 
 
 @router.get("/cases/{case_id}/dossier", response_class=HTMLResponse)
 async def dossier_page(
-    request: Request, case_id: str, principal: Principal = Depends(require_role(*READS_HISTORY)),
-    store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal),
-) -> Response:  # fmt: skip
+    request: Request,
+    case_id: str,
+    principal: Principal = Depends(require_role(*READS_HISTORY)),
+    store: CaseStore = Depends(deps.store),
+    client: Client = Depends(deps.temporal),
+) -> Response:
     data = await load_case(store, client, principal, case_id)
     record = await case_record(store, data)
-    context = {"data": data, "record": record, "phase_text": phase_words(data.phase, request_language(request)),
-               "facts": data.live.facts if data.live else None, "made_at": datetime.now(timezone.utc)}  # fmt: skip
+    context = {
+        "data": data,
+        "record": record,
+        "phase_text": phase_words(data.phase, request_language(request)),
+        "facts": data.live.facts if data.live else None,
+        "made_at": datetime.now(UTC),
+    }
     return deps.render(request, "dossier.html", context)

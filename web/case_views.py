@@ -3,7 +3,7 @@ and (HR and auditor) the export of the merged history and the compliance table."
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -16,7 +16,8 @@ from integrations.schema import CaseRow
 from integrations.store import CaseStore
 from states.kinds import Phase
 from web import deps
-from web.access import READS_HISTORY, SEES_EVERY_CASE, CaseView as Visibility, case_access, require_role
+from web.access import READS_HISTORY, SEES_EVERY_CASE, case_access, require_role
+from web.access import CaseView as Visibility
 from web.auth import Principal, current_principal
 from web.case_data import CaseData, case_record, load_case, today
 from web.history import CaseRecordView, as_json, compliance_csv, history_csv
@@ -24,7 +25,9 @@ from web.i18n import request_language
 
 router = APIRouter(prefix="/api", tags=["cases"])
 
-NOT_YOURS: dict[int | str, dict[str, Any]] = {404: {"description": "No such case, or not one you may see (the same answer)."}}
+NOT_YOURS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such case, or not one you may see (the same answer)."}
+}
 
 
 class CaseListItem(BaseModel):
@@ -126,17 +129,24 @@ class CaseDeadlines(BaseModel):
 
 def _full_only(data: CaseData) -> None:
     if data.access.view != Visibility.full:
-        raise HTTPException(status_code=403, detail="Your part in this case shows only the dates and place of the talks.")
+        raise HTTPException(
+            status_code=403, detail="Your part in this case shows only the dates and place of the talks."
+        )
 
 
 def _list_item(row: CaseRow, view: Visibility, day: date) -> CaseListItem:
     if view == Visibility.practical:
         return CaseListItem(case_id=row.case_id, employee_name=row.employee_name, manager_name=row.manager_name)
     return CaseListItem(
-        case_id=row.case_id, employee_name=row.employee_name, manager_name=row.manager_name, phase=row.phase,
-        first_sick_day=row.first_sick_day, next_deadline=row.next_deadline,
-        overdue=row.next_deadline is not None and row.next_deadline < day, org_unit=row.org_unit,
-    )  # fmt: skip
+        case_id=row.case_id,
+        employee_name=row.employee_name,
+        manager_name=row.manager_name,
+        phase=row.phase,
+        first_sick_day=row.first_sick_day,
+        next_deadline=row.next_deadline,
+        overdue=row.next_deadline is not None and row.next_deadline < day,
+        org_unit=row.org_unit,
+    )
 
 
 async def visible_cases(store: CaseStore, principal: Principal) -> list[tuple[CaseRow, Visibility]]:
@@ -156,7 +166,9 @@ async def list_cases(
     principal: Principal = Depends(current_principal),
     store: CaseStore = Depends(deps.store),
     phase: Phase | None = Query(default=None, description="only cases in this phase"),
-    overdue: bool | None = Query(default=None, description="only cases with (true) or without (false) an overdue statutory step"),
+    overdue: bool | None = Query(
+        default=None, description="only cases with (true) or without (false) an overdue statutory step"
+    ),
     org_unit: str | None = Query(default=None, max_length=64),
     manager: str | None = Query(default=None, max_length=320, description="only the cases of this manager (e-mail)"),
 ) -> list[CaseListItem]:
@@ -183,24 +195,49 @@ def case_detail(data: CaseData, language: str) -> CaseDetail | PracticalView:
     row = data.row
     if data.access.view == Visibility.practical:
         talks = [TalkOut(day=day, at=at, place=place) for day, at, place in data.buddy_talks()]
-        return PracticalView(case_id=data.case_id, employee_name=row.employee_name if row else None, manager_name=row.manager_name if row else None, talks=talks)
+        return PracticalView(
+            case_id=data.case_id,
+            employee_name=row.employee_name if row else None,
+            manager_name=row.manager_name if row else None,
+            talks=talks,
+        )
     live = data.live
     en = language == "en"
     return CaseDetail(
-        case_id=data.case_id, phase=data.phase, first_sick_day=data.first_sick_day,
-        employee_name=row.employee_name if row else None, manager_name=row.manager_name if row else None,
-        org_unit=row.org_unit if row else None, next_deadline=data.next_deadline, overdue=data.overdue(today()),
-        live=live is not None, closed=live.status.closed if live else None, outcome=live.status.outcome if live else None,
+        case_id=data.case_id,
+        phase=data.phase,
+        first_sick_day=data.first_sick_day,
+        employee_name=row.employee_name if row else None,
+        manager_name=row.manager_name if row else None,
+        org_unit=row.org_unit if row else None,
+        next_deadline=data.next_deadline,
+        overdue=data.overdue(today()),
+        live=live is not None,
+        closed=live.status.closed if live else None,
+        outcome=live.status.outcome if live else None,
         upcoming=[
-            UpcomingOut(kind=i.kind, key=i.key, due=i.due, at=i.at, label=i.label_en if en else i.label_nl, days_left=i.days_left, overdue=i.overdue)
+            UpcomingOut(
+                kind=i.kind,
+                key=i.key,
+                due=i.due,
+                at=i.at,
+                label=i.label_en if en else i.label_nl,
+                days_left=i.days_left,
+                overdue=i.overdue,
+            )
             for i in (live.upcoming if live else [])
         ],
         signals=[
-            SignalOut(key=s.key, kind=str(s.kind), since=s.since, text=s.text_en if en else s.text_nl,
-                      evidence=[EvidenceOut(fact=e.fact, value=e.value, on=e.on) for e in s.evidence])
+            SignalOut(
+                key=s.key,
+                kind=str(s.kind),
+                since=s.since,
+                text=s.text_en if en else s.text_nl,
+                evidence=[EvidenceOut(fact=e.fact, value=e.value, on=e.on) for e in s.evidence],
+            )
             for s in data.signals
         ],
-    )  # fmt: skip
+    )
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetail | PracticalView, responses=NOT_YOURS)
@@ -216,7 +253,11 @@ async def read_case(
     return case_detail(data, request_language(request))
 
 
-@router.get("/cases/{case_id}/timeline", response_model=CaseHistory, responses=NOT_YOURS | {403: {"description": "A buddy sees only dates and place."}})
+@router.get(
+    "/cases/{case_id}/timeline",
+    response_model=CaseHistory,
+    responses=NOT_YOURS | {403: {"description": "A buddy sees only dates and place."}},
+)
 async def read_timeline(
     request: Request,
     case_id: str,
@@ -229,11 +270,18 @@ async def read_timeline(
     _full_only(data)
     record = await case_record(store, data)
     language = request_language(request)
-    entries = [HistoryItem(at=e.at, actor=e.actor, action=e.action, what=e.what(language), detail=e.detail, source=e.source) for e in record.entries]
+    entries = [
+        HistoryItem(at=e.at, actor=e.actor, action=e.action, what=e.what(language), detail=e.detail, source=e.source)
+        for e in record.entries
+    ]
     return CaseHistory(case_id=case_id, live=record.live, entries=entries)
 
 
-@router.get("/cases/{case_id}/deadlines", response_model=CaseDeadlines, responses=NOT_YOURS | {403: {"description": "A buddy sees only dates and place."}})
+@router.get(
+    "/cases/{case_id}/deadlines",
+    response_model=CaseDeadlines,
+    responses=NOT_YOURS | {403: {"description": "A buddy sees only dates and place."}},
+)
 async def read_deadlines(
     request: Request,
     case_id: str,
@@ -247,14 +295,24 @@ async def read_deadlines(
     record = await case_record(store, data)
     language = request_language(request)
     rows = [
-        DeadlineOut(key=r.key, label=r.label(language), responsible=r.responsible, due=r.due, window_start=r.window_start, done_on=r.done_on, status=r.status)
+        DeadlineOut(
+            key=r.key,
+            label=r.label(language),
+            responsible=r.responsible,
+            due=r.due,
+            window_start=r.window_start,
+            done_on=r.done_on,
+            status=r.status,
+        )
         for r in record.compliance or []
     ]
     return CaseDeadlines(case_id=case_id, live=record.live, deadlines=rows)
 
 
 _EXPORT_ROLES = require_role(*READS_HISTORY)
-_EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = NOT_YOURS | {403: {"description": "Only HR and the auditor export a case's history."}}
+_EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = NOT_YOURS | {
+    403: {"description": "Only HR and the auditor export a case's history."}
+}
 
 
 async def _record_for_export(case_id: str, principal: Principal, store: CaseStore, client: Client) -> CaseRecordView:
@@ -268,32 +326,49 @@ def _download(name: str) -> dict[str, str]:
 
 @router.get("/cases/{case_id}/history", responses=_EXPORT_RESPONSES)
 async def export_history_json(
-    case_id: str, principal: Principal = Depends(_EXPORT_ROLES), store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal)
+    case_id: str,
+    principal: Principal = Depends(_EXPORT_ROLES),
+    store: CaseStore = Depends(deps.store),
+    client: Client = Depends(deps.temporal),
 ) -> Response:
     """Export (HR, auditor): the merged history and the compliance table as one JSON document."""
     import json
 
     record = await _record_for_export(case_id, principal, store, client)
-    body = as_json(record, exported_by=principal.email, exported_at=datetime.now(timezone.utc))
-    return Response(json.dumps(body, ensure_ascii=False, indent=2), media_type="application/json", headers=_download(f"{case_id}-history.json"))
+    body = as_json(record, exported_by=principal.email, exported_at=datetime.now(UTC))
+    return Response(
+        json.dumps(body, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers=_download(f"{case_id}-history.json"),
+    )
 
 
 @router.get("/cases/{case_id}/history.csv", responses=_EXPORT_RESPONSES | {200: {"content": {"text/csv": {}}}})
 async def export_history_csv(
-    case_id: str, principal: Principal = Depends(_EXPORT_ROLES), store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal)
+    case_id: str,
+    principal: Principal = Depends(_EXPORT_ROLES),
+    store: CaseStore = Depends(deps.store),
+    client: Client = Depends(deps.temporal),
 ) -> Response:
     """Export (HR, auditor): the merged history as CSV (one row per step)."""
     record = await _record_for_export(case_id, principal, store, client)
-    return Response(history_csv(record), media_type="text/csv; charset=utf-8", headers=_download(f"{case_id}-history.csv"))
+    return Response(
+        history_csv(record), media_type="text/csv; charset=utf-8", headers=_download(f"{case_id}-history.csv")
+    )
 
 
 @router.get("/cases/{case_id}/compliance.csv", responses=_EXPORT_RESPONSES | {200: {"content": {"text/csv": {}}}})
 async def export_compliance_csv(
-    case_id: str, principal: Principal = Depends(_EXPORT_ROLES), store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal)
+    case_id: str,
+    principal: Principal = Depends(_EXPORT_ROLES),
+    store: CaseStore = Depends(deps.store),
+    client: Client = Depends(deps.temporal),
 ) -> Response:
     """Export (HR, auditor): the compliance table as CSV (one row per statutory step)."""
     record = await _record_for_export(case_id, principal, store, client)
-    return Response(compliance_csv(record), media_type="text/csv; charset=utf-8", headers=_download(f"{case_id}-compliance.csv"))
+    return Response(
+        compliance_csv(record), media_type="text/csv; charset=utf-8", headers=_download(f"{case_id}-compliance.csv")
+    )
 
 
 __all__ = ["router", "visible_cases", "case_detail", "CaseDetail", "PracticalView", "AccountRole"]

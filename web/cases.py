@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from temporalio.client import Client
 
 import states
+from contracts import CaseIntake
 from workflows import search_attributes
 from workflows.case import ReintegrationCase, rules_preference
-from contracts import CaseIntake
 from workflows.memory import CaseInput
 
 
@@ -21,11 +21,15 @@ def new_case_id() -> str:
 
 def check_intake(intake: CaseIntake, now: datetime | None = None) -> states.Decision:
     """Ask the rules whether this case can open, before starting it; raises :class:`states.Refused`."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     opened = states.CaseOpened(
-        actor=intake.reported_by, at=now, case_id=intake.case_id, first_sick_day=intake.first_sick_day,
-        contract_hours_per_week=intake.contract_hours_per_week, preference=rules_preference(intake),
-    )  # fmt: skip
+        actor=intake.reported_by,
+        at=now,
+        case_id=intake.case_id,
+        first_sick_day=intake.first_sick_day,
+        contract_hours_per_week=intake.contract_hours_per_week,
+        preference=rules_preference(intake),
+    )
     return states.open_case(opened, now)
 
 
@@ -35,7 +39,7 @@ async def start_case(client: Client, *, task_queue: str, intake: CaseIntake, now
     Raises :class:`states.Refused` (nothing started) when the rules would not open the case, so a
     sick report the workflow would refuse never becomes a failed workflow.
     """
-    now = now or datetime.now(timezone.utc)  # the server's clock where it is not the wall clock (time-skipping tests)
+    now = now or datetime.now(UTC)  # the server's clock where it is not the wall clock (time-skipping tests)
     decision = check_intake(intake, now)
     # Every search attribute is set at the start, so the case's first workflow task has nothing
     # to upsert (an upsert is a billable action and a write on the server); the workflow says which.
@@ -48,4 +52,3 @@ async def start_case(client: Client, *, task_queue: str, intake: CaseIntake, now
         search_attributes=attributes,
         static_summary=f"Case opened; first sick day {intake.first_sick_day.isoformat()}",
     )
-

@@ -71,7 +71,13 @@ def fields_of(model: type[BaseModel], prefix: str = "") -> list[FormField]:
         label = f"field.{name}"
         if typing.get_origin(inner) is list:
             item, _ = _unwrap(typing.get_args(inner)[0])
-            kind: Kind = "dates" if item is date else "schedule" if isinstance(item, type) and issubclass(item, BaseModel) else "lines"
+            kind: Kind = (
+                "dates"
+                if item is date
+                else "schedule"
+                if isinstance(item, type) and issubclass(item, BaseModel)
+                else "lines"
+            )
             found.append(FormField(full, label, kind, required))
         elif isinstance(inner, type) and issubclass(inner, BaseModel):
             if optional and inner is not PersonIn:
@@ -86,7 +92,9 @@ def fields_of(model: type[BaseModel], prefix: str = "") -> list[FormField]:
         elif inner in (int, float):
             found.append(FormField(full, label, "number", required, default=default))
         else:
-            found.append(FormField(full, label, "free_text" if name in _FREE_TEXT else "text", required, default=default))
+            found.append(
+                FormField(full, label, "free_text" if name in _FREE_TEXT else "text", required, default=default)
+            )
     return found
 
 
@@ -113,7 +121,9 @@ def parse(model: type[BaseModel], form: dict[str, str]) -> dict[str, Any]:
         if field.kind == "yes_no":
             value: Any = {"yes": True, "no": False}.get(raw, raw)
         elif field.kind in ("lines", "dates"):
-            value = _lines(raw) if field.kind == "dates" else [line.strip() for line in raw.splitlines() if line.strip()]
+            value = (
+                _lines(raw) if field.kind == "dates" else [line.strip() for line in raw.splitlines() if line.strip()]
+            )
         elif field.kind == "schedule":
             value = []
             for line in raw.splitlines():

@@ -20,10 +20,10 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
+from contracts import Person
 from web.intake import PersonIn
 from workflows.case import RULE_UPDATES
 from workflows.commands import AssignCoach, ChooseBuddy
-from contracts import Person
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
@@ -142,7 +142,10 @@ def _camel(name: str) -> str:
 
 def _specs() -> dict[str, CommandSpec]:
     payloads: dict[str, type] = {**RULE_UPDATES, "assign_coach": AssignCoach, "choose_buddy": ChooseBuddy}
-    return {name: CommandSpec(name, payload, model_for(payload, title=f"{_camel(name)}Command")) for name, payload in payloads.items()}
+    return {
+        name: CommandSpec(name, payload, model_for(payload, title=f"{_camel(name)}Command"))
+        for name, payload in payloads.items()
+    }
 
 
 COMMANDS: dict[str, CommandSpec] = _specs()

@@ -9,8 +9,9 @@ the rules' reason in Dutch and English when the case says no; 422 naming a wrong
 
 # No ``from __future__ import annotations`` here: FastAPI reads the generated endpoints' annotations.
 
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
@@ -55,9 +56,11 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def give(spec: CommandSpec, body: BaseModel, *, case_id: str, principal: Principal, client: Client) -> CommandResult:
+async def give(
+    spec: CommandSpec, body: BaseModel, *, case_id: str, principal: Principal, client: Client
+) -> CommandResult:
     """Run one command for ``principal``; raises CommandRefused, or 404 when the case is gone."""
-    payload = to_payload(spec, body, actor=principal.email, at=datetime.now(timezone.utc))
+    payload = to_payload(spec, body, actor=principal.email, at=datetime.now(UTC))
     try:
         return await run_command(client, case_id, spec.name, payload)
     except CaseGone:
@@ -90,7 +93,7 @@ def _endpoint(spec: CommandSpec) -> Callable[..., Any]:
         request: Request,
         body: model,  # type: ignore[valid-type]  # FastAPI reads the body model made at run time
         case_id: str = Path(max_length=100),
-        access: CaseAccess = Depends(_access_for(spec.name)),
+        access: CaseAccess = Depends(_access_for(spec.name)),  # noqa: B008 - made once per route, as FastAPI expects
         client: Client = Depends(deps.temporal),
     ) -> Any:
         principal: Principal = request.state.principal

@@ -12,7 +12,7 @@ rules decide.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from temporalio.client import Client
 
@@ -35,5 +35,5 @@ async def recent_recovered_case(store: CaseStore, employee_email: str, first_sic
 
 async def continue_case(client: Client, case_id: str, *, actor: str, first_sick_day: date) -> CommandResult:
     """Continue the recovered case from ``first_sick_day``; raises :class:`web.case_client.CommandRefused`."""
-    relapse = states.Relapse(actor=actor, at=datetime.now(timezone.utc), on=first_sick_day)
+    relapse = states.Relapse(actor=actor, at=datetime.now(UTC), on=first_sick_day)
     return await run_command(client, case_id, "relapse", relapse)

@@ -35,11 +35,13 @@ class Filters:
     org_unit: str = ""
 
     @classmethod
-    def from_query(cls, query: Any) -> "Filters":
+    def from_query(cls, query: Any) -> Filters:
         return cls(
-            phase=str(query.get("phase", ""))[:40], overdue=query.get("overdue") == "1",
-            signals=query.get("signals") == "1", org_unit=str(query.get("org_unit", ""))[:64],
-        )  # fmt: skip
+            phase=str(query.get("phase", ""))[:40],
+            overdue=query.get("overdue") == "1",
+            signals=query.get("signals") == "1",
+            org_unit=str(query.get("org_unit", ""))[:64],
+        )
 
 
 async def cases_with_signals(client: Client) -> set[str] | None:
@@ -48,13 +50,13 @@ async def cases_with_signals(client: Client) -> set[str] | None:
     try:
         async with asyncio.timeout(5):
             return {execution.id async for execution in client.list_workflows(query, limit=2000)}
-    except Exception:  # noqa: BLE001 - the dashboard still shows everything else
+    except Exception:
         return None
 
 
 async def _live_all(client: Client, rows: list[CaseRow]) -> dict[str, LiveCase | None]:
     answers = await asyncio.gather(*(live_case(client, row.case_id) for row in rows))
-    return {row.case_id: answer for row, answer in zip(rows, answers)}
+    return {row.case_id: answer for row, answer in zip(rows, answers, strict=True)}
 
 
 def _this_week(items: list[UpcomingItem], day: date) -> list[UpcomingItem]:
@@ -85,7 +87,10 @@ async def dashboard(principal: Principal, store: CaseStore, client: Client, filt
     full = [row for row, view in visible if view == CaseView.full]
     practical = [row for row, view in visible if view == CaseView.practical]
     live = await _live_all(client, full + practical)
-    context: dict[str, Any] = {"kind": principal.role.value, "rows": [{"row": r, "overdue": r.next_deadline is not None and r.next_deadline < day} for r in full]}
+    context: dict[str, Any] = {
+        "kind": principal.role.value,
+        "rows": [{"row": r, "overdue": r.next_deadline is not None and r.next_deadline < day} for r in full],
+    }
     if principal.role == AccountRole.manager:
         week: list[tuple[CaseRow, UpcomingItem]] = []
         for row in full:
@@ -108,7 +113,13 @@ async def dashboard(principal: Principal, store: CaseStore, client: Client, filt
             if state is not None and state.facts.buddy.consent is not None:
                 names = [name for name in names if name != "buddy_consent"]
             talks = [item for item in (state.upcoming if state else []) if item.kind in TALK_KINDS]
-            mine.append({"row": row, "talks": talks, "forms": command_forms_for(names) if state and not state.status.closed else []})
+            mine.append(
+                {
+                    "row": row,
+                    "talks": talks,
+                    "forms": command_forms_for(names) if state and not state.status.closed else [],
+                }
+            )
         context["mine"] = mine
     practical_data = []
     for row in practical:

@@ -32,25 +32,35 @@ class FeedsStopped(BaseModel):
     stopped: int
 
 
-@router.get("/feeds/{token}.ics", tags=["feeds"], responses={200: {"content": {"text/calendar": {}}}, 404: {"description": "No such feed."}})
+@router.get(
+    "/feeds/{token}.ics",
+    tags=["feeds"],
+    responses={200: {"content": {"text/calendar": {}}}, 404: {"description": "No such feed."}},
+)
 async def feed(token: str, made: async_sessionmaker[AsyncSession] = Depends(sessionmaker)) -> Response:
     """A person's talks as a calendar to subscribe to (no sign-in: the address is the secret)."""
     body = await feed_for_token(made, token)
     if body is None:
         raise not_found("feed")
-    return Response(body, media_type=FEED_CONTENT_TYPE, headers={"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex"})
+    return Response(
+        body, media_type=FEED_CONTENT_TYPE, headers={"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex"}
+    )
 
 
 @router.post("/api/me/feed", response_model=FeedAddress, tags=["feeds"])
 async def new_feed_api(
-    principal: Principal = Depends(current_principal), made: async_sessionmaker[AsyncSession] = Depends(sessionmaker), settings: Settings = Depends(deps.settings)
+    principal: Principal = Depends(current_principal),
+    made: async_sessionmaker[AsyncSession] = Depends(sessionmaker),
+    settings: Settings = Depends(deps.settings),
 ) -> FeedAddress:
     """A new address of your own calendar feed (shown once); any older address stops working."""
     return FeedAddress(url=feed_url(settings.public_url, await issue_feed_token(made, person=principal.email)))
 
 
 @router.delete("/api/me/feed", response_model=FeedsStopped, tags=["feeds"])
-async def stop_feeds_api(principal: Principal = Depends(current_principal), made: async_sessionmaker[AsyncSession] = Depends(sessionmaker)) -> FeedsStopped:
+async def stop_feeds_api(
+    principal: Principal = Depends(current_principal), made: async_sessionmaker[AsyncSession] = Depends(sessionmaker)
+) -> FeedsStopped:
     """Stop every address of your calendar feed."""
     return FeedsStopped(stopped=await revoke_feed_tokens(made, person=principal.email))
 
@@ -62,14 +72,20 @@ async def feed_page(request: Request, principal: Principal = Depends(current_pri
 
 @router.post("/feed", response_class=HTMLResponse, include_in_schema=False)
 async def new_feed_page(
-    request: Request, principal: Principal = Depends(current_principal),
-    made: async_sessionmaker[AsyncSession] = Depends(sessionmaker), settings: Settings = Depends(deps.settings),
-) -> Response:  # fmt: skip
+    request: Request,
+    principal: Principal = Depends(current_principal),
+    made: async_sessionmaker[AsyncSession] = Depends(sessionmaker),
+    settings: Settings = Depends(deps.settings),
+) -> Response:
     url = feed_url(settings.public_url, await issue_feed_token(made, person=principal.email))
     return deps.render(request, "feed.html", {"url": url})
 
 
 @router.post("/feed/revoke", response_class=HTMLResponse, include_in_schema=False)
-async def stop_feeds_page(request: Request, principal: Principal = Depends(current_principal), made: async_sessionmaker[AsyncSession] = Depends(sessionmaker)) -> Response:
+async def stop_feeds_page(
+    request: Request,
+    principal: Principal = Depends(current_principal),
+    made: async_sessionmaker[AsyncSession] = Depends(sessionmaker),
+) -> Response:
     await revoke_feed_tokens(made, person=principal.email)
     return deps.render(request, "feed.html", {"revoked": True, "lang_used": request_language(request)})

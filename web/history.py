@@ -13,9 +13,10 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, Iterable, Literal
+from datetime import UTC, date, datetime
+from typing import Any, Literal
 
 import states
 from states.clock import local, local_date
@@ -24,7 +25,20 @@ from web import words
 from workflows.commands import TimelineEntry
 
 Source = Literal["workflow+store", "workflow", "store"]
-_HIDDEN_DETAIL = frozenset({"key", "case_id", "series_id", "sequence", "duration_minutes", "interval_weeks", "title_nl", "title_en", "text_nl", "text_en"})
+_HIDDEN_DETAIL = frozenset(
+    {
+        "key",
+        "case_id",
+        "series_id",
+        "sequence",
+        "duration_minutes",
+        "interval_weeks",
+        "title_nl",
+        "title_en",
+        "text_nl",
+        "text_en",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +93,7 @@ class CaseRecordView:
 
 def _utc(moment: datetime) -> datetime:
     """SQLite gives naive datetimes back: they were written in UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _shown(detail: dict[str, Any] | None) -> dict[str, str]:
@@ -114,17 +128,25 @@ def compliance(facts: CaseFacts, now: datetime) -> list[ComplianceRow]:
     for item in states.case_timeline(facts):
         deadline = item.deadline
         if item.done_on is not None:
-            status: Literal["on_time", "late", "missing", "open"] = "on_time" if item.done_on <= deadline.due else "late"
+            status: Literal["on_time", "late", "missing", "open"] = (
+                "on_time" if item.done_on <= deadline.due else "late"
+            )
         elif deadline.due < today:
             status = "missing"
         else:
             status = "open"
         rows.append(
             ComplianceRow(
-                key=str(deadline.key), label_nl=deadline.label_nl, label_en=deadline.label_en, responsible=str(deadline.responsible),
-                due=deadline.due, window_start=deadline.window_start, done_on=item.done_on, status=status,
+                key=str(deadline.key),
+                label_nl=deadline.label_nl,
+                label_en=deadline.label_en,
+                responsible=str(deadline.responsible),
+                due=deadline.due,
+                window_start=deadline.window_start,
+                done_on=item.done_on,
+                status=status,
             )
-        )  # fmt: skip
+        )
     return rows
 
 
@@ -136,17 +158,33 @@ def as_json(record: CaseRecordView, *, exported_by: str, exported_at: datetime) 
         "live": record.live,
         "case": record.case,
         "history": [
-            {"at": entry.at.isoformat(), "actor": entry.actor, "action": entry.action, "what_nl": entry.what("nl"),
-             "what_en": entry.what("en"), "detail": entry.detail, "source": entry.source}
+            {
+                "at": entry.at.isoformat(),
+                "actor": entry.actor,
+                "action": entry.action,
+                "what_nl": entry.what("nl"),
+                "what_en": entry.what("en"),
+                "detail": entry.detail,
+                "source": entry.source,
+            }
             for entry in record.entries
         ],
-        "compliance": None if record.compliance is None else [
-            {"key": row.key, "label_nl": row.label_nl, "label_en": row.label_en, "responsible": row.responsible,
-             "due": row.due.isoformat(), "window_start": row.window_start.isoformat() if row.window_start else None,
-             "done_on": row.done_on.isoformat() if row.done_on else None, "status": row.status}
+        "compliance": None
+        if record.compliance is None
+        else [
+            {
+                "key": row.key,
+                "label_nl": row.label_nl,
+                "label_en": row.label_en,
+                "responsible": row.responsible,
+                "due": row.due.isoformat(),
+                "window_start": row.window_start.isoformat() if row.window_start else None,
+                "done_on": row.done_on.isoformat() if row.done_on else None,
+                "status": row.status,
+            }
             for row in record.compliance
         ],
-    }  # fmt: skip
+    }
 
 
 def _cell(value: object) -> str:
@@ -161,8 +199,22 @@ def history_csv(record: CaseRecordView) -> str:
     writer.writerow(["case_id", "at_utc", "at_local", "actor", "action", "what_nl", "what_en", "detail", "source"])
     for entry in record.entries:
         detail = "; ".join(f"{key}={value}" for key, value in entry.detail.items())
-        writer.writerow([_cell(v) for v in (record.case_id, entry.at.isoformat(), entry.local_time(), entry.actor, entry.action,
-                                            entry.what("nl"), entry.what("en"), detail, entry.source)])  # fmt: skip
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    record.case_id,
+                    entry.at.isoformat(),
+                    entry.local_time(),
+                    entry.actor,
+                    entry.action,
+                    entry.what("nl"),
+                    entry.what("en"),
+                    detail,
+                    entry.source,
+                )
+            ]
+        )
     return out.getvalue()
 
 
@@ -171,6 +223,19 @@ def compliance_csv(record: CaseRecordView) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["case_id", "step", "label_nl", "label_en", "responsible", "due", "done_on", "status"])
     for row in record.compliance or []:
-        writer.writerow([_cell(v) for v in (record.case_id, row.key, row.label_nl, row.label_en, row.responsible, row.due.isoformat(),
-                                            row.done_on.isoformat() if row.done_on else "", row.status)])  # fmt: skip
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    record.case_id,
+                    row.key,
+                    row.label_nl,
+                    row.label_en,
+                    row.responsible,
+                    row.due.isoformat(),
+                    row.done_on.isoformat() if row.done_on else "",
+                    row.status,
+                )
+            ]
+        )
     return out.getvalue()

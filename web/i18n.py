@@ -5,7 +5,7 @@ A missing English text falls back to Dutch; a missing key shows the key, so a ga
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from fastapi import Request
 
@@ -26,27 +26,45 @@ TEXTS: dict[str, tuple[str, str]] = {
     "role.employee": ("medewerker", "employee"),
     "role.buddy": ("buddy", "buddy"),
     "role.auditor": ("auditor (alleen lezen)", "auditor (read only)"),
-    "demo.marker": ("Demo-account: alleen voor de lokale proefomgeving.", "Demo account: for the local trial stack only."),
+    "demo.marker": (
+        "Demo-account: alleen voor de lokale proefomgeving.",
+        "Demo account: for the local trial stack only.",
+    ),
     # sign-in
     "login.title": ("Aanmelden", "Sign in"),
     "login.email": ("E-mailadres", "E-mail address"),
     "login.password": ("Wachtwoord", "Password"),
     "login.submit": ("Aanmelden", "Sign in"),
     "login.bad": ("E-mailadres of wachtwoord klopt niet.", "E-mail address or password is not right."),
-    "login.throttled": ("Te veel pogingen. Probeer het over een kwartier opnieuw.", "Too many attempts. Try again in a quarter of an hour."),
-    "login.no_totp": ("Voor deze rol is tweestapsverificatie verplicht, maar die is niet ingesteld. Vraag de beheerder.", "This role requires two-step verification, which is not set up. Ask the administrator."),
+    "login.throttled": (
+        "Te veel pogingen. Probeer het over een kwartier opnieuw.",
+        "Too many attempts. Try again in a quarter of an hour.",
+    ),
+    "login.no_totp": (
+        "Voor deze rol is tweestapsverificatie verplicht, maar die is niet ingesteld. Vraag de beheerder.",
+        "This role requires two-step verification, which is not set up. Ask the administrator.",
+    ),
     "totp.title": ("Tweestapsverificatie", "Two-step verification"),
     "totp.code": ("Code uit je authenticator-app", "Code from your authenticator app"),
     "totp.hint": ("Zes cijfers; de code wisselt elke 30 seconden.", "Six digits; the code changes every 30 seconds."),
     "totp.submit": ("Bevestigen", "Confirm"),
-    "totp.bad": ("Deze code klopt niet of is al gebruikt. Wacht op de volgende code.", "This code is not right or was used already. Wait for the next code."),
+    "totp.bad": (
+        "Deze code klopt niet of is al gebruikt. Wacht op de volgende code.",
+        "This code is not right or was used already. Wait for the next code.",
+    ),
     "totp.expired": ("Je aanmelding is verlopen. Begin opnieuw.", "Your sign-in expired. Start again."),
     "csrf.title": ("Formulier verlopen", "Form expired"),
-    "csrf.body": ("Dit formulier is verlopen of kwam niet van deze site. Open de pagina opnieuw en probeer het nog eens.", "This form expired or did not come from this site. Open the page again and retry."),
+    "csrf.body": (
+        "Dit formulier is verlopen of kwam niet van deze site. Open de pagina opnieuw en probeer het nog eens.",
+        "This form expired or did not come from this site. Open the page again and retry.",
+    ),
     "forbidden.title": ("Geen toegang", "No access"),
     "forbidden.body": ("Je rol geeft geen toegang tot deze pagina.", "Your role gives no access to this page."),
     "notfound.title": ("Niet gevonden", "Not found"),
-    "notfound.body": ("Deze pagina of casus bestaat niet, of je mag hem niet zien.", "This page or case does not exist, or you may not see it."),
+    "notfound.body": (
+        "Deze pagina of casus bestaat niet, of je mag hem niet zien.",
+        "This page or case does not exist, or you may not see it.",
+    ),
     # home
     "home.title": ("Overzicht", "Overview"),
     "home.cases": ("Casussen", "Cases"),
@@ -60,9 +78,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col.next_deadline": ("Volgende termijn", "Next deadline"),
     # intake
     "intake.title": ("Ziekmelding: nieuwe casus", "Sick report: new case"),
-    "intake.no_medical": ("Vul hier nooit medische informatie in: geen diagnose, oorzaak of behandeling. Die hoort alleen bij de bedrijfsarts.", "Never enter medical information here: no diagnosis, cause or treatment. That belongs with the company doctor only."),
+    "intake.no_medical": (
+        "Vul hier nooit medische informatie in: geen diagnose, oorzaak of behandeling. Die hoort alleen bij de bedrijfsarts.",
+        "Never enter medical information here: no diagnosis, cause or treatment. That belongs with the company doctor only.",
+    ),
     "intake.field_no_medical": ("Geen medische informatie.", "No medical information."),
-    "intake.errors": ("Niet alles is goed ingevuld. Kijk bij de velden met een melding.", "Not everything is filled in correctly. See the fields with a message."),
+    "intake.errors": (
+        "Niet alles is goed ingevuld. Kijk bij de velden met een melding.",
+        "Not everything is filled in correctly. See the fields with a message.",
+    ),
     "intake.employee": ("Medewerker", "Employee"),
     "intake.manager": ("Leidinggevende", "Manager"),
     "intake.casemanager": ("Casemanager (optioneel)", "Casemanager (optional)"),
@@ -71,7 +95,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "intake.team": ("Team", "Team"),
     "intake.support": ("Buddy en coach (optioneel)", "Buddy and coach (optional)"),
     "intake.questions": ("Drie toegestane vragen", "Three allowed questions"),
-    "intake.questions_hint": ("Alleen ja of nee; nooit welke vangnetregeling of wat er gebeurde.", "Only yes or no; never which safety-net provision or what happened."),
+    "intake.questions_hint": (
+        "Alleen ja of nee; nooit welke vangnetregeling of wat er gebeurde.",
+        "Only yes or no; never which safety-net provision or what happened.",
+    ),
     "intake.submit": ("Casus starten", "Start case"),
     "f.name": ("Naam", "Name"),
     "f.email": ("E-mailadres", "E-mail address"),
@@ -85,15 +112,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "f.org_unit": ("Afdelingscode (optioneel)", "Department code (optional)"),
     "f.org_unit.hint": ("Letters, cijfers, punt, streepje.", "Letters, digits, dot, dash."),
     "f.team": ("Teamnaam (optioneel)", "Team name (optional)"),
-    "f.team_notice_to": ("Teamleden of teamadres voor het korte bericht aan het team", "Team members or team address for the short notice to the team"),
-    "f.team_notice_to.hint": ("E-mailadressen, gescheiden door komma's of regels. Het bericht noemt nooit iets over de gezondheid.", "E-mail addresses, separated by commas or lines. The notice never says anything about health."),
+    "f.team_notice_to": (
+        "Teamleden of teamadres voor het korte bericht aan het team",
+        "Team members or team address for the short notice to the team",
+    ),
+    "f.team_notice_to.hint": (
+        "E-mailadressen, gescheiden door komma's of regels. Het bericht noemt nooit iets over de gezondheid.",
+        "E-mail addresses, separated by commas or lines. The notice never says anything about health.",
+    ),
     "f.contact.weekday": ("Dag", "Day"),
     "f.contact.time": ("Tijd", "Time"),
     "f.contact.channel": ("Hoe", "How"),
     "f.contact.place": ("Waar", "Where"),
     "f.contact.location": ("Adres, neutrale plek of videolink", "Address, neutral place or video link"),
     "f.buddy": ("Buddy-kandidaat", "Buddy candidate"),
-    "f.buddy.hint": ("Alleen in overleg met de medewerker; die geeft zelf toestemming.", "Only in consultation with the employee, who gives consent."),
+    "f.buddy.hint": (
+        "Alleen in overleg met de medewerker; die geeft zelf toestemming.",
+        "Only in consultation with the employee, who gives consent.",
+    ),
     "f.coach": ("Coach", "Coach"),
     "f.arbodienst_email": ("E-mailadres van de arbodienst", "E-mail address of the occupational health service"),
     "f.work_accident": ("Is het een arbeidsongeval?", "Is it a work accident?"),
@@ -119,32 +155,62 @@ TEXTS: dict[str, tuple[str, str]] = {
     # intake errors
     "err.required": ("Vul dit veld in.", "Fill in this field."),
     "err.email": ("Dit is geen geldig e-mailadres.", "This is not a valid e-mail address."),
-    "err.emails": ("Een van deze adressen is geen geldig e-mailadres.", "One of these addresses is not a valid e-mail address."),
+    "err.emails": (
+        "Een van deze adressen is geen geldig e-mailadres.",
+        "One of these addresses is not a valid e-mail address.",
+    ),
     "err.date": ("Geef een datum als JJJJ-MM-DD.", "Give a date as YYYY-MM-DD."),
-    "err.sick_day": ("Kies vandaag of een eerdere dag, niet meer dan 104 weken geleden.", "Choose today or an earlier day, not more than 104 weeks ago."),
+    "err.sick_day": (
+        "Kies vandaag of een eerdere dag, niet meer dan 104 weken geleden.",
+        "Choose today or an earlier day, not more than 104 weeks ago.",
+    ),
     "err.chars": ("Dit teken is hier niet toegestaan.", "This character is not allowed here."),
-    "err.phone": ("Geef een telefoonnummer met alleen cijfers, spaties, +, - of haakjes.", "Give a phone number with only digits, spaces, +, - or brackets."),
+    "err.phone": (
+        "Geef een telefoonnummer met alleen cijfers, spaties, +, - of haakjes.",
+        "Give a phone number with only digits, spaces, +, - or brackets.",
+    ),
     "err.number": ("Geef een getal.", "Give a number."),
     "err.range": ("Dit getal valt buiten wat kan.", "This number is out of range."),
     "err.time": ("Geef een tijd tussen 07:00 en 19:59, als UU:MM.", "Give a time between 07:00 and 19:59, as HH:MM."),
     "err.choice": ("Kies een van de mogelijkheden.", "Choose one of the options."),
     "err.too_many": ("Te veel adressen of personen.", "Too many addresses or people."),
-    "err.same_person": ("Dit moet iemand anders zijn dan de medewerker.", "This must be someone other than the employee."),
-    "err.hours_per_day": ("Meer dan 12 uur per dag: controleer uren en dagen.", "More than 12 hours a day: check hours and days."),
-    "err.place_channel": ("Persoonlijk contact hoort op een plek; telefoon of video is op afstand.", "In-person contact needs a place; phone or video is remote."),
+    "err.same_person": (
+        "Dit moet iemand anders zijn dan de medewerker.",
+        "This must be someone other than the employee.",
+    ),
+    "err.hours_per_day": (
+        "Meer dan 12 uur per dag: controleer uren en dagen.",
+        "More than 12 hours a day: check hours and days.",
+    ),
+    "err.place_channel": (
+        "Persoonlijk contact hoort op een plek; telefoon of video is op afstand.",
+        "In-person contact needs a place; phone or video is remote.",
+    ),
     "err.location_needed": ("Zeg waar de neutrale plek is.", "Say where the neutral place is."),
-    "err.person_pair": ("Vul naam en e-mailadres allebei in, of laat beide leeg.", "Fill in both name and e-mail address, or leave both empty."),
+    "err.person_pair": (
+        "Vul naam en e-mailadres allebei in, of laat beide leeg.",
+        "Fill in both name and e-mail address, or leave both empty.",
+    ),
     "err.too_long_text": ("Dit is te lang.", "This is too long."),
     "err.invalid": ("Dit klopt niet.", "This is not right."),
     # started
     "started.title": ("Casus gestart", "Case started"),
-    "started.body": ("De casus loopt. De leidinggevende en de medewerker krijgen een uitnodiging voor een kort wekelijks contactmoment.", "The case is running. The manager and the employee receive an invitation for a short weekly contact moment."),
+    "started.body": (
+        "De casus loopt. De leidinggevende en de medewerker krijgen een uitnodiging voor een kort wekelijks contactmoment.",
+        "The case is running. The manager and the employee receive an invitation for a short weekly contact moment.",
+    ),
     "started.status": ("Status (JSON)", "Status (JSON)"),
     "recent.title": ("Eerder hersteld: dezelfde casus voortzetten?", "Recovered recently: continue the same case?"),
-    "recent.body": ("Deze medewerker is minder dan 4 weken geleden hersteld gemeld. Dan telt de nieuwe ziekte mee met de vorige (samentelling): de termijnen lopen door.", "This employee was reported recovered less than 4 weeks ago. The new absence then adds up with the previous one: the deadlines carry on."),
+    "recent.body": (
+        "Deze medewerker is minder dan 4 weken geleden hersteld gemeld. Dan telt de nieuwe ziekte mee met de vorige (samentelling): de termijnen lopen door.",
+        "This employee was reported recovered less than 4 weeks ago. The new absence then adds up with the previous one: the deadlines carry on.",
+    ),
     "recent.new_anyway": ("Toch een nieuwe casus starten", "Start a new case anyway"),
     "recent.continue": ("Deze casus voortzetten", "Continue this case"),
-    "recent.continued": ("De vorige casus loopt weer (samentelling): de termijnen lopen door.", "The previous case runs again (samentelling): the deadlines carry on."),
+    "recent.continued": (
+        "De vorige casus loopt weer (samentelling): de termijnen lopen door.",
+        "The previous case runs again (samentelling): the deadlines carry on.",
+    ),
     # dashboards
     "nav.feed": ("Agenda-abonnement", "Calendar feed"),
     "dash.filter": ("Filteren", "Filter"),
@@ -176,7 +242,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "buddy.dates": ("Data en plaats", "Dates and place"),
     "buddy.none": ("Er staan nog geen afspraken waar je bij bent.", "There are no appointments with you yet."),
     "yes.flag": ("ja", "yes"),
-    "live.unavailable": ("De casus geeft nu geen antwoord; je ziet wat er laatst is opgeslagen.", "The case does not answer right now; you see what was stored last."),
+    "live.unavailable": (
+        "De casus geeft nu geen antwoord; je ziet wat er laatst is opgeslagen.",
+        "The case does not answer right now; you see what was stored last.",
+    ),
     # case page
     "case.title": ("Casus", "Case"),
     "case.next": ("Wat er nu komt, en wanneer", "What happens next, and when"),
@@ -200,14 +269,23 @@ TEXTS: dict[str, tuple[str, str]] = {
     "case.submit": ("Vastleggen", "Record"),
     "case.full_history": ("Volledige geschiedenis en termijnen", "Full history and deadlines"),
     "case.lines_hint": ("Eén per regel.", "One per line."),
-    "case.schedule_hint": ("Eén stap per regel: datum en uren per week, bijvoorbeeld 2026-03-02 8.", "One step per line: date and hours per week, e.g. 2026-03-02 8."),
+    "case.schedule_hint": (
+        "Eén stap per regel: datum en uren per week, bijvoorbeeld 2026-03-02 8.",
+        "One step per line: date and hours per week, e.g. 2026-03-02 8.",
+    ),
     "case.first_sick_day": ("Eerste ziektedag", "First sick day"),
     "case.phase": ("Fase", "Phase"),
     # auditor
     "history.title": ("Geschiedenis van de casus", "History of the case"),
-    "history.intro": ("Elke stap met wanneer, wie en wat: de eigen geschiedenis van de casus samengevoegd met het auditspoor in de database.", "Every step with when, who and what: the case's own history merged with the audit trail in the database."),
+    "history.intro": (
+        "Elke stap met wanneer, wie en wat: de eigen geschiedenis van de casus samengevoegd met het auditspoor in de database.",
+        "Every step with when, who and what: the case's own history merged with the audit trail in the database.",
+    ),
     "history.compliance": ("Wettelijke termijnen", "Statutory deadlines"),
-    "history.compliance_unavailable": ("De casus geeft nu geen antwoord; de termijnen zijn niet te tonen.", "The case does not answer right now; the deadlines cannot be shown."),
+    "history.compliance_unavailable": (
+        "De casus geeft nu geen antwoord; de termijnen zijn niet te tonen.",
+        "The case does not answer right now; the deadlines cannot be shown.",
+    ),
     "history.export": ("Exporteren", "Export"),
     "history.dossier": ("Dossier om af te drukken", "Printable dossier"),
     "source.workflow+store": ("casus en database", "case and database"),
@@ -217,10 +295,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dossier.printed": ("Opgemaakt op", "Made on"),
     "dossier.by": ("door", "by"),
     "dossier.print": ("Afdrukken of opslaan als PDF", "Print or save as PDF"),
-    "dossier.privacy": ("Bevat geen medische gegevens. Bewaren tot uiterlijk 2 jaar na het einde van de casus.", "Holds no medical data. Keep for at most 2 years after the case ends."),
+    "dossier.privacy": (
+        "Bevat geen medische gegevens. Bewaren tot uiterlijk 2 jaar na het einde van de casus.",
+        "Holds no medical data. Keep for at most 2 years after the case ends.",
+    ),
     # feed
     "feed.title": ("Agenda-abonnement", "Calendar feed"),
-    "feed.body": ("Abonneer je agenda op je eigen gesprekken. Het adres is geheim: wie het heeft, ziet je afspraken. Je ziet het maar één keer.", "Subscribe your calendar to your own talks. The address is secret: whoever has it sees your appointments. It is shown once."),
+    "feed.body": (
+        "Abonneer je agenda op je eigen gesprekken. Het adres is geheim: wie het heeft, ziet je afspraken. Je ziet het maar één keer.",
+        "Subscribe your calendar to your own talks. The address is secret: whoever has it sees your appointments. It is shown once.",
+    ),
     "feed.new": ("Nieuw adres maken (het oude stopt)", "Make a new address (the old one stops)"),
     "feed.revoke": ("Alle adressen stoppen", "Stop every address"),
     "feed.your_url": ("Je adres", "Your address"),
@@ -269,7 +353,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "field.conflict_at_work": ("Staat een conflict op het werk in de weg?", "Is a conflict at work in the way?"),
     "field.lasting_days": ("Hoeveel dagen houden de klachten aan?", "For how many days do the complaints last?"),
     "field.outcome": ("Uitkomst", "Outcome"),
-    "field.structural_return_expected": ("Structurele terugkeer binnen 3 maanden verwacht?", "Structural return within 3 months expected?"),
+    "field.structural_return_expected": (
+        "Structurele terugkeer binnen 3 maanden verwacht?",
+        "Structural return within 3 months expected?",
+    ),
     "field.full": ("Volledig hersteld?", "Fully recovered?"),
     "field.back_to": ("Terug naar fase (optioneel)", "Back to phase (optional)"),
     "field.reason": ("Reden", "Reason"),

@@ -7,19 +7,30 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from contracts import CaseIntake, ContactPreference, Person
 from integrations.accounts import DEMO_DOMAIN
 from states.kinds import Channel, Place
-from contracts import CaseIntake, ContactPreference, Person
 
 # Names reach mail headers and calendar lines: no control characters, no encoded-word openers.
 _NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_NAME_PATTERN)]
 OrgUnit = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()./-]{6,24}$")]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_NAME_PATTERN)]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_NAME_PATTERN)
+]
 Location = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")]
 
 LONGEST_CASE = timedelta(weeks=104)
@@ -51,7 +62,7 @@ class PersonIn(BaseModel):
     language: Annotated[str, StringConstraints(pattern=r"^(nl|en)$")] = "nl"
 
     @model_validator(mode="after")
-    def _no_encoded_words(self) -> "PersonIn":
+    def _no_encoded_words(self) -> PersonIn:
         if "=?" in self.name:
             raise ValueError("name must not contain '=?'")
         return self
@@ -75,12 +86,18 @@ class ContactIn(BaseModel):
     minute: int = Field(default=0, ge=0, le=59)
     channel: Channel = Channel.phone
     place: Place = Place.online
-    location: Location = Field(default="", description="address, neutral place or video link; never medical information")
+    location: Location = Field(
+        default="", description="address, neutral place or video link; never medical information"
+    )
 
     @model_validator(mode="after")
-    def _place_fits_channel(self) -> "ContactIn":
+    def _place_fits_channel(self) -> ContactIn:
         if self.channel == Channel.in_person and self.place == Place.online:
-            raise _problem("place_channel", "contact.place", "an in-person contact needs a place (office, neutral place or home), not online")
+            raise _problem(
+                "place_channel",
+                "contact.place",
+                "an in-person contact needs a place (office, neutral place or home), not online",
+            )
         if self.channel != Channel.in_person and self.place != Place.online:
             raise _problem("place_channel", "contact.place", "a phone or video contact takes place online")
         if self.place == Place.neutral and not self.location:
@@ -89,7 +106,12 @@ class ContactIn(BaseModel):
 
     def to_preference(self) -> ContactPreference:
         return ContactPreference(
-            weekday=self.weekday, hour=self.hour, minute=self.minute, channel=self.channel, place=self.place, location=self.location
+            weekday=self.weekday,
+            hour=self.hour,
+            minute=self.minute,
+            channel=self.channel,
+            place=self.place,
+            location=self.location,
         )
 
 
@@ -109,13 +131,17 @@ class IntakeRequest(BaseModel):
     contract_days_per_week: int = Field(default=5, ge=1, le=7)
     expected_duration_weeks: int | None = Field(default=None, ge=1, le=104, description="only if known")
     contact: ContactIn = Field(default_factory=ContactIn)
-    team_notice_to: list[EmailStr] = Field(default_factory=list, max_length=50, description="team members or the team's address")
+    team_notice_to: list[EmailStr] = Field(
+        default_factory=list, max_length=50, description="team members or the team's address"
+    )
     buddy_candidates: list[PersonIn] = Field(default_factory=list, max_length=5)
     coach: PersonIn | None = None
     arbodienst_email: EmailStr | None = None
     work_accident: bool | None = None
     third_party_liable: bool | None = None
-    safety_net_applies: bool | None = Field(default=None, description="whether a safety-net provision applies (never which)")
+    safety_net_applies: bool | None = Field(
+        default=None, description="whether a safety-net provision applies (never which)"
+    )
 
     @field_validator("first_sick_day")
     @classmethod
@@ -128,17 +154,27 @@ class IntakeRequest(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _different_people(self) -> "IntakeRequest":
+    def _different_people(self) -> IntakeRequest:
         employee = self.employee.email.lower()
         if employee == self.manager.email.lower():
-            raise _problem("same_person", "manager.email", "employee.email and manager.email are the same; the manager must be someone else")
+            raise _problem(
+                "same_person",
+                "manager.email",
+                "employee.email and manager.email are the same; the manager must be someone else",
+            )
         if self.coach is not None and self.coach.email.lower() == employee:
             raise _problem("same_person", "coach.email", "the coach must be someone other than the employee")
         for index, buddy in enumerate(self.buddy_candidates):
             if buddy.email.lower() == employee:
-                raise _problem("same_person", f"buddy_candidates.{index}.email", "a buddy must be someone other than the employee")
+                raise _problem(
+                    "same_person", f"buddy_candidates.{index}.email", "a buddy must be someone other than the employee"
+                )
         if self.contract_hours_per_week > 12 * self.contract_days_per_week:
-            raise _problem("hours_per_day", "contract_hours_per_week", "more than 12 hours a day: check the contract hours and days")
+            raise _problem(
+                "hours_per_day",
+                "contract_hours_per_week",
+                "more than 12 hours a day: check the contract hours and days",
+            )
         return self
 
     def to_intake(self, *, case_id: str, reported_by: str) -> CaseIntake:

@@ -7,7 +7,8 @@ field in the reader's language (Dutch by default).
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -15,10 +16,19 @@ PEOPLE_REQUIRED = ("employee", "manager")
 PEOPLE_OPTIONAL = ("casemanager", "coach", "buddy_candidates.0", "buddy_candidates.1", "buddy_candidates.2")
 BUDDY_ROWS = 3
 SCALARS = (
-    "employee_phone", "first_sick_day", "expected_duration_weeks", "contract_hours_per_week", "contract_days_per_week",
-    "org_unit", "team", "arbodienst_email",
-    "contact.weekday", "contact.channel", "contact.place", "contact.location",
-)  # fmt: skip
+    "employee_phone",
+    "first_sick_day",
+    "expected_duration_weeks",
+    "contract_hours_per_week",
+    "contract_days_per_week",
+    "org_unit",
+    "team",
+    "arbodienst_email",
+    "contact.weekday",
+    "contact.channel",
+    "contact.place",
+    "contact.location",
+)
 YES_NO = ("work_accident", "third_party_liable", "safety_net_applies")
 _MODEL_LEVEL = {"same_person", "hours_per_day", "place_channel", "location_needed"}
 _ADDRESS_SPLIT = re.compile(r"[\s,;]+")

@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from integrations.mailcatcher import CaughtMessage, find_caught, list_caught
 from integrations.accounts import AccountRole
+from integrations.mailcatcher import CaughtMessage, find_caught, list_caught
 from web import deps
 from web.access import require_role
 
@@ -41,7 +41,11 @@ def _message(folder: Path | None, name: str) -> CaughtMessage:
 async def outbox_message(request: Request, name: str, folder: Path | None = Depends(deps.mail_folder)) -> Response:
     message = _message(folder, name)
     calendar = message.calendar_part()
-    return deps.render(request, "outbox_message.html", {"m": message, "calendar": calendar.decode("utf-8", "replace") if calendar else None})
+    return deps.render(
+        request,
+        "outbox_message.html",
+        {"m": message, "calendar": calendar.decode("utf-8", "replace") if calendar else None},
+    )
 
 
 @router.get("/outbox/{name}/invite.ics")
@@ -49,10 +53,18 @@ async def outbox_invitation(name: str, folder: Path | None = Depends(deps.mail_f
     calendar = _message(folder, name).calendar_part()
     if calendar is None:
         raise HTTPException(status_code=404, detail=f"Message {name!r} holds no invitation.")
-    return Response(calendar, media_type="text/calendar; charset=utf-8", headers={"Content-Disposition": "attachment; filename=invite.ics"})
+    return Response(
+        calendar,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename=invite.ics"},
+    )
 
 
 @router.get("/outbox/{name}/raw")
 async def outbox_raw(name: str, folder: Path | None = Depends(deps.mail_folder)) -> Response:
     message = _message(folder, name)
-    return Response(message.message.as_bytes(), media_type="message/rfc822", headers={"Content-Disposition": f"attachment; filename={message.name}"})
+    return Response(
+        message.message.as_bytes(),
+        media_type="message/rfc822",
+        headers={"Content-Disposition": f"attachment; filename={message.name}"},
+    )

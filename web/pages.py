@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
-import states
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from temporalio.client import Client
 
+import states
 from integrations.store import CaseStore
 from reintegratie.config.settings import Settings
+from states.kinds import Phase
 from web import deps, intake_form
 from web.access import STARTS_CASES, require_role
 from web.auth import Principal, current_principal
-from web.cases import new_case_id, start_case
 from web.case_client import CommandRefused
+from web.cases import new_case_id, start_case
 from web.continuation import continue_case, recent_recovered_case
-from web.i18n import request_language
 from web.dashboards import Filters, dashboard
-from web.words import phase as phase_words
-from states.kinds import Phase
+from web.i18n import request_language
 from web.intake import IntakeRequest
+from web.words import phase as phase_words
 
 router = APIRouter()
 
-_DEFAULTS = {"contract_hours_per_week": "36", "contract_days_per_week": "5", "contact.weekday": "0", "contact.time": "10:00",
-             "contact.channel": "phone", "contact.place": "online", "employee.language": "nl", "manager.language": "nl"}  # fmt: skip
+_DEFAULTS = {
+    "contract_hours_per_week": "36",
+    "contract_days_per_week": "5",
+    "contact.weekday": "0",
+    "contact.time": "10:00",
+    "contact.channel": "phone",
+    "contact.place": "online",
+    "employee.language": "nl",
+    "manager.language": "nl",
+}
 
 
 @router.get("/healthz")
@@ -35,21 +43,41 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/", response_class=HTMLResponse)
 async def home(
-    request: Request, principal: Principal = Depends(current_principal), store: CaseStore = Depends(deps.store), client: Client = Depends(deps.temporal)
+    request: Request,
+    principal: Principal = Depends(current_principal),
+    store: CaseStore = Depends(deps.store),
+    client: Client = Depends(deps.temporal),
 ) -> Response:
     context = await dashboard(principal, store, client, Filters.from_query(request.query_params))
-    context |= {"may_start": principal.role in STARTS_CASES, "phases": [str(p) for p in Phase], "phase_words": phase_words}
+    context |= {
+        "may_start": principal.role in STARTS_CASES,
+        "phases": [str(p) for p in Phase],
+        "phase_words": phase_words,
+    }
     return deps.render(request, "home.html", context)
 
 
 def _intake_page(
-    request: Request, values: dict[str, str], errors: dict[str, str], *, status_code: int = 200, recent: object = None, refusal: str | None = None
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str],
+    *,
+    status_code: int = 200,
+    recent: object = None,
+    refusal: str | None = None,
 ) -> Response:
     return deps.render(
-        request, "intake.html",
-        {"values": values, "errors": errors, "recent": recent, "refusal": refusal, "buddy_rows": range(intake_form.BUDDY_ROWS)},
+        request,
+        "intake.html",
+        {
+            "values": values,
+            "errors": errors,
+            "recent": recent,
+            "refusal": refusal,
+            "buddy_rows": range(intake_form.BUDDY_ROWS),
+        },
         status_code=status_code,
-    )  # fmt: skip
+    )
 
 
 @router.get("/cases/new", response_class=HTMLResponse)
@@ -65,7 +93,9 @@ async def submit_intake(
     store: CaseStore = Depends(deps.store),
     settings: Settings = Depends(deps.settings),
 ) -> Response:
-    form = {key: str(value) for key, value in (await request.form()).items() if key not in ("csrf_token", "continue_case")}
+    form = {
+        key: str(value) for key, value in (await request.form()).items() if key not in ("csrf_token", "continue_case")
+    }
     form_continue = (await request.form()).get("continue_case")
     data, errors = intake_form.parse(form)
     try:
@@ -79,13 +109,19 @@ async def submit_intake(
         try:
             await continue_case(client, recent.case_id, actor=principal.email, first_sick_day=intake.first_sick_day)
         except CommandRefused as refused:
-            return _intake_page(request, form, {}, recent=recent, refusal=refused.reason(request_language(request)), status_code=409)
+            return _intake_page(
+                request, form, {}, recent=recent, refusal=refused.reason(request_language(request)), status_code=409
+            )
         return deps.render(request, "case_started.html", {"case_id": recent.case_id, "continued": True})
     if recent is not None and form.get("new_case_confirmed") != "1":
         return _intake_page(request, form, {}, recent=recent)
     case_id = new_case_id()
     try:
-        await start_case(client, task_queue=settings.task_queue, intake=intake.to_intake(case_id=case_id, reported_by=principal.email))
+        await start_case(
+            client,
+            task_queue=settings.task_queue,
+            intake=intake.to_intake(case_id=case_id, reported_by=principal.email),
+        )
     except states.Refused as refused:
         reason = refused.reason_en if request_language(request) == "en" else refused.reason_nl
         return _intake_page(request, form, {}, refusal=reason, status_code=422)

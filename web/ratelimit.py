@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
-from typing import Callable
+from collections.abc import Callable
 
 
 class FailureLimiter:
-    def __init__(self, *, max_failures: int, window_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, max_failures: int, window_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._max = max_failures
         self._window = window_seconds
         self._clock = clock

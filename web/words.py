@@ -30,7 +30,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "hours_reported": ("Gewerkte uren doorgegeven", "Hours worked reported"),
     "progress_talk_held": ("Voortgangsgesprek gehouden", "Progress talk held"),
     "employee_feedback": ("Medewerker gaf door hoe het gaat", "Employee said how it goes"),
-    "complaints_reported": ("Aanhoudende klachten na werk gemeld (alleen de duur)", "Lasting complaints after work reported (duration only)"),
+    "complaints_reported": (
+        "Aanhoudende klachten na werk gemeld (alleen de duur)",
+        "Lasting complaints after work reported (duration only)",
+    ),
     "build_up_resumed": ("Opbouw hervat", "Build-up resumed"),
     "evaluation_held": ("Evaluatie gehouden", "Evaluation held"),
     "eerstejaarsevaluatie_held": ("Eerstejaarsevaluatie gehouden", "Eerstejaarsevaluatie held"),
@@ -97,7 +100,11 @@ def action(name: str, detail: dict[str, str], language: str) -> str:
         before, after = phase(detail.get("from"), language), phase(detail["to"], language)
         return f"Fase: {before} → {after}" if language != "en" else f"Phase: {before} → {after}"
     words = pick(ACTIONS.get(name, (name.replace("_", " "), name.replace("_", " "))), language)
-    facts = "; ".join(f"{key.replace('_', ' ')}: {phase(value, language) if key in ('back_to', 'from', 'to') else value}" for key, value in detail.items() if value != "")
+    facts = "; ".join(
+        f"{key.replace('_', ' ')}: {phase(value, language) if key in ('back_to', 'from', 'to') else value}"
+        for key, value in detail.items()
+        if value != ""
+    )
     return f"{words} ({facts})" if facts else words
 
 

@@ -6,9 +6,10 @@ import asyncio
 import ctypes
 import functools
 import logging
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -68,7 +69,9 @@ def scale_options(settings: Settings) -> dict[str, Any]:
         # The SDK's default is one thread per workflow task slot (100). Under load those threads
         # take turns at the GIL with the event loop that runs the activities, so a case's first
         # invitation waited behind other cases' workflow tasks; a few threads keep the loop going.
-        workflow_task_executor=ThreadPoolExecutor(settings.worker_workflow_threads, thread_name_prefix="workflow-task-"),
+        workflow_task_executor=ThreadPoolExecutor(
+            settings.worker_workflow_threads, thread_name_prefix="workflow-task-"
+        ),
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
 

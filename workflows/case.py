@@ -11,8 +11,9 @@ carrying the facts.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -40,18 +41,26 @@ with workflow.unsafe.imports_passed_through():
     import states.signals
     import states.timeline
     import states.workdays
-    from contracts import Delivery, Notice, RecordAudit, RecordCase, RecordProgress, RolePeople, SeriesMessage
+    from contracts import (
+        CaseIntake,
+        Delivery,
+        Notice,
+        RecordAudit,
+        RecordCase,
+        RecordProgress,
+        RolePeople,
+        SeriesMessage,
+    )
     from states import effects as fx
     from states.case import UpcomingItem
     from states.events import ContactPreference as RulesPreference
     from states.facts import CaseFacts, Signal
-    from states.kinds import Role, SignalKind
+    from states.kinds import Role
     from workflows import search_attributes
     from workflows.commands import AssignCoach, CaseSummary, ChooseBuddy, CommandResult, TimelineEntry
     from workflows.describe import effect_detail, effect_text, event_detail, snake
     from workflows.dispatch import PlannedMessage, messages_for
-    from contracts import CaseIntake, Person
-    from workflows.memory import CaseInput, CaseMemory, SearchValues
+    from workflows.memory import CaseInput, CaseMemory
     from workflows.people import CasePeople
 
 ACTIVITY_RETRY = RetryPolicy(
@@ -65,10 +74,7 @@ SYSTEM = "system"
 MIN_AGENDA_WAIT = timedelta(minutes=1)
 
 # One update per trigger of the rules: update name -> the rules' event type (its payload).
-RULE_UPDATES: dict[str, type] = {
-    snake(event_type.__name__): event_type
-    for event_type in states.events.EVENT_TYPES
-}
+RULE_UPDATES: dict[str, type] = {snake(event_type.__name__): event_type for event_type in states.events.EVENT_TYPES}
 
 
 def _refusal(exc: states.Refused) -> ApplicationError:
@@ -82,7 +88,9 @@ def _refusal(exc: states.Refused) -> ApplicationError:
 
 def rules_preference(intake: CaseIntake) -> RulesPreference:
     contact = intake.contact
-    return RulesPreference(weekday=contact.weekday, hour=contact.hour, minute=contact.minute, channel=contact.channel, place=contact.place)
+    return RulesPreference(
+        weekday=contact.weekday, hour=contact.hour, minute=contact.minute, channel=contact.channel, place=contact.place
+    )
 
 
 class ReintegrationCase:
@@ -119,7 +127,9 @@ class ReintegrationCase:
                 if not self._audit:
                     memory.runs += 1
                     self._set_alarm(None)
-                    workflow.continue_as_new(CaseInput(intake=self._intake, memory=memory, history_limit=self._history_limit))
+                    workflow.continue_as_new(
+                        CaseInput(intake=self._intake, memory=memory, history_limit=self._history_limit)
+                    )
                 continue
             now = workflow.now()
             due = states.next_due(memory.facts, now)
@@ -165,7 +175,13 @@ class ReintegrationCase:
         # The start set the search attributes (search_attributes.at_start); upsert only what differs.
         search = search_attributes.started_with(workflow.info().typed_search_attributes)
         self._memory = CaseMemory(facts=decision.facts, people=CasePeople.from_intake(intake), search=search)
-        self._record(intake.reported_by, now, "case_opened", "Ziekmelding: zaak geopend", {"first_sick_day": intake.first_sick_day.isoformat()})
+        self._record(
+            intake.reported_by,
+            now,
+            "case_opened",
+            "Ziekmelding: zaak geopend",
+            {"first_sick_day": intake.first_sick_day.isoformat()},
+        )
         self._pending.extend(decision.effects)
 
     def _apply(self, decision: states.Decision, command: tuple[str, datetime, str, dict[str, str]] | None) -> list[str]:
@@ -176,7 +192,13 @@ class ReintegrationCase:
             actor, at, action, detail = command
             self._record(actor, at, action, action.replace("_", " "), detail)
         if memory.facts.phase != before:
-            self._record(SYSTEM, workflow.now(), "phase_changed", f"Fase: {before} → {memory.facts.phase}", {"from": before, "to": memory.facts.phase})
+            self._record(
+                SYSTEM,
+                workflow.now(),
+                "phase_changed",
+                f"Fase: {before} → {memory.facts.phase}",
+                {"from": before, "to": memory.facts.phase},
+            )
         self._pending.extend(decision.effects)
         return [effect_text(effect) for effect in decision.effects]
 
@@ -185,7 +207,14 @@ class ReintegrationCase:
         memory.audit_counter += 1
         memory.timeline.append(TimelineEntry(at=at, actor=actor, action=action, text=text))
         self._audit.append(
-            RecordAudit(case_id=self._intake.case_id, event_key=f"{memory.audit_counter:06d}:{action}", at=at, actor=actor, action=action, detail=detail)
+            RecordAudit(
+                case_id=self._intake.case_id,
+                event_key=f"{memory.audit_counter:06d}:{action}",
+                at=at,
+                actor=actor,
+                action=action,
+                detail=detail,
+            )
         )
 
     def _time_to_continue_as_new(self) -> bool:
@@ -223,7 +252,9 @@ class ReintegrationCase:
             messages: list[PlannedMessage] = []
             for effect in batch:
                 messages += self._messages(effect)
-                self._record(SYSTEM, workflow.now(), snake(type(effect).__name__), effect_text(effect), effect_detail(effect))
+                self._record(
+                    SYSTEM, workflow.now(), snake(type(effect).__name__), effect_text(effect), effect_detail(effect)
+                )
             if messages:
                 await self._deliver(messages)
         if self._audit or self._people_changed:
@@ -241,11 +272,18 @@ class ReintegrationCase:
             # HR named the candidates at intake and the employee agreed: the first one is asked.
             memory.people = memory.people.with_buddy(candidates[0])
             self._people_changed = True
-            self._record(SYSTEM, workflow.now(), "buddy_chosen", f"Buddy: {candidates[0].name}", {"buddy": candidates[0].email})
+            self._record(
+                SYSTEM, workflow.now(), "buddy_chosen", f"Buddy: {candidates[0].name}", {"buddy": candidates[0].email}
+            )
         return messages_for(
-            effect, facts=memory.facts, people=memory.people, contact=self._intake.contact,
-            case_ref=self._case_ref(), case_url=self._intake.case_url, now=workflow.now(),
-        )  # fmt: skip
+            effect,
+            facts=memory.facts,
+            people=memory.people,
+            contact=self._intake.contact,
+            case_ref=self._case_ref(),
+            case_url=self._intake.case_url,
+            now=workflow.now(),
+        )
 
     async def _deliver(self, messages: list[PlannedMessage]) -> None:
         """One activity: the messages (invitations first), then the read-model write."""
@@ -259,7 +297,11 @@ class ReintegrationCase:
         summary = "; ".join(m.summary for m in messages) or "update the read model and audit trail"
         try:
             await workflow.execute_activity(
-                "deliver", delivery, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY, summary=summary[:200]
+                "deliver",
+                delivery,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+                summary=summary[:200],
             )
         except ActivityError as exc:
             cause = exc.cause
@@ -277,14 +319,24 @@ class ReintegrationCase:
         warnings: list[PlannedMessage] = []
         for refusal in refusals:
             addresses = [str(address) for address in refusal.get("addresses", [])]
-            self._record(SYSTEM, workflow.now(), "mail_refused", f"Mail geweigerd: {', '.join(addresses)}", {"addresses": ", ".join(addresses)})
+            self._record(
+                SYSTEM,
+                workflow.now(),
+                "mail_refused",
+                f"Mail geweigerd: {', '.join(addresses)}",
+                {"addresses": ", ".join(addresses)},
+            )
             if refusal.get("kind") == "bounce_warning":
                 continue
             for address in addresses:
                 notice = Notice(
-                    key=f"{refusal.get('key')}:bounce:{address}", case_id=self._intake.case_id, kind="bounce_warning", recipients=hr,
-                    context={"address": address, "case_ref": self._case_ref()}, to_mailbox_if_nobody=True,
-                )  # fmt: skip
+                    key=f"{refusal.get('key')}:bounce:{address}",
+                    case_id=self._intake.case_id,
+                    kind="bounce_warning",
+                    recipients=hr,
+                    context={"address": address, "case_ref": self._case_ref()},
+                    to_mailbox_if_nobody=True,
+                )
                 warnings.append(PlannedMessage(notice, f"tell HR that mail to {address} bounced"))
         if warnings:
             await self._deliver(warnings)
@@ -297,12 +349,17 @@ class ReintegrationCase:
         people = memory.people
         return RecordProgress(
             case=RecordCase(
-                case_id=intake.case_id, employee=people.employee, manager=people.manager, first_sick_day=memory.facts.periods[0].start,
-                phase=memory.facts.phase, org_unit=intake.org_unit, next_deadline=upcoming[0].due if upcoming else None,
+                case_id=intake.case_id,
+                employee=people.employee,
+                manager=people.manager,
+                first_sick_day=memory.facts.periods[0].start,
+                phase=memory.facts.phase,
+                org_unit=intake.org_unit,
+                next_deadline=upcoming[0].due if upcoming else None,
             ),
             audit=tuple(self._audit),
             people=self._role_people() if self._people_changed else (),  # only what changed is written
-        )  # fmt: skip
+        )
 
     def _role_people(self) -> tuple[RolePeople, ...]:
         people = self._mem.people
@@ -341,7 +398,9 @@ class ReintegrationCase:
     def _check(self, event: Any) -> None:
         """Validator: refuse what the rules refuse, before anything is written."""
         if self._memory is None:
-            raise ApplicationError("The case is still opening; try again in a moment.", type="NotReady", non_retryable=True)
+            raise ApplicationError(
+                "The case is still opening; try again in a moment.", type="NotReady", non_retryable=True
+            )
         try:
             states.check(self._memory.facts, event, workflow.now())
         except states.Refused as exc:
@@ -361,7 +420,9 @@ class ReintegrationCase:
         memory = self._mem
         memory.people = memory.people.with_coach(command.coach)
         self._people_changed = True
-        self._record(command.actor, command.at, "coach_assigned", f"Coach: {command.coach.name}", {"coach": command.coach.email})
+        self._record(
+            command.actor, command.at, "coach_assigned", f"Coach: {command.coach.name}", {"coach": command.coach.email}
+        )
         return CommandResult(phase=memory.facts.phase)
 
     @assign_coach.validator
@@ -374,7 +435,13 @@ class ReintegrationCase:
         memory.people = memory.people.with_buddy(command.buddy)
         self._people_changed = True
         name = command.buddy.name if command.buddy else "geen"
-        self._record(command.actor, command.at, "buddy_chosen", f"Buddy: {name}", {"buddy": command.buddy.email if command.buddy else ""})
+        self._record(
+            command.actor,
+            command.at,
+            "buddy_chosen",
+            f"Buddy: {name}",
+            {"buddy": command.buddy.email if command.buddy else ""},
+        )
         if command.buddy is not None and memory.buddy_invite_waiting is not None:
             self._pending.append(memory.buddy_invite_waiting)
             memory.buddy_invite_waiting = None
@@ -393,7 +460,12 @@ class ReintegrationCase:
 
     def _require_open(self) -> None:
         if self._memory is None or self._memory.facts.closed:
-            raise ApplicationError("The case is closed. (De zaak is gesloten.)", {"code": "case_closed"}, type="Refused", non_retryable=True)
+            raise ApplicationError(
+                "The case is closed. (De zaak is gesloten.)",
+                {"code": "case_closed"},
+                type="Refused",
+                non_retryable=True,
+            )
 
     # --------------------------------------------------------------------------------------- queries
 
@@ -401,16 +473,28 @@ class ReintegrationCase:
     def status(self) -> CaseSummary:
         intake = self._intake
         if self._memory is None:
-            return CaseSummary(case_id=intake.case_id, phase="ziekgemeld", first_sick_day=intake.first_sick_day, closed=False,
-                               outcome=None, next_deadline=None, overdue=False, stagnation=False)  # fmt: skip
+            return CaseSummary(
+                case_id=intake.case_id,
+                phase="ziekgemeld",
+                first_sick_day=intake.first_sick_day,
+                closed=False,
+                outcome=None,
+                next_deadline=None,
+                overdue=False,
+                stagnation=False,
+            )
         search = self._memory.search
         return CaseSummary(
-            case_id=intake.case_id, phase=self._memory.facts.phase, first_sick_day=self._memory.facts.periods[0].start,
-            closed=self._memory.facts.closed, outcome=self._memory.facts.outcome,
+            case_id=intake.case_id,
+            phase=self._memory.facts.phase,
+            first_sick_day=self._memory.facts.periods[0].start,
+            closed=self._memory.facts.closed,
+            outcome=self._memory.facts.outcome,
             next_deadline=deadlines[0].due if (deadlines := self._deadlines_ahead()) else None,
-            overdue=bool(search.overdue), stagnation=bool(search.stagnation),
+            overdue=bool(search.overdue),
+            stagnation=bool(search.stagnation),
             work_pending=len(self._pending) + len(self._audit),
-        )  # fmt: skip
+        )
 
     @workflow.query
     def facts(self) -> CaseFacts:
@@ -455,4 +539,5 @@ def _rule_update(name: str, event_type: type) -> Callable[..., Any]:
 for _name, _event_type in RULE_UPDATES.items():
     setattr(ReintegrationCase, _name, _rule_update(_name, _event_type))
 
+# Decorated only now, once the rule-bound updates are on the class (mypy sees a class assigned to a type).
 ReintegrationCase = workflow.defn(ReintegrationCase)  # type: ignore[misc]

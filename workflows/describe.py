@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 from states import effects as fx
 
@@ -40,7 +41,7 @@ def _enum_text(value: enum.Enum) -> str:
     return str(value.value)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _to_text(value_type: type) -> Callable[[Any], str] | None:
     """How a value of this type is written in the audit detail (None: it is not a plain value)."""
     if issubclass(value_type, enum.Enum):
@@ -58,7 +59,7 @@ def _plain(value: object) -> str | None:
     return to_text(value) if to_text is not None else None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _described_fields(event_type: type) -> tuple[str, ...]:
     """The names of the fields of an event type that its detail may show (computed once per type)."""
     skipped = FREE_TEXT_FIELDS | {"actor", "at"}
@@ -90,4 +91,8 @@ def effect_text(effect: fx.Effect) -> str:
 
 
 def effect_detail(effect: fx.Effect) -> dict[str, str]:
-    return {key: value for key, value in event_detail(effect).items() if not key.startswith(("text_", "signal.text", "reason_"))}
+    return {
+        key: value
+        for key, value in event_detail(effect).items()
+        if not key.startswith(("text_", "signal.text", "reason_"))
+    }

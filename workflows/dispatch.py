@@ -9,13 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from contracts import Notice, SeriesMessage
+from contracts import ContactPreference, Notice, Person, SeriesMessage
 from states import effects as fx
 from states.case import case_timeline
 from states.clock import at_local, local
 from states.facts import CaseFacts, SeriesState
-from states.kinds import Channel, Place, Role, SeriesKind
-from contracts import ContactPreference, Person
+from states.kinds import Channel, Place, SeriesKind
 from workflows.people import CasePeople
 
 _PLACE_NL = {Place.office: "Op kantoor", Place.neutral: "Neutrale plek", Place.home: "Thuis", Place.online: "Online"}
@@ -67,9 +66,17 @@ def _until(series_start: datetime, until: date | None) -> datetime | None:
 
 
 def _series_message(
-    *, key: str, case_id: str, change: str, series: SeriesState | fx.SendSeries | fx.UpdateSeries, sequence: int,
-    until: datetime | None, people: CasePeople, contact: ContactPreference, now: datetime,
-) -> SeriesMessage:  # fmt: skip
+    *,
+    key: str,
+    case_id: str,
+    change: str,
+    series: SeriesState | fx.SendSeries | fx.UpdateSeries,
+    sequence: int,
+    until: datetime | None,
+    people: CasePeople,
+    contact: ContactPreference,
+    now: datetime,
+) -> SeriesMessage:
     kind = SeriesKind(series.kind)
     return SeriesMessage(
         key=key,
@@ -90,41 +97,85 @@ def _series_message(
     )
 
 
-def _cancel(effect: fx.CancelSeries, facts: CaseFacts, people: CasePeople, contact: ContactPreference, now: datetime) -> PlannedMessage | None:
+def _cancel(
+    effect: fx.CancelSeries, facts: CaseFacts, people: CasePeople, contact: ContactPreference, now: datetime
+) -> PlannedMessage | None:
     series = next((s for s in facts.series if s.series_id == effect.series_id), None)
     if series is None:
         return None
     kept_until = last_start_before(series, effect.effective_from)
     if kept_until is None:
         # Nothing of it has happened yet: cancel the whole series.
-        message = _series_message(key=effect.key, case_id=effect.case_id, change="cancelled", series=series,
-                                  sequence=effect.sequence, until=_until(series.start, series.until),
-                                  people=people, contact=contact, now=now)
+        message = _series_message(
+            key=effect.key,
+            case_id=effect.case_id,
+            change="cancelled",
+            series=series,
+            sequence=effect.sequence,
+            until=_until(series.start, series.until),
+            people=people,
+            contact=contact,
+            now=now,
+        )
         return PlannedMessage(message, f"cancel the {series.kind} series")
     # The past occurrences happened: end the series after the last one kept (RRULE UNTIL), not CANCEL.
-    message = _series_message(key=effect.key, case_id=effect.case_id, change="ended", series=series,
-                              sequence=effect.sequence, until=kept_until, people=people, contact=contact, now=now)
+    message = _series_message(
+        key=effect.key,
+        case_id=effect.case_id,
+        change="ended",
+        series=series,
+        sequence=effect.sequence,
+        until=kept_until,
+        people=people,
+        contact=contact,
+        now=now,
+    )
     return PlannedMessage(message, f"end the {series.kind} series")
 
 
-def _notice(key: str, case_id: str, kind: str, to: tuple[Person, ...], summary: str, *,
-            context: dict[str, str | list[str]], dates: dict[str, date] | None = None, hr: bool = False) -> PlannedMessage | None:  # fmt: skip
+def _notice(
+    key: str,
+    case_id: str,
+    kind: str,
+    to: tuple[Person, ...],
+    summary: str,
+    *,
+    context: dict[str, str | list[str]],
+    dates: dict[str, date] | None = None,
+    hr: bool = False,
+) -> PlannedMessage | None:
     if not to and not hr:
         return None
-    notice = Notice(key=key, case_id=case_id, kind=kind, recipients=to, context=context, dates=dates or {}, to_mailbox_if_nobody=hr)
+    notice = Notice(
+        key=key, case_id=case_id, kind=kind, recipients=to, context=context, dates=dates or {}, to_mailbox_if_nobody=hr
+    )
     return PlannedMessage(notice, summary)
 
 
 def messages_for(
-    effect: fx.Effect, *, facts: CaseFacts, people: CasePeople, contact: ContactPreference, case_ref: str,
-    case_url: str | None, now: datetime,
-) -> list[PlannedMessage]:  # fmt: skip
+    effect: fx.Effect,
+    *,
+    facts: CaseFacts,
+    people: CasePeople,
+    contact: ContactPreference,
+    case_ref: str,
+    case_url: str | None,
+    now: datetime,
+) -> list[PlannedMessage]:
     """The messages that carry out one effect (none for effects that only change the record)."""
     if isinstance(effect, (fx.SendSeries, fx.UpdateSeries)):
         change = "new" if isinstance(effect, fx.SendSeries) else "update"
-        message = _series_message(key=effect.key, case_id=effect.case_id, change=change, series=effect,
-                                  sequence=effect.sequence, until=_until(effect.start, effect.until),
-                                  people=people, contact=contact, now=now)
+        message = _series_message(
+            key=effect.key,
+            case_id=effect.case_id,
+            change=change,
+            series=effect,
+            sequence=effect.sequence,
+            until=_until(effect.start, effect.until),
+            people=people,
+            contact=contact,
+            now=now,
+        )
         verb = "send" if change == "new" else "update"
         return [PlannedMessage(message, f"{verb} the {effect.kind} series")]
     urls: dict[str, str | list[str]] = {"case_url": case_url} if case_url else {}
@@ -133,38 +184,95 @@ def messages_for(
         planned = _cancel(effect, facts, people, contact, now)
     elif isinstance(effect, fx.NotifyTeam):
         team = tuple(Person(name="Team", email=address) for address in people.team_notice_to)
-        planned = _notice(effect.key, effect.case_id, "team_notice", team, "tell the team",
-                       context={"employee_name": people.employee.name, "manager_name": people.manager.name,
-                                "hours": f"{effect.hours_per_week:g}"},
-                       dates={"start_date": effect.from_date})
+        planned = _notice(
+            effect.key,
+            effect.case_id,
+            "team_notice",
+            team,
+            "tell the team",
+            context={
+                "employee_name": people.employee.name,
+                "manager_name": people.manager.name,
+                "hours": f"{effect.hours_per_week:g}",
+            },
+            dates={"start_date": effect.from_date},
+        )
     elif isinstance(effect, fx.AskBuddyConsent):
-        planned = _notice(effect.key, effect.case_id, "buddy_request", people.for_roles(effect.to), "ask the employee about a buddy",
-                       context={"manager_name": people.manager.name})
+        planned = _notice(
+            effect.key,
+            effect.case_id,
+            "buddy_request",
+            people.for_roles(effect.to),
+            "ask the employee about a buddy",
+            context={"manager_name": people.manager.name},
+        )
     elif isinstance(effect, fx.InviteBuddy):
-        planned = _notice(effect.key, effect.case_id, "buddy_invite", people.for_roles(effect.to), "invite the buddy",
-                       context={"employee_name": people.employee.name, "manager_name": people.manager.name},
-                       dates={"start_date": effect.starts_on} if effect.starts_on else {})
+        planned = _notice(
+            effect.key,
+            effect.case_id,
+            "buddy_invite",
+            people.for_roles(effect.to),
+            "invite the buddy",
+            context={"employee_name": people.employee.name, "manager_name": people.manager.name},
+            dates={"start_date": effect.starts_on} if effect.starts_on else {},
+        )
     elif isinstance(effect, fx.PrepareFirstDay):
-        planned = _notice(effect.key, effect.case_id, "first_day", people.for_roles(effect.to), "prepare the first day back",
-                       context={"employee_name": people.employee.name, "hours": f"{effect.hours_per_week:g}",
-                                "place": location(Channel.in_person, effect.place, contact)},
-                       dates={"first_day": effect.first_day})
+        planned = _notice(
+            effect.key,
+            effect.case_id,
+            "first_day",
+            people.for_roles(effect.to),
+            "prepare the first day back",
+            context={
+                "employee_name": people.employee.name,
+                "hours": f"{effect.hours_per_week:g}",
+                "place": location(Channel.in_person, effect.place, contact),
+            },
+            dates={"first_day": effect.first_day},
+        )
     elif isinstance(effect, fx.LoopInCoach):
         signals = [effect.signal.text_nl, *effect.signal.evidence]
-        planned = _notice(effect.key, effect.case_id, "coach_signal", people.for_roles(effect.to), "loop in the coach",
-                       context={"case_ref": case_ref, "signals": signals, "manager_name": people.manager.name, **urls}, hr=True)
+        planned = _notice(
+            effect.key,
+            effect.case_id,
+            "coach_signal",
+            people.for_roles(effect.to),
+            "loop in the coach",
+            context={"case_ref": case_ref, "signals": signals, "manager_name": people.manager.name, **urls},
+            hr=True,
+        )
     elif isinstance(effect, fx.PauseBuildUp):
-        planned = _notice(effect.key, effect.case_id, "buildup_paused", people.for_roles(effect.to), "pause the build-up",
-                       context={"employee_name": people.employee.name, "manager_name": people.manager.name},
-                       dates={"since": effect.since})
+        planned = _notice(
+            effect.key,
+            effect.case_id,
+            "buildup_paused",
+            people.for_roles(effect.to),
+            "pause the build-up",
+            context={"employee_name": people.employee.name, "manager_name": people.manager.name},
+            dates={"since": effect.since},
+        )
     elif isinstance(effect, fx.RemindHR):
-        planned = _notice(effect.key, effect.case_id, "hr_reminder", people.for_roles(effect.to), f"remind HR: {effect.deadline_key}",
-                       context={"step": _step_label(facts, effect.deadline_key), "case_ref": case_ref, **urls},
-                       dates={"due": effect.due}, hr=True)
+        planned = _notice(
+            effect.key,
+            effect.case_id,
+            "hr_reminder",
+            people.for_roles(effect.to),
+            f"remind HR: {effect.deadline_key}",
+            context={"step": _step_label(facts, effect.deadline_key), "case_ref": case_ref, **urls},
+            dates={"due": effect.due},
+            hr=True,
+        )
     elif isinstance(effect, fx.AlertHROverdue):
-        planned = _notice(effect.key, effect.case_id, "hr_overdue", people.for_roles(effect.to), f"alert HR: {effect.deadline_key} overdue",
-                       context={"step": _step_label(facts, effect.deadline_key), "case_ref": case_ref, **urls},
-                       dates={"due": effect.due}, hr=True)
+        planned = _notice(
+            effect.key,
+            effect.case_id,
+            "hr_overdue",
+            people.for_roles(effect.to),
+            f"alert HR: {effect.deadline_key} overdue",
+            context={"step": _step_label(facts, effect.deadline_key), "case_ref": case_ref, **urls},
+            dates={"due": effect.due},
+            hr=True,
+        )
     return [planned] if planned is not None else []
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from contracts import CaseIntake
 from states.effects import InviteBuddy
 from states.facts import CaseFacts
 from workflows.commands import TimelineEntry
-from contracts import CaseIntake
 from workflows.people import CasePeople
 
 # Our own threshold, well below the server's suggestion (4,096 events): small histories replay fast.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from states.kinds import Role
 from contracts import CaseIntake, Person
+from states.kinds import Role
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class CasePeople:
     buddy_candidates: tuple[Person, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_intake(cls, intake: CaseIntake) -> "CasePeople":
+    def from_intake(cls, intake: CaseIntake) -> CasePeople:
         return cls(
             manager=intake.manager,
             employee=intake.employee,
@@ -47,10 +47,10 @@ class CasePeople:
                 people.append(person)
         return tuple(people)
 
-    def with_coach(self, coach: Person) -> "CasePeople":
+    def with_coach(self, coach: Person) -> CasePeople:
         return replace(self, coach=coach)
 
-    def with_buddy(self, buddy: Person | None) -> "CasePeople":
+    def with_buddy(self, buddy: Person | None) -> CasePeople:
         return replace(self, buddy=buddy)
 
     def organizer_name(self) -> str:

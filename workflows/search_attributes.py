@@ -10,7 +10,7 @@ app sets them all when it starts a case, so the case's first workflow task has n
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
@@ -30,7 +30,9 @@ from states.kinds import SignalKind
 from workflows.memory import SearchValues
 
 CASE_PHASE = SearchAttributeKey.for_keyword("CasePhase")
-NEXT_DEADLINE = SearchAttributeKey.for_datetime("NextDeadline")  # the next statutory milestone (not the periodic evaluation)
+NEXT_DEADLINE = SearchAttributeKey.for_datetime(
+    "NextDeadline"
+)  # the next statutory milestone (not the periodic evaluation)
 OVERDUE = SearchAttributeKey.for_bool("Overdue")
 STAGNATION = SearchAttributeKey.for_bool("Stagnation")
 ORG_UNIT = SearchAttributeKey.for_keyword("OrgUnit")
@@ -73,14 +75,16 @@ async def register(client: Client, namespace: str) -> None:
 
 
 def _midnight_utc(day: Any) -> datetime:
-    return datetime.combine(day, time(), tzinfo=timezone.utc)
+    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 def search_values(facts: CaseFacts, deadlines: list[UpcomingItem]) -> SearchValues:
     """What the search attributes should say now (``deadlines``: :func:`states.upcoming_deadlines`)."""
     return SearchValues(
         phase=facts.phase,
-        next_deadline=next((_midnight_utc(item.due) for item in deadlines if item.key not in RECURRING_DEADLINES), None),
+        next_deadline=next(
+            (_midnight_utc(item.due) for item in deadlines if item.key not in RECURRING_DEADLINES), None
+        ),
         overdue=any(item.overdue for item in deadlines),
         stagnation=any(signal.kind != SignalKind.deadline_overdue for signal in states.open_signals(facts)),
     )

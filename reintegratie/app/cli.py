@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from reintegratie.config.settings import Settings, SettingsError, load_settings
 
@@ -14,7 +14,12 @@ from reintegratie.config.settings import Settings, SettingsError, load_settings
 def _run_dev(args: argparse.Namespace) -> int:
     from reintegratie.app.devstack import DevPorts, DevStackError, dev_settings, run_dev
 
-    ports = DevPorts(web=args.web_port, temporal=args.temporal_port, temporal_ui=args.ui_port or args.temporal_port + 1000, smtp=args.smtp_port)
+    ports = DevPorts(
+        web=args.web_port,
+        temporal=args.temporal_port,
+        temporal_ui=args.ui_port or args.temporal_port + 1000,
+        smtp=args.smtp_port,
+    )
     settings = dev_settings(Path(args.data_dir), ports)
     try:
         asyncio.run(run_dev(settings, ports))
@@ -32,12 +37,11 @@ def _strict_settings(command: str, require: tuple[str, ...] = ()) -> Settings:
 
 
 def _run_worker(args: argparse.Namespace) -> int:
-    from worker import run_worker
-
     from sqlalchemy.exc import SQLAlchemyError
 
     from integrations.migrate import SchemaError, display_url, ensure_current
     from reintegratie.config.observability import configure_logging
+    from worker import run_worker
 
     settings = _strict_settings("worker")
     configure_logging(settings)
@@ -48,9 +52,15 @@ def _run_worker(args: argparse.Namespace) -> int:
         try:
             asyncio.run(ensure_current(settings.database_url))
         except (SQLAlchemyError, OSError) as exc:
-            print(f"reintegratie worker: cannot use the database at {display_url(settings.database_url)}: {exc}", file=sys.stderr)
+            print(
+                f"reintegratie worker: cannot use the database at {display_url(settings.database_url)}: {exc}",
+                file=sys.stderr,
+            )
             return 1
-        print(f"worker: task queue {settings.task_queue!r} on {settings.temporal_address} (namespace {settings.temporal_namespace})", flush=True)
+        print(
+            f"worker: task queue {settings.task_queue!r} on {settings.temporal_address} (namespace {settings.temporal_namespace})",
+            flush=True,
+        )
         asyncio.run(run_worker(settings))
     except KeyboardInterrupt:
         pass
@@ -63,9 +73,8 @@ def _run_worker(args: argparse.Namespace) -> int:
 def _run_web(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from web.app import create_app
-
     from reintegratie.config.observability import configure_logging, instrument_web
+    from web.app import create_app
 
     settings = _strict_settings("web", require=("secret_key",))
     configure_logging(settings)
@@ -90,7 +99,10 @@ def _upgrade_or_refuse(command: str, database_url: str) -> int | None:
         print(f"reintegratie {command}: {exc}", file=sys.stderr)
         return 1
     except (SQLAlchemyError, OSError) as exc:
-        print(f"reintegratie {command}: cannot upgrade the database at {migrate.display_url(database_url)}: {exc}", file=sys.stderr)
+        print(
+            f"reintegratie {command}: cannot upgrade the database at {migrate.display_url(database_url)}: {exc}",
+            file=sys.stderr,
+        )
         return 1
     return None
 
@@ -112,12 +124,18 @@ def _run_db(args: argparse.Namespace) -> int:
             if before.at_head:
                 print(f"{shown}: at the head already ({after.revision}), nothing to do")
             elif before.before_migrations:
-                print(f"{shown}: schema from before migrations marked {migrate.BASELINE}, upgraded to {after.revision} (head)")
+                print(
+                    f"{shown}: schema from before migrations marked {migrate.BASELINE}, upgraded to {after.revision} (head)"
+                )
             else:
                 print(f"{shown}: upgraded from {before.revision or 'an empty database'} to {after.revision} (head)")
             return 0
         parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") and not Path(parsed.database).exists():
+        if (
+            parsed.get_backend_name() == "sqlite"
+            and parsed.database not in (None, "", ":memory:")
+            and not Path(parsed.database).exists()
+        ):
             print(f"{shown}: no database yet (`{migrate.UPGRADE_COMMAND}` makes it, at head {migrate.head()})")
             return 1
         state = asyncio.run(migrate.state(url))
@@ -137,11 +155,16 @@ def _add_db_arguments(db: argparse.ArgumentParser) -> None:
 
     actions = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     for name, help in (
-        ("upgrade", "bring the schema to the newest revision (a database made before migrations is marked as their first, then upgraded)"),
+        (
+            "upgrade",
+            "bring the schema to the newest revision (a database made before migrations is marked as their first, then upgraded)",
+        ),
         ("current", "show the database's revision (exit status 0 at the newest, 1 otherwise)"),
     ):
         action = actions.add_parser(name, help=help, description=help)
-        action.add_argument("--database-url", default=None, help=f"default: {ENV_PREFIX}DATABASE_URL, else the dev stack's")
+        action.add_argument(
+            "--database-url", default=None, help=f"default: {ENV_PREFIX}DATABASE_URL, else the dev stack's"
+        )
         action.add_argument("--data-dir", default=None, help="the dev stack's data folder (default: data)")
         action.set_defaults(handler=_run_db)
 
@@ -156,7 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reintegratie", description="Sick-leave re-integration cases on Temporal.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    dev = commands.add_parser("dev", help="run the whole product locally: Temporal dev server, worker, web app, mail catcher")
+    dev = commands.add_parser(
+        "dev", help="run the whole product locally: Temporal dev server, worker, web app, mail catcher"
+    )
     dev.add_argument("--data-dir", default="data", help="folder for all local state (default: data)")
     dev.add_argument("--web-port", type=int, default=8000)
     dev.add_argument("--temporal-port", type=int, default=7233)
@@ -164,8 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--smtp-port", type=int, default=1025)
     dev.set_defaults(handler=_run_dev)
 
-    commands.add_parser("worker", help="run a worker (configured by REINTEGRATIE_* variables; needs the database schema at the head: db upgrade)").set_defaults(handler=_run_worker)
-    commands.add_parser("web", help="run the web app (configured by REINTEGRATIE_* variables; upgrades the database schema on start)").set_defaults(handler=_run_web)
+    commands.add_parser(
+        "worker",
+        help="run a worker (configured by REINTEGRATIE_* variables; needs the database schema at the head: db upgrade)",
+    ).set_defaults(handler=_run_worker)
+    commands.add_parser(
+        "web", help="run the web app (configured by REINTEGRATIE_* variables; upgrades the database schema on start)"
+    ).set_defaults(handler=_run_web)
     _add_db_arguments(commands.add_parser("db", help="the database schema: upgrade, current"))
 
     from reintegratie.app.users import add_arguments as add_users_arguments

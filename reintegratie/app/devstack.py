@@ -19,24 +19,26 @@ import subprocess
 import sys
 import sysconfig
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import uvicorn
-from temporalio.api.namespace.v1 import NamespaceConfig
+from google.protobuf.duration_pb2 import Duration
 from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.namespace.v1 import NamespaceConfig
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, DescribeTaskQueueRequest, UpdateNamespaceRequest
 from temporalio.client import Client
-from google.protobuf.duration_pb2 import Duration
 
 from integrations.accounts import AccountStore
 from integrations.db import make_engine, make_sessionmaker
-from integrations.migrate import SchemaError, upgrade as upgrade_schema
 from integrations.demo_accounts import seed_demo_accounts, sign_in_help
 from integrations.mailcatcher import MailCatcher
+from integrations.migrate import SchemaError
+from integrations.migrate import upgrade as upgrade_schema
 from reintegratie.config.settings import ENV_PREFIX, Settings, as_environment, load_settings
 from reintegratie.config.temporal import DATA_CONVERTER
 from web.app import create_app
@@ -107,7 +109,12 @@ def hold_ports(ports: DevPorts, host: str = "127.0.0.1") -> HeldPorts:
     """Bind the web and SMTP ports and check Temporal's are free; say which are in use otherwise."""
     busy: list[str] = []
     held: dict[str, socket.socket] = {}
-    for name, key, port in (("web app", "web", ports.web), ("Temporal", "", ports.temporal), ("Temporal UI", "", ports.temporal_ui), ("SMTP catcher", "smtp", ports.smtp)):
+    for name, key, port in (
+        ("web app", "web", ports.web),
+        ("Temporal", "", ports.temporal),
+        ("Temporal UI", "", ports.temporal_ui),
+        ("SMTP catcher", "smtp", ports.smtp),
+    ):
         try:
             sock = _listen(host, port)
         except OSError:
@@ -135,24 +142,37 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
 
 def start_temporal(data_dir: Path, ports: DevPorts, namespace: str) -> subprocess.Popen[bytes]:
     command = [
-        str(temporal_binary()), "server", "start-dev",
-        "--db-filename", str(data_dir / "temporal.db"),
-        "--ip", "127.0.0.1",
-        "--port", str(ports.temporal),
-        "--ui-port", str(ports.temporal_ui),
-        "--namespace", namespace,
-        "--sqlite-pragma", "journal_mode=wal",
-        "--sqlite-pragma", "synchronous=normal",
-        "--log-level", "warn",
+        str(temporal_binary()),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(data_dir / "temporal.db"),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(ports.temporal),
+        "--ui-port",
+        str(ports.temporal_ui),
+        "--namespace",
+        namespace,
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+        "--log-level",
+        "warn",
         "--ui-disable-news-fetch",
         # A workflow task that schedules an activity gets the activity back in its answer when the
         # worker has a free slot: one round trip and one matching step fewer for every delivery.
-        "--dynamic-config-value", "system.enableActivityEagerExecution=true",
+        "--dynamic-config-value",
+        "system.enableActivityEagerExecution=true",
         *search_attributes.cli_flags(),
-    ]  # fmt: skip
+    ]
     log = open(data_dir / "temporal.log", "ab")
     # Its own session: Ctrl-C in the terminal reaches us, and we stop the server last, in order.
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
+    return subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent
+    )
 
 
 def start_worker_process(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
@@ -165,7 +185,12 @@ def start_worker_process(settings: Settings, log_path: Path) -> subprocess.Popen
     command = [sys.executable, "-c", "import sys; from reintegratie.app.cli import main; sys.exit(main(['worker']))"]
     log = open(log_path, "ab")
     return subprocess.Popen(
-        command, env=as_environment(settings), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent
+        command,
+        env=as_environment(settings),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
 
 
@@ -181,7 +206,9 @@ async def watch_worker(process: subprocess.Popen[bytes], log_path: Path, stop: a
 async def wait_for_worker(client: Client, settings: Settings, process: subprocess.Popen[bytes], log_path: Path) -> None:
     """Wait until the worker polls its task queue, so the first intake does not wait for its start-up."""
     request = DescribeTaskQueueRequest(
-        namespace=settings.temporal_namespace, task_queue=TaskQueue(name=settings.task_queue), task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
+        namespace=settings.temporal_namespace,
+        task_queue=TaskQueue(name=settings.task_queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     )
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while not (await client.workflow_service.describe_task_queue(request)).pollers:
@@ -196,14 +223,18 @@ async def wait_for_temporal(process: subprocess.Popen[bytes], address: str, name
     while True:
         if process.poll() is not None:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise DevStackError(f"The Temporal dev server stopped at start (exit {process.returncode}). Its log ({log}):\n{tail}")
+            raise DevStackError(
+                f"The Temporal dev server stopped at start (exit {process.returncode}). Its log ({log}):\n{tail}"
+            )
         try:
             client = await Client.connect(address, namespace=namespace, data_converter=DATA_CONVERTER)
             await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=namespace))
             return client
         except Exception:
             if time.monotonic() > deadline:
-                raise DevStackError(f"The Temporal dev server did not answer on {address} within {STARTUP_TIMEOUT_SECONDS:.0f} s; see {log}.") from None
+                raise DevStackError(
+                    f"The Temporal dev server did not answer on {address} within {STARTUP_TIMEOUT_SECONDS:.0f} s; see {log}."
+                ) from None
             await asyncio.sleep(0.25)
 
 
@@ -294,7 +325,9 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
     catcher: MailCatcher | None = None
     worker: subprocess.Popen[bytes] | None = None
     try:
-        client = await wait_for_temporal(temporal, settings.temporal_address, settings.temporal_namespace, data_dir / "temporal.log")
+        client = await wait_for_temporal(
+            temporal, settings.temporal_address, settings.temporal_namespace, data_dir / "temporal.log"
+        )
         await set_retention(client, settings.temporal_namespace)
         await seed_demo(settings)
         catcher = MailCatcher(data_dir / "mail", port=ports.smtp)
@@ -329,7 +362,6 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     print("Stopped. Run it again to continue where you left off.", flush=True)
-
 
 
 def dev_settings(data_dir: Path, ports: DevPorts) -> Settings:

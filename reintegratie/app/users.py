@@ -7,8 +7,8 @@ import asyncio
 import getpass
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable
 
 import pyotp
 
@@ -53,7 +53,9 @@ def _add(args: argparse.Namespace) -> int:
     password = _read_password(args)
 
     async def work(accounts: AccountStore) -> int:
-        made = await accounts.add(email=args.email, role=args.role, name=args.name, language=args.language, password=password, totp=args.totp)
+        made = await accounts.add(
+            email=args.email, role=args.role, name=args.name, language=args.language, password=password, totp=args.totp
+        )
         print(f"account {made.account.email} ({made.account.role.value}) created")
         if password is None:
             print("no password set: this account can use personal API tokens only (reintegratie users token)")
@@ -107,7 +109,9 @@ def add_arguments(users: argparse.ArgumentParser) -> None:
     def command(name: str, help: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help)
         sub.add_argument("--email", required=True)
-        sub.add_argument("--database-url", default=None, help=f"default: {ENV_PREFIX}DATABASE_URL, else the dev stack's")
+        sub.add_argument(
+            "--database-url", default=None, help=f"default: {ENV_PREFIX}DATABASE_URL, else the dev stack's"
+        )
         sub.add_argument("--data-dir", default=None, help="the dev stack's data folder (default: data)")
         sub.set_defaults(handler=lambda args: _guarded(handler, args))
         return sub
@@ -116,7 +120,9 @@ def add_arguments(users: argparse.ArgumentParser) -> None:
     add.add_argument("--role", required=True, choices=[role.value for role in AccountRole])
     add.add_argument("--name", default=None)
     add.add_argument("--language", default="nl", choices=["nl", "en"])
-    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of standard input")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of standard input"
+    )
     add.add_argument("--totp", action="store_true", help="set up two-factor sign-in (always for hr and auditor)")
     token = command("token", "issue a personal API token (shown once)", _token)
     token.add_argument("--label", default="cli")

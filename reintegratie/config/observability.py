@@ -15,8 +15,9 @@ import json
 import logging
 import sys
 import time
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
+from typing import Any
 
 from reintegratie.config.settings import LogFormat, Settings
 
@@ -28,7 +29,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -92,9 +93,12 @@ class _WebMetrics:
             "reintegratie_http_requests", "HTTP requests handled", ["method", "route", "status"], registry=self.registry
         )
         self.duration = Histogram(
-            "reintegratie_http_request_duration_seconds", "Time to answer an HTTP request", ["method", "route"],
-            registry=self.registry, buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
-        )  # fmt: skip
+            "reintegratie_http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
 
 
 class MetricsMiddleware:

@@ -21,7 +21,7 @@ MAKE_SECRET = "make one with: python3 -c 'import secrets; print(secrets.token_ur
 _ADDRESS = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 
 
-class SmtpTls(str, enum.Enum):
+class SmtpTls(enum.StrEnum):
     """How the SMTP connection is protected."""
 
     none = "none"  # plain text: only for a local mail catcher
@@ -29,7 +29,7 @@ class SmtpTls(str, enum.Enum):
     tls = "tls"  # port 465: implicit TLS
 
 
-class LogFormat(str, enum.Enum):
+class LogFormat(enum.StrEnum):
     """How the worker and the web app write their logs."""
 
     text = "text"  # for a terminal
@@ -61,10 +61,14 @@ class Settings(BaseSettings):
     worker_max_concurrent_activities: int = Field(default=100, gt=0, description="activity slots per worker")
     worker_max_concurrent_workflow_tasks: int = Field(default=100, gt=0, description="workflow task slots per worker")
     worker_workflow_threads: int = Field(
-        default=4, gt=0, description="threads that run workflow tasks; few, because Python runs one at a time and the activities need their turn"
+        default=4,
+        gt=0,
+        description="threads that run workflow tasks; few, because Python runs one at a time and the activities need their turn",
     )
     worker_max_cached_workflows: int = Field(default=1000, ge=0, description="sticky cache: open cases kept in memory")
-    worker_metrics_address: str | None = Field(default=None, description="host:port of the worker's Prometheus endpoint")
+    worker_metrics_address: str | None = Field(
+        default=None, description="host:port of the worker's Prometheus endpoint"
+    )
     web_metrics_address: str | None = Field(default=None, description="host:port of the web app's Prometheus endpoint")
     log_format: LogFormat = LogFormat.text
     log_level: str = "INFO"
@@ -170,4 +174,3 @@ def load_settings(*, require: tuple[str, ...] = (), **overrides: Any) -> Setting
         raise SettingsError("Configuration is incomplete or wrong:\n" + "\n".join(lines))
     assert settings is not None
     return settings
-

@@ -71,7 +71,9 @@ PURE_MODULES = (
 # refuses in the source, and tests/workflows/test_replay.py replays every history under the
 # sandbox as well.
 WORKFLOW_RUNNER = UnsandboxedWorkflowRunner()
-SANDBOXED_RUNNER = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PURE_MODULES))
+SANDBOXED_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules(*PURE_MODULES)
+)
 
 
 async def connect(settings: Settings, *, runtime: Any = None) -> Client:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from temporalio.testing import ActivityEnvironment
 
@@ -17,11 +17,11 @@ def _in_attempt(started: datetime, timeout: timedelta | None) -> datetime | None
 
 
 def test_an_attempt_holds_rows_until_its_timeout_and_a_grace() -> None:
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     assert _in_attempt(started, timedelta(minutes=1)) == started + timedelta(minutes=1) + ATTEMPT_GRACE
 
 
 def test_without_a_timeout_or_a_deadline_ahead_the_outbox_keeps_its_own_lease() -> None:
     assert attempt_deadline() is None  # not in an activity
-    assert _in_attempt(datetime.now(timezone.utc), None) is None
-    assert _in_attempt(datetime(1970, 1, 1, tzinfo=timezone.utc), timedelta(minutes=1)) is None
+    assert _in_attempt(datetime.now(UTC), None) is None
+    assert _in_attempt(datetime(1970, 1, 1, tzinfo=UTC), timedelta(minutes=1)) is None

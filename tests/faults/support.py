@@ -9,7 +9,7 @@ import email.policy
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import icalendar
@@ -18,11 +18,11 @@ from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError
 
+from contracts import CaseIntake, Person
 from states.clock import local_date
 from tests.support import SmtpSink
 from web.cases import start_case
 from workflows.case import ReintegrationCase
-from contracts import CaseIntake, Person
 
 CASEMANAGER = Person("Carla Visser", "carla@example.nl")
 HR_ACTOR = CASEMANAGER.email
@@ -30,12 +30,16 @@ HR_ACTOR = CASEMANAGER.email
 
 def intake(case_id: str, number: int, *, days_ago: int = 0, today: date | None = None) -> CaseIntake:
     """A case with people of its own (so every message's recipient tells the case)."""
-    today = today or local_date(datetime.now(timezone.utc))
+    today = today or local_date(datetime.now(UTC))
     return CaseIntake(
-        case_id=case_id, employee=Person(f"Werknemer {number}", f"employee{number}@example.nl"),
-        manager=Person(f"Manager {number}", f"manager{number}@example.nl"), first_sick_day=today - timedelta(days=days_ago),
-        reported_by=HR_ACTOR, casemanager=CASEMANAGER, team_notice_to=(f"team{number}@example.nl",),
-    )  # fmt: skip
+        case_id=case_id,
+        employee=Person(f"Werknemer {number}", f"employee{number}@example.nl"),
+        manager=Person(f"Manager {number}", f"manager{number}@example.nl"),
+        first_sick_day=today - timedelta(days=days_ago),
+        reported_by=HR_ACTOR,
+        casemanager=CASEMANAGER,
+        team_notice_to=(f"team{number}@example.nl",),
+    )
 
 
 async def open_case(client: Client, task_queue: str, number: int, *, days_ago: int = 0) -> str:
@@ -45,7 +49,9 @@ async def open_case(client: Client, task_queue: str, number: int, *, days_ago: i
 
 
 async def _describe(client: Client, case_id: str) -> Any:
-    request = DescribeWorkflowExecutionRequest(namespace=client.namespace, execution=WorkflowExecution(workflow_id=case_id))
+    request = DescribeWorkflowExecutionRequest(
+        namespace=client.namespace, execution=WorkflowExecution(workflow_id=case_id)
+    )
     return await client.workflow_service.describe_workflow_execution(request)
 
 
@@ -57,7 +63,9 @@ async def settled(client: Client, case_id: str) -> bool:
             return True
         if description.pending_activities:
             return False
-        status = await client.get_workflow_handle(case_id).query(ReintegrationCase.status, rpc_timeout=timedelta(seconds=5))
+        status = await client.get_workflow_handle(case_id).query(
+            ReintegrationCase.status, rpc_timeout=timedelta(seconds=5)
+        )
         return status.work_pending == 0
     except RPCError:
         return False  # e.g. a query while no worker is there
@@ -70,11 +78,13 @@ async def wait_settled(client: Client, case_ids: list[str], *, timeout: float) -
     deadline = loop.time() + timeout
     while remaining:
         results = await asyncio.gather(*(settled(client, case_id) for case_id in remaining))
-        remaining = [case_id for case_id, done in zip(remaining, results) if not done]
+        remaining = [case_id for case_id, done in zip(remaining, results, strict=True) if not done]
         if not remaining:
             return
         if loop.time() > deadline:
-            raise AssertionError(f"{len(remaining)} of {len(case_ids)} cases did not settle within {timeout:.0f} s: {remaining[:5]}")
+            raise AssertionError(
+                f"{len(remaining)} of {len(case_ids)} cases did not settle within {timeout:.0f} s: {remaining[:5]}"
+            )
         await asyncio.sleep(1.0)
 
 
@@ -109,7 +119,9 @@ def arrivals(sink: SmtpSink) -> list[Arrival]:
                 event = calendar.walk("VEVENT")[0]
                 uid, sequence = str(event["UID"]), int(event.get("SEQUENCE", 0))
         for recipient in rcpts:
-            found.append(Arrival(recipient.lower(), str(message["Message-ID"]), method, uid, sequence, str(message["Subject"])))
+            found.append(
+                Arrival(recipient.lower(), str(message["Message-ID"]), method, uid, sequence, str(message["Subject"]))
+            )
     return found
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -20,7 +20,14 @@ import states
 from integrations.db import make_engine, make_sessionmaker
 from integrations.outbox import OutboxStatus, list_outbox
 from integrations.store import CaseStore
-from reintegratie.app.devstack import DevPorts, namespace_retention, set_retention, start_temporal, stop_process, wait_for_temporal
+from reintegratie.app.devstack import (
+    DevPorts,
+    namespace_retention,
+    set_retention,
+    start_temporal,
+    stop_process,
+    wait_for_temporal,
+)
 from reintegratie.config.settings import Settings
 from tests.faults.support import HR_ACTOR, arrivals, invitation_counts, open_case, pending_attempts, wait_settled
 from tests.support import POSTGRES_ADMIN_URL, SmtpSink, free_port
@@ -30,9 +37,15 @@ from workflows.case import ReintegrationCase
 
 def _settings(address: str, database_url: str, sink: SmtpSink, namespace: str = "default") -> Settings:
     return Settings(
-        temporal_address=address, temporal_namespace=namespace, task_queue=f"outage-{uuid.uuid4().hex[:8]}",
-        database_url=database_url, smtp_host=sink.host, smtp_port=sink.port, smtp_tls="none", mail_from="verzuim@example.nl",
-    )  # fmt: skip
+        temporal_address=address,
+        temporal_namespace=namespace,
+        task_queue=f"outage-{uuid.uuid4().hex[:8]}",
+        database_url=database_url,
+        smtp_host=sink.host,
+        smtp_port=sink.port,
+        smtp_tls="none",
+        mail_from="verzuim@example.nl",
+    )
 
 
 async def _outbox(database_url: str):  # type: ignore[no-untyped-def]
@@ -59,7 +72,9 @@ def _exactly_once(sink: SmtpSink) -> None:
     assert len(notices) == len(set(notices))
 
 
-async def test_smtp_down_then_up_delivers_everything_once_and_the_outbox_shows_it(dev_server: WorkflowEnvironment, tmp_path: Path) -> None:
+async def test_smtp_down_then_up_delivers_everything_once_and_the_outbox_shows_it(
+    dev_server: WorkflowEnvironment, tmp_path: Path
+) -> None:
     sink = SmtpSink(host="127.0.0.1", port=free_port())  # nothing listens there yet
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
     settings = _settings(dev_server.client.service_client.config.target_host, database_url, sink)
@@ -90,7 +105,9 @@ async def test_smtp_down_then_up_delivers_everything_once_and_the_outbox_shows_i
     _exactly_once(sink)
 
 
-async def test_dev_server_restarted_on_the_same_file_keeps_open_and_closed_cases(smtp_sink: SmtpSink, tmp_path: Path) -> None:
+async def test_dev_server_restarted_on_the_same_file_keeps_open_and_closed_cases(
+    smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
     ports = DevPorts(web=free_port(), temporal=free_port(), temporal_ui=free_port(), smtp=smtp_sink.port)
     address = f"127.0.0.1:{ports.temporal}"
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
@@ -108,7 +125,7 @@ async def test_dev_server_restarted_on_the_same_file_keeps_open_and_closed_cases
             open_id = await open_case(client, settings.task_queue, 1)
             closed_id = await open_case(client, settings.task_queue, 2)
             await wait_settled(client, [open_id, closed_id], timeout=60)
-            ended = states.EmploymentEnded(actor=HR_ACTOR, at=datetime.now(timezone.utc))
+            ended = states.EmploymentEnded(actor=HR_ACTOR, at=datetime.now(UTC))
             await client.get_workflow_handle(closed_id).execute_update("employment_ended", ended)
             closed_result = await client.get_workflow_handle_for(ReintegrationCase.run, closed_id).result()
             assert closed_result.outcome == "uit_dienst"
@@ -120,7 +137,7 @@ async def test_dev_server_restarted_on_the_same_file_keeps_open_and_closed_cases
         async with running_worker(settings, client):
             # The open case continues: it takes a command and carries out what follows.
             handle = client.get_workflow_handle(open_id)
-            received = states.ProbleemanalyseReceived(actor=HR_ACTOR, at=datetime.now(timezone.utc))
+            received = states.ProbleemanalyseReceived(actor=HR_ACTOR, at=datetime.now(UTC))
             await handle.execute_update("probleemanalyse_received", received)
             await wait_settled(client, [open_id], timeout=60)
             assert (await handle.query(ReintegrationCase.status)).phase == "probleemanalyse"
@@ -146,7 +163,10 @@ async def _block_postgres(database_url: str, allow: bool) -> None:
     try:
         await connection.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"true" if allow else "false"}')
         if not allow:
-            await connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name)
+            await connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                name,
+            )
     finally:
         await connection.close()
 

@@ -13,7 +13,7 @@ import random
 import signal
 import subprocess
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from temporalio.client import WorkflowUpdateFailedError
@@ -27,7 +27,7 @@ from tests.faults.support import HR_ACTOR, arrivals, invitation_counts, open_cas
 from tests.support import BIN, SmtpSink
 from workflows.case import ReintegrationCase
 
-CASES = int(os.environ.get('FAULT_CASES', 100))
+CASES = int(os.environ.get("FAULT_CASES", 100))
 KILLS = 5
 MAX_CONCURRENT_ACTIVITIES = 10
 # An activity attempt that died with the worker is retried after its start-to-close timeout
@@ -46,24 +46,34 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
         process.wait(10)
 
 
-async def test_cases_survive_a_worker_killed_repeatedly(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path) -> None:
+async def test_cases_survive_a_worker_killed_repeatedly(
+    dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path
+) -> None:
     client = dev_server.client
     task_queue = f"faults-{uuid.uuid4().hex[:8]}"
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
     env = {key: value for key, value in os.environ.items() if not key.startswith("REINTEGRATIE_")}
     env.update(
-        REINTEGRATIE_TEMPORAL_ADDRESS=client.service_client.config.target_host, REINTEGRATIE_TEMPORAL_NAMESPACE=client.namespace,
-        REINTEGRATIE_TASK_QUEUE=task_queue, REINTEGRATIE_DATABASE_URL=database_url, REINTEGRATIE_SMTP_HOST=smtp_sink.host,
-        REINTEGRATIE_SMTP_PORT=str(smtp_sink.port), REINTEGRATIE_SMTP_TLS="none", REINTEGRATIE_MAIL_FROM="verzuim@example.nl",
-        REINTEGRATIE_WORKER_MAX_CONCURRENT_ACTIVITIES=str(MAX_CONCURRENT_ACTIVITIES), REINTEGRATIE_LOG_LEVEL="WARNING",
-    )  # fmt: skip
+        REINTEGRATIE_TEMPORAL_ADDRESS=client.service_client.config.target_host,
+        REINTEGRATIE_TEMPORAL_NAMESPACE=client.namespace,
+        REINTEGRATIE_TASK_QUEUE=task_queue,
+        REINTEGRATIE_DATABASE_URL=database_url,
+        REINTEGRATIE_SMTP_HOST=smtp_sink.host,
+        REINTEGRATIE_SMTP_PORT=str(smtp_sink.port),
+        REINTEGRATIE_SMTP_TLS="none",
+        REINTEGRATIE_MAIL_FROM="verzuim@example.nl",
+        REINTEGRATIE_WORKER_MAX_CONCURRENT_ACTIVITIES=str(MAX_CONCURRENT_ACTIVITIES),
+        REINTEGRATIE_LOG_LEVEL="WARNING",
+    )
     log = tmp_path / "worker.log"
     worker = _start_worker(env, log)
     rng = random.Random(7)
     try:
         # 100 cases, each opened some days into its absence: reminders and alerts fall due at once.
         days_ago = [rng.choice((0, 3, 10, 20, 36, 45)) for _ in range(CASES)]
-        case_ids = list(await asyncio.gather(*(open_case(client, task_queue, n, days_ago=days_ago[n]) for n in range(CASES))))
+        case_ids = list(
+            await asyncio.gather(*(open_case(client, task_queue, n, days_ago=days_ago[n]) for n in range(CASES)))
+        )
         today = local_date(await _server_now())
         expected: dict[str, str] = {}
 
@@ -73,11 +83,19 @@ async def test_cases_survive_a_worker_killed_repeatedly(dev_server: WorkflowEnvi
             expected[case_id] = "ziekgemeld"
             if number % 3 == 0:
                 return
-            await _update(handle, "probleemanalyse_received", states.ProbleemanalyseReceived(actor=HR_ACTOR, at=await _server_now(), on=today))
+            await _update(
+                handle,
+                "probleemanalyse_received",
+                states.ProbleemanalyseReceived(actor=HR_ACTOR, at=await _server_now(), on=today),
+            )
             expected[case_id] = "probleemanalyse"
             if number % 3 == 2:
                 plan = states.PlanVanAanpak(hours_per_week=4)
-                await _update(handle, "plan_van_aanpak_signed", states.PlanVanAanpakSigned(actor=HR_ACTOR, at=await _server_now(), plan=plan, on=today))
+                await _update(
+                    handle,
+                    "plan_van_aanpak_signed",
+                    states.PlanVanAanpakSigned(actor=HR_ACTOR, at=await _server_now(), plan=plan, on=today),
+                )
                 expected[case_id] = "plan_van_aanpak"
 
         driving = asyncio.gather(*(commands(n, case_id) for n, case_id in enumerate(case_ids)))
@@ -97,8 +115,10 @@ async def test_cases_survive_a_worker_killed_repeatedly(dev_server: WorkflowEnvi
         await wait_settled(client, case_ids, timeout=SETTLE_SECONDS)
 
         # Every case reached the phase its commands lead to.
-        phases = await asyncio.gather(*(client.get_workflow_handle(c).query(ReintegrationCase.status) for c in case_ids))
-        assert {c: s.phase for c, s in zip(case_ids, phases)} == expected
+        phases = await asyncio.gather(
+            *(client.get_workflow_handle(c).query(ReintegrationCase.status) for c in case_ids)
+        )
+        assert {c: s.phase for c, s in zip(case_ids, phases, strict=True)} == expected
 
         # Every logical message is in the outbox as sent, and each one reached the sink.
         engine = make_engine(database_url)
@@ -106,7 +126,9 @@ async def test_cases_survive_a_worker_killed_repeatedly(dev_server: WorkflowEnvi
             outbox = await list_outbox(make_sessionmaker(engine), limit=10_000)
         finally:
             await engine.dispose()
-        assert outbox and all(row.status == OutboxStatus.sent for row in outbox), [r for r in outbox if r.status != OutboxStatus.sent][:3]
+        assert outbox and all(row.status == OutboxStatus.sent for row in outbox), [
+            r for r in outbox if r.status != OutboxStatus.sent
+        ][:3]
         found = arrivals(smtp_sink)
         arrived_ids = {a.message_id for a in found}
         assert {row.message_id for row in outbox} <= arrived_ids, "a message the outbox calls sent never arrived"
@@ -115,7 +137,9 @@ async def test_cases_survive_a_worker_killed_repeatedly(dev_server: WorkflowEnvi
         assert set(invitations) == outbox_invitations
         for number in range(CASES):  # everyone got the weekly check-in series
             for person in (f"manager{number}@example.nl", f"employee{number}@example.nl"):
-                assert any(recipient == person and method == "REQUEST" for _uid, _seq, method, recipient in invitations), person
+                assert any(
+                    recipient == person and method == "REQUEST" for _uid, _seq, method, recipient in invitations
+                ), person
         # One logical invitation is one message (one Message-ID), however often it was handed over.
         ids_per_invitation: dict[tuple[object, ...], set[str]] = {}
         for a in found:
@@ -127,7 +151,9 @@ async def test_cases_survive_a_worker_killed_repeatedly(dev_server: WorkflowEnvi
         # being sent at the moment of a kill can be repeated, and then with the same Message-ID.
         repeated = {key: count for key, count in invitations.items() if count > 1}
         assert len(repeated) <= KILLS * MAX_CONCURRENT_ACTIVITIES, repeated
-        print(f"\n{len(invitations)} invitations, {len(found)} deliveries, {kills} kills, repeated in the kill window: {len(repeated)}")
+        print(
+            f"\n{len(invitations)} invitations, {len(found)} deliveries, {kills} kills, repeated in the kill window: {len(repeated)}"
+        )
     finally:
         if "driving" in locals() and not driving.done():
             driving.cancel()
@@ -145,12 +171,12 @@ async def _update(handle, name: str, event: object) -> None:  # type: ignore[no-
             if getattr(cause, "type", None) != "NotReady":  # the first workflow task has not run yet
                 raise AssertionError(f"{name} refused: {cause}") from exc
             await asyncio.sleep(0.5)
-        except Exception as exc:  # noqa: BLE001 - e.g. the update's RPC timed out while no worker was there
+        except Exception:
             await asyncio.sleep(1)
     raise AssertionError(f"{name} was never accepted")
 
 
 async def _server_now():  # type: ignore[no-untyped-def]
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from integrations.calendar import CalendarSeries, Participant
 from tests.support import POSTGRES_ADMIN_URL, free_port, missing_peer
 
 AMS = ZoneInfo("Europe/Amsterdam")
-DTSTAMP = datetime(2026, 2, 20, 9, 0, tzinfo=timezone.utc)
+DTSTAMP = datetime(2026, 2, 20, 9, 0, tzinfo=UTC)
 PG_ADMIN_URL = POSTGRES_ADMIN_URL
 
 
@@ -137,17 +137,17 @@ class RecordingHandler:
     release: threading.Event = field(default_factory=threading.Event)
     quits: int = 0  # QUIT commands seen (a client closing its connection politely)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_QUIT(self, server, session, envelope):  # noqa: N802
+    async def handle_QUIT(self, server, session, envelope):
         self.quits += 1
         return "221 Bye"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content), session.peer)
         )
@@ -213,8 +213,24 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
         check=True,
         capture_output=True,
     )
@@ -252,7 +268,7 @@ def _in_thread(coroutine_function, *args):
     def target() -> None:
         try:
             result.append(asyncio.run(coroutine_function(*args)))
-        except BaseException as exc:  # noqa: BLE001 - re-raised below
+        except BaseException as exc:
             result.append(exc)
 
     thread = threading.Thread(target=target)
@@ -283,7 +299,7 @@ def outbox_postgres_url() -> Iterator[str]:
     name = f"integrations_{uuid.uuid4().hex[:12]}"
     try:
         _in_thread(_admin, f'CREATE DATABASE "{name}"')
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:  # no peer
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:  # no peer
         _postgres_missing(f"{type(exc).__name__}: {exc}")
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     yield f"{base}/{name}"
@@ -296,7 +312,11 @@ async def _tables(url: str):
     from integrations.schema import Base
 
     engine = make_engine(url)
-    tables = [Base.metadata.tables[name] for name in ("outbox", "calendar_feed_tokens", "calendar_series", "calendar_series_people") if name in Base.metadata.tables]
+    tables = [
+        Base.metadata.tables[name]
+        for name in ("outbox", "calendar_feed_tokens", "calendar_series", "calendar_series_people")
+        if name in Base.metadata.tables
+    ]
     async with engine.begin() as connection:
         await connection.run_sync(lambda sync: Base.metadata.drop_all(sync, tables=tables))
         await connection.run_sync(lambda sync: Base.metadata.create_all(sync, tables=tables))
@@ -334,8 +354,16 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RadicaleServe
     port = free_port()
     log = open(folder / "radicale.log", "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "radicale", "--config", "", f"--storage-filesystem-folder={folder / 'collections'}",
-         "--auth-type=none", f"--server-hosts=127.0.0.1:{port}"],
+        [
+            sys.executable,
+            "-m",
+            "radicale",
+            "--config",
+            "",
+            f"--storage-filesystem-folder={folder / 'collections'}",
+            "--auth-type=none",
+            f"--server-hosts=127.0.0.1:{port}",
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
@@ -19,7 +19,7 @@ from integrations.vtimezone import check_against_zoneinfo
 
 from .conftest import AMS, DTSTAMP, icalendar_reference
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def lines(data: bytes) -> list[str]:
@@ -119,8 +119,9 @@ def test_every_change_raises_sequence_and_keeps_uid(progress_series: CalendarSer
     buddy = Participant("bob.buddy@example.com", "Bob Buddy")
     steps = [
         lambda s: cal.updated(s, location="Neutrale plek: bibliotheek"),
-        lambda s: cal.moved(s, original_start=datetime(2026, 3, 30, 10, tzinfo=AMS),
-                            new_start=datetime(2026, 3, 31, 14, tzinfo=AMS)),
+        lambda s: cal.moved(
+            s, original_start=datetime(2026, 3, 30, 10, tzinfo=AMS), new_start=datetime(2026, 3, 31, 14, tzinfo=AMS)
+        ),
         lambda s: cal.occurrence_cancelled(s, original_start=datetime(2026, 4, 13, 10, tzinfo=AMS)),
         lambda s: cal.with_attendee(s, buddy),
         lambda s: cal.without_attendee(s, buddy.email)[0],
@@ -170,8 +171,12 @@ def test_cancel_one_occurrence(progress_series: CalendarSeries) -> None:
 
 def test_move_one_occurrence(progress_series: CalendarSeries) -> None:
     original = datetime(2026, 3, 30, 10, tzinfo=AMS)
-    series = cal.moved(progress_series, original_start=original, new_start=datetime(2026, 3, 31, 14, tzinfo=AMS),
-                       location="Online: https://meet.example.nl/r/x")
+    series = cal.moved(
+        progress_series,
+        original_start=original,
+        new_start=datetime(2026, 3, 31, 14, tzinfo=AMS),
+        location="Online: https://meet.example.nl/r/x",
+    )
     data = cal.occurrence_request(series, recurrence_id=original, dtstamp=DTSTAMP)
     (event,) = events(data)
     assert "RECURRENCE-ID;TZID=Europe/Amsterdam:20260330T100000" in lines(data)
@@ -198,8 +203,11 @@ def test_remove_one_attendee(progress_series: CalendarSeries, employee: Particip
 
 
 def test_end_early_and_resume(progress_series: CalendarSeries) -> None:
-    series = cal.moved(progress_series, original_start=datetime(2026, 8, 17, 10, tzinfo=AMS),
-                       new_start=datetime(2026, 8, 18, 10, tzinfo=AMS))
+    series = cal.moved(
+        progress_series,
+        original_start=datetime(2026, 8, 17, 10, tzinfo=AMS),
+        new_start=datetime(2026, 8, 18, 10, tzinfo=AMS),
+    )
     series = cal.ended(series, last_start=datetime(2026, 6, 25, 12, tzinfo=AMS))  # not a start: the last before
     assert series.until == datetime(2026, 6, 22, 10, tzinfo=AMS)
     assert series.overrides == ()  # the move after the end is gone
@@ -218,8 +226,9 @@ def test_end_early_and_resume(progress_series: CalendarSeries) -> None:
         lambda s: dataclasses.replace(s, attendees=()),
         lambda s: dataclasses.replace(s, uid="has space\r\nX-EVIL:1"),
         lambda s: dataclasses.replace(s, until=datetime(2026, 1, 1, tzinfo=AMS)),
-        lambda s: cal.moved(s, original_start=datetime(2026, 3, 31, 10, tzinfo=AMS),
-                            new_start=datetime(2026, 4, 1, 10, tzinfo=AMS)),  # not an occurrence
+        lambda s: cal.moved(
+            s, original_start=datetime(2026, 3, 31, 10, tzinfo=AMS), new_start=datetime(2026, 4, 1, 10, tzinfo=AMS)
+        ),  # not an occurrence
         lambda s: cal.updated(s, sequence=7),
     ],
 )
@@ -253,8 +262,12 @@ HOSTILE = [
 def test_text_never_becomes_a_new_calendar_line(progress_series: CalendarSeries, hostile: str) -> None:
     person = Participant("target@example.com", hostile)
     series = dataclasses.replace(
-        progress_series, summary=hostile, location=hostile, description=hostile + "\n" + hostile,
-        attendees=(person,), organizer=dataclasses.replace(progress_series.organizer, name=hostile),
+        progress_series,
+        summary=hostile,
+        location=hostile,
+        description=hostile + "\n" + hostile,
+        attendees=(person,),
+        organizer=dataclasses.replace(progress_series.organizer, name=hostile),
     )
     for data in (cal.series_request(series, dtstamp=DTSTAMP), cal.series_cancel(series, dtstamp=DTSTAMP)):
         assert check_itip(data) == []
@@ -306,13 +319,23 @@ def test_vobject_weekly_checkins_across_the_autumn_change(checkin_series: Calend
     parsed = vobject.readOne(cal.series_request(checkin_series, dtstamp=DTSTAMP).decode())
     parsed.validate()
     starts = list(parsed.vevent.getrruleset(addRDate=True))
-    assert [s.strftime("%m-%d %H:%M") for s in starts] == ["10-05 10:00", "10-12 10:00", "10-19 10:00", "10-26 10:00", "11-02 10:00"]
+    assert [s.strftime("%m-%d %H:%M") for s in starts] == [
+        "10-05 10:00",
+        "10-12 10:00",
+        "10-19 10:00",
+        "10-26 10:00",
+        "11-02 10:00",
+    ]
     assert _utc(starts) == _utc(cal.rule_starts(checkin_series))
 
 
 def _changed_series(series: CalendarSeries) -> CalendarSeries:
-    series = cal.moved(series, original_start=datetime(2026, 3, 30, 10, tzinfo=AMS),
-                       new_start=datetime(2026, 3, 31, 14, tzinfo=AMS), duration_minutes=30)
+    series = cal.moved(
+        series,
+        original_start=datetime(2026, 3, 30, 10, tzinfo=AMS),
+        new_start=datetime(2026, 3, 31, 14, tzinfo=AMS),
+        duration_minutes=30,
+    )
     series = cal.occurrence_cancelled(series, original_start=datetime(2026, 4, 13, 10, tzinfo=AMS))
     return cal.occurrence_cancelled(series, original_start=datetime(2026, 10, 26, 10, tzinfo=AMS))
 
@@ -328,7 +351,9 @@ def test_vobject_honours_exdates(progress_series: CalendarSeries) -> None:
 def test_recurring_ical_events_agrees(progress_series: CalendarSeries) -> None:
     series = _changed_series(progress_series)
     calendar = icalendar.Calendar.from_ical(cal.series_request(series, dtstamp=DTSTAMP))
-    found = recurring_ical_events.of(calendar).between(datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    found = recurring_ical_events.of(calendar).between(
+        datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    )
     theirs = sorted((e["DTSTART"].dt.astimezone(UTC), e["DTEND"].dt.astimezone(UTC)) for e in found)
     ours = [(start.astimezone(UTC), end.astimezone(UTC)) for start, end, _rid in cal.occurrences(series)]
     assert theirs == ours
@@ -350,11 +375,15 @@ def test_full_self_check_runs_on_every_object_built_in_these_tests(
 @pytest.mark.parametrize("hostile", ["", *HOSTILE, "Überlang " * 30 + "\\n" * 40, "€" * 80])
 def test_same_bytes_as_icalendar_alone(progress_series: CalendarSeries, hostile: str) -> None:
     series = dataclasses.replace(
-        progress_series, summary="Gesprek " + hostile, location=hostile, description=hostile,
+        progress_series,
+        summary="Gesprek " + hostile,
+        location=hostile,
+        description=hostile,
         organizer=dataclasses.replace(progress_series.organizer, name=hostile or "Carla"),
-    )  # fmt: skip
-    series = cal.moved(series, original_start=datetime(2026, 3, 30, 10, tzinfo=AMS),
-                       new_start=datetime(2026, 3, 31, 14, tzinfo=AMS))
+    )
+    series = cal.moved(
+        series, original_start=datetime(2026, 3, 30, 10, tzinfo=AMS), new_start=datetime(2026, 3, 31, 14, tzinfo=AMS)
+    )
     assert cal.series_request(series, dtstamp=DTSTAMP) == icalendar_reference(series, dtstamp=DTSTAMP)
     assert cal.series_cancel(series, dtstamp=DTSTAMP) == icalendar_reference(series, dtstamp=DTSTAMP, method="CANCEL")
 
@@ -375,13 +404,21 @@ def _unfolded(data: bytes) -> str:
 def _valid() -> str:
     organizer = Participant("verzuim@example.nl", "Carla", role="CHAIR")
     series = CalendarSeries(
-        uid="u-1", sequence=1, kind="checkin", summary="Check-in", location="Kantoor",
-        start=datetime(2026, 3, 16, 10, tzinfo=AMS), duration_minutes=15, interval_weeks=1,
-        until=datetime(2026, 6, 1, 10, tzinfo=AMS), organizer=organizer,
+        uid="u-1",
+        sequence=1,
+        kind="checkin",
+        summary="Check-in",
+        location="Kantoor",
+        start=datetime(2026, 3, 16, 10, tzinfo=AMS),
+        duration_minutes=15,
+        interval_weeks=1,
+        until=datetime(2026, 6, 1, 10, tzinfo=AMS),
+        organizer=organizer,
         attendees=(Participant("mia@example.com", "Mia"),),
-    )  # fmt: skip
-    series = cal.moved(series, original_start=datetime(2026, 3, 23, 10, tzinfo=AMS),
-                       new_start=datetime(2026, 3, 24, 10, tzinfo=AMS))
+    )
+    series = cal.moved(
+        series, original_start=datetime(2026, 3, 23, 10, tzinfo=AMS), new_start=datetime(2026, 3, 24, 10, tzinfo=AMS)
+    )
     return _unfolded(cal.series_request(series, dtstamp=DTSTAMP))
 
 
@@ -396,7 +433,8 @@ BROKEN = {
     "no VERSION": lambda t: t.replace("VERSION:2.0\r\n", ""),
     "two UIDs": lambda t: t[::-1].replace("UID:u-1"[::-1], "UID:u-2"[::-1], 1)[::-1],
     "CANCEL confirmed": lambda t: t.replace("METHOD:REQUEST", "METHOD:CANCEL").replace(
-        "TRANSP:OPAQUE\r\n", "TRANSP:OPAQUE\r\nSTATUS:CONFIRMED\r\n", 1),
+        "TRANSP:OPAQUE\r\n", "TRANSP:OPAQUE\r\nSTATUS:CONFIRMED\r\n", 1
+    ),
     "UNTIL not UTC": lambda t: re.sub(r"UNTIL=(\d{8}T\d{6})Z", r"UNTIL=\1", t),
     "no ATTENDEE": lambda t: re.sub(r"ATTENDEE;[^\r]*\r\n", "", t),
     "no ORGANIZER": lambda t: re.sub(r"ORGANIZER;[^\r]*\r\n", "", t),

@@ -24,8 +24,11 @@ from .conftest import AMS, DTSTAMP
 
 
 def test_feed_has_no_method_and_no_people(progress_series: CalendarSeries, checkin_series: CalendarSeries) -> None:
-    moved = cal.moved(progress_series, original_start=datetime(2026, 3, 30, 10, tzinfo=AMS),
-                      new_start=datetime(2026, 3, 31, 14, tzinfo=AMS))
+    moved = cal.moved(
+        progress_series,
+        original_start=datetime(2026, 3, 30, 10, tzinfo=AMS),
+        new_start=datetime(2026, 3, 31, 14, tzinfo=AMS),
+    )
     data = feed_calendar([moved, checkin_series], dtstamp=DTSTAMP)
     assert check_itip(data, feed=True) == []
     calendar = icalendar.Calendar.from_ical(data)
@@ -37,7 +40,9 @@ def test_feed_has_no_method_and_no_people(progress_series: CalendarSeries, check
     assert all("ATTENDEE" not in e and "ORGANIZER" not in e for e in vevents)
     assert b"example.com" not in data  # nobody's address in a URL-reachable file
     vobject.readOne(data.decode()).validate()
-    found = recurring_ical_events.of(calendar).between(datetime(2026, 1, 1, tzinfo=AMS), datetime(2027, 1, 1, tzinfo=AMS))
+    found = recurring_ical_events.of(calendar).between(
+        datetime(2026, 1, 1, tzinfo=AMS), datetime(2027, 1, 1, tzinfo=AMS)
+    )
     assert len(found) == len(cal.occurrences(moved)) + len(cal.occurrences(checkin_series))
 
 
@@ -70,7 +75,9 @@ async def test_token_is_stored_only_as_a_hash(sessionmaker) -> None:
     assert rows and token not in rows
 
 
-async def test_feed_for_token(sessionmaker, progress_series: CalendarSeries, checkin_series: CalendarSeries, manager) -> None:
+async def test_feed_for_token(
+    sessionmaker, progress_series: CalendarSeries, checkin_series: CalendarSeries, manager
+) -> None:
     someone_elses = dataclasses.replace(checkin_series, attendees=(checkin_series.attendees[1],))
     asked: list[str] = []
 
@@ -105,8 +112,12 @@ async def test_the_migrations_make_the_outbox_and_feed_tables(tmp_path) -> None:
 def test_series_round_trip(progress_series: CalendarSeries) -> None:
     import json
 
-    series = cal.moved(progress_series, original_start=datetime(2026, 3, 30, 10, tzinfo=AMS),
-                       new_start=datetime(2026, 3, 31, 14, tzinfo=AMS), location="Online")
+    series = cal.moved(
+        progress_series,
+        original_start=datetime(2026, 3, 30, 10, tzinfo=AMS),
+        new_start=datetime(2026, 3, 31, 14, tzinfo=AMS),
+        location="Online",
+    )
     series = cal.occurrence_cancelled(series, original_start=datetime(2026, 4, 13, 10, tzinfo=AMS))
     back = cal.series_from_dict(json.loads(json.dumps(cal.series_to_dict(series))))
     assert back == series
@@ -123,11 +134,17 @@ async def test_stored_series_feed_the_feed(sessionmaker, progress_series, checki
     assert not await save_series(sessionmaker, case_id="case-1", series=checkin_series)  # older: ignored
     assert not await save_series(sessionmaker, case_id="case-1", series=later)  # same again: no change
     assert [s.uid for s in await series_for_person(sessionmaker, manager.email.upper())] == [progress_series.uid]
-    assert {s.uid for s in await series_for_person(sessionmaker, employee.email)} == {progress_series.uid, checkin_series.uid}
+    assert {s.uid for s in await series_for_person(sessionmaker, employee.email)} == {
+        progress_series.uid,
+        checkin_series.uid,
+    }
 
     token = await issue_feed_token(sessionmaker, person=employee.email)
     body = await feed_for_token(sessionmaker, token, dtstamp=DTSTAMP)
-    assert {str(e["UID"]) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")} == {progress_series.uid, checkin_series.uid}
+    assert {str(e["UID"]) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")} == {
+        progress_series.uid,
+        checkin_series.uid,
+    }
 
     gone = cal.cancelled(progress_series)
     assert await save_series(sessionmaker, case_id="case-1", series=gone, cancelled=True)

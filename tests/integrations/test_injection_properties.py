@@ -19,8 +19,29 @@ from .conftest import DTSTAMP, icalendar_reference
 
 # Text biased towards the dangerous: line breaks of every kind, encoded-word openers, iCalendar
 # separators, quotes, backslashes, and long runs.
-DANGER = ["\r", "\n", "\r\n", "\u2028", "\u0085", "\x00", "\x0b", "=?", "?=", "=?utf-8?q?=0A?=", ";", ",", ":",
-          '"', "\\", "\\n", "BEGIN:VEVENT", "Bcc: evil@example.com", "ATTENDEE:mailto:x@example.com", "é", "😀"]
+DANGER = [
+    "\r",
+    "\n",
+    "\r\n",
+    "\u2028",
+    "\u0085",
+    "\x00",
+    "\x0b",
+    "=?",
+    "?=",
+    "=?utf-8?q?=0A?=",
+    ";",
+    ",",
+    ":",
+    '"',
+    "\\",
+    "\\n",
+    "BEGIN:VEVENT",
+    "Bcc: evil@example.com",
+    "ATTENDEE:mailto:x@example.com",
+    "é",
+    "😀",
+]
 texts = st.lists(st.one_of(st.sampled_from(DANGER), st.text(max_size=40)), max_size=12).map("".join)
 
 FROM = "verzuim@example.nl"
@@ -51,7 +72,9 @@ def test_free_text_stays_inside_its_field(
     (event,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
     assert str(event["ATTENDEE"]) == "mailto:target@example.com"
 
-    message = invitation_message(series, method="REQUEST", calendar=data, recipient=person, mail_from=FROM, message_key="p")
+    message = invitation_message(
+        series, method="REQUEST", calendar=data, recipient=person, mail_from=FROM, message_key="p"
+    )
     wire = message_bytes(message)
     head = wire.split(b"\r\n\r\n", 1)[0]
     header_names = [line.split(b":")[0] for line in head.split(b"\r\n") if line and line[:1] not in (b" ", b"\t")]

@@ -57,11 +57,17 @@ async def test_life_of_a_series(sessionmaker, smtp_server: SmtpServer, progress_
 
     series = await apply(series, "new")
     original = datetime(2026, 3, 30, 10, tzinfo=AMS)
-    series = await apply(cal.moved(series, original_start=original, new_start=datetime(2026, 3, 31, 14, tzinfo=AMS)),
-                         "moved", recurrence_id=original)
+    series = await apply(
+        cal.moved(series, original_start=original, new_start=datetime(2026, 3, 31, 14, tzinfo=AMS)),
+        "moved",
+        recurrence_id=original,
+    )
     cancelled_day = datetime(2026, 4, 13, 10, tzinfo=AMS)
-    series = await apply(cal.occurrence_cancelled(series, original_start=cancelled_day), "occurrence_cancelled",
-                         recurrence_id=cancelled_day)
+    series = await apply(
+        cal.occurrence_cancelled(series, original_start=cancelled_day),
+        "occurrence_cancelled",
+        recurrence_id=cancelled_day,
+    )
     after, removed = cal.without_attendee(series, buddy.email)
     series = await apply(after, "removed", removed=removed)
     series = await apply(cal.with_attendee(series, coach), "update")
@@ -134,7 +140,14 @@ async def test_notices_once_per_recipient(sessionmaker, smtp_server: SmtpServer)
     team = [Participant(f"c{n}@example.com", f"Collega {n}") for n in range(2)]
     context = {"employee_name": "Jan", "manager_name": "Mia", "start_date": datetime(2026, 3, 2, tzinfo=AMS)}
     for _ in range(2):
-        report = await send_notices(sessionmaker, sender_for(smtp_server), idempotency_key="case-1/team/1",
-                                    kind="team_notice", recipients=team, context=context, mail_from=FROM)
+        report = await send_notices(
+            sessionmaker,
+            sender_for(smtp_server),
+            idempotency_key="case-1/team/1",
+            kind="team_notice",
+            recipients=team,
+            context=context,
+            mail_from=FROM,
+        )
         assert sorted(report.sent) == [p.email for p in team]
     assert len(smtp_server.messages) == 2

@@ -6,7 +6,7 @@ import dataclasses
 import email
 import email.policy
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 
 import pytest
@@ -93,7 +93,9 @@ async def test_a_long_name_with_commas_and_colons_stays_one_address(
         progress_series, attendees=(person,), organizer=dataclasses.replace(progress_series.organizer, name=name)
     )
     ics = cal.series_request(series, dtstamp=DTSTAMP)
-    message = invitation_message(series, method="REQUEST", calendar=ics, recipient=person, mail_from=FROM, message_key="k-9")
+    message = invitation_message(
+        series, method="REQUEST", calendar=ics, recipient=person, mail_from=FROM, message_key="k-9"
+    )
     (data,) = await deliver(smtp_server, message)
     received = parse(data)
     assert [a.addr_spec for a in received["To"].addresses] == ["target@example.com"]
@@ -107,7 +109,9 @@ async def test_cancel_method_parameter_matches(
 ) -> None:
     series = cal.cancelled(progress_series)
     ics = cal.series_cancel(series, dtstamp=DTSTAMP)
-    message = invitation_message(series, method="CANCEL", calendar=ics, recipient=manager, mail_from=FROM, message_key="c")
+    message = invitation_message(
+        series, method="CANCEL", calendar=ics, recipient=manager, mail_from=FROM, message_key="c"
+    )
     (data,) = await deliver(smtp_server, message)
     part = calendar_part(parse(data))
     assert part["Content-Type"].params["method"] == "CANCEL"
@@ -119,11 +123,17 @@ async def test_cancel_method_parameter_matches(
 def test_method_must_equal_the_calendar(progress_series: CalendarSeries, manager: Participant) -> None:
     ics = cal.series_request(progress_series, dtstamp=DTSTAMP)
     with pytest.raises(ValueError):
-        invitation_message(progress_series, method="CANCEL", calendar=ics, recipient=manager, mail_from=FROM, message_key="x")
+        invitation_message(
+            progress_series, method="CANCEL", calendar=ics, recipient=manager, mail_from=FROM, message_key="x"
+        )
     with pytest.raises(ValueError):
         invitation_message(
-            progress_series, method="REQUEST", calendar=ics.replace(b"\r\n", b"\n"), recipient=manager,
-            mail_from=FROM, message_key="x",
+            progress_series,
+            method="REQUEST",
+            calendar=ics.replace(b"\r\n", b"\n"),
+            recipient=manager,
+            mail_from=FROM,
+            message_key="x",
         )
 
 
@@ -131,36 +141,57 @@ def test_recipient_must_be_an_attendee(progress_series: CalendarSeries) -> None:
     ics = cal.series_request(progress_series, dtstamp=DTSTAMP)
     stranger = Participant("someone@example.org", "Someone")
     with pytest.raises(ValueError):
-        invitation_message(progress_series, method="REQUEST", calendar=ics, recipient=stranger, mail_from=FROM, message_key="x")
+        invitation_message(
+            progress_series, method="REQUEST", calendar=ics, recipient=stranger, mail_from=FROM, message_key="x"
+        )
 
 
 def test_message_id_and_boundary_are_deterministic(progress_series: CalendarSeries, manager: Participant) -> None:
     ics = cal.series_request(progress_series, dtstamp=DTSTAMP)
-    one = invitation_message(progress_series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key="same")
-    two = invitation_message(progress_series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key="same")
-    other = invitation_message(progress_series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key="other")
+    one = invitation_message(
+        progress_series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key="same"
+    )
+    two = invitation_message(
+        progress_series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key="same"
+    )
+    other = invitation_message(
+        progress_series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key="other"
+    )
     assert one["Message-ID"] == two["Message-ID"] != other["Message-ID"]
     assert one.get_boundary() == two.get_boundary()
     assert one["Message-ID"].endswith("@example.nl>")
 
 
-def test_writing_many_messages_keeps_no_memory_per_message(progress_series: CalendarSeries, manager: Participant) -> None:
+def test_writing_many_messages_keeps_no_memory_per_message(
+    progress_series: CalendarSeries, manager: Participant
+) -> None:
     """Headers that repeat are shared between messages and fold once; the generator writes every part
     with a new clone of the policy, and a shared header must not keep one folded copy per clone."""
     ics = cal.series_request(progress_series, dtstamp=DTSTAMP)
     written = []
     for number in range(50):
-        message = invitation_message(progress_series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key=f"k{number}")
+        message = invitation_message(
+            progress_series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key=f"k{number}"
+        )
         written.append(message_bytes(message))
     shared = calendar_part(message)["Content-Transfer-Encoding"]
-    assert shared is calendar_part(invitation_message(progress_series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key="x"))["Content-Transfer-Encoding"]
+    assert (
+        shared
+        is calendar_part(
+            invitation_message(
+                progress_series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key="x"
+            )
+        )["Content-Transfer-Encoding"]
+    )
     assert 1 <= len(vars(shared).get("_folded", {})) <= 2  # one per policy setting, not one per message
     assert all(b"Content-Transfer-Encoding: base64\r\n" in data for data in written)
 
 
 def test_english_for_english_recipients(progress_series: CalendarSeries, employee: Participant) -> None:
     ics = cal.series_request(progress_series, dtstamp=DTSTAMP)
-    message = invitation_message(progress_series, method="REQUEST", calendar=ics, recipient=employee, mail_from=FROM, message_key="e")
+    message = invitation_message(
+        progress_series, method="REQUEST", calendar=ics, recipient=employee, mail_from=FROM, message_key="e"
+    )
     assert message["Subject"] == "Invitation: Voortgangsgesprek"
     assert message["Content-Language"] == "en"
     text = message.get_body(("plain",)).get_content()
@@ -175,10 +206,14 @@ def test_english_for_english_recipients(progress_series: CalendarSeries, employe
 def test_change_wording(progress_series: CalendarSeries, manager: Participant, change: str, words_nl: str) -> None:
     series = cal.updated(progress_series)
     method = "CANCEL" if change == "removed" else "REQUEST"
-    ics = (cal.attendee_cancel(series, manager, dtstamp=DTSTAMP) if method == "CANCEL"
-           else cal.series_request(series, dtstamp=DTSTAMP))
-    message = invitation_message(series, method=method, calendar=ics, recipient=manager, mail_from=FROM,
-                                 message_key="w", change=change)
+    ics = (
+        cal.attendee_cancel(series, manager, dtstamp=DTSTAMP)
+        if method == "CANCEL"
+        else cal.series_request(series, dtstamp=DTSTAMP)
+    )
+    message = invitation_message(
+        series, method=method, calendar=ics, recipient=manager, mail_from=FROM, message_key="w", change=change
+    )
     assert message["Subject"].startswith(words_nl)
 
 
@@ -186,16 +221,31 @@ def test_moved_and_cancelled_occurrence_wording(progress_series: CalendarSeries,
     original = datetime(2026, 3, 30, 10, tzinfo=AMS)
     series = cal.moved(progress_series, original_start=original, new_start=datetime(2026, 3, 31, 14, tzinfo=AMS))
     ics = cal.occurrence_request(series, recurrence_id=original, dtstamp=DTSTAMP)
-    message = invitation_message(series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM,
-                                 message_key="m", change="moved", occurrence=original)
+    message = invitation_message(
+        series,
+        method="REQUEST",
+        calendar=ics,
+        recipient=manager,
+        mail_from=FROM,
+        message_key="m",
+        change="moved",
+        occurrence=original,
+    )
     text = message.get_body(("plain",)).get_content()
     assert "Was: maandag 30 maart 2026, 10:00–10:45" in text
     assert "Wordt: dinsdag 31 maart 2026, 14:00–14:45" in text
     series = cal.occurrence_cancelled(series, original_start=datetime(2026, 4, 13, 10, tzinfo=AMS))
     ics = cal.occurrence_cancel(series, recurrence_id=datetime(2026, 4, 13, 10, tzinfo=AMS), dtstamp=DTSTAMP)
-    message = invitation_message(series, method="CANCEL", calendar=ics, recipient=manager, mail_from=FROM,
-                                 message_key="o", change="occurrence_cancelled",
-                                 occurrence=datetime(2026, 4, 13, 10, tzinfo=AMS))
+    message = invitation_message(
+        series,
+        method="CANCEL",
+        calendar=ics,
+        recipient=manager,
+        mail_from=FROM,
+        message_key="o",
+        change="occurrence_cancelled",
+        occurrence=datetime(2026, 4, 13, 10, tzinfo=AMS),
+    )
     assert message["Subject"] == "Gaat niet door: Voortgangsgesprek (maandag 13 april 2026, 10:00–10:45)"
 
 
@@ -205,7 +255,7 @@ HOSTILE = [
     "Jan\rX-Injected: yes",
     "=?utf-8?q?=0A?=X-Injected: yes",
     "=?utf-8?q?Jan=0D=0ABcc=3A_evil=40example.com?=",
-    "Jan; ROLE=CHAIR, \"quoted\" \\ back",
+    'Jan; ROLE=CHAIR, "quoted" \\ back',
     "Jan\u2028X-Injected: yes\u0085Y\x00Z",
     "Jan " + "heel lang " * 60,
 ]
@@ -225,10 +275,20 @@ async def test_hostile_names_and_subjects_never_become_headers(
         attendees=(recipient,),
     )
     ics = cal.series_request(series, dtstamp=DTSTAMP)
-    message = invitation_message(series, method="REQUEST", calendar=ics, recipient=recipient, mail_from=FROM, message_key="h")
+    message = invitation_message(
+        series, method="REQUEST", calendar=ics, recipient=recipient, mail_from=FROM, message_key="h"
+    )
     notice = notice_message(
-        kind="bounce_warning", recipient=recipient, mail_from=FROM, message_key="n",
-        context={"address": "target@example.com", "person_name": hostile, "message_subject": hostile, "reason": hostile},
+        kind="bounce_warning",
+        recipient=recipient,
+        mail_from=FROM,
+        message_key="n",
+        context={
+            "address": "target@example.com",
+            "person_name": hostile,
+            "message_subject": hostile,
+            "reason": hostile,
+        },
     )
     for data in await deliver(smtp_server, message, notice):
         names = header_names(data)
@@ -254,7 +314,10 @@ async def test_hostile_names_and_subjects_never_become_headers(
 def test_notice_fields_are_closed(manager: Participant) -> None:
     with pytest.raises(ValueError, match="does not take"):
         notice_message(
-            kind="team_notice", recipient=manager, mail_from=FROM, message_key="t",
+            kind="team_notice",
+            recipient=manager,
+            mail_from=FROM,
+            message_key="t",
             context={"employee_name": "Jan", "manager_name": "Mia", "start_date": date(2026, 3, 2), "diagnosis": "x"},
         )
     with pytest.raises(ValueError, match="needs"):
@@ -264,13 +327,26 @@ def test_notice_fields_are_closed(manager: Participant) -> None:
 
 
 NOTICE_CONTEXTS = {
-    "team_notice": {"employee_name": "Jan", "manager_name": "Mia", "start_date": date(2026, 3, 2), "hours": 12,
-                    "will_do": ["post sorteren", "klantvragen per mail"], "not_yet": ["avonddiensten"]},
-    "hr_reminder": {"step": "plan van aanpak", "due": date(2026, 4, 27), "case_ref": "C-2026-014",
-                    "case_url": "https://reintegratie.example.nl/cases/C-2026-014"},
+    "team_notice": {
+        "employee_name": "Jan",
+        "manager_name": "Mia",
+        "start_date": date(2026, 3, 2),
+        "hours": 12,
+        "will_do": ["post sorteren", "klantvragen per mail"],
+        "not_yet": ["avonddiensten"],
+    },
+    "hr_reminder": {
+        "step": "plan van aanpak",
+        "due": date(2026, 4, 27),
+        "case_ref": "C-2026-014",
+        "case_url": "https://reintegratie.example.nl/cases/C-2026-014",
+    },
     "hr_overdue": {"step": "probleemanalyse", "due": date(2026, 4, 13), "case_ref": "C-2026-014"},
-    "coach_signal": {"case_ref": "C-2026-014", "signals": ["uren 4 weken niet verhoogd", "voortgangsgesprek gemist"],
-                     "manager_name": "Mia"},
+    "coach_signal": {
+        "case_ref": "C-2026-014",
+        "signals": ["uren 4 weken niet verhoogd", "voortgangsgesprek gemist"],
+        "manager_name": "Mia",
+    },
     "buddy_request": {"manager_name": "Mia", "answer_url": "https://reintegratie.example.nl/buddy/abc"},
     "bounce_warning": {"address": "gone@example.com", "person_name": "Piet", "reason": "550 5.1.1 no such user"},
 }
@@ -302,8 +378,9 @@ def sample_context(kind: str) -> dict:
 @pytest.mark.parametrize("kind", sorted(NOTICES))
 async def test_every_notice_renders_and_is_delivered(smtp_server: SmtpServer, kind: str, language: str) -> None:
     recipient = Participant("hr@example.nl", "Hanna HR", language=language)
-    message = notice_message(kind=kind, recipient=recipient, mail_from=FROM, message_key=f"{kind}-{language}",
-                             context=sample_context(kind))
+    message = notice_message(
+        kind=kind, recipient=recipient, mail_from=FROM, message_key=f"{kind}-{language}", context=sample_context(kind)
+    )
     (data,) = await deliver(smtp_server, message)
     received = parse(data)
     assert [p.get_content_type() for p in received.iter_parts()] == ["text/plain", "text/html"]
@@ -318,7 +395,10 @@ async def test_every_notice_renders_and_is_delivered(smtp_server: SmtpServer, ki
 
 def test_html_is_escaped(manager: Participant) -> None:
     message = notice_message(
-        kind="coach_signal", recipient=manager, mail_from=FROM, message_key="x",
+        kind="coach_signal",
+        recipient=manager,
+        mail_from=FROM,
+        message_key="x",
         context={"case_ref": "<script>alert(1)</script>", "signals": ["<b>vet</b>"]},
     )
     html = message.get_body(("html",)).get_content()
@@ -326,8 +406,9 @@ def test_html_is_escaped(manager: Participant) -> None:
 
 
 def test_team_notice_text(manager: Participant) -> None:
-    message = notice_message(kind="team_notice", recipient=manager, mail_from=FROM, message_key="t",
-                             context=NOTICE_CONTEXTS["team_notice"])
+    message = notice_message(
+        kind="team_notice", recipient=manager, mail_from=FROM, message_key="t", context=NOTICE_CONTEXTS["team_notice"]
+    )
     text = message.get_body(("plain",)).get_content()
     assert "Jan begint weer op maandag 2 maart 2026, voorlopig 12 uur per week." in text
     assert "- post sorteren" in text and "- avonddiensten" in text
@@ -335,8 +416,10 @@ def test_team_notice_text(manager: Participant) -> None:
 
 
 def test_dates_in_utc_are_shown_in_amsterdam_time(progress_series: CalendarSeries, manager: Participant) -> None:
-    series = dataclasses.replace(progress_series, start=datetime(2026, 3, 16, 9, tzinfo=timezone.utc))
+    series = dataclasses.replace(progress_series, start=datetime(2026, 3, 16, 9, tzinfo=UTC))
     ics = cal.series_request(series, dtstamp=DTSTAMP)
-    message = invitation_message(series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key="u")
+    message = invitation_message(
+        series, method="REQUEST", calendar=ics, recipient=manager, mail_from=FROM, message_key="u"
+    )
     assert "10:00–10:45" in message.get_body(("plain",)).get_content()
     assert b"DTSTART;TZID=Europe/Amsterdam:20260316T100000" in ics

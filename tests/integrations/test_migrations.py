@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Connection, MetaData, String, inspect, insert, select, text
+from sqlalchemy import Column, Connection, MetaData, String, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from integrations import migrate
@@ -28,7 +28,7 @@ from integrations.schema import Base
 from tests.support import BIN, TEST_SECRET_KEY
 
 SNAPSHOTS = Path(__file__).with_name("pre_migrations_schema")
-AT = datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=UTC)
 
 
 def dialect_of(url: str) -> str:
@@ -55,53 +55,173 @@ def _fill(connection: Connection) -> None:
     tables = MetaData()
     tables.reflect(connection)
     t = tables.tables
-    connection.execute(insert(t["cases"]), [
-        dict(case_id="case-1", employee_name="Sanne de Vries", employee_email="sanne@example.nl", manager_name="Mark Jansen",
-             manager_email="mark@example.nl", org_unit="team-zorg", first_sick_day=date(2026, 10, 5), phase="ziekgemeld",
-             next_deadline=date(2026, 11, 16), opened_at=AT, updated_at=AT),
-        dict(case_id="case-2", employee_name="Jan Bakker", employee_email="jan@example.nl", manager_name="Mia Manager",
-             manager_email="mia@example.nl", org_unit=None, first_sick_day=date(2025, 1, 6), phase="plan_van_aanpak",
-             next_deadline=None, opened_at=AT, updated_at=AT),
-    ])  # fmt: skip
-    connection.execute(insert(t["audit_trail"]), [
-        dict(case_id="case-1", event_key="000001:case_opened", at=AT, actor="hr@example.nl", action="case_opened", detail={"phase": "ziekgemeld", "n": [1, 2]}),
-        dict(case_id="case-2", event_key="000001:case_opened", at=AT, actor="hr@example.nl", action="case_opened", detail={}),
-    ])  # fmt: skip
-    connection.execute(insert(t["case_people"]), [
-        dict(case_id="case-1", role="employee", email="sanne@example.nl"),
-        dict(case_id="case-1", role="manager", email="mark@example.nl"),
-        dict(case_id="case-2", role="coach", email="cora@example.nl"),
-    ])  # fmt: skip
-    connection.execute(insert(t["users"]), [
-        dict(email="hanna@example.nl", name="Hanna HR", role="hr", language="nl", password_hash="$argon2id$v=19$m=65536,t=3,p=4$x$y",
-             totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", totp_last_step=59_000_000, active=True, demo=False, created_at=AT),
-        dict(email="ex@example.nl", name="Ex", role="manager", language="en", password_hash=None, totp_secret=None,
-             totp_last_step=0, active=False, demo=True, created_at=AT),
-    ])  # fmt: skip
+    connection.execute(
+        insert(t["cases"]),
+        [
+            dict(
+                case_id="case-1",
+                employee_name="Sanne de Vries",
+                employee_email="sanne@example.nl",
+                manager_name="Mark Jansen",
+                manager_email="mark@example.nl",
+                org_unit="team-zorg",
+                first_sick_day=date(2026, 10, 5),
+                phase="ziekgemeld",
+                next_deadline=date(2026, 11, 16),
+                opened_at=AT,
+                updated_at=AT,
+            ),
+            dict(
+                case_id="case-2",
+                employee_name="Jan Bakker",
+                employee_email="jan@example.nl",
+                manager_name="Mia Manager",
+                manager_email="mia@example.nl",
+                org_unit=None,
+                first_sick_day=date(2025, 1, 6),
+                phase="plan_van_aanpak",
+                next_deadline=None,
+                opened_at=AT,
+                updated_at=AT,
+            ),
+        ],
+    )
+    connection.execute(
+        insert(t["audit_trail"]),
+        [
+            dict(
+                case_id="case-1",
+                event_key="000001:case_opened",
+                at=AT,
+                actor="hr@example.nl",
+                action="case_opened",
+                detail={"phase": "ziekgemeld", "n": [1, 2]},
+            ),
+            dict(
+                case_id="case-2",
+                event_key="000001:case_opened",
+                at=AT,
+                actor="hr@example.nl",
+                action="case_opened",
+                detail={},
+            ),
+        ],
+    )
+    connection.execute(
+        insert(t["case_people"]),
+        [
+            dict(case_id="case-1", role="employee", email="sanne@example.nl"),
+            dict(case_id="case-1", role="manager", email="mark@example.nl"),
+            dict(case_id="case-2", role="coach", email="cora@example.nl"),
+        ],
+    )
+    connection.execute(
+        insert(t["users"]),
+        [
+            dict(
+                email="hanna@example.nl",
+                name="Hanna HR",
+                role="hr",
+                language="nl",
+                password_hash="$argon2id$v=19$m=65536,t=3,p=4$x$y",
+                totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+                totp_last_step=59_000_000,
+                active=True,
+                demo=False,
+                created_at=AT,
+            ),
+            dict(
+                email="ex@example.nl",
+                name="Ex",
+                role="manager",
+                language="en",
+                password_hash=None,
+                totp_secret=None,
+                totp_last_step=0,
+                active=False,
+                demo=True,
+                created_at=AT,
+            ),
+        ],
+    )
     hanna = connection.execute(select(t["users"].c.id).where(t["users"].c.email == "hanna@example.nl")).scalar_one()
-    connection.execute(insert(t["api_tokens"]), [
-        dict(user_id=hanna, digest="a" * 64, label="cli", created_at=AT, revoked_at=None),
-        dict(user_id=hanna, digest="b" * 64, label="old", created_at=AT, revoked_at=AT),
-    ])  # fmt: skip
-    connection.execute(insert(t["outbox"]), [
-        dict(key="case-1:checkin:uid-1:0", recipient="mark@example.nl", kind="checkin", series_uid="uid-1", recurrence_id=None, sequence=0,
-             method="REQUEST", status="sent", message_id="<m1@example.nl>", subject="Check-in", attempts=1, last_error=None, error_code=None,
-             created_at=AT, updated_at=AT, sent_at=AT, claimed_until=None),
-        dict(key="case-1:notice:1", recipient="hr@example.nl", kind="notice", series_uid=None, recurrence_id="20261109T090000Z",
-             sequence=None, method=None, status="pending", message_id=None, subject=None, attempts=3, last_error="451 try again",
-             error_code=451, created_at=AT, updated_at=AT, sent_at=None, claimed_until=AT),
-    ])  # fmt: skip
-    connection.execute(insert(t["calendar_feed_tokens"]), [
-        dict(person="mark@example.nl", token_hash="c" * 64, created_at=AT, revoked_at=None, last_used_at=AT),
-    ])  # fmt: skip
-    connection.execute(insert(t["calendar_series"]), [
-        dict(uid="uid-1", case_id="case-1", sequence=2, cancelled=False, data={"summary": "Check-in", "attendees": ["mark@example.nl"]}, updated_at=AT),
-        dict(uid="uid-2", case_id="case-2", sequence=0, cancelled=True, data={}, updated_at=AT),
-    ])  # fmt: skip
-    connection.execute(insert(t["calendar_series_people"]), [
-        dict(uid="uid-1", email="mark@example.nl"),
-        dict(uid="uid-1", email="sanne@example.nl"),
-    ])  # fmt: skip
+    connection.execute(
+        insert(t["api_tokens"]),
+        [
+            dict(user_id=hanna, digest="a" * 64, label="cli", created_at=AT, revoked_at=None),
+            dict(user_id=hanna, digest="b" * 64, label="old", created_at=AT, revoked_at=AT),
+        ],
+    )
+    connection.execute(
+        insert(t["outbox"]),
+        [
+            dict(
+                key="case-1:checkin:uid-1:0",
+                recipient="mark@example.nl",
+                kind="checkin",
+                series_uid="uid-1",
+                recurrence_id=None,
+                sequence=0,
+                method="REQUEST",
+                status="sent",
+                message_id="<m1@example.nl>",
+                subject="Check-in",
+                attempts=1,
+                last_error=None,
+                error_code=None,
+                created_at=AT,
+                updated_at=AT,
+                sent_at=AT,
+                claimed_until=None,
+            ),
+            dict(
+                key="case-1:notice:1",
+                recipient="hr@example.nl",
+                kind="notice",
+                series_uid=None,
+                recurrence_id="20261109T090000Z",
+                sequence=None,
+                method=None,
+                status="pending",
+                message_id=None,
+                subject=None,
+                attempts=3,
+                last_error="451 try again",
+                error_code=451,
+                created_at=AT,
+                updated_at=AT,
+                sent_at=None,
+                claimed_until=AT,
+            ),
+        ],
+    )
+    connection.execute(
+        insert(t["calendar_feed_tokens"]),
+        [
+            dict(person="mark@example.nl", token_hash="c" * 64, created_at=AT, revoked_at=None, last_used_at=AT),
+        ],
+    )
+    connection.execute(
+        insert(t["calendar_series"]),
+        [
+            dict(
+                uid="uid-1",
+                case_id="case-1",
+                sequence=2,
+                cancelled=False,
+                data={"summary": "Check-in", "attendees": ["mark@example.nl"]},
+                updated_at=AT,
+            ),
+            dict(uid="uid-2", case_id="case-2", sequence=0, cancelled=True, data={}, updated_at=AT),
+        ],
+    )
+    connection.execute(
+        insert(t["calendar_series_people"]),
+        [
+            dict(uid="uid-1", email="mark@example.nl"),
+            dict(uid="uid-1", email="sanne@example.nl"),
+        ],
+    )
 
 
 def _contents(connection: Connection) -> dict[str, list[tuple[Any, ...]]]:
@@ -141,14 +261,20 @@ async def test_a_database_from_before_migrations_keeps_every_row_through_the_upg
         # The values as the product reads them, on each database (JSON, booleans, dates, UTC times).
         cases = {row[0]: row for row in after["cases"]}
         assert cases["case-1"][6] == date(2026, 10, 5) and cases["case-2"][5] is None
-        assert after["outbox"][0][14] == (AT if dialect_of(database_url) == "postgresql" else AT.replace(tzinfo=None))  # UTC, to the microsecond
+        assert after["outbox"][0][14] == (
+            AT if dialect_of(database_url) == "postgresql" else AT.replace(tzinfo=None)
+        )  # UTC, to the microsecond
         assert [row[-1] for row in after["audit_trail"]] == [{"phase": "ziekgemeld", "n": [1, 2]}, {}]
         assert [(row[8], row[9]) for row in after["users"]] == [(True, False), (False, True)]
         # The database goes on working: new rows get new ids (PostgreSQL's sequences untouched).
         async with engine.begin() as connection:
-            new_id = (await connection.execute(
-                text("INSERT INTO case_people (case_id, role, email) VALUES ('case-2', 'buddy', 'bob@example.nl') RETURNING id")
-            )).scalar_one()  # fmt: skip
+            new_id = (
+                await connection.execute(
+                    text(
+                        "INSERT INTO case_people (case_id, role, email) VALUES ('case-2', 'buddy', 'bob@example.nl') RETURNING id"
+                    )
+                )
+            ).scalar_one()
         assert new_id == max(row[0] for row in before["case_people"]) + 1
         assert await migrate.upgrade(engine) == (now, now), "a second upgrade changes nothing"
     finally:
@@ -166,14 +292,18 @@ def _structure(connection: Connection) -> dict[str, Any]:
     described: dict[str, Any] = {}
     for name in sorted(set(inspector.get_table_names()) - {migrate.VERSION_TABLE}):
         described[name] = dict(
-            columns=[(c["name"], c["type"].compile(dialect=dialect), c["nullable"], c.get("default"), c.get("autoincrement"))
-                     for c in inspector.get_columns(name)],
+            columns=[
+                (c["name"], c["type"].compile(dialect=dialect), c["nullable"], c.get("default"), c.get("autoincrement"))
+                for c in inspector.get_columns(name)
+            ],
             primary_key=inspector.get_pk_constraint(name),
-            foreign_keys=sorted((str(fk.get("name")), fk["constrained_columns"], fk["referred_table"], fk["referred_columns"])
-                                for fk in inspector.get_foreign_keys(name)),
+            foreign_keys=sorted(
+                (str(fk.get("name")), fk["constrained_columns"], fk["referred_table"], fk["referred_columns"])
+                for fk in inspector.get_foreign_keys(name)
+            ),
             indexes=sorted((str(ix["name"]), ix["column_names"], ix["unique"]) for ix in inspector.get_indexes(name)),
             unique=sorted((str(uq["name"]), uq["column_names"]) for uq in inspector.get_unique_constraints(name)),
-        )  # fmt: skip
+        )
     return described
 
 
@@ -249,7 +379,9 @@ async def _set_version(engine: AsyncEngine, revision: str) -> None:
         await connection.execute(text("UPDATE alembic_version SET version_num = :revision"), {"revision": revision})
 
 
-async def test_the_worker_and_users_make_an_empty_database_but_refuse_one_behind(sqlite_url: str, tmp_path: Path) -> None:
+async def test_the_worker_and_users_make_an_empty_database_but_refuse_one_behind(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     from reintegratie.config.settings import Settings
     from worker import running_worker
 
@@ -262,7 +394,14 @@ async def test_the_worker_and_users_make_an_empty_database_but_refuse_one_behind
         await make_pre_migrations_database(engine)
         with pytest.raises(migrate.SchemaError, match="reintegratie db upgrade"):
             await migrate.ensure_current(engine)
-        settings = Settings(temporal_address="unused:1", database_url=old, smtp_host="127.0.0.1", smtp_port=25, smtp_tls="none", mail_from="verzuim@example.nl")
+        settings = Settings(
+            temporal_address="unused:1",
+            database_url=old,
+            smtp_host="127.0.0.1",
+            smtp_port=25,
+            smtp_tls="none",
+            mail_from="verzuim@example.nl",
+        )
         with pytest.raises(migrate.SchemaError, match="not at the head.*reintegratie db upgrade"):
             async with running_worker(settings, client=object()):  # type: ignore[arg-type] - refused before it is used
                 pass
@@ -278,9 +417,22 @@ async def test_the_worker_and_users_make_an_empty_database_but_refuse_one_behind
 
     added = await asyncio.to_thread(
         subprocess.run,
-        [str(BIN / "reintegratie"), "users", "add", "--database-url", old, "--email", "x@example.nl", "--role", "coach"],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [
+            str(BIN / "reintegratie"),
+            "users",
+            "add",
+            "--database-url",
+            old,
+            "--email",
+            "x@example.nl",
+            "--role",
+            "coach",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert added.returncode == 1 and "does not know" in added.stderr and "Traceback" not in added.stderr
 
 
@@ -298,8 +450,15 @@ async def test_the_web_app_upgrades_a_database_from_before_migrations_on_start(t
             before = await connection.run_sync(_contents)
     finally:
         await engine.dispose()
-    settings = Settings(temporal_address="unused:1", database_url=url, smtp_host="127.0.0.1", smtp_port=25, smtp_tls="none",
-                        mail_from="verzuim@example.nl", secret_key=TEST_SECRET_KEY)  # fmt: skip
+    settings = Settings(
+        temporal_address="unused:1",
+        database_url=url,
+        smtp_host="127.0.0.1",
+        smtp_port=25,
+        smtp_tls="none",
+        mail_from="verzuim@example.nl",
+        secret_key=TEST_SECRET_KEY,
+    )
     app = create_app(settings, client=object())  # type: ignore[arg-type] - no Temporal needed to start
     async with app.router.lifespan_context(app):
         case = await app.state.store.get_case("case-1")
@@ -356,14 +515,18 @@ def test_db_upgrade_and_current_on_the_command_line(tmp_path: Path, capsys: pyte
 
     assert main(["db", "current", "--database-url", "postgresql+asyncpg://someone:secret@127.0.0.1:1/nowhere"]) == 1
     err = capsys.readouterr().err
-    assert "cannot use the database at postgresql+asyncpg://someone:***@127.0.0.1:1/nowhere" in err and "secret" not in err
+    assert (
+        "cannot use the database at postgresql+asyncpg://someone:***@127.0.0.1:1/nowhere" in err and "secret" not in err
+    )
 
 
 def test_db_upgrade_as_the_installed_command(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'installed.db'}"
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(BIN / "reintegratie"), "db", *args], capture_output=True, text=True, timeout=60, check=False)
+        return subprocess.run(
+            [str(BIN / "reintegratie"), "db", *args], capture_output=True, text=True, timeout=60, check=False
+        )
 
     helped = run("upgrade", "--help")
     assert helped.returncode == 0 and "--database-url" in helped.stdout

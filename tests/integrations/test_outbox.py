@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import email
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, event, select, update
@@ -45,11 +45,19 @@ def invitation(series: CalendarSeries, recipient: Participant, method: str = "RE
     def build():
         builds.append(1)
         ics = (cal.series_request if method == "REQUEST" else cal.series_cancel)(series, dtstamp=DTSTAMP)
-        return invitation_message(series, method=method, calendar=ics, recipient=recipient, mail_from=FROM, message_key=key)
+        return invitation_message(
+            series, method=method, calendar=ics, recipient=recipient, mail_from=FROM, message_key=key
+        )
 
     return dict(
-        key=key, recipient=recipient.email, kind=series.kind, build=build, series_uid=series.uid,
-        recurrence_id=None, sequence=series.sequence, method=method,
+        key=key,
+        recipient=recipient.email,
+        kind=series.kind,
+        build=build,
+        series_uid=series.uid,
+        recurrence_id=None,
+        sequence=series.sequence,
+        method=method,
     ), builds
 
 
@@ -68,7 +76,9 @@ async def test_sent_once_then_never_again(sessionmaker, smtp_server: SmtpServer,
     assert received["Message-ID"] == entry.message_id
 
 
-async def test_every_update_is_its_own_row(sessionmaker, smtp_server: SmtpServer, progress_series, manager, employee) -> None:
+async def test_every_update_is_its_own_row(
+    sessionmaker, smtp_server: SmtpServer, progress_series, manager, employee
+) -> None:
     sender = sender_for(smtp_server)
     series = progress_series
     for _ in range(3):
@@ -142,7 +152,8 @@ async def test_concurrent_attempts_send_once(sessionmaker, smtp_server: SmtpServ
     kwargs, _ = invitation(progress_series, manager)
     sender_a, sender_b = sender_for(smtp_server), sender_for(smtp_server)
     results = await asyncio.gather(
-        send_once(sessionmaker, sender_a, **kwargs), send_once(sessionmaker, sender_b, **kwargs),
+        send_once(sessionmaker, sender_a, **kwargs),
+        send_once(sessionmaker, sender_b, **kwargs),
         return_exceptions=True,
     )
     assert len(smtp_server.messages) == 1
@@ -159,11 +170,11 @@ async def test_expired_lease_is_taken_over(sessionmaker, smtp_server: SmtpServer
         await send_once(sessionmaker, sender_for(smtp_server), **kwargs)
     smtp_server.start()
     async with sessionmaker() as session, session.begin():
-        await session.execute(update(OutboxMessage).values(claimed_until=datetime.now(timezone.utc) + timedelta(hours=1)))
+        await session.execute(update(OutboxMessage).values(claimed_until=datetime.now(UTC) + timedelta(hours=1)))
     with pytest.raises(TransientMailError, match="another attempt"):
         await send_once(sessionmaker, sender_for(smtp_server), **kwargs)
     async with sessionmaker() as session, session.begin():
-        await session.execute(update(OutboxMessage).values(claimed_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        await session.execute(update(OutboxMessage).values(claimed_until=datetime.now(UTC) - timedelta(seconds=1)))
     assert await send_once(sessionmaker, sender_for(smtp_server), **kwargs) == OutboxStatus.sent
     assert len(smtp_server.messages) == 1
 
@@ -171,13 +182,17 @@ async def test_expired_lease_is_taken_over(sessionmaker, smtp_server: SmtpServer
 async def test_notices_per_recipient(sessionmaker, smtp_server: SmtpServer) -> None:
     team = [Participant(f"collega{n}@example.com", f"Collega {n}") for n in range(3)]
     sender = sender_for(smtp_server)
-    context = {"employee_name": "Jan", "manager_name": "Mia", "start_date": datetime(2026, 3, 2, tzinfo=timezone.utc)}
+    context = {"employee_name": "Jan", "manager_name": "Mia", "start_date": datetime(2026, 3, 2, tzinfo=UTC)}
     for _attempt in range(2):  # the activity runs twice
         async with sender:
             for person in team:
                 key = notice_key("case-7/team-notice/1", person.email)
                 await send_once(
-                    sessionmaker, sender, key=key, recipient=person.email, kind="team_notice",
+                    sessionmaker,
+                    sender,
+                    key=key,
+                    recipient=person.email,
+                    kind="team_notice",
                     build=lambda person=person, key=key: notice_message(
                         kind="team_notice", recipient=person, mail_from=FROM, message_key=key, context=context
                     ),
@@ -186,7 +201,9 @@ async def test_notices_per_recipient(sessionmaker, smtp_server: SmtpServer) -> N
     assert len({m.peer for m in smtp_server.messages}) == 1  # one connection for the batch
 
 
-async def test_built_message_must_match_the_row(sessionmaker, smtp_server: SmtpServer, progress_series, manager, employee) -> None:
+async def test_built_message_must_match_the_row(
+    sessionmaker, smtp_server: SmtpServer, progress_series, manager, employee
+) -> None:
     kwargs, _ = invitation(progress_series, manager)
     kwargs["recipient"] = employee.email
     with pytest.raises(ValueError):
@@ -197,14 +214,18 @@ async def test_built_message_must_match_the_row(sessionmaker, smtp_server: SmtpS
     assert entry.status == OutboxStatus.pending
 
 
-async def test_list_outbox_newest_first(sessionmaker, smtp_server: SmtpServer, progress_series, manager, employee) -> None:
+async def test_list_outbox_newest_first(
+    sessionmaker, smtp_server: SmtpServer, progress_series, manager, employee
+) -> None:
     sender = sender_for(smtp_server)
     for person in (manager, employee):
         kwargs, _ = invitation(progress_series, person)
         await send_once(sessionmaker, sender, **kwargs)
     entries = await list_outbox(sessionmaker, limit=10)
     assert [e.recipient for e in entries] == [employee.email, manager.email]
-    assert all(e.subject == "Uitnodiging: Voortgangsgesprek" or e.subject == "Invitation: Voortgangsgesprek" for e in entries)
+    assert all(
+        e.subject == "Uitnodiging: Voortgangsgesprek" or e.subject == "Invitation: Voortgangsgesprek" for e in entries
+    )
     assert await list_outbox(sessionmaker, recipient=manager.email.upper()) == [entries[1]]
     assert len(await list_outbox(sessionmaker, limit=1)) == 1
 
@@ -283,13 +304,17 @@ async def test_the_same_message_in_two_concurrent_batches_goes_out_once(
     assert other == OutboxStatus.sent or (isinstance(other, TransientMailError) and "another attempt" in str(other))
 
 
-async def test_an_item_twice_in_one_batch_goes_out_once(sessionmaker, smtp_server: SmtpServer, progress_series, manager) -> None:
+async def test_an_item_twice_in_one_batch_goes_out_once(
+    sessionmaker, smtp_server: SmtpServer, progress_series, manager
+) -> None:
     twice = [item(progress_series, manager), item(progress_series, manager)]
     assert await send_batch(sessionmaker, sender_for(smtp_server), twice) == [OutboxStatus.sent] * 2
     assert len(smtp_server.messages) == 1
 
 
-async def test_refused_and_deferred_recipients_in_one_batch(sessionmaker, smtp_server: SmtpServer, progress_series) -> None:
+async def test_refused_and_deferred_recipients_in_one_batch(
+    sessionmaker, smtp_server: SmtpServer, progress_series
+) -> None:
     refused, deferred, fine = team(3)
     series = dataclasses.replace(progress_series, attendees=(refused, deferred, fine))
     items = [item(series, person) for person in (refused, deferred, fine)]
@@ -356,7 +381,9 @@ async def test_a_cancelled_batch_records_what_went_out(sessionmaker, smtp_server
         await send_once(sessionmaker, real, **invitation(series, people[1])[0])
 
 
-async def test_a_claim_ends_when_the_attempt_would_be_cancelled(sessionmaker, smtp_server: SmtpServer, progress_series) -> None:
+async def test_a_claim_ends_when_the_attempt_would_be_cancelled(
+    sessionmaker, smtp_server: SmtpServer, progress_series
+) -> None:
     """An activity passes the end of its attempt: a worker killed mid-batch leaves rows the next
     attempt may take from then on, not only after a lease long enough to send the whole batch."""
     _people, _series, items = _three_attendees(progress_series)
@@ -367,24 +394,28 @@ async def test_a_claim_ends_when_the_attempt_would_be_cancelled(sessionmaker, sm
         task = asyncio.create_task(send_batch(sessionmaker, hangs, items, claim_until=claim_until))
         await asyncio.wait_for(hangs.stuck.wait(), 10)
         async with sessionmaker() as session:
-            rows = (await session.execute(select(OutboxMessage.claimed_until).order_by(OutboxMessage.id))).scalars().all()
+            rows = (
+                (await session.execute(select(OutboxMessage.claimed_until).order_by(OutboxMessage.id))).scalars().all()
+            )
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
         return list(rows)
 
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     unbounded = await claims_after_a_stuck_send(None)
     # Without a bound the lease covers sending all three: a minute per message (connect and send).
     assert all(until is not None and until >= before + timedelta(seconds=3 * 2 * real.timeout) for until in unbounded)
     async with sessionmaker() as session, session.begin():
         await session.execute(update(OutboxMessage).values(claimed_until=None))  # the first attempt's lease ran out
-    attempt_end = datetime.now(timezone.utc) + timedelta(seconds=20)
+    attempt_end = datetime.now(UTC) + timedelta(seconds=20)
     assert await claims_after_a_stuck_send(attempt_end) == [attempt_end] * 3
     assert smtp_server.messages == []
 
 
-async def test_a_batch_cancelled_while_it_claims_gives_its_rows_back(sessionmaker, smtp_server: SmtpServer, progress_series) -> None:
+async def test_a_batch_cancelled_while_it_claims_gives_its_rows_back(
+    sessionmaker, smtp_server: SmtpServer, progress_series
+) -> None:
     """Cancelled before its claim was written: the claim is written all the same (a transaction is
     not cut off half-way), and what it won is released at once, not when the lease runs out."""
     _people, _series, items = _three_attendees(progress_series)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import caldav
 import icalendar
@@ -17,7 +17,7 @@ from integrations.feeds import feed_calendar
 
 from .conftest import AMS, DTSTAMP, RadicaleServer
 
-UTC = timezone.utc
+UTC = UTC
 WINDOW = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
 
 
@@ -55,8 +55,9 @@ def ours(series: CalendarSeries) -> list[datetime]:
 
 
 def scenarios(progress: CalendarSeries, checkin: CalendarSeries) -> dict[str, CalendarSeries]:
-    changed = cal.moved(progress, original_start=datetime(2026, 3, 30, 10, tzinfo=AMS),
-                        new_start=datetime(2026, 3, 31, 14, tzinfo=AMS))
+    changed = cal.moved(
+        progress, original_start=datetime(2026, 3, 30, 10, tzinfo=AMS), new_start=datetime(2026, 3, 31, 14, tzinfo=AMS)
+    )
     changed = cal.occurrence_cancelled(changed, original_start=datetime(2026, 10, 26, 10, tzinfo=AMS))
     return {
         "progress": progress,

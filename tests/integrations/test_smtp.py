@@ -232,7 +232,9 @@ async def test_starttls_required_refuses_a_server_without_starttls(smtp_server: 
     assert smtp_server.messages == []
 
 
-async def test_starttls_when_offered(smtp_down: SmtpServer, server_tls: ssl.SSLContext, client_tls: ssl.SSLContext) -> None:
+async def test_starttls_when_offered(
+    smtp_down: SmtpServer, server_tls: ssl.SSLContext, client_tls: ssl.SSLContext
+) -> None:
     smtp_down.kwargs = {"tls_context": server_tls, "require_starttls": True}
     smtp_down.start()
     await sender_for(smtp_down, tls="starttls", tls_context=client_tls).send(plain())

@@ -7,7 +7,7 @@ import functools
 import threading
 import time
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, event, select, text
@@ -42,7 +42,11 @@ async def test_cases_upsert_filter_and_audit_is_idempotent(database_url: str) ->
         await store.upsert_case(_record("case-1"))
         await store.upsert_case(_record("case-2", manager="other@example.nl"))
         await store.upsert_case(_record("case-1", phase="probleemanalyse"))  # retried / later write
-        await store.upsert_case(replace(_record("case-2", manager="other@example.nl", phase="plan_van_aanpak"), next_deadline=date(2026, 12, 28)))
+        await store.upsert_case(
+            replace(
+                _record("case-2", manager="other@example.nl", phase="plan_van_aanpak"), next_deadline=date(2026, 12, 28)
+            )
+        )
 
         one = await store.get_case("case-1")
         assert one is not None and one.phase == "probleemanalyse"
@@ -52,11 +56,20 @@ async def test_cases_upsert_filter_and_audit_is_idempotent(database_url: str) ->
         assert [row.case_id for row in await store.list_cases(manager_email="m@example.nl")] == ["case-1"]
         assert await store.get_case("case-404") is None
 
-        entry = AuditEntry("case-1", "opened", datetime(2026, 11, 2, 9, tzinfo=timezone.utc), "hr@example.nl", "case_opened", {"first_sick_day": "2026-11-02"})
+        entry = AuditEntry(
+            "case-1",
+            "opened",
+            datetime(2026, 11, 2, 9, tzinfo=UTC),
+            "hr@example.nl",
+            "case_opened",
+            {"first_sick_day": "2026-11-02"},
+        )
         assert await store.append_audit(entry) is True
         assert await store.append_audit(entry) is False  # a retried activity writes nothing twice
         trail = await store.audit_trail("case-1")
-        assert [(row.event_key, row.actor, row.detail) for row in trail] == [("opened", "hr@example.nl", {"first_sick_day": "2026-11-02"})]
+        assert [(row.event_key, row.actor, row.detail) for row in trail] == [
+            ("opened", "hr@example.nl", {"first_sick_day": "2026-11-02"})
+        ]
     finally:
         await engine.dispose()
 
@@ -85,8 +98,15 @@ async def test_one_decisions_write_is_idempotent_and_replaces_only_the_roles_nam
     try:
         await create_tables(engine)
         store = CaseStore(make_sessionmaker(engine))
-        at = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
-        opened = AuditEntry(case_id="case-9", event_key="000001:case_opened", at=at, actor="hr@example.nl", action="case_opened", detail={})
+        at = datetime(2026, 11, 2, 9, tzinfo=UTC)
+        opened = AuditEntry(
+            case_id="case-9",
+            event_key="000001:case_opened",
+            at=at,
+            actor="hr@example.nl",
+            action="case_opened",
+            detail={},
+        )
         people = {"employee": ["Sanne@example.nl"], "manager": ["m@example.nl"], "coach": ["cor@example.nl"]}
 
         await store.record(_record("case-9"), people, [opened])
@@ -103,7 +123,10 @@ async def test_one_decisions_write_is_idempotent_and_replaces_only_the_roles_nam
         assert await store.roles_in_case("case-9", "cor@example.nl") == set()
         assert await store.roles_in_case("case-9", "new-coach@example.nl") == {"coach"}
         assert await store.roles_in_case("case-9", "m@example.nl") == {"manager"}
-        assert [r.event_key for r in await store.audit_trail("case-9")] == ["000001:case_opened", "000002:progress_talk_held"]
+        assert [r.event_key for r in await store.audit_trail("case-9")] == [
+            "000001:case_opened",
+            "000002:progress_talk_held",
+        ]
     finally:
         await engine.dispose()
 
@@ -114,8 +137,10 @@ async def test_a_write_that_fails_half_way_leaves_nothing_and_the_store_goes_on(
         await create_tables(engine)
         sessionmaker = make_sessionmaker(engine)
         store = CaseStore(sessionmaker)
-        at = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
-        opened = AuditEntry("case-5", "000001:case_opened", at, "hr@example.nl", "case_opened", {"first_sick_day": "2026-11-02"})
+        at = datetime(2026, 11, 2, 9, tzinfo=UTC)
+        opened = AuditEntry(
+            "case-5", "000001:case_opened", at, "hr@example.nl", "case_opened", {"first_sick_day": "2026-11-02"}
+        )
 
         class Interrupted(Exception):
             pass
@@ -132,12 +157,16 @@ async def test_a_write_that_fails_half_way_leaves_nothing_and_the_store_goes_on(
         assert await store.audit_trail("case-5") == []
         assert await store.roles_in_case("case-5", "sanne@example.nl") == set()
 
-        await store.record(replace(_record("case-5"), next_deadline=date(2027, 1, 4)), {"employee": ["sanne@example.nl"]}, [opened])
+        await store.record(
+            replace(_record("case-5"), next_deadline=date(2027, 1, 4)), {"employee": ["sanne@example.nl"]}, [opened]
+        )
         row = await store.get_case("case-5")
         assert row is not None and (row.first_sick_day, row.next_deadline) == (date(2026, 11, 2), date(2027, 1, 4))
         assert row.opened_at is not None and row.updated_at >= row.opened_at
         trail = await store.audit_trail("case-5")
-        assert [(r.at.replace(tzinfo=timezone.utc) if r.at.tzinfo is None else r.at, r.detail) for r in trail] == [(at, {"first_sick_day": "2026-11-02"})]
+        assert [(r.at.replace(tzinfo=UTC) if r.at.tzinfo is None else r.at, r.detail) for r in trail] == [
+            (at, {"first_sick_day": "2026-11-02"})
+        ]
     finally:
         await engine.dispose()
 
@@ -153,7 +182,7 @@ async def test_two_connections_writing_at_once_wait_for_each_other_instead_of_fa
     try:
         await create_tables(engines[0])
         sessionmakers = [make_sessionmaker(engine) for engine in engines]
-        at = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
+        at = datetime(2026, 11, 2, 9, tzinfo=UTC)
 
         def reads_then_writes(connection: Connection, writer: int, step: int) -> None:
             case_id = f"case-{step % 4}"
@@ -166,13 +195,19 @@ async def test_two_connections_writing_at_once_wait_for_each_other_instead_of_fa
         async def decisions(writer: int) -> None:
             for step in range(20):
                 await run_write(sessionmakers[writer], functools.partial(reads_then_writes, writer=writer, step=step))
-                await CaseStore(sessionmakers[writer]).set_people(f"case-{step % 4}", "buddy", [f"buddy-{writer}@example.nl"])
+                await CaseStore(sessionmakers[writer]).set_people(
+                    f"case-{step % 4}", "buddy", [f"buddy-{writer}@example.nl"]
+                )
 
         await asyncio.gather(decisions(0), decisions(1))
         store = CaseStore(sessionmakers[0])
         assert sum([len(await store.audit_trail(f"case-{n}")) for n in range(4)]) == 40
         async with sessionmakers[1]() as session:
-            coaches = (await session.execute(select(CasePersonRow.case_id).where(CasePersonRow.role == "coach"))).scalars().all()
+            coaches = (
+                (await session.execute(select(CasePersonRow.case_id).where(CasePersonRow.role == "coach")))
+                .scalars()
+                .all()
+            )
         assert sorted(coaches) == [f"case-{n}" for n in range(4)]  # each write replaced the coach as a whole
     finally:
         for engine in engines:

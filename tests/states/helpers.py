@@ -79,7 +79,7 @@ def case_in(phase: str) -> tuple[CaseFacts, datetime]:
     return copy.deepcopy(facts), now
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _case_in(phase: str) -> tuple[CaseFacts, datetime]:
     from datetime import timedelta
 
@@ -122,8 +122,10 @@ def _case_in(phase: str) -> tuple[CaseFacts, datetime]:
     if phase == "arbeidstherapeutisch":
         return facts, now
     now = at(2026, 3, 2)
-    schedule = [BuildUpStep(from_date=date(2026, 3, 2), hours_per_week=8),
-                BuildUpStep(from_date=date(2026, 3, 16), hours_per_week=12)]
+    schedule = [
+        BuildUpStep(from_date=date(2026, 3, 2), hours_per_week=8),
+        BuildUpStep(from_date=date(2026, 3, 16), hours_per_week=12),
+    ]
     facts = decide(facts, ev(BuildUpStarted, now, schedule=schedule), now).facts
     if phase == "opbouw":
         return facts, now

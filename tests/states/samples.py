@@ -45,8 +45,12 @@ SAMPLES: dict[str, Callable[[datetime], Any]] = {
     "plan_van_aanpak_signed": lambda n: ev(PlanVanAanpakSigned, n, plan=PlanVanAanpak(hours_per_week=0)),
     "therapeutic_work_started": lambda n: ev(TherapeuticWorkStarted, n, hours_per_week=4),
     "build_up_started": lambda n: ev(
-        BuildUpStarted, n, schedule=[BuildUpStep(from_date=local_date(n), hours_per_week=12),
-                                     BuildUpStep(from_date=local_date(n) + timedelta(weeks=2), hours_per_week=16)]
+        BuildUpStarted,
+        n,
+        schedule=[
+            BuildUpStep(from_date=local_date(n), hours_per_week=12),
+            BuildUpStep(from_date=local_date(n) + timedelta(weeks=2), hours_per_week=16),
+        ],
     ),
     "hours_reported": lambda n: ev(HoursReported, n, week_of=local_date(n), hours=6),
     "progress_talk_held": lambda n: ev(ProgressTalkHeld, n, went=TalkMood.good, summary="rustig begin"),

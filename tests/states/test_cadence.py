@@ -1,7 +1,8 @@
 """Calendar series: check-ins while sick, progress talks from the return, tapering evaluations,
 the driegesprek; stable UIDs, updates with a higher sequence, cancellations; DST."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
+from itertools import pairwise
 
 from states import (
     BuildUpStarted,
@@ -28,8 +29,17 @@ from tests.states.helpers import at, case_in, ev, of_type, opened
 
 def test_series_uids_are_stable_and_distinct() -> None:
     assert series_uid("case-1", "checkin", 1) == series_uid("case-1", "checkin", 1)
-    assert len({series_uid("case-1", "checkin", 1), series_uid("case-1", "checkin", 2),
-                series_uid("case-2", "checkin", 1), series_uid("case-1", "progress_talk", 1)}) == 4
+    assert (
+        len(
+            {
+                series_uid("case-1", "checkin", 1),
+                series_uid("case-1", "checkin", 2),
+                series_uid("case-2", "checkin", 1),
+                series_uid("case-1", "progress_talk", 1),
+            }
+        )
+        == 4
+    )
     first = opened(case_id="case-9").effects
     again = opened(case_id="case-9").effects
     assert first == again
@@ -46,8 +56,9 @@ def test_checkin_on_the_employees_preferred_day_time_and_place() -> None:
 def test_preference_change_updates_the_same_series_with_a_higher_sequence() -> None:
     facts = opened().facts
     now = at(2026, 1, 14)
-    decision = decide(facts, ev(PreferenceChanged, now, actor="employee-1",
-                                preference=ContactPreference(weekday=4, hour=9)), now)
+    decision = decide(
+        facts, ev(PreferenceChanged, now, actor="employee-1", preference=ContactPreference(weekday=4, hour=9)), now
+    )
     (update,) = of_type(decision.effects, UpdateSeries)
     assert update.series_id == facts.series[0].series_id and update.sequence == 1
     assert update.start == at(2026, 1, 16, 9)
@@ -84,7 +95,7 @@ def test_evaluations_taper_off_and_never_exceed_six_weeks() -> None:
         (nxt,) = [e for e in of_type(held.effects, SendSeries) if e.kind == "evaluation"]
         starts.append(nxt.start.date())
         facts, when = held.facts, nxt.start
-    gaps = [(b - a).days for a, b in zip(starts, starts[1:])]
+    gaps = [(b - a).days for a, b in pairwise(starts)]
     assert all(gap <= 42 for gap in gaps)
     assert gaps[0] <= gaps[1] <= gaps[2]  # tapering off: 4 weeks, then 6
     assert gaps[2] >= 35
@@ -111,7 +122,9 @@ def test_from_rules_version_2_an_evaluation_held_early_moves_the_planned_one_to_
     assert moved.key == f"{facts.case_id}:evaluation:{planned.counter}:seq{planned.sequence + 1}"
     (active,) = [s for s in decision.facts.series if s.kind == "evaluation" and s.active]
     assert (active.slot, active.series_id, active.start) == ("evaluation:2", planned.series_id, moved.start)
-    assert [s.slot for s in facts.series if s.kind == "evaluation"] == ["evaluation:1"]  # the facts decided on are unchanged
+    assert [s.slot for s in facts.series if s.kind == "evaluation"] == [
+        "evaluation:1"
+    ]  # the facts decided on are unchanged
     # The next one held on its planned day stays in the calendars; the one after it is new.
     on_the_day = moved.start
     after = decide(decision.facts, ev(EvaluationHeld, on_the_day, outcome=EvaluationOutcome.continue_plan), on_the_day)
@@ -168,36 +181,35 @@ def test_weekly_series_keeps_local_time_across_dst() -> None:
 
 
 def test_reminders_at_nine_local_across_dst() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from states import RemindHR, StepKey, StepRecorded, next_due
 
     # First sick day 23 February 2026: the probleemanalyse is due Sunday 5 April; its reminder falls
     # on Sunday 29 March, the day summer time starts: 09:00 local is 07:00 UTC, not 08:00.
     facts = opened(date(2026, 2, 23), at(2026, 2, 23, 8)).facts
-    facts = decide(facts, ev(StepRecorded, at(2026, 2, 24), step=StepKey.arbodienst_report),
-                   at(2026, 2, 24)).facts
-    utc_now = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)  # any aware time zone will do
+    facts = decide(facts, ev(StepRecorded, at(2026, 2, 24), step=StepKey.arbodienst_report), at(2026, 2, 24)).facts
+    utc_now = datetime(2026, 3, 2, 12, tzinfo=UTC)  # any aware time zone will do
     due = next_due(facts, utc_now)
-    assert due == datetime(2026, 3, 29, 7, tzinfo=timezone.utc)
+    assert due == datetime(2026, 3, 29, 7, tzinfo=UTC)
     assert due.astimezone(TZ).hour == 9
-    assert not tick(facts, datetime(2026, 3, 29, 6, 59, tzinfo=timezone.utc)).effects
+    assert not tick(facts, datetime(2026, 3, 29, 6, 59, tzinfo=UTC)).effects
     (reminder,) = of_type(tick(facts, due).effects, RemindHR)
     assert reminder.deadline_key == "probleemanalyse" and reminder.days_left == 7
 
 
 def test_local_date_of_now_decides_the_day() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from states import Refused
 
     # 23:30 UTC on 4 January is already 5 January in Amsterdam: the sick report is not in the future.
-    decision = opened(date(2026, 1, 5), datetime(2026, 1, 4, 23, 30, tzinfo=timezone.utc))
+    decision = opened(date(2026, 1, 5), datetime(2026, 1, 4, 23, 30, tzinfo=UTC))
     assert decision.facts.phase == "ziekgemeld"
     import pytest
 
     with pytest.raises(Refused):
-        opened(date(2026, 1, 5), datetime(2026, 1, 4, 22, 30, tzinfo=timezone.utc))
+        opened(date(2026, 1, 5), datetime(2026, 1, 4, 22, 30, tzinfo=UTC))
 
 
 def test_nothing_is_sent_twice_when_nothing_changed() -> None:

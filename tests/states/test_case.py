@@ -46,7 +46,8 @@ from tests.states.helpers import at, case_in, ev, kinds, of_type, opened, run_un
 from tests.states.samples import SAMPLES
 
 CLOSED_CASE_REFUSES_ALL = {
-    re.sub(r"(?<!^)([A-Z])", r"_\1", event_type.__name__).lower(): "case_closed" for event_type in states.events.EVENT_TYPES
+    re.sub(r"(?<!^)([A-Z])", r"_\1", event_type.__name__).lower(): "case_closed"
+    for event_type in states.events.EVENT_TYPES
 }
 """A closed case (wia, uit_dienst, ingetrokken) refuses every event with the same code."""
 
@@ -271,9 +272,17 @@ def test_every_trigger_in_every_phase(phase: Phase, trigger: str) -> None:
             check(facts, event, now)
         assert facts == snapshot  # a refused event changes nothing
     if not destinations(phase, trigger) or facts.closed:
-        assert expected in {"case_closed", "recovered_case", "not_working", "needs_probleemanalyse",
-                            "needs_plan_van_aanpak", "plan_before_probleemanalyse", "plan_already_signed",
-                            "use_relapse", "tweede_spoor_already_started"}
+        assert expected in {
+            "case_closed",
+            "recovered_case",
+            "not_working",
+            "needs_probleemanalyse",
+            "needs_plan_van_aanpak",
+            "plan_before_probleemanalyse",
+            "plan_already_signed",
+            "use_relapse",
+            "tweede_spoor_already_started",
+        }
 
 
 def test_the_plan_needs_the_probleemanalyse_in_words() -> None:
@@ -445,7 +454,8 @@ def test_relapse_back_to_an_earlier_phase_keeps_every_deadline() -> None:
     assert after.phase == "plan_van_aanpak" and after.working_since is None
     assert after.plan_signed_on == facts.plan_signed_on and after.history[:-1] == facts.history
     assert [d.due for d in __import__("states").case_timeline(after)] == [
-        d.due for d in __import__("states").case_timeline(facts)]
+        d.due for d in __import__("states").case_timeline(facts)
+    ]
     assert {e.kind for e in of_type(decision.effects, CancelSeries)} == {"progress_talk"}
     assert {e.kind for e in of_type(decision.effects, SendSeries)} >= {"checkin"}
     fewer = decide(facts, ev(Relapse, now, hours_per_week=4), now)
@@ -523,9 +533,17 @@ def test_a_case_done_right_for_two_years_gets_no_overdue_alert() -> None:
         (at(2026, 2, 9), lambda n: ev(ProbleemanalyseReceived, n)),
         (at(2026, 2, 16), lambda n: ev(PlanVanAanpakSigned, n, plan=plan)),
         (at(2026, 2, 23), lambda n: ev(TherapeuticWorkStarted, n, hours_per_week=4)),
-        (at(2026, 3, 16), lambda n: ev(BuildUpStarted, n, schedule=[
-            BuildUpStep(from_date=date(2026, 3, 16), hours_per_week=8),
-            BuildUpStep(from_date=date(2026, 4, 13), hours_per_week=12)])),
+        (
+            at(2026, 3, 16),
+            lambda n: ev(
+                BuildUpStarted,
+                n,
+                schedule=[
+                    BuildUpStep(from_date=date(2026, 3, 16), hours_per_week=8),
+                    BuildUpStep(from_date=date(2026, 4, 13), hours_per_week=12),
+                ],
+            ),
+        ),
         (at(2026, 10, 20), lambda n: ev(StepRecorded, n, step=StepKey.uwv_42_week_report)),
         (at(2026, 11, 20), lambda n: ev(EerstejaarsevaluatieHeld, n)),
         (at(2026, 12, 15), lambda n: ev(TweedeSpoorStarted, n)),
@@ -554,7 +572,18 @@ def test_a_case_done_right_for_two_years_gets_no_overdue_alert() -> None:
     keys = [e.key for e in effects]
     assert len(keys) == len(set(keys))
     assert [d.done_on is not None for d in __import__("states").case_timeline(facts)] == [
-        True, True, True, False, True, True, True, True, True, True, False]
+        True,
+        True,
+        True,
+        False,
+        True,
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
 
 
 def test_relapse_from_build_up_to_therapeutic_work_and_sick_again_in_the_second_track() -> None:

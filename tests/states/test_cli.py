@@ -37,8 +37,15 @@ def test_json_output() -> None:
 
 def test_periods_move_the_deadlines() -> None:
     code, out, _ = run(
-        "--first-sick-day", "2026-01-05", "--period", "2026-01-05:2026-01-20", "--period", "2026-02-01:",
-        "--on", "2026-03-01", "--json",
+        "--first-sick-day",
+        "2026-01-05",
+        "--period",
+        "2026-01-05:2026-01-20",
+        "--period",
+        "2026-02-01:",
+        "--on",
+        "2026-03-01",
+        "--json",
     )
     assert code == 0
     document = json.loads(out)
@@ -62,8 +69,10 @@ def test_table_output() -> None:
         (["--first-sick-day", "2026-01-05", "--period", "2026-01-05"], "START:END"),
         (["--first-sick-day", "2026-01-05", "--period", "2026-01-06:"], "eerste periode"),
         (["--first-sick-day", "2026-01-05", "--period", "2026-01-05:2026-01-01"], "eindigt voor"),
-        (["--first-sick-day", "2026-01-05", "--period", "2026-01-05:2026-01-20", "--period", "2026-03-01:"],
-         "nieuwe zaak"),
+        (
+            ["--first-sick-day", "2026-01-05", "--period", "2026-01-05:2026-01-20", "--period", "2026-03-01:"],
+            "nieuwe zaak",
+        ),
         (["--first-sick-day", "2026-01-05", "--on", "gisteren"], "gisteren"),
     ],
 )

@@ -8,29 +8,89 @@ P = Phase
 
 EXPECTED_TRIGGERS = {
     P.ziekgemeld: {"probleemanalyse_received", "recovered"},
-    P.probleemanalyse: {"probleemanalyse_received", "plan_van_aanpak_signed", "therapeutic_work_started",
-                        "build_up_started", "recovered"},
-    P.plan_van_aanpak: {"probleemanalyse_received", "therapeutic_work_started", "build_up_started",
-                        "evaluation_held", "eerstejaarsevaluatie_held", "tweede_spoor_started", "recovered"},
-    P.arbeidstherapeutisch: {"probleemanalyse_received", "plan_van_aanpak_signed", "build_up_started",
-                             "hours_reported", "build_up_resumed", "evaluation_held", "eerstejaarsevaluatie_held",
-                             "tweede_spoor_started", "recovered", "relapse"},
-    P.opbouw: {"probleemanalyse_received", "plan_van_aanpak_signed", "build_up_started", "hours_reported",
-               "build_up_resumed", "evaluation_held", "eerstejaarsevaluatie_held", "tweede_spoor_started",
-               "recovered", "relapse"},
-    P.evaluatie: {"probleemanalyse_received", "plan_van_aanpak_signed", "therapeutic_work_started",
-                  "build_up_started", "hours_reported", "build_up_resumed", "evaluation_held",
-                  "eerstejaarsevaluatie_held", "tweede_spoor_started", "recovered", "relapse"},
-    P.tweede_spoor: {"probleemanalyse_received", "therapeutic_work_started", "build_up_started", "hours_reported",
-                     "build_up_resumed", "evaluation_held", "eerstejaarsevaluatie_held", "recovered", "relapse"},
+    P.probleemanalyse: {
+        "probleemanalyse_received",
+        "plan_van_aanpak_signed",
+        "therapeutic_work_started",
+        "build_up_started",
+        "recovered",
+    },
+    P.plan_van_aanpak: {
+        "probleemanalyse_received",
+        "therapeutic_work_started",
+        "build_up_started",
+        "evaluation_held",
+        "eerstejaarsevaluatie_held",
+        "tweede_spoor_started",
+        "recovered",
+    },
+    P.arbeidstherapeutisch: {
+        "probleemanalyse_received",
+        "plan_van_aanpak_signed",
+        "build_up_started",
+        "hours_reported",
+        "build_up_resumed",
+        "evaluation_held",
+        "eerstejaarsevaluatie_held",
+        "tweede_spoor_started",
+        "recovered",
+        "relapse",
+    },
+    P.opbouw: {
+        "probleemanalyse_received",
+        "plan_van_aanpak_signed",
+        "build_up_started",
+        "hours_reported",
+        "build_up_resumed",
+        "evaluation_held",
+        "eerstejaarsevaluatie_held",
+        "tweede_spoor_started",
+        "recovered",
+        "relapse",
+    },
+    P.evaluatie: {
+        "probleemanalyse_received",
+        "plan_van_aanpak_signed",
+        "therapeutic_work_started",
+        "build_up_started",
+        "hours_reported",
+        "build_up_resumed",
+        "evaluation_held",
+        "eerstejaarsevaluatie_held",
+        "tweede_spoor_started",
+        "recovered",
+        "relapse",
+    },
+    P.tweede_spoor: {
+        "probleemanalyse_received",
+        "therapeutic_work_started",
+        "build_up_started",
+        "hours_reported",
+        "build_up_resumed",
+        "evaluation_held",
+        "eerstejaarsevaluatie_held",
+        "recovered",
+        "relapse",
+    },
     P.hersteld: {"relapse", "employment_ended", "withdrawn"},
     P.wia: set(),
     P.uit_dienst: set(),
     P.ingetrokken: set(),
 }
-EVERYWHERE_OPEN = {"progress_talk_held", "employee_feedback", "complaints_reported", "step_recorded",
-                   "buddy_consent", "driegesprek_held", "preference_changed", "loonsanctie_imposed",
-                   "signal_resolved", "employment_ended", "withdrawn", "wage_continuation_ended"}
+EVERYWHERE_OPEN = {
+    "progress_talk_held",
+    "employee_feedback",
+    "complaints_reported",
+    "step_recorded",
+    "buddy_consent",
+    "driegesprek_held",
+    "preference_changed",
+    "loonsanctie_imposed",
+    "signal_resolved",
+    "employment_ended",
+    "withdrawn",
+    "wage_continuation_ended",
+}
 
 
 @pytest.mark.parametrize("phase", list(Phase))
@@ -60,7 +120,11 @@ def test_end_states_have_no_way_out_except_hersteld() -> None:
     for phase in END_PHASES - {P.hersteld}:
         assert allowed_triggers(phase) == []
     assert {dest for dest in destinations(P.hersteld, "relapse")} == {
-        P.ziekgemeld, P.probleemanalyse, P.plan_van_aanpak, P.tweede_spoor}
+        P.ziekgemeld,
+        P.probleemanalyse,
+        P.plan_van_aanpak,
+        P.tweede_spoor,
+    }
     for phase in END_PHASES:
         assert not destinations(phase, "recovered")
 
@@ -108,13 +172,18 @@ def test_only_the_machine_reads_the_rows() -> None:
         source = inspect.getsource(__import__(f"states.{info.name}", fromlist=["_"]))
         if info.name != "phases":
             assert "ROWS" not in source, info.name
-    readers = [name for name, value in vars(phases).items()
-               if inspect.isfunction(value) and "ROWS" in value.__code__.co_names]
+    readers = [
+        name for name, value in vars(phases).items() if inspect.isfunction(value) and "ROWS" in value.__code__.co_names
+    ]
     assert readers == ["build_machine"]
 
 
 def test_nothing_is_a_destination_of_a_non_phase_or_non_trigger() -> None:
-    assert destinations("*", "relapse") == [] and destinations("opbouw", "") == [] and destinations("opbouw", "onbekend") == []
+    assert (
+        destinations("*", "relapse") == []
+        and destinations("opbouw", "") == []
+        and destinations("opbouw", "onbekend") == []
+    )
     assert destinations(["opbouw"], "relapse") == []  # type: ignore[arg-type]
 
 

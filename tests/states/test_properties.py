@@ -68,16 +68,30 @@ def _event(kind: str, draw: Any, now: datetime, facts: CaseFacts) -> Any:
     if kind == "plan":
         return PlanVanAanpakSigned(**base, plan=PlanVanAanpak(hours_per_week=draw(st.sampled_from([0.0, 4.0]))))
     if kind == "therapeutic":
-        return TherapeuticWorkStarted(**base, hours_per_week=draw(HOURS), on=today + timedelta(days=draw(st.sampled_from([0, 3]))))
+        return TherapeuticWorkStarted(
+            **base, hours_per_week=draw(HOURS), on=today + timedelta(days=draw(st.sampled_from([0, 3])))
+        )
     if kind == "build_up":
         first = draw(HOURS)
-        return BuildUpStarted(**base, schedule=[BuildUpStep(from_date=today, hours_per_week=first),
-                                                BuildUpStep(from_date=today + timedelta(weeks=2), hours_per_week=min(36.0, first + draw(st.sampled_from([0.0, 4.0]))))])
+        return BuildUpStarted(
+            **base,
+            schedule=[
+                BuildUpStep(from_date=today, hours_per_week=first),
+                BuildUpStep(
+                    from_date=today + timedelta(weeks=2),
+                    hours_per_week=min(36.0, first + draw(st.sampled_from([0.0, 4.0]))),
+                ),
+            ],
+        )
     if kind == "hours":
         return HoursReported(**base, week_of=today, hours=draw(st.sampled_from([0.0, 4.0, 8.0, 12.0])))
     if kind == "talk":
-        return ProgressTalkHeld(**base, went=draw(st.sampled_from(list(TalkMood))), pace=draw(st.sampled_from(list(Pace))),
-                                conflict_at_work=draw(st.booleans()))
+        return ProgressTalkHeld(
+            **base,
+            went=draw(st.sampled_from(list(TalkMood))),
+            pace=draw(st.sampled_from(list(Pace))),
+            conflict_at_work=draw(st.booleans()),
+        )
     if kind == "feedback":
         return EmployeeFeedback(**base, pace=draw(st.sampled_from(list(Pace))), conflict_at_work=draw(st.booleans()))
     if kind == "complaints":
@@ -93,8 +107,11 @@ def _event(kind: str, draw: Any, now: datetime, facts: CaseFacts) -> Any:
     if kind == "recovered":
         return Recovered(**base, full=draw(st.booleans()), hours_per_week=draw(st.one_of(st.none(), HOURS)))
     if kind == "relapse":
-        return Relapse(**base, back_to=draw(st.one_of(st.none(), st.sampled_from(list(Phase)[:7]))),
-                       hours_per_week=draw(st.one_of(st.none(), HOURS)))
+        return Relapse(
+            **base,
+            back_to=draw(st.one_of(st.none(), st.sampled_from(list(Phase)[:7]))),
+            hours_per_week=draw(st.one_of(st.none(), HOURS)),
+        )
     if kind == "ended":
         return EmploymentEnded(**base)
     if kind == "withdrawn":
@@ -106,7 +123,9 @@ def _event(kind: str, draw: Any, now: datetime, facts: CaseFacts) -> Any:
     if kind == "driegesprek":
         return DriegesprekHeld(**base)
     if kind == "preference":
-        return PreferenceChanged(**base, preference=ContactPreference(weekday=draw(st.integers(0, 6)), hour=draw(st.integers(7, 18))))
+        return PreferenceChanged(
+            **base, preference=ContactPreference(weekday=draw(st.integers(0, 6)), hour=draw(st.integers(7, 18)))
+        )
     if kind == "loonsanctie":
         return LoonsanctieImposed(**base, weeks=draw(st.integers(1, 20)))
     if kind == "resolve":
@@ -115,13 +134,50 @@ def _event(kind: str, draw: Any, now: datetime, facts: CaseFacts) -> Any:
     raise AssertionError(kind)
 
 
-COMMON = ["pa", "plan", "therapeutic", "build_up", "build_up", "hours", "hours", "hours", "talk", "talk", "feedback",
-          "complaints", "resume", "evaluation", "evaluation", "eje", "tweede_spoor", "recovered", "relapse",
-          "relapse", "step", "step", "buddy", "driegesprek", "preference", "loonsanctie", "resolve", "tick", "tick",
-          "tick", "tick"]
+COMMON = [
+    "pa",
+    "plan",
+    "therapeutic",
+    "build_up",
+    "build_up",
+    "hours",
+    "hours",
+    "hours",
+    "talk",
+    "talk",
+    "feedback",
+    "complaints",
+    "resume",
+    "evaluation",
+    "evaluation",
+    "eje",
+    "tweede_spoor",
+    "recovered",
+    "relapse",
+    "relapse",
+    "step",
+    "step",
+    "buddy",
+    "driegesprek",
+    "preference",
+    "loonsanctie",
+    "resolve",
+    "tick",
+    "tick",
+    "tick",
+    "tick",
+]
 RARE = ["ended", "withdrawn"]
-KIND = st.one_of(st.sampled_from(COMMON), st.sampled_from(COMMON), st.sampled_from(COMMON), st.sampled_from(COMMON),
-                 st.sampled_from(COMMON), st.sampled_from(COMMON), st.sampled_from(COMMON), st.sampled_from(RARE))
+KIND = st.one_of(
+    st.sampled_from(COMMON),
+    st.sampled_from(COMMON),
+    st.sampled_from(COMMON),
+    st.sampled_from(COMMON),
+    st.sampled_from(COMMON),
+    st.sampled_from(COMMON),
+    st.sampled_from(COMMON),
+    st.sampled_from(RARE),
+)
 PREFIX = [(1, "pa"), (8, "plan"), (3, "build_up"), (7, "hours")]
 
 
@@ -184,7 +240,9 @@ def scenarios(draw: Any) -> tuple[date, list[tuple[int, str]]]:
 
 @SETTINGS
 @given(scenario=scenarios(), data=st.data())
-def test_no_sequence_of_triggers_breaks_the_rules(scenario: tuple[date, list[tuple[int, str]]], data: st.DataObject) -> None:
+def test_no_sequence_of_triggers_breaks_the_rules(
+    scenario: tuple[date, list[tuple[int, str]]], data: st.DataObject
+) -> None:
     first, steps = scenario
     now = at(first.year, first.month, first.day, 8)
     decision = opened(first, now)
@@ -236,5 +294,14 @@ def test_a_case_left_alone_runs_its_two_years_to_wia(first: date, hour: int) -> 
     assert facts.closed and facts.phase == "wia"
     assert len(keys) == len(set(keys))
     alerted = {k.split(":")[3] for k in keys if ":signal:deadline_overdue:" in k}
-    assert alerted == {"arbodienst_report", "probleemanalyse", "plan_van_aanpak", "uwv_42_week_report",
-                       "eerstejaarsevaluatie", "tweede_spoor", "actueel_oordeel", "riv_to_employee", "wia_application"}
+    assert alerted == {
+        "arbodienst_report",
+        "probleemanalyse",
+        "plan_van_aanpak",
+        "uwv_42_week_report",
+        "eerstejaarsevaluatie",
+        "tweede_spoor",
+        "actueel_oordeel",
+        "riv_to_employee",
+        "wia_application",
+    }

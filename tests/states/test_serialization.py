@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from states import CaseFacts, decide, next_due, tick
+from states import CaseFacts, next_due, tick
 from states.effects import EFFECT_TYPES
 from states.facts import CaseFacts as Facts
 from tests.states.helpers import case_in, run_until

@@ -2,6 +2,8 @@
 
 from datetime import date, datetime, timedelta
 
+import pytest
+
 from states import (
     AlertHROverdue,
     BuildUpResumed,
@@ -30,8 +32,6 @@ from states import (
     tick,
 )
 from tests.states.helpers import at, case_in, ev, of_type, opened, run_until
-
-import pytest
 
 
 def build_up(schedule: list[tuple[date, float]]) -> tuple[CaseFacts, datetime]:
@@ -154,8 +154,9 @@ def test_progress_talk_not_recorded_within_three_working_days() -> None:
     late = tick(facts, at(2026, 3, 20, 9))  # Mon 16 + 3 working days = Thu 19; signal on Friday
     assert coach_keys(late.effects) == ["talk_not_recorded:2026-03-16"]
     recorded = decide(
-        late.facts, ev(ProgressTalkHeld, at(2026, 3, 20, 10), actor="manager-1", went=TalkMood.mixed,
-                       on=date(2026, 3, 16)), at(2026, 3, 20, 10)
+        late.facts,
+        ev(ProgressTalkHeld, at(2026, 3, 20, 10), actor="manager-1", went=TalkMood.mixed, on=date(2026, 3, 16)),
+        at(2026, 3, 20, 10),
     )
     assert not raised(recorded.facts, "talk_not_recorded") or not open_signals(recorded.facts)
 
@@ -171,8 +172,9 @@ def test_working_days_count_over_holidays() -> None:
     # Occurrence Monday 4 May 2026: 5 May is a holiday, so the grace runs to Friday 8 May.
     facts, _ = case_in("plan_van_aanpak")
     now = at(2026, 4, 20, 8)
-    facts = decide(facts, ev(BuildUpStarted, now, schedule=[BuildUpStep(from_date=date(2026, 4, 20),
-                                                                        hours_per_week=8)]), now).facts
+    facts = decide(
+        facts, ev(BuildUpStarted, now, schedule=[BuildUpStep(from_date=date(2026, 4, 20), hours_per_week=8)]), now
+    ).facts
     assert not raised(tick(facts, at(2026, 5, 8, 12)).facts, "talk_not_recorded")
     assert raised(tick(facts, at(2026, 5, 9, 9)).facts, "talk_not_recorded") == ["talk_not_recorded:2026-05-04"]
 
@@ -186,8 +188,9 @@ def test_deadline_overdue_alerts_hr_not_the_coach() -> None:
     (alert,) = of_type(decision.effects, AlertHROverdue)
     assert alert.deadline_key == "arbodienst_report" and alert.days_overdue == 1
     assert not of_type(decision.effects, LoopInCoach)
-    done = decide(decision.facts, ev(StepRecorded, at(2026, 1, 12, 10), step=StepKey.arbodienst_report),
-                  at(2026, 1, 12, 10))
+    done = decide(
+        decision.facts, ev(StepRecorded, at(2026, 1, 12, 10), step=StepKey.arbodienst_report), at(2026, 1, 12, 10)
+    )
     assert not open_signals(done.facts)
 
 

@@ -15,8 +15,14 @@ from states.workdays import (
 
 @pytest.mark.parametrize(
     ("year", "easter"),
-    [(2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)), (2026, date(2026, 4, 5)), (2027, date(2027, 3, 28)),
-     (2028, date(2028, 4, 16)), (2038, date(2038, 4, 25))],
+    [
+        (2024, date(2024, 3, 31)),
+        (2025, date(2025, 4, 20)),
+        (2026, date(2026, 4, 5)),
+        (2027, date(2027, 3, 28)),
+        (2028, date(2028, 4, 16)),
+        (2038, date(2038, 4, 25)),
+    ],
 )
 def test_easter(year: int, easter: date) -> None:
     assert easter_sunday(year) == easter

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import AsyncIterator
 
 import httpx
 import pyotp
@@ -56,12 +56,16 @@ class WebApp:
     clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     def client(self, **headers: str) -> httpx.AsyncClient:
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://testserver", headers=headers)
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://testserver", headers=headers
+        )
         self.clients.append(http)
         return http
 
     async def user(self, role: str, email: str | None = None, *, totp: bool = False) -> NewAccount:
-        return await self.accounts.add(email=email or f"{role}-{uuid.uuid4().hex[:6]}@example.nl", role=role, password=PASSWORD, totp=totp)
+        return await self.accounts.add(
+            email=email or f"{role}-{uuid.uuid4().hex[:6]}@example.nl", role=role, password=PASSWORD, totp=totp
+        )
 
     async def token_client(self, made: NewAccount) -> httpx.AsyncClient:
         return self.client(**bearer(await self.accounts.issue_token(made.account.id)))
@@ -70,22 +74,42 @@ class WebApp:
         """A browser-like client that went through /login (and the TOTP step when the account has one)."""
         http = self.client()
         page = await http.get("/login")
-        answer = await http.post("/login", data={"email": made.account.email, "password": PASSWORD, "csrf_token": csrf_of(page.text)})
+        answer = await http.post(
+            "/login", data={"email": made.account.email, "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+        )
         assert answer.status_code == 303, answer.text
         if made.totp_secret is not None:
             assert answer.headers["location"] == "/login/totp"
             page = await http.get("/login/totp")
-            answer = await http.post("/login/totp", data={"code": pyotp.TOTP(made.totp_secret).now(), "csrf_token": csrf_of(page.text)})
+            answer = await http.post(
+                "/login/totp", data={"code": pyotp.TOTP(made.totp_secret).now(), "csrf_token": csrf_of(page.text)}
+            )
             assert answer.status_code == 303, answer.text
         return http
 
-    async def case(self, *, employee: str, manager: str, coach: str | None = None, buddy: str | None = None, phase: str = "ziekgemeld") -> str:
+    async def case(
+        self,
+        *,
+        employee: str,
+        manager: str,
+        coach: str | None = None,
+        buddy: str | None = None,
+        phase: str = "ziekgemeld",
+    ) -> str:
         """A case in the read model with its people, as the workflow's activity writes it."""
         case_id = f"case-{uuid.uuid4().hex}"
         await self.store.upsert_case(
-            CaseRecord(case_id=case_id, employee_name="Sanne de Vries", employee_email=employee, manager_name="Mark Jansen",
-                       manager_email=manager, org_unit=None, first_sick_day=date(2026, 1, 5), phase=phase)
-        )  # fmt: skip
+            CaseRecord(
+                case_id=case_id,
+                employee_name="Sanne de Vries",
+                employee_email=employee,
+                manager_name="Mark Jansen",
+                manager_email=manager,
+                org_unit=None,
+                first_sick_day=date(2026, 1, 5),
+                phase=phase,
+            )
+        )
         for role, email in (("employee", employee), ("manager", manager), ("coach", coach), ("buddy", buddy)):
             if email:
                 await self.store.set_people(case_id, role, [email])
@@ -110,7 +134,9 @@ async def web(dev_server: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[
 @pytest.fixture
 async def live_web(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path) -> AsyncIterator[WebApp]:
     """The web app in-process with a real worker behind it: cases run, commands reach the rules."""
-    settings = web_settings(dev_server, tmp_path).model_copy(update={"smtp_host": smtp_sink.host, "smtp_port": smtp_sink.port})
+    settings = web_settings(dev_server, tmp_path).model_copy(
+        update={"smtp_host": smtp_sink.host, "smtp_port": smtp_sink.port}
+    )
     app = create_app(settings, client=dev_server.client)
     async with app.router.lifespan_context(app), running_worker(settings, dev_server.client):
         web_app = WebApp(app, settings, app.state.accounts, app.state.store)

@@ -24,8 +24,24 @@ INTAKE = {
 }
 
 # GET /api/cases/{own case}: what each role gets. "full" and "practical" are 200s.
-OWN_CASE = {"hr": "full", "auditor": "full", "manager": "full", "coach": "full", "employee": "full", "buddy": "practical", "other_manager": 404}
-OTHER_CASE = {"hr": "full", "auditor": "full", "manager": 404, "coach": 404, "employee": 404, "buddy": 404, "other_manager": "full"}
+OWN_CASE = {
+    "hr": "full",
+    "auditor": "full",
+    "manager": "full",
+    "coach": "full",
+    "employee": "full",
+    "buddy": "practical",
+    "other_manager": 404,
+}
+OTHER_CASE = {
+    "hr": "full",
+    "auditor": "full",
+    "manager": 404,
+    "coach": 404,
+    "employee": 404,
+    "buddy": 404,
+    "other_manager": "full",
+}
 STARTS_CASES = {"hr"}
 READS_OUTBOX = {"hr"}
 
@@ -34,7 +50,9 @@ async def _world(web: WebApp, role: str) -> tuple[object, str, str]:
     """Accounts for the case's people; returns the account of ``role``, its case and someone else's case."""
     emails = {name: f"{name}-{uuid.uuid4().hex[:6]}@example.nl" for name in ROLES}
     made = await web.user(ACCOUNT_ROLE.get(role, role), emails[role])
-    case = await web.case(employee=emails["employee"], manager=emails["manager"], coach=emails["coach"], buddy=emails["buddy"])
+    case = await web.case(
+        employee=emails["employee"], manager=emails["manager"], coach=emails["coach"], buddy=emails["buddy"]
+    )
     other = await web.case(employee=f"x-{uuid.uuid4().hex[:6]}@example.nl", manager=emails["other_manager"])
     return made, case, other
 
@@ -65,7 +83,10 @@ async def test_json_api_by_token(web: WebApp, role: str) -> None:
     _check(404, missing, problems, "GET guessed id")
     for forbidden in (case, other):
         answer = await http.get(f"/api/cases/{forbidden}")
-        if answer.status_code == 404 and answer.json()["detail"].replace(forbidden, guessed) != missing.json()["detail"]:
+        if (
+            answer.status_code == 404
+            and answer.json()["detail"].replace(forbidden, guessed) != missing.json()["detail"]
+        ):
             problems.append("a forbidden case answers differently from a missing one")
     _check(404, await http.get("/api/cases/not-a-case-id"), problems, "GET malformed id")
     created = await http.post("/api/cases", json=INTAKE)
@@ -118,7 +139,9 @@ async def test_without_sign_in_pages_redirect_and_the_api_says_401(web: WebApp) 
     answer = await http.get(f"/api/cases/{case}")
     assert answer.status_code == 401 and answer.headers["www-authenticate"] == "Bearer"
     assert (await http.post("/api/cases", json=INTAKE)).status_code == 401
-    assert (await http.get(f"/api/cases/{case}", headers={"Authorization": "Bearer rit_not-a-token"})).status_code == 401
+    assert (
+        await http.get(f"/api/cases/{case}", headers={"Authorization": "Bearer rit_not-a-token"})
+    ).status_code == 401
     assert (await http.get("/healthz")).status_code == 200
     assert (await http.get("/login")).status_code == 200
 
@@ -202,8 +225,18 @@ async def test_case_views_and_commands_by_token(web: WebApp, role: str) -> None:
     for suffix in ("history", "history.csv", "compliance.csv"):
         expected = 200 if role in ("hr", "auditor") else 403
         _check(expected, await http.get(f"/api/cases/{case}/{suffix}"), problems, f"GET own {suffix}")
-        _check(404 if role in ("hr", "auditor") else 403, await http.get(f"/api/cases/{guessed}/{suffix}"), problems, f"GET guessed {suffix}")
-    _check(OWN_CASE[role] != 404 and 200 or 404, await http.get(f"/api/cases/{case}/commands"), problems, "GET own commands")
+        _check(
+            404 if role in ("hr", "auditor") else 403,
+            await http.get(f"/api/cases/{guessed}/{suffix}"),
+            problems,
+            f"GET guessed {suffix}",
+        )
+    _check(
+        OWN_CASE[role] != 404 and 200 or 404,
+        await http.get(f"/api/cases/{case}/commands"),
+        problems,
+        "GET own commands",
+    )
     for name, body, allowed in COMMAND_PROBES:
         account_role = ACCOUNT_ROLE.get(role, role)
         for label, case_id, sees, takes_part in (
@@ -212,11 +245,26 @@ async def test_case_views_and_commands_by_token(web: WebApp, role: str) -> None:
         ):
             takes = takes_part and (name != "progress_talk_held" or account_role == "manager")
             expected = _command_expected(role, allowed, sees, takes)
-            _check(expected, await http.post(f"/api/cases/{case_id}/commands/{name}", json=body), problems, f"POST {name} ({label})")
+            _check(
+                expected,
+                await http.post(f"/api/cases/{case_id}/commands/{name}", json=body),
+                problems,
+                f"POST {name} ({label})",
+            )
         if role not in allowed:
-            _check(403, await http.post(f"/api/cases/{guessed}/commands/{name}", json=body), problems, f"POST {name} (guessed)")
+            _check(
+                403,
+                await http.post(f"/api/cases/{guessed}/commands/{name}", json=body),
+                problems,
+                f"POST {name} (guessed)",
+            )
         elif role != "hr":
-            _check(404, await http.post(f"/api/cases/{guessed}/commands/{name}", json=body), problems, f"POST {name} (guessed)")
+            _check(
+                404,
+                await http.post(f"/api/cases/{guessed}/commands/{name}", json=body),
+                problems,
+                f"POST {name} (guessed)",
+            )
     assert not problems, f"{role}: " + "; ".join(problems)
 
 
@@ -231,14 +279,29 @@ async def test_case_pages_by_session(web: WebApp, role: str) -> None:
     _check(_other_view(role), await http.get(f"/cases/{other}"), problems, "GET other case page")
     _check(404, await http.get(f"/cases/{guessed}"), problems, "GET guessed case page")
     for page in ("history", "dossier"):
-        _check(200 if role in ("hr", "auditor") else 403, await http.get(f"/cases/{case}/{page}"), problems, f"GET own {page}")
+        _check(
+            200 if role in ("hr", "auditor") else 403,
+            await http.get(f"/cases/{case}/{page}"),
+            problems,
+            f"GET own {page}",
+        )
     form = {"csrf_token": csrf, "went": "splendid"}
     if role == "auditor":
         expected: int = 403
     else:
         expected = 404 if OWN_CASE[role] == 404 else (422 if role in ("hr", "manager") else 403)
-    _check(expected, await http.post(f"/cases/{case}/commands/progress_talk_held", data=form), problems, "POST progress talk form")
-    _check(403, await http.post(f"/cases/{case}/commands/progress_talk_held", data={"went": "good"}), problems, "POST form without CSRF")
+    _check(
+        expected,
+        await http.post(f"/cases/{case}/commands/progress_talk_held", data=form),
+        problems,
+        "POST progress talk form",
+    )
+    _check(
+        403,
+        await http.post(f"/cases/{case}/commands/progress_talk_held", data={"went": "good"}),
+        problems,
+        "POST form without CSRF",
+    )
     assert not problems, f"{role}: " + "; ".join(problems)
 
 

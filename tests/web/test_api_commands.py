@@ -8,7 +8,7 @@ import asyncio
 import csv
 import io
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -18,7 +18,7 @@ from tests.web.conftest import WebApp
 
 
 def _today() -> date:
-    return local_date(datetime.now(timezone.utc))
+    return local_date(datetime.now(UTC))
 
 
 async def _settled(http: httpx.AsyncClient, case_id: str, **expected: Any) -> dict[str, Any]:
@@ -29,7 +29,11 @@ async def _settled(http: httpx.AsyncClient, case_id: str, **expected: Any) -> di
             answer = await http.get(f"/api/cases/{case_id}")
             if answer.status_code == 200:
                 body = answer.json()
-                if body.get("live") and body.get("employee_name") and all(body.get(k) == v for k, v in expected.items()):
+                if (
+                    body.get("live")
+                    and body.get("employee_name")
+                    and all(body.get(k) == v for k, v in expected.items())
+                ):
                     return body
             await asyncio.sleep(0.1)
 
@@ -44,11 +48,14 @@ async def test_a_case_goes_through_its_phases_with_the_http_api(live_web: WebApp
     auditor = await web.token_client(await web.user("auditor"))
     today = _today()
 
-    created = await hr.post("/api/cases", json={
-        "employee": {"name": "Sanne de Vries", "email": employee_email},
-        "manager": {"name": "Mark Jansen", "email": manager_email},
-        "first_sick_day": (today - timedelta(days=10)).isoformat(),
-    })  # fmt: skip
+    created = await hr.post(
+        "/api/cases",
+        json={
+            "employee": {"name": "Sanne de Vries", "email": employee_email},
+            "manager": {"name": "Mark Jansen", "email": manager_email},
+            "first_sick_day": (today - timedelta(days=10)).isoformat(),
+        },
+    )
     assert created.status_code == 201, created.text
     case_id = created.json()["case_id"]
     body = await _settled(hr, case_id, phase="ziekgemeld")
@@ -76,7 +83,11 @@ async def test_a_case_goes_through_its_phases_with_the_http_api(live_web: WebApp
 
     done = await command(hr, "probleemanalyse_received")
     assert done.status_code == 200 and done.json()["phase"] == "probleemanalyse", done.text
-    plan = {"hours_per_week": 0, "tasks": ["post sorteren"], "evaluation_moments": [(today + timedelta(days=14)).isoformat()]}
+    plan = {
+        "hours_per_week": 0,
+        "tasks": ["post sorteren"],
+        "evaluation_moments": [(today + timedelta(days=14)).isoformat()],
+    }
     done = await command(hr, "plan_van_aanpak_signed", plan=plan)
     assert done.status_code == 200 and done.json()["phase"] == "plan_van_aanpak", done.text
     done = await command(hr, "build_up_started", schedule=[{"from_date": today.isoformat(), "hours_per_week": 8}])
@@ -99,15 +110,26 @@ async def test_a_case_goes_through_its_phases_with_the_http_api(live_web: WebApp
 
     timeline = (await hr.get(f"/api/cases/{case_id}/timeline")).json()
     actions = [entry["action"] for entry in timeline["entries"]]
-    for expected in ("case_opened", "probleemanalyse_received", "plan_van_aanpak_signed", "progress_talk_held", "hours_reported", "recovered"):
+    for expected in (
+        "case_opened",
+        "probleemanalyse_received",
+        "plan_van_aanpak_signed",
+        "progress_talk_held",
+        "hours_reported",
+        "recovered",
+    ):
         assert expected in actions, (expected, actions)
     talk_entry = next(entry for entry in timeline["entries"] if entry["action"] == "progress_talk_held")
-    assert talk_entry["actor"] == manager_email and "Goed gesprek" not in str(timeline)  # free text stays in the workflow
+    assert talk_entry["actor"] == manager_email and "Goed gesprek" not in str(
+        timeline
+    )  # free text stays in the workflow
 
     deadlines = (await manager.get(f"/api/cases/{case_id}/deadlines")).json()
     assert deadlines["live"] and len(deadlines["deadlines"]) == 11
     by_key = {row["key"]: row for row in deadlines["deadlines"]}
-    assert by_key["probleemanalyse"]["status"] == "on_time" and by_key["probleemanalyse"]["done_on"] == today.isoformat()
+    assert (
+        by_key["probleemanalyse"]["status"] == "on_time" and by_key["probleemanalyse"]["done_on"] == today.isoformat()
+    )
 
     exported = await auditor.get(f"/api/cases/{case_id}/history")
     assert exported.status_code == 200 and exported.json()["case_id"] == case_id

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import AsyncIterator
 
 import pyotp
 import pytest
@@ -24,9 +24,14 @@ from tests.web.conftest import PASSWORD, web_settings
 CHROMIUM = Path(os.environ.get("REINTEGRATIE_TEST_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -55,13 +60,19 @@ async def browser_page(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def live_app(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path) -> AsyncIterator[tuple[str, str, str]]:
+async def live_app(
+    dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path
+) -> AsyncIterator[tuple[str, str, str]]:
     """The web app on a free port, with a worker; returns (base url, HR e-mail, HR TOTP secret)."""
     port = free_port()
-    settings = web_settings(dev_server, tmp_path, port=port).model_copy(update={"smtp_host": smtp_sink.host, "smtp_port": smtp_sink.port})
+    settings = web_settings(dev_server, tmp_path, port=port).model_copy(
+        update={"smtp_host": smtp_sink.host, "smtp_port": smtp_sink.port}
+    )
     engine = make_engine(settings.database_url)
     await create_tables(engine)
-    hr = await AccountStore(make_sessionmaker(engine)).add(email="hanna@example.nl", role="hr", name="Hanna HR", password=PASSWORD)
+    hr = await AccountStore(make_sessionmaker(engine)).add(
+        email="hanna@example.nl", role="hr", name="Hanna HR", password=PASSWORD
+    )
     await engine.dispose()
     assert hr.totp_secret is not None
     async with serving_stack(settings, dev_server.client):
@@ -73,7 +84,9 @@ async def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-async def test_hr_signs_in_with_totp_corrects_a_mistake_and_starts_a_case(browser_page, live_app, smtp_sink: SmtpSink) -> None:  # type: ignore[no-untyped-def]
+async def test_hr_signs_in_with_totp_corrects_a_mistake_and_starts_a_case(
+    browser_page, live_app, smtp_sink: SmtpSink
+) -> None:  # type: ignore[no-untyped-def]
     page = browser_page
     base, email, secret = live_app
 

@@ -9,10 +9,10 @@ import asyncio
 import csv
 import io
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import AsyncIterator
 
 import httpx
 import pyotp
@@ -41,7 +41,9 @@ class Stack:
 async def stack(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path) -> AsyncIterator[Stack]:
     """The web app on a free port with a worker, accounts for HR, a manager and an auditor, and one running case."""
     port = free_port()
-    settings = web_settings(dev_server, tmp_path, port=port).model_copy(update={"smtp_host": smtp_sink.host, "smtp_port": smtp_sink.port})
+    settings = web_settings(dev_server, tmp_path, port=port).model_copy(
+        update={"smtp_host": smtp_sink.host, "smtp_port": smtp_sink.port}
+    )
     engine = make_engine(settings.database_url)
     await create_tables(engine)
     accounts = AccountStore(make_sessionmaker(engine))
@@ -53,11 +55,14 @@ async def stack(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: 
     assert auditor.totp_secret is not None
     async with serving_stack(settings, dev_server.client):
         async with httpx.AsyncClient(base_url=settings.public_url, headers={"Authorization": f"Bearer {token}"}) as api:
-            created = await api.post("/api/cases", json={
-                "employee": {"name": "Sanne de Vries", "email": "sanne@example.nl"},
-                "manager": {"name": "Mark Jansen", "email": "mark@example.nl"},
-                "first_sick_day": FIRST_SICK_DAY.isoformat(),
-            })  # fmt: skip
+            created = await api.post(
+                "/api/cases",
+                json={
+                    "employee": {"name": "Sanne de Vries", "email": "sanne@example.nl"},
+                    "manager": {"name": "Mark Jansen", "email": "mark@example.nl"},
+                    "first_sick_day": FIRST_SICK_DAY.isoformat(),
+                },
+            )
             assert created.status_code == 201, created.text
             case_id = created.json()["case_id"]
             async with asyncio.timeout(30):  # until the read model knows the case's people
@@ -78,7 +83,7 @@ async def _sign_in(page, base: str, email: str, secret: str | None = None) -> No
     await page.wait_for_url(f"{base}/")
 
 
-async def test_a_manager_records_a_progress_talk(browser_page, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+async def test_a_manager_records_a_progress_talk(browser_page, stack: Stack) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - pytest passes the imported fixture by its name
     page = browser_page
     await _sign_in(page, stack.base, stack.manager)
     await page.get_by_role("heading", name="Mijn casussen").wait_for()
@@ -89,7 +94,9 @@ async def test_a_manager_records_a_progress_talk(browser_page, stack: Stack) -> 
     form = page.locator("#cmd-progress_talk_held")
     await form.get_by_label("Hoe ging het gesprek?").select_option("good")
     await form.get_by_label("Korte samenvatting").fill("Taken voor volgende week besproken.")
-    await form.get_by_label("Op (datum; leeg is vandaag)").fill((FIRST_SICK_DAY - timedelta(days=7)).isoformat())  # before the first sick day
+    await form.get_by_label("Op (datum; leeg is vandaag)").fill(
+        (FIRST_SICK_DAY - timedelta(days=7)).isoformat()
+    )  # before the first sick day
     await form.get_by_role("button").click()
 
     refusal = page.locator("#progress_talk_held-refusal")
@@ -108,7 +115,7 @@ async def test_a_manager_records_a_progress_talk(browser_page, stack: Stack) -> 
     await _shot(page, "12-manager-talk-recorded")
 
 
-async def test_an_auditor_opens_the_history_and_exports_it(browser_page, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+async def test_an_auditor_opens_the_history_and_exports_it(browser_page, stack: Stack) -> None:  # type: ignore[no-untyped-def]  # noqa: F811 - pytest passes the imported fixture by its name
     page = browser_page
     await _sign_in(page, stack.base, stack.auditor, stack.auditor_secret)
     await page.get_by_role("heading", name="Casussen").wait_for()
@@ -136,4 +143,6 @@ async def test_an_auditor_opens_the_history_and_exports_it(browser_page, stack: 
     await page.get_by_role("heading", name="Re-integratiedossier").wait_for()
     await _shot(page, "22-auditor-dossier")
     await page.emulate_media(media="print")
-    assert not await page.get_by_role("button", name="Afdrukken of opslaan als PDF").is_visible()  # the print view hides it
+    assert not await page.get_by_role(
+        "button", name="Afdrukken of opslaan als PDF"
+    ).is_visible()  # the print view hides it

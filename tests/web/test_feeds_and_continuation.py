@@ -42,26 +42,49 @@ async def test_hr_continues_a_recently_recovered_case(live_web: WebApp) -> None:
     api = await web.token_client(hr_account)
     email = f"sanne-{uuid.uuid4().hex[:6]}@example.nl"
     first = date.today() - timedelta(days=12)
-    created = await api.post("/api/cases", json={
-        "employee": {"name": "Sanne de Vries", "email": email}, "manager": {"name": "Mark Jansen", "email": "mark@example.nl"},
-        "first_sick_day": first.isoformat(),
-    })  # fmt: skip
+    created = await api.post(
+        "/api/cases",
+        json={
+            "employee": {"name": "Sanne de Vries", "email": email},
+            "manager": {"name": "Mark Jansen", "email": "mark@example.nl"},
+            "first_sick_day": first.isoformat(),
+        },
+    )
     case_id = created.json()["case_id"]
     async with asyncio.timeout(30):
-        while (await api.post(f"/api/cases/{case_id}/commands/recovered", json={"on": (date.today() - timedelta(days=5)).isoformat()})).status_code != 200:
+        while (
+            await api.post(
+                f"/api/cases/{case_id}/commands/recovered", json={"on": (date.today() - timedelta(days=5)).isoformat()}
+            )
+        ).status_code != 200:
             await asyncio.sleep(0.1)
-        while getattr(await web.store.get_case(case_id), "phase", None) != "hersteld":  # the read model shows the recovery
+        while (
+            getattr(await web.store.get_case(case_id), "phase", None) != "hersteld"
+        ):  # the read model shows the recovery
             await asyncio.sleep(0.1)
 
     browser = await web.signed_in(hr_account)
     csrf = csrf_of((await browser.get("/cases/new")).text)
-    form = {"csrf_token": csrf, "employee.name": "Sanne de Vries", "employee.email": email, "manager.name": "Mark Jansen",
-            "manager.email": "mark@example.nl", "first_sick_day": date.today().isoformat(), "contract_hours_per_week": "36",
-            "contract_days_per_week": "5", "contact.weekday": "0", "contact.time": "10:00", "contact.channel": "phone", "contact.place": "online"}  # fmt: skip
+    form = {
+        "csrf_token": csrf,
+        "employee.name": "Sanne de Vries",
+        "employee.email": email,
+        "manager.name": "Mark Jansen",
+        "manager.email": "mark@example.nl",
+        "first_sick_day": date.today().isoformat(),
+        "contract_hours_per_week": "36",
+        "contract_days_per_week": "5",
+        "contact.weekday": "0",
+        "contact.time": "10:00",
+        "contact.channel": "phone",
+        "contact.place": "online",
+    }
     offered = await browser.post("/cases", data=form)
     assert offered.status_code == 200 and f'value="{case_id}"' in offered.text and 'id="continue-case"' in offered.text
     continued = await browser.post("/cases", data=form | {"continue_case": case_id})
-    assert continued.status_code == 200 and "De vorige casus loopt weer" in continued.text and case_id in continued.text, continued.text
+    assert (
+        continued.status_code == 200 and "De vorige casus loopt weer" in continued.text and case_id in continued.text
+    ), continued.text
     async with asyncio.timeout(30):
         while (await api.get(f"/api/cases/{case_id}")).json().get("phase") == "hersteld":
             await asyncio.sleep(0.1)

@@ -9,36 +9,78 @@ from datetime import date, timedelta
 import pytest
 
 import states
+from contracts import CaseIntake, Person
 from states.kinds import Channel, Place
 from tests.web.conftest import WebApp, csrf_of
 from web import cases as web_cases
 from web import intake_form
 from web.intake import IntakeRequest
-from contracts import CaseIntake, Person
 
 FIELDS = (
-    "employee.name", "employee.email", "employee_phone", "employee.language", "manager.name", "manager.email",
-    "manager.language", "casemanager.name", "casemanager.email", "first_sick_day", "expected_duration_weeks",
-    "contract_hours_per_week", "contract_days_per_week", "arbodienst_email", "contact.weekday", "contact.time",
-    "contact.channel", "contact.place", "contact.location", "team", "org_unit", "team_notice_to",
-    "buddy_candidates.0.name", "buddy_candidates.0.email", "coach.name", "coach.email",
-    "work_accident", "third_party_liable", "safety_net_applies",
-)  # fmt: skip
+    "employee.name",
+    "employee.email",
+    "employee_phone",
+    "employee.language",
+    "manager.name",
+    "manager.email",
+    "manager.language",
+    "casemanager.name",
+    "casemanager.email",
+    "first_sick_day",
+    "expected_duration_weeks",
+    "contract_hours_per_week",
+    "contract_days_per_week",
+    "arbodienst_email",
+    "contact.weekday",
+    "contact.time",
+    "contact.channel",
+    "contact.place",
+    "contact.location",
+    "team",
+    "org_unit",
+    "team_notice_to",
+    "buddy_candidates.0.name",
+    "buddy_candidates.0.email",
+    "coach.name",
+    "coach.email",
+    "work_accident",
+    "third_party_liable",
+    "safety_net_applies",
+)
 
 
 def full_form(**changes: str) -> dict[str, str]:
     form = {
-        "employee.name": "Sanne de Vries", "employee.email": "sanne@example.nl", "employee_phone": "+31 6 1234 5678",
-        "employee.language": "en", "manager.name": "Mark Jansen", "manager.email": "mark@example.nl", "manager.language": "nl",
-        "casemanager.name": "Carla HR", "casemanager.email": "carla@example.nl",
-        "first_sick_day": (date.today() - timedelta(days=2)).isoformat(), "expected_duration_weeks": "6",
-        "contract_hours_per_week": "32,5", "contract_days_per_week": "4", "arbodienst_email": "arbo@example.nl",
-        "contact.weekday": "2", "contact.time": "09:30", "contact.channel": "in_person", "contact.place": "neutral",
-        "contact.location": "Koffiehuis De Hoek, Utrecht", "team": "Zorg Noord", "org_unit": "team-zorg",
-        "team_notice_to": "a@example.nl, b@example.nl\nA@example.nl", "buddy_candidates.0.name": "Bram",
-        "buddy_candidates.0.email": "bram@example.nl", "coach.name": "Chris", "coach.email": "chris@example.nl",
-        "work_accident": "no", "third_party_liable": "", "safety_net_applies": "yes",
-    }  # fmt: skip
+        "employee.name": "Sanne de Vries",
+        "employee.email": "sanne@example.nl",
+        "employee_phone": "+31 6 1234 5678",
+        "employee.language": "en",
+        "manager.name": "Mark Jansen",
+        "manager.email": "mark@example.nl",
+        "manager.language": "nl",
+        "casemanager.name": "Carla HR",
+        "casemanager.email": "carla@example.nl",
+        "first_sick_day": (date.today() - timedelta(days=2)).isoformat(),
+        "expected_duration_weeks": "6",
+        "contract_hours_per_week": "32,5",
+        "contract_days_per_week": "4",
+        "arbodienst_email": "arbo@example.nl",
+        "contact.weekday": "2",
+        "contact.time": "09:30",
+        "contact.channel": "in_person",
+        "contact.place": "neutral",
+        "contact.location": "Koffiehuis De Hoek, Utrecht",
+        "team": "Zorg Noord",
+        "org_unit": "team-zorg",
+        "team_notice_to": "a@example.nl, b@example.nl\nA@example.nl",
+        "buddy_candidates.0.name": "Bram",
+        "buddy_candidates.0.email": "bram@example.nl",
+        "coach.name": "Chris",
+        "coach.email": "chris@example.nl",
+        "work_accident": "no",
+        "third_party_liable": "",
+        "safety_net_applies": "yes",
+    }
     return form | changes
 
 
@@ -65,10 +107,16 @@ async def test_the_form_has_every_allowed_field_and_no_medical_one(web: WebApp) 
     page = (await http.get("/cases/new")).text
     names = set(re.findall(r'name="([^"]+)"', page))
     assert set(FIELDS) <= names
-    assert not [name for name in names if re.search(r"diagnos|cause|oorzaak|treatment|behandel|illness|ziekte\b|medic", name, re.I)]
+    assert not [
+        name
+        for name in names
+        if re.search(r"diagnos|cause|oorzaak|treatment|behandel|illness|ziekte\b|medic", name, re.I)
+    ]
     assert "Vul hier nooit medische informatie in" in page
     # Every free-text input points at a hint that says: no medical information; every input has a label.
-    for match in re.finditer(r'<input id="([^"]+)" name="([^"]+)" type="(text|tel)"[^>]*aria-describedby="([^"]+)"', page):
+    for match in re.finditer(
+        r'<input id="([^"]+)" name="([^"]+)" type="(text|tel)"[^>]*aria-describedby="([^"]+)"', page
+    ):
         hint_id = match.group(4).split()[0]
         hint = re.search(rf'id="{re.escape(hint_id)}">([^<]*)<', page)
         assert hint and "Geen medische informatie" in hint.group(1), match.group(2)
@@ -84,7 +132,10 @@ async def test_a_mistake_shows_next_to_its_field_in_dutch_and_keeps_the_values(w
     assert answer.status_code == 422
     text = answer.text
     assert '<div class="error" id="employee-email-error">Dit is geen geldig e-mailadres.</div>' in text
-    assert re.search(r'id="employee-email"[^>]*value="sanne-at-example"[^>]*aria-describedby="employee-email-error" aria-invalid="true"', text)
+    assert re.search(
+        r'id="employee-email"[^>]*value="sanne-at-example"[^>]*aria-describedby="employee-email-error" aria-invalid="true"',
+        text,
+    )
     assert 'id="contact-time-error">Geef een tijd tussen 07:00 en 19:59' in text
     assert 'id="coach-email-error">Vul naam en e-mailadres allebei in' in text
     assert 'value="Koffiehuis De Hoek, Utrecht"' in text and 'value="Sanne de Vries"' in text
@@ -95,7 +146,9 @@ async def test_errors_in_english_for_an_english_reader(web: WebApp) -> None:
     http = await web.signed_in(await web.user("hr"))
     await http.get("/language/en")
     page = await http.get("/cases/new")
-    answer = await http.post("/cases", data=full_form(**{"manager.email": "sanne@example.nl"}) | {"csrf_token": csrf_of(page.text)})
+    answer = await http.post(
+        "/cases", data=full_form(**{"manager.email": "sanne@example.nl"}) | {"csrf_token": csrf_of(page.text)}
+    )
     assert answer.status_code == 422
     assert 'id="manager-email-error">This must be someone other than the employee.' in answer.text
 
@@ -103,7 +156,11 @@ async def test_errors_in_english_for_an_english_reader(web: WebApp) -> None:
 async def test_markup_in_a_value_is_shown_as_text(web: WebApp) -> None:
     http = await web.signed_in(await web.user("hr"))
     page = await http.get("/cases/new")
-    answer = await http.post("/cases", data=full_form(**{"team": '"><script>alert(1)</script>', "employee.email": "x"}) | {"csrf_token": csrf_of(page.text)})
+    answer = await http.post(
+        "/cases",
+        data=full_form(**{"team": '"><script>alert(1)</script>', "employee.email": "x"})
+        | {"csrf_token": csrf_of(page.text)},
+    )
     assert "<script>alert(1)</script>" not in answer.text
     assert "&lt;script&gt;" in answer.text or "&#34;&gt;&lt;script&gt;" in answer.text
 
@@ -121,7 +178,6 @@ async def test_a_sick_report_soon_after_recovery_offers_to_continue_first(web: W
     assert started.status_code == 201 and "Casus gestart" in started.text
 
 
-
 async def test_an_intake_the_rules_refuse_starts_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """A sick report that passes the form but not the rules is refused before any workflow starts."""
     started: list[object] = []
@@ -134,8 +190,13 @@ async def test_an_intake_the_rules_refuse_starts_nothing(monkeypatch: pytest.Mon
         raise states.Refused("Nee.", "No.", "test_refusal")
 
     monkeypatch.setattr(web_cases, "check_intake", refuse)
-    intake = CaseIntake(case_id="case-x", employee=Person("A", "a@example.nl"), manager=Person("B", "b@example.nl"),
-                        first_sick_day=date.today(), reported_by="hr@example.nl")  # fmt: skip
+    intake = CaseIntake(
+        case_id="case-x",
+        employee=Person("A", "a@example.nl"),
+        manager=Person("B", "b@example.nl"),
+        first_sick_day=date.today(),
+        reported_by="hr@example.nl",
+    )
     with pytest.raises(states.Refused):
         await web_cases.start_case(RecordingClient(), task_queue="q", intake=intake)  # type: ignore[arg-type]
     assert started == []

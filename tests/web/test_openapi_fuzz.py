@@ -19,7 +19,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.web.conftest import WebApp
 
-schemathesis = pytest.importorskip("schemathesis", reason="install the test extras (pip install -e '.[test]'), which bring schemathesis")
+schemathesis = pytest.importorskip(
+    "schemathesis", reason="install the test extras (pip install -e '.[test]'), which bring schemathesis"
+)
 
 EXAMPLES_PER_OPERATION = 6
 
@@ -31,8 +33,14 @@ def _generate(document: dict[str, Any]) -> list[Any]:
     for result in schema.get_all_operations():
         operation = result.ok()
 
-        @settings(max_examples=EXAMPLES_PER_OPERATION, database=None, deadline=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])  # fmt: skip
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            database=None,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate],
+        )
         @given(operation.as_strategy())
         def collect(case: Any) -> None:
             cases.append(case)
@@ -44,23 +52,30 @@ def _generate(document: dict[str, Any]) -> list[Any]:
 def _url(case: Any, case_id: str | None) -> str:
     if case_id is None or "case_id" not in (case.path_parameters or {}):
         return str(case.formatted_path)
-    parameters = {name: quote(str(value), safe="") for name, value in case.path_parameters.items()} | {"case_id": case_id}
+    parameters = {name: quote(str(value), safe="") for name, value in case.path_parameters.items()} | {
+        "case_id": case_id
+    }
     return str(case.operation.path).format(**parameters)
 
 
 async def test_no_server_error_for_generated_input(live_web: WebApp) -> None:
     web = live_web
     hr = await web.token_client(await web.user("hr"))
-    created = await hr.post("/api/cases", json={
-        "employee": {"name": "Sanne de Vries", "email": f"sanne-{uuid.uuid4().hex[:6]}@example.nl"},
-        "manager": {"name": "Mark Jansen", "email": "mark@example.nl"},
-        "first_sick_day": (date.today() - timedelta(days=20)).isoformat(),
-    })  # fmt: skip
+    created = await hr.post(
+        "/api/cases",
+        json={
+            "employee": {"name": "Sanne de Vries", "email": f"sanne-{uuid.uuid4().hex[:6]}@example.nl"},
+            "manager": {"name": "Mark Jansen", "email": "mark@example.nl"},
+            "first_sick_day": (date.today() - timedelta(days=20)).isoformat(),
+        },
+    )
     assert created.status_code == 201, created.text
     case_id = created.json()["case_id"]
     document = (await hr.get("/openapi.json")).json()
     cases = await asyncio.to_thread(_generate, document)
-    assert len({case.operation.label for case in cases}) == len([1 for path in document["paths"].values() for _ in path])
+    assert len({case.operation.label for case in cases}) == len(
+        [1 for path in document["paths"].values() for _ in path]
+    )
 
     from schemathesis.core import NotSet
 
@@ -68,7 +83,10 @@ async def test_no_server_error_for_generated_input(live_web: WebApp) -> None:
     statuses: dict[int, int] = {}
     for index, case in enumerate(cases):
         url = _url(case, case_id if index % 2 else None)
-        kwargs: dict[str, Any] = {"params": case.query or None, "headers": {k: str(v) for k, v in (case.headers or {}).items()} or None}
+        kwargs: dict[str, Any] = {
+            "params": case.query or None,
+            "headers": {k: str(v) for k, v in (case.headers or {}).items()} or None,
+        }
         if case.body is not None and not isinstance(case.body, NotSet):
             media = case.media_type or "application/json"
             kwargs |= {"json": case.body} if media == "application/json" else {"data": case.body}

@@ -17,7 +17,10 @@ async def test_wrong_password_and_unknown_address_get_the_same_generic_answer(we
     wrong = await _login(web.client(), made.account.email, "not the password")
     unknown = await _login(web.client(), "nobody@example.nl", PASSWORD)
     assert wrong.status_code == unknown.status_code == 401
-    assert "E-mailadres of wachtwoord klopt niet." in wrong.text and "E-mailadres of wachtwoord klopt niet." in unknown.text
+    assert (
+        "E-mailadres of wachtwoord klopt niet." in wrong.text
+        and "E-mailadres of wachtwoord klopt niet." in unknown.text
+    )
 
 
 async def test_hr_needs_the_totp_code_and_a_code_works_once(web: WebApp) -> None:
@@ -29,7 +32,9 @@ async def test_hr_needs_the_totp_code_and_a_code_works_once(web: WebApp) -> None
     # Password alone is not a session.
     assert (await http.get("/")).status_code == 303
     page = await http.get("/login/totp")
-    assert (await http.post("/login/totp", data={"code": "000000", "csrf_token": csrf_of(page.text)})).status_code == 401
+    assert (
+        await http.post("/login/totp", data={"code": "000000", "csrf_token": csrf_of(page.text)})
+    ).status_code == 401
     code = pyotp.TOTP(hr.totp_secret).now()
     answer = await http.post("/login/totp", data={"code": code, "csrf_token": csrf_of(page.text)})
     assert answer.status_code == 303
@@ -88,11 +93,15 @@ async def test_after_sign_in_only_a_local_path_is_followed(web: WebApp) -> None:
     made = await web.user("manager")
     http = web.client()
     page = await http.get("/login", params={"next": "//evil.example/steal"})
-    answer = await http.post("/login", data={"email": made.account.email, "password": PASSWORD, "csrf_token": csrf_of(page.text)})
+    answer = await http.post(
+        "/login", data={"email": made.account.email, "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+    )
     assert answer.headers["location"] == "/"
     http = web.client()
     page = await http.get("/login", params={"next": "/outbox"})
-    answer = await http.post("/login", data={"email": made.account.email, "password": PASSWORD, "csrf_token": csrf_of(page.text)})
+    answer = await http.post(
+        "/login", data={"email": made.account.email, "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+    )
     assert answer.headers["location"] == "/outbox"
 
 

@@ -15,15 +15,32 @@ from tests.support import BIN
 
 
 def users(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "reintegratie"), "users", *args], input=stdin, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [str(BIN / "reintegratie"), "users", *args], input=stdin, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_add_an_hr_account_prints_its_totp_setup_and_tokens_work(tmp_path: Path) -> None:
     data = str(tmp_path / "data")
-    added = users("add", "--data-dir", data, "--email", "Hanna@Example.nl", "--role", "hr", "--name", "Hanna", "--password-stdin", stdin="a long enough password\n")
+    added = users(
+        "add",
+        "--data-dir",
+        data,
+        "--email",
+        "Hanna@Example.nl",
+        "--role",
+        "hr",
+        "--name",
+        "Hanna",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
     assert added.returncode == 0, added.stderr
     assert "hanna@example.nl (hr) created" in added.stdout
-    assert re.search(r"secret  [A-Z2-7]{32}", added.stdout) and "otpauth://totp/reintegratie:hanna%40example.nl" in added.stdout
+    assert (
+        re.search(r"secret  [A-Z2-7]{32}", added.stdout)
+        and "otpauth://totp/reintegratie:hanna%40example.nl" in added.stdout
+    )
     again = users("add", "--data-dir", data, "--email", "hanna@example.nl", "--role", "hr")
     assert again.returncode == 1 and "exists already" in again.stderr and "Traceback" not in again.stderr
     # A real account's code comes from its owner's app, not from the command line (unless asked for).
@@ -33,12 +50,16 @@ def test_add_an_hr_account_prints_its_totp_setup_and_tokens_work(tmp_path: Path)
     assert re.fullmatch(r"\d{6}\n", forced.stdout)
     token = users("token", "--data-dir", data, "--email", "hanna@example.nl")
     assert token.stdout.startswith("rit_")
-    assert users("revoke-tokens", "--data-dir", data, "--email", "hanna@example.nl").stdout.startswith("1 token(s) revoked")
+    assert users("revoke-tokens", "--data-dir", data, "--email", "hanna@example.nl").stdout.startswith(
+        "1 token(s) revoked"
+    )
 
 
 def test_short_passwords_and_unknown_roles_are_refused(tmp_path: Path) -> None:
     data = str(tmp_path / "data")
-    short = users("add", "--data-dir", data, "--email", "m@example.nl", "--role", "manager", "--password-stdin", stdin="short\n")
+    short = users(
+        "add", "--data-dir", data, "--email", "m@example.nl", "--role", "manager", "--password-stdin", stdin="short\n"
+    )
     assert short.returncode == 1 and "at least 12 characters" in short.stderr
     wrong = users("add", "--data-dir", data, "--email", "m@example.nl", "--role", "boss")
     assert wrong.returncode == 2 and "invalid choice" in wrong.stderr
@@ -51,8 +72,17 @@ async def test_demo_accounts_are_seeded_once_and_demo_codes_are_printable(tmp_pa
     await upgrade(engine)  # as `reintegratie dev` does before seeding
     accounts = AccountStore(make_sessionmaker(engine))
     made = await seed_demo_accounts(accounts)
-    assert sorted(account.account.role.value for account in made) == ["auditor", "buddy", "coach", "employee", "hr", "manager"]
-    assert all(account.account.demo and account.account.email.endswith("@demo.reintegratie.localhost") for account in made)
+    assert sorted(account.account.role.value for account in made) == [
+        "auditor",
+        "buddy",
+        "coach",
+        "employee",
+        "hr",
+        "manager",
+    ]
+    assert all(
+        account.account.demo and account.account.email.endswith("@demo.reintegratie.localhost") for account in made
+    )
     assert await seed_demo_accounts(accounts) == []
     assert await accounts.check_password("hr@demo.reintegratie.localhost", DEMO_PASSWORD) is not None
     await engine.dispose()

@@ -55,18 +55,29 @@ HR_ACTOR = "carla@example.nl"
 
 
 # What a completed workflow task writes after itself: these wake nothing.
-_COMMAND_EVENTS = frozenset({
-    EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, EventType.EVENT_TYPE_TIMER_STARTED, EventType.EVENT_TYPE_TIMER_CANCELED,
-    EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED, EventType.EVENT_TYPE_MARKER_RECORDED,
-    EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
-})  # fmt: skip
+_COMMAND_EVENTS = frozenset(
+    {
+        EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+        EventType.EVENT_TYPE_TIMER_STARTED,
+        EventType.EVENT_TYPE_TIMER_CANCELED,
+        EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+        EventType.EVENT_TYPE_MARKER_RECORDED,
+        EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED,
+        EventType.EVENT_TYPE_ACTIVITY_TASK_CANCEL_REQUESTED,
+    }
+)
 # The last event of a run that ended (continue-as-new: the next run goes on).
-_CLOSED = frozenset({
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
-})  # fmt: skip
+_CLOSED = frozenset(
+    {
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+        EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+    }
+)
 _ACTIVITY_ENDS = {
     EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: "activity_task_completed_event_attributes",
     EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: "activity_task_failed_event_attributes",
@@ -125,7 +136,12 @@ class CaseWorld:
         return local_date(await self.now())
 
     async def open(
-        self, *, days_ago: int = 0, history_limit: int | None = None, rules_version: int = states.RULES_VERSION, **intake: Any
+        self,
+        *,
+        days_ago: int = 0,
+        history_limit: int | None = None,
+        rules_version: int = states.RULES_VERSION,
+        **intake: Any,
     ) -> WorkflowHandle[Any, Any]:
         """Start the case as HR's intake does; with a history limit or an older rules version, with that start input."""
         case_intake = await self.intake(days_ago=days_ago, **intake)
@@ -143,10 +159,15 @@ class CaseWorld:
     async def intake(self, *, days_ago: int = 0, **intake: Any) -> CaseIntake:
         first_sick_day = (await self.today()) - timedelta(days=days_ago)
         values: dict[str, Any] = {
-            "case_id": self.case_id, "employee": EMPLOYEE, "manager": MANAGER, "first_sick_day": first_sick_day,
-            "reported_by": HR_ACTOR, "casemanager": CASEMANAGER, "team_notice_to": ("team@example.nl",),
+            "case_id": self.case_id,
+            "employee": EMPLOYEE,
+            "manager": MANAGER,
+            "first_sick_day": first_sick_day,
+            "reported_by": HR_ACTOR,
+            "casemanager": CASEMANAGER,
+            "team_notice_to": ("team@example.nl",),
             "buddy_candidates": (BUDDY,),
-        }  # fmt: skip
+        }
         values.update(intake)
         return CaseIntake(**values)
 
@@ -220,7 +241,9 @@ class CaseWorld:
 
     async def describe(self) -> DescribeWorkflowExecutionResponse:
         """The raw description (the time-skipping server's datetime search attributes do not decode)."""
-        request = DescribeWorkflowExecutionRequest(namespace=self.client.namespace, execution=WorkflowExecution(workflow_id=self.case_id))
+        request = DescribeWorkflowExecutionRequest(
+            namespace=self.client.namespace, execution=WorkflowExecution(workflow_id=self.case_id)
+        )
         return await self.client.workflow_service.describe_workflow_execution(request)
 
     async def execution_status(self) -> WorkflowExecutionStatus:
@@ -245,18 +268,27 @@ class CaseWorld:
 @asynccontextmanager
 async def case_world(env: WorkflowEnvironment, sink: SmtpSink, tmp_path: Path) -> AsyncIterator[CaseWorld]:
     settings = Settings(
-        temporal_address="unused:1", database_url=f"sqlite+aiosqlite:///{tmp_path / 'store.db'}",
-        smtp_host=sink.host, smtp_port=sink.port, smtp_tls="none", mail_from="verzuim@example.nl",
-    )  # fmt: skip
+        temporal_address="unused:1",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'store.db'}",
+        smtp_host=sink.host,
+        smtp_port=sink.port,
+        smtp_tls="none",
+        mail_from="verzuim@example.nl",
+    )
     engine = make_engine(settings.database_url)
     await create_tables(engine)
     sessionmaker = make_sessionmaker(engine)
-    activities = CaseActivities(sessionmaker=sessionmaker, sender=SmtpSender.from_settings(settings), mail_from=settings.mail_from)
+    activities = CaseActivities(
+        sessionmaker=sessionmaker, sender=SmtpSender.from_settings(settings), mail_from=settings.mail_from
+    )
     task_queue = f"cases-{uuid.uuid4().hex[:8]}"
     worker = Worker(
-        env.client, task_queue=task_queue, workflows=[ReintegrationCase], workflow_runner=WORKFLOW_RUNNER,
+        env.client,
+        task_queue=task_queue,
+        workflows=[ReintegrationCase],
+        workflow_runner=WORKFLOW_RUNNER,
         activities=activities.all(),
-    )  # fmt: skip
+    )
     try:
         async with worker:
             world = CaseWorld(env=env, client=env.client, task_queue=task_queue, sink=sink, sessionmaker=sessionmaker)

@@ -63,10 +63,18 @@ async def missed_probleemanalyse(world: CaseWorld) -> None:
 async def stagnation(world: CaseWorld) -> None:
     """Build-up hours stay flat, complaints last: the coach is looped in, the build-up paused."""
     await world.open(days_ago=60)
-    await world.command("probleemanalyse_received", states.ProbleemanalyseReceived, on=(await world.today()) - timedelta(days=30))
-    await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=8))
+    await world.command(
+        "probleemanalyse_received", states.ProbleemanalyseReceived, on=(await world.today()) - timedelta(days=30)
+    )
+    await world.command(
+        "plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=8)
+    )
     await world.command("assign_coach", AssignCoach, coach=COACH)
-    await world.command("build_up_started", states.BuildUpStarted, schedule=[states.BuildUpStep(from_date=await world.today(), hours_per_week=8)])
+    await world.command(
+        "build_up_started",
+        states.BuildUpStarted,
+        schedule=[states.BuildUpStep(from_date=await world.today(), hours_per_week=8)],
+    )
     for _ in range(5):
         await world.advance(timedelta(weeks=1))
         week_of = (await world.today()) - timedelta(days=(await world.today()).weekday() + 7)
@@ -81,13 +89,17 @@ async def standard_return(world: CaseWorld) -> None:
     await world.command("probleemanalyse_received", states.ProbleemanalyseReceived)
     await world.advance(timedelta(weeks=2))
     today = await world.today()
-    await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=6))
+    await world.command(
+        "plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=6)
+    )
     first_day = today + timedelta(days=14 - today.weekday())
     await world.command("therapeutic_work_started", states.TherapeuticWorkStarted, hours_per_week=6, on=first_day)
     await world.command("buddy_consent", states.BuddyConsent, given=True)
     await world.advance(timedelta(weeks=5))
     monday = (await world.today()) - timedelta(days=(await world.today()).weekday())
-    schedule = [states.BuildUpStep(from_date=monday + timedelta(weeks=2 * n), hours_per_week=8 + 6 * n) for n in range(5)]
+    schedule = [
+        states.BuildUpStep(from_date=monday + timedelta(weeks=2 * n), hours_per_week=8 + 6 * n) for n in range(5)
+    ]
     await world.command("build_up_started", states.BuildUpStarted, schedule=schedule)
     for week in range(12, 24):
         await world.advance(timedelta(weeks=1))
@@ -107,7 +119,9 @@ async def two_year_wia(world: CaseWorld) -> None:
     async def evaluate_until(last_week: int) -> None:
         while await _week(world, first) < last_week:
             await world.advance(timedelta(weeks=5))
-            await world.command("evaluation_held", states.EvaluationHeld, outcome=states.EvaluationOutcome.continue_plan)
+            await world.command(
+                "evaluation_held", states.EvaluationHeld, outcome=states.EvaluationOutcome.continue_plan
+            )
             if await _week(world, first) >= 43:
                 facts = await world.handle.query(ReintegrationCase.facts)  # type: ignore[union-attr]
                 if not any(s.key == "uwv_42_week_report" for s in facts.steps):
@@ -118,7 +132,9 @@ async def two_year_wia(world: CaseWorld) -> None:
     await world.advance(timedelta(weeks=4))
     await world.command("probleemanalyse_received", states.ProbleemanalyseReceived)
     await world.advance(timedelta(weeks=2))
-    await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4))
+    await world.command(
+        "plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4)
+    )
     await evaluate_until(47)
     await world.advance(timedelta(weeks=50 - await _week(world, first)))
     await world.command("eerstejaarsevaluatie_held", states.EerstejaarsevaluatieHeld)
@@ -131,7 +147,9 @@ async def two_year_wia(world: CaseWorld) -> None:
     while await world.execution_status() == WorkflowExecutionStatus.RUNNING and await _week(world, first) < 110:
         await world.advance(timedelta(weeks=4))
         if await world.execution_status() == WorkflowExecutionStatus.RUNNING:
-            await world.command("evaluation_held", states.EvaluationHeld, outcome=states.EvaluationOutcome.continue_plan)
+            await world.command(
+                "evaluation_held", states.EvaluationHeld, outcome=states.EvaluationOutcome.continue_plan
+            )
 
 
 async def continued_as_new(world: CaseWorld) -> None:
@@ -142,7 +160,9 @@ async def continued_as_new(world: CaseWorld) -> None:
     for _ in range(6):
         await world.command("employee_feedback", states.EmployeeFeedback)
     await world.advance(timedelta(weeks=2))
-    await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4))
+    await world.command(
+        "plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4)
+    )
     await world.advance(timedelta(weeks=3))
 
 
@@ -223,7 +243,9 @@ async def record(names: list[str]) -> None:
         for number, history in enumerate(histories, start=1):
             path = HISTORIES / f"{name}.run{number}.json"
             path.write_text(history.to_json() + "\n")
-            print(f"{path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}: {len(history.events)} events")
+            print(
+                f"{path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}: {len(history.events)} events"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,7 +54,9 @@ class _ActivityInputs(Interceptor):
 
         class Outbound(WorkflowOutboundInterceptor):
             def start_activity(self, input: StartActivityInput) -> ActivityHandle[object]:
-                noted.append([payload.data for payload in DATA_CONVERTER.payload_converter.to_payloads(list(input.args))])
+                noted.append(
+                    [payload.data for payload in DATA_CONVERTER.payload_converter.to_payloads(list(input.args))]
+                )
                 return super().start_activity(input)
 
         class Inbound(WorkflowInboundInterceptor):
@@ -77,14 +79,21 @@ def _recorded_inputs(history: WorkflowHistory) -> list[list[bytes]]:
 async def test_stored_history_replays(path: Path, runner: str) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     noted = _ActivityInputs()
-    replayer = Replayer(workflows=[ReintegrationCase], data_converter=DATA_CONVERTER, workflow_runner=RUNNERS[runner], interceptors=[noted])
+    replayer = Replayer(
+        workflows=[ReintegrationCase],
+        data_converter=DATA_CONVERTER,
+        workflow_runner=RUNNERS[runner],
+        interceptors=[noted],
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
     # Replay checks each activity's type and id, not its input: a rule change would pass it while
     # the running cases it replays then decide otherwise than their histories (and the calendars
     # people hold) say. Such a change gets a new states.RULES_VERSION, which only new cases follow.
     recorded = _recorded_inputs(history)
-    differing = [number for number, (was, now) in enumerate(zip(recorded, noted.inputs), start=1) if was != now]
+    differing = [
+        number for number, (was, now) in enumerate(zip(recorded, noted.inputs, strict=False), start=1) if was != now
+    ]
     assert len(noted.inputs) == len(recorded) and not differing, (
         f"{path.name}: {len(differing)} of {len(recorded)} activities (the first: number {differing[:1]}) are scheduled with "
         "another input than the history recorded. A change of what a running case decides needs a new states.RULES_VERSION "

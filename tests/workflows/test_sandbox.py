@@ -27,11 +27,36 @@ from reintegratie.config.temporal import PURE_MODULES, SANDBOXED_RUNNER
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN_ATTRIBUTES = {
-    "datetime.now", "datetime.utcnow", "datetime.today", "date.today", "time.time", "time.time_ns",
-    "time.monotonic", "time.perf_counter", "time.sleep", "uuid.uuid1", "uuid.uuid4", "os.urandom",
-    "os.environ", "os.getenv", "threading.Thread", "threading.Timer", "asyncio.get_event_loop",
-}  # fmt: skip
-FORBIDDEN_MODULES = {"random", "secrets", "socket", "subprocess", "time", "os", "urllib", "http", "sqlalchemy", "aiosmtplib"}
+    "datetime.now",
+    "datetime.utcnow",
+    "datetime.today",
+    "date.today",
+    "time.time",
+    "time.time_ns",
+    "time.monotonic",
+    "time.perf_counter",
+    "time.sleep",
+    "uuid.uuid1",
+    "uuid.uuid4",
+    "os.urandom",
+    "os.environ",
+    "os.getenv",
+    "threading.Thread",
+    "threading.Timer",
+    "asyncio.get_event_loop",
+}
+FORBIDDEN_MODULES = {
+    "random",
+    "secrets",
+    "socket",
+    "subprocess",
+    "time",
+    "os",
+    "urllib",
+    "http",
+    "sqlalchemy",
+    "aiosmtplib",
+}
 FORBIDDEN_CALLS = {"open", "input", "print", "breakpoint", "exec", "eval"}
 
 
@@ -85,10 +110,18 @@ def _workflow_modules() -> list[Path]:
 def _offences(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and f"{node.value.id}.{node.attr}" in FORBIDDEN_ATTRIBUTES:
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and f"{node.value.id}.{node.attr}" in FORBIDDEN_ATTRIBUTES
+        ):
             found.append(f"{path.name}:{node.lineno} {node.value.id}.{node.attr}")
         elif isinstance(node, ast.Import):
-            found += [f"{path.name}:{node.lineno} import {a.name}" for a in node.names if a.name.split(".")[0] in FORBIDDEN_MODULES]
+            found += [
+                f"{path.name}:{node.lineno} import {a.name}"
+                for a in node.names
+                if a.name.split(".")[0] in FORBIDDEN_MODULES
+            ]
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in FORBIDDEN_MODULES:
             found.append(f"{path.name}:{node.lineno} from {node.module} import ...")
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
@@ -109,8 +142,15 @@ def test_workflow_code_has_no_clock_randomness_or_io(path: Path) -> None:
 
 def test_the_check_finds_what_it_looks_for(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text("import random\nfrom datetime import datetime\nx = datetime.now()\nopen('f')\nfrom os import path\n")
-    assert [offence.split(" ", 1)[1] for offence in _offences(sample)] == ["import random", "datetime.now", "open()", "from os import ..."]
+    sample.write_text(
+        "import random\nfrom datetime import datetime\nx = datetime.now()\nopen('f')\nfrom os import path\n"
+    )
+    assert [offence.split(" ", 1)[1] for offence in _offences(sample)] == [
+        "import random",
+        "datetime.now",
+        "open()",
+        "from os import ...",
+    ]
 
 
 def _passed_through(module: str) -> bool:
@@ -142,7 +182,9 @@ class ReadsTheClock:
 """
 
 
-async def test_the_sandbox_refuses_the_clock(dev_server: WorkflowEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_sandbox_refuses_the_clock(
+    dev_server: WorkflowEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """What the sandboxed replay catches: a workflow module imported in the sandbox that reads the
     clock fails its workflow task (and the run stays open, to be fixed). The workflow is a module of
     its own, so that the sandbox imports only it."""
@@ -152,7 +194,9 @@ async def test_the_sandbox_refuses_the_clock(dev_server: WorkflowEnvironment, tm
     reads_the_clock = importlib.import_module("reads_the_clock")
     task_queue = f"sandbox-{uuid.uuid4().hex[:8]}"
     client = dev_server.client
-    async with Worker(client, task_queue=task_queue, workflows=[reads_the_clock.ReadsTheClock], workflow_runner=SANDBOXED_RUNNER):
+    async with Worker(
+        client, task_queue=task_queue, workflows=[reads_the_clock.ReadsTheClock], workflow_runner=SANDBOXED_RUNNER
+    ):
         handle = await client.start_workflow("ReadsTheClock", id=f"clock-{uuid.uuid4().hex}", task_queue=task_queue)
         failure = ""
         for _ in range(200):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,6 @@ from temporalio.testing import WorkflowEnvironment
 import states
 from tests.support import SmtpSink
 from tests.workflows.harness import BUDDY, CASEMANAGER, COACH, EMPLOYEE, MANAGER, case_world
-from workflows import search_attributes
 from workflows.case import ReintegrationCase
 from workflows.commands import AssignCoach, ChooseBuddy
 from workflows.memory import CaseInput
@@ -61,10 +60,20 @@ async def test_bad_commands_are_refused_with_a_reason_and_change_nothing(
         sent_before = len(world.sent())
 
         reasons = [
-            await world.refused("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=8)),
-            await world.refused("build_up_started", states.BuildUpStarted, schedule=[states.BuildUpStep(from_date=await world.today(), hours_per_week=4)]),
+            await world.refused(
+                "plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=8)
+            ),
+            await world.refused(
+                "build_up_started",
+                states.BuildUpStarted,
+                schedule=[states.BuildUpStep(from_date=await world.today(), hours_per_week=4)],
+            ),
             await world.refused("hours_reported", states.HoursReported, week_of=await world.today(), hours=-3),
-            await world.refused("probleemanalyse_received", states.ProbleemanalyseReceived, on=(await world.today()) + timedelta(days=30)),
+            await world.refused(
+                "probleemanalyse_received",
+                states.ProbleemanalyseReceived,
+                on=(await world.today()) + timedelta(days=30),
+            ),
             await world.refused("choose_buddy", ChooseBuddy, buddy=BUDDY),
         ]
         assert all(reason for reason in reasons)
@@ -90,9 +99,13 @@ async def test_standard_return_invites_updates_and_cancels_every_series(
         await world.advance(timedelta(weeks=2))  # week 7
         today = await world.today()
         plan = states.PlanVanAanpak(
-            hours_per_week=6, tasks=["post sorteren"], contact_person="Mark Jansen", casemanager="Carla Visser",
-            employer_view="rustig beginnen", employee_view="eens",
-        )  # fmt: skip
+            hours_per_week=6,
+            tasks=["post sorteren"],
+            contact_person="Mark Jansen",
+            casemanager="Carla Visser",
+            employer_view="rustig beginnen",
+            employee_view="eens",
+        )
         await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=plan)
         first_day = today + timedelta(days=14 - today.weekday())  # a Monday in week 9
         await world.command("therapeutic_work_started", states.TherapeuticWorkStarted, hours_per_week=6, on=first_day)
@@ -106,12 +119,18 @@ async def test_standard_return_invites_updates_and_cancels_every_series(
 
         await world.advance(timedelta(weeks=3))  # week 12: build-up from the bedrijfsarts's advice
         monday = (await world.today()) - timedelta(days=(await world.today()).weekday())
-        schedule = [states.BuildUpStep(from_date=monday + timedelta(weeks=2 * n), hours_per_week=8 + 6 * n) for n in range(5)]
+        schedule = [
+            states.BuildUpStep(from_date=monday + timedelta(weeks=2 * n), hours_per_week=8 + 6 * n) for n in range(5)
+        ]
         await world.command("build_up_started", states.BuildUpStarted, schedule=schedule)
         for week in range(12, 30):
             await world.advance(timedelta(weeks=1))
             week_of = (await world.today()) - timedelta(days=(await world.today()).weekday() + 7)
-            hours = next(step.hours_per_week for step in reversed(schedule) if step.from_date <= week_of) if week_of >= schedule[0].from_date else 6
+            hours = (
+                next(step.hours_per_week for step in reversed(schedule) if step.from_date <= week_of)
+                if week_of >= schedule[0].from_date
+                else 6
+            )
             await world.command("hours_reported", states.HoursReported, week_of=week_of, hours=hours)
             if week % 2 == 0:
                 await world.command("progress_talk_held", states.ProgressTalkHeld, went=states.TalkMood.good)
@@ -141,10 +160,18 @@ async def test_stagnation_loops_in_the_coach_with_evidence_and_pauses_the_build_
 ) -> None:
     async with case_world(time_skipping_server, smtp_sink, tmp_path) as world:
         await world.open(days_ago=60)
-        await world.command("probleemanalyse_received", states.ProbleemanalyseReceived, on=(await world.today()) - timedelta(days=30))
-        await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=8))
+        await world.command(
+            "probleemanalyse_received", states.ProbleemanalyseReceived, on=(await world.today()) - timedelta(days=30)
+        )
+        await world.command(
+            "plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=8)
+        )
         await world.command("assign_coach", AssignCoach, coach=COACH)
-        await world.command("build_up_started", states.BuildUpStarted, schedule=[states.BuildUpStep(from_date=await world.today(), hours_per_week=8)])
+        await world.command(
+            "build_up_started",
+            states.BuildUpStarted,
+            schedule=[states.BuildUpStep(from_date=await world.today(), hours_per_week=8)],
+        )
         for _ in range(5):  # hours flat at 8 for more than 4 weeks
             await world.advance(timedelta(weeks=1))
             week_of = (await world.today()) - timedelta(days=(await world.today()).weekday() + 7)
@@ -176,7 +203,11 @@ async def test_missed_probleemanalyse_reminds_then_alerts_hr_and_shows_overdue(
         reminders = [s for s in _subjects(world.notices(CASEMANAGER.email)) if "probleemanalyse" in s.lower()]
         assert reminders and all(s.startswith("Herinnering") for s in reminders)
         await world.advance(timedelta(days=8))  # day 44: passed
-        alerts = [s for s in _subjects(world.notices(CASEMANAGER.email)) if "probleemanalyse" in s.lower() and not s.startswith("Herinnering")]
+        alerts = [
+            s
+            for s in _subjects(world.notices(CASEMANAGER.email))
+            if "probleemanalyse" in s.lower() and not s.startswith("Herinnering")
+        ]
         assert alerts, "HR is alerted once the probleemanalyse is overdue"
         status = await world.handle.query(ReintegrationCase.status)  # type: ignore[union-attr]
         assert status.overdue
@@ -196,7 +227,9 @@ async def test_long_case_runs_two_years_through_the_second_track_and_ends_as_wia
             return ((await world.today()) - first_sick_day).days // 7 + 1
 
         async def evaluate() -> None:
-            await world.command("evaluation_held", states.EvaluationHeld, outcome=states.EvaluationOutcome.continue_plan)
+            await world.command(
+                "evaluation_held", states.EvaluationHeld, outcome=states.EvaluationOutcome.continue_plan
+            )
 
         async def evaluate_until(last_week: int) -> None:
             while await week() + 5 <= last_week:
@@ -213,7 +246,9 @@ async def test_long_case_runs_two_years_through_the_second_track_and_ends_as_wia
         await world.advance(timedelta(weeks=4))  # week 5
         await world.command("probleemanalyse_received", states.ProbleemanalyseReceived)
         await world.advance(timedelta(weeks=2))  # week 7
-        await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4))
+        await world.command(
+            "plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4)
+        )
         await evaluate_until(42)
         await advance_to(43)  # the reminder came in week 42; the report goes out on the first working day after it
         await world.command("step_recorded", states.StepRecorded, step=states.StepKey.uwv_42_week_report)
@@ -241,7 +276,9 @@ async def test_long_case_runs_two_years_through_the_second_track_and_ends_as_wia
         summary = await world.handle.result()  # type: ignore[union-attr]
         assert summary.phase == "wia" and summary.outcome == "wia"
         facts = await world.handle.query(ReintegrationCase.facts)  # type: ignore[union-attr]
-        assert facts.ended_on is not None and (facts.ended_on - first_sick_day).days == 104 * 7 - 1  # the last day of week 104
+        assert (
+            facts.ended_on is not None and (facts.ended_on - first_sick_day).days == 104 * 7 - 1
+        )  # the last day of week 104
         hr = _subjects(world.notices(CASEMANAGER.email))
         assert any("42" in s and s.startswith("Herinnering") for s in hr), hr  # the 42nd-week report was announced
         assert any("WIA" in s and s.startswith("Herinnering") for s in hr), hr
@@ -269,7 +306,9 @@ async def test_relapse_within_four_weeks_of_recovery_reopens_the_same_case(
         due = next(d.due for d in states.case_timeline(facts) if str(d.key) == "probleemanalyse")
         gap = (facts.periods[1].start - facts.periods[0].end).days - 1
         assert due == first_sick_day + timedelta(days=41 + gap)
-        checkin_uids = {m.uid for m in world.invitations(MANAGER.email) if m.summary and m.summary.startswith("Kort contactmoment")}
+        checkin_uids = {
+            m.uid for m in world.invitations(MANAGER.email) if m.summary and m.summary.startswith("Kort contactmoment")
+        }
         assert len(checkin_uids) == 2  # the check-ins start again as a new series
         await world.advance(timedelta(weeks=5))
         assert await world.execution_status() == WorkflowExecutionStatus.RUNNING  # the case goes on, not closed
@@ -286,7 +325,9 @@ async def test_continue_as_new_carries_the_facts(
         for _ in range(6):
             await world.command("employee_feedback", states.EmployeeFeedback)
         await world.advance(timedelta(weeks=2))
-        await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4))
+        await world.command(
+            "plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4)
+        )
         await world.advance(timedelta(days=1))
         description = await world.describe()
         assert description.workflow_execution_info.execution.run_id != first_run, "the case continued as new"
@@ -294,7 +335,9 @@ async def test_continue_as_new_carries_the_facts(
         assert facts.phase == "plan_van_aanpak" and facts.probleemanalyse_on is not None
         timeline = await handle.query(ReintegrationCase.timeline)
         assert [entry.action for entry in timeline][0] == "case_opened"  # the memory came along
-        assert len(world.invitations(MANAGER.email)) == len({(m.uid, m.sequence) for m in world.invitations(MANAGER.email)})
+        assert len(world.invitations(MANAGER.email)) == len(
+            {(m.uid, m.sequence) for m in world.invitations(MANAGER.email)}
+        )
 
 
 @pytest.mark.parametrize("rules_version", [1, states.RULES_VERSION])
@@ -308,13 +351,17 @@ async def test_an_evaluation_held_before_its_day_moves_the_planned_one_from_rule
         await world.advance(timedelta(weeks=4, days=3))
         await world.command("probleemanalyse_received", states.ProbleemanalyseReceived)
         await world.advance(timedelta(weeks=2))
-        await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4))
+        await world.command(
+            "plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=states.PlanVanAanpak(hours_per_week=4)
+        )
         (planned,) = [m for m in world.invitations(MANAGER.email) if m.summary and m.summary.startswith("Evaluatie")]
         await world.advance(timedelta(weeks=1))
         before = len(world.invitations(MANAGER.email))
         await world.command("evaluation_held", states.EvaluationHeld, outcome=states.EvaluationOutcome.continue_plan)
         after = world.invitations(MANAGER.email)[before:]
-        assert planned.start is not None and all(m.start is not None and m.start > planned.start for m in after if m.method == "REQUEST")
+        assert planned.start is not None and all(
+            m.start is not None and m.start > planned.start for m in after if m.method == "REQUEST"
+        )
         if rules_version >= 2:
             (moved,) = after
             assert (moved.method, moved.uid, moved.sequence) == ("REQUEST", planned.uid, planned.sequence + 1)  # type: ignore[operator]
@@ -332,7 +379,9 @@ async def test_a_case_on_newer_rules_than_the_worker_knows_waits_for_a_newer_wor
     workflow task fails (and is retried), the case does not fail and nothing is sent."""
     async with case_world(time_skipping_server, smtp_sink, tmp_path) as world:
         start = CaseInput(intake=await world.intake(), rules_version=states.RULES_VERSION + 1)
-        world.handle = await world.client.start_workflow(ReintegrationCase.run, start, id=world.case_id, task_queue=world.task_queue)
+        world.handle = await world.client.start_workflow(
+            ReintegrationCase.run, start, id=world.case_id, task_queue=world.task_queue
+        )
         failures: list[str] = []
         async with asyncio.timeout(30):
             while not failures:

@@ -167,5 +167,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("case_people", "audit_trail", "api_tokens", "users", "outbox", "cases", "calendar_series_people", "calendar_series", "calendar_feed_tokens"):
+    for table in (
+        "case_people",
+        "audit_trail",
+        "api_tokens",
+        "users",
+        "outbox",
+        "cases",
+        "calendar_series_people",
+        "calendar_series",
+        "calendar_feed_tokens",
+    ):
         op.drop_table(table)  # drops the table's indexes with it
