@@ -209,7 +209,7 @@ async def run(cases: int, *, with_floor: bool, with_product: bool) -> None:
         print(
             f"{name:34} {cached:6} {opened:6.0f} {idle / 1024:8.1f} {loaded / 1024:9.1f} {(loaded - idle) / (cached - 1):23.1f}"
         )
-    print("target: < 100 KB per open case")
+    print("target: at most 120 KB per open case")
 
 
 def main() -> None:

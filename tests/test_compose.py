@@ -78,6 +78,9 @@ def test_every_part_of_the_cluster_is_there(compose: dict[str, Any]) -> None:
     for name in APP_SERVICES:
         assert services[name]["build"] == "."
         assert services[name]["depends_on"]["temporal-setup"]["condition"] == "service_completed_successfully"
+    assert services["migrate"]["command"] == ["reintegratie", "db", "upgrade"]
+    for name in APP_SERVICES:
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert services["worker"]["command"] == ["reintegratie", "worker"]
     assert services["web"]["command"] == ["reintegratie", "web"]
     # Mailpit: SMTP 1025, web UI and API 8025; the Temporal UI talks to the frontend.
