@@ -32,6 +32,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from integrations.db import WRITE_TRANSACTION, make_engine
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -59,14 +61,12 @@ class SchemaError(Exception):
     """The database's schema is not one this version can use; the message says what to do."""
 
 
-def config(connection: Connection | None = None, url: str | None = None) -> Config:
+def config(connection: Connection | None = None) -> Config:
     """Alembic's configuration, made in code (no alembic.ini): the migrations folder of this package,
-    and the connection (in a transaction) or URL to work on."""
+    and the connection (in a transaction) to work on."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("file_template", "%%(rev)s_%%(slug)s")
-    if url is not None:
-        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     if connection is not None:
         cfg.attributes["connection"] = connection
     return cfg
@@ -122,11 +122,8 @@ class SchemaState:
 def state_of(connection: Connection) -> SchemaState:
     tables = frozenset(inspect(connection).get_table_names())
     revision = MigrationContext.configure(connection).get_current_revision() if VERSION_TABLE in tables else None
-    directory = script()
-    known = revision is None or revision in {s.revision for s in directory.walk_revisions()}
-    newest = directory.get_current_head()
-    assert newest is not None, f"no revisions in {MIGRATIONS / 'versions'}"
-    return SchemaState(revision=revision, head=newest, tables=tables, known=known)
+    known = revision is None or revision in {s.revision for s in script().walk_revisions()}
+    return SchemaState(revision=revision, head=head(), tables=tables, known=known)
 
 
 def stamp(connection: Connection, revision: str = "head") -> None:
@@ -142,10 +139,7 @@ def _upgrade_locked(connection: Connection) -> tuple[SchemaState, SchemaState]:
     if before.at_head:
         return before, before
     if not before.known:
-        raise SchemaError(
-            f"The database is at revision {before.revision}, which this version of reintegratie does not know: "
-            "a newer version upgraded it. Run that version (or newer), not this one."
-        )
+        raise _unknown(before)
     if before.before_migrations:
         missing = sorted(BASELINE_TABLES - before.tables)
         if missing:
@@ -166,8 +160,6 @@ async def _engine(target: AsyncEngine | str) -> AsyncIterator[AsyncEngine]:
     if isinstance(target, AsyncEngine):
         yield target
         return
-    from integrations.db import make_engine
-
     engine = make_engine(target)
     try:
         yield engine
@@ -179,8 +171,6 @@ async def upgrade(target: AsyncEngine | str) -> tuple[SchemaState, SchemaState]:
     """Bring the database (an engine, or a URL) to the head; returns where it stood before and after.
 
     Raises :class:`SchemaError` for a database this version cannot upgrade (a newer one's)."""
-    from integrations.db import WRITE_TRANSACTION
-
     async with _engine(target) as engine, engine.connect() as connection:
         # A write transaction: on SQLite it begins IMMEDIATE, holding the write lock from the start
         # (another upgrade waits for it, busy_timeout); PostgreSQL takes the advisory lock below.
@@ -200,15 +190,6 @@ async def state(target: AsyncEngine | str) -> SchemaState:
         return await connection.run_sync(state_of)
 
 
-async def current(target: AsyncEngine | str) -> str | None:
-    """The database's revision (None: none recorded)."""
-    return (await state(target)).revision
-
-
-async def is_current(target: AsyncEngine | str) -> bool:
-    return (await state(target)).at_head
-
-
 async def ensure_current(target: AsyncEngine | str) -> SchemaState:
     """For processes that do not migrate (the worker, ``reintegratie users``): a database at the head
     is used as it is, an empty one gets the schema (nothing can depend on an older one), anything else
@@ -219,11 +200,15 @@ async def ensure_current(target: AsyncEngine | str) -> SchemaState:
     if found.empty:
         return (await upgrade(target))[1]
     if not found.known:
-        raise SchemaError(
-            f"The database is at revision {found.revision}, which this version of reintegratie does not know "
-            f"(head {found.head}): a newer version upgraded it. Run that version."
-        )
+        raise _unknown(found)
     raise SchemaError(f"The database schema is not at the head: {found.describe()}. Run `{UPGRADE_COMMAND}` first.")
+
+
+def _unknown(found: SchemaState) -> SchemaError:
+    return SchemaError(
+        f"The database is at revision {found.revision}, which this version of reintegratie does not know "
+        f"(head {found.head}): a newer version upgraded it. Run that version (or newer), not this one."
+    )
 
 
 def display_url(url: str) -> str:

@@ -431,13 +431,15 @@ class _Row:
 #: What a claim says: the rows it won, and the status of the others.
 _Claim = tuple[dict[Pair, _Row], dict[Pair, OutboxStatus]]
 
+_TABLE = Base.metadata.tables[OutboxMessage.__tablename__]
+
 
 @functools.cache
 def _claim_statement(dialect: str) -> Any:
     """INSERT the rows already claimed; ON CONFLICT claim the existing row if it may be sent now
     (``pending`` or ``unknown``, and no other attempt's lease running). RETURNING gives the rows
     this attempt holds. Made once per dialect (building a statement costs more than running it)."""
-    table = Base.metadata.tables[OutboxMessage.__tablename__]
+    table = _TABLE
     insert = upsert_on(dialect)(table)
     claimable = (
         # (no IN: its expanding parameter cannot be used with several rows at once)
@@ -455,7 +457,6 @@ def _claim_statement(dialect: str) -> Any:
     ).returning(table.c.id, table.c.key, table.c.recipient, table.c.message_id)
 
 
-_TABLE = Base.metadata.tables[OutboxMessage.__tablename__]
 _STATUSES = select(_TABLE.c.key, _TABLE.c.recipient, _TABLE.c.status).where(
     tuple_(_TABLE.c.key, _TABLE.c.recipient).in_(bindparam("pairs", expanding=True))
 )

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from activities.case_activities import CaseActivities
@@ -77,16 +78,20 @@ def scale_options(settings: Settings) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def running_worker(settings: Settings, client: Client | None = None) -> AsyncIterator[Worker]:
+async def running_worker(
+    settings: Settings, client: Client | None = None, *, runtime: Runtime | None = None
+) -> AsyncIterator[Worker]:
     """Run a worker until the block ends.
 
     The worker does not migrate: a database at the head is used, an empty one gets the schema, any
     other raises :class:`integrations.migrate.SchemaError` naming `reintegratie db upgrade` (with
-    several workers and the web app on one database, the upgrade is one deliberate step)."""
-    client = client or await connect(settings)
+    several workers and the web app on one database, the upgrade is one deliberate step). The schema
+    is checked before Temporal is connected to (``client`` None: with ``runtime``), so that a refused
+    schema is the one thing a starting worker says."""
     engine = make_engine(settings.database_url)
     try:
         await ensure_current(engine)
+        client = client or await connect(settings, runtime=runtime)
     except BaseException:
         await engine.dispose()
         raise
@@ -112,6 +117,5 @@ async def running_worker(settings: Settings, client: Client | None = None) -> As
 
 async def run_worker(settings: Settings) -> None:
     """Run until cancelled (Ctrl-C); with the SDK's Prometheus metrics when configured."""
-    client = await connect(settings, runtime=temporal_runtime(settings))
-    async with running_worker(settings, client):
+    async with running_worker(settings, runtime=temporal_runtime(settings)):
         await give_back_memory()

@@ -30,9 +30,8 @@ from states.kinds import SignalKind
 from workflows.memory import SearchValues
 
 CASE_PHASE = SearchAttributeKey.for_keyword("CasePhase")
-NEXT_DEADLINE = SearchAttributeKey.for_datetime(
-    "NextDeadline"
-)  # the next statutory milestone (not the periodic evaluation)
+# The next statutory milestone (not the periodic evaluation: RECURRING_DEADLINES below).
+NEXT_DEADLINE = SearchAttributeKey.for_datetime("NextDeadline")
 OVERDUE = SearchAttributeKey.for_bool("Overdue")
 STAGNATION = SearchAttributeKey.for_bool("Stagnation")
 ORG_UNIT = SearchAttributeKey.for_keyword("OrgUnit")

@@ -39,33 +39,31 @@ def _strict_settings(command: str, require: tuple[str, ...] = ()) -> Settings:
 def _run_worker(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from integrations.migrate import SchemaError, display_url, ensure_current
+    from integrations.migrate import SchemaError, display_url
     from reintegratie.config.observability import configure_logging
     from worker import run_worker
 
     settings = _strict_settings("worker")
     configure_logging(settings)
+    print(
+        f"worker: task queue {settings.task_queue!r} on {settings.temporal_address} (namespace {settings.temporal_namespace})",
+        flush=True,
+    )
     try:
         # The worker does not migrate a database in use (web and other workers may share it): it
-        # starts on a schema at the head, makes the schema of an empty database, refuses the rest.
-        # Checked before connecting to Temporal, so that this is the one thing it says.
-        try:
-            asyncio.run(ensure_current(settings.database_url))
-        except (SQLAlchemyError, OSError) as exc:
-            print(
-                f"reintegratie worker: cannot use the database at {display_url(settings.database_url)}: {exc}",
-                file=sys.stderr,
-            )
-            return 1
-        print(
-            f"worker: task queue {settings.task_queue!r} on {settings.temporal_address} (namespace {settings.temporal_namespace})",
-            flush=True,
-        )
+        # starts on a schema at the head, makes the schema of an empty database, refuses the rest
+        # (worker.running_worker, before it connects to Temporal).
         asyncio.run(run_worker(settings))
     except KeyboardInterrupt:
         pass
     except SchemaError as exc:
         print(f"reintegratie worker: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        print(
+            f"reintegratie worker: cannot use the database at {display_url(settings.database_url)}: {exc}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
