@@ -34,12 +34,14 @@ WRITE_TRANSACTION = "reintegratie_write_transaction"
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the web app read while the worker writes; busy_timeout turns brief lock contention
-    # into a wait instead of "database is locked".
+    # busy_timeout turns brief lock contention into a wait instead of "database is locked"; it comes
+    # first, because setting the journal mode needs a lock too (a connection opened while another
+    # process writes, e.g. two processes starting at once, would fail at once otherwise). WAL lets the
+    # web app read while the worker writes.
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
     # sqlite3 would begin a transaction only before INSERT, UPDATE and DELETE, and always deferred:
