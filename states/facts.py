@@ -26,10 +26,12 @@ from states.events import BuildUpStep, ContactPreference, PlanVanAanpak
 from states.kinds import Channel, EvaluationOutcome, Pace, Place, Role, SeriesKind, SignalKind, TalkMood
 from states.timeline import SickPeriod
 
-RULES_VERSION = 2
+RULES_VERSION = 3
 """The rules version of cases opened now. 1: the first. 2: a planned evaluation that will not take
 place (held on another day) moves to the next evaluation, one update per person, instead of being
-cancelled beside a new invitation."""
+cancelled beside a new invitation. 3: messages people can trust (issue 18): one reminder per
+deadline instance and one "moved" notice when it moves, series to a sensible horizon, the buddy
+invited only once HR chose one, attendees follow the people who hold the roles."""
 
 
 @dataclass(frozen=True, kw_only=True)
