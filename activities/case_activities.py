@@ -4,12 +4,14 @@ One activity carries out one decision (``deliver``). Retries are Temporal's job:
 (SMTP down, database locked) raises and the whole delivery is retried; a permanent one (address
 refused) raises a non-retryable ApplicationError once every other message has been served, so the
 workflow can tell HR. The outbox makes a retried send a no-op once
-the message went out (integrations.invitations).
+the message went out (integrations.invitations). One reads only: ``busy_times``, what the attendees
+of a talk about to be planned already have in their calendars from other cases (integrations.busy).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,12 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from contracts import Delivery, Notice, Person, RecordProgress, SeriesMessage
+from contracts import BusyQuery, BusyTimes, Delivery, Notice, Person, RecordProgress, SeriesMessage
+from integrations.busy import busy_times as read_busy_times
 from integrations.calendar import CalendarSeries, Participant
 from integrations.db import run_write
+from integrations.digest import HR_ALERTS, MAILBOX_NAME, Holding, send_due
 from integrations.feeds import record_series
-from integrations.invitations import SendReport, plan, send_invitations, send_notices
-from integrations.smtp import SmtpSender
+from integrations.invitations import Outgoing, SendReport, SeriesText, plan, send_invitations, send_notices
+from integrations.outbox import OutboxStatus, notice_key
+from integrations.smtp import MailError, PermanentMailError, SmtpSender
 from integrations.store import AuditEntry, CaseRecord, write_progress
 
 PERMANENT_MAIL_ERROR = "PermanentMailError"
@@ -62,13 +67,27 @@ class CaseActivities:
         sessionmaker: async_sessionmaker[AsyncSession],
         sender: SmtpSender,
         mail_from: str,
+        hr_batch_wait: timedelta = timedelta(0),
     ) -> None:
+        """``hr_batch_wait``: how long an HR alert waits for others to the same person
+        (integrations.digest; the worker's summary loop sends them). 0: the alerts of one delivery
+        still go as one message, sent by the delivery itself."""
         self._sessionmaker = sessionmaker
         self._sender = sender
         self._mail_from = mail_from
+        self._hr_wait = hr_batch_wait
 
     def all(self) -> list[Callable[..., object]]:
-        return [self.deliver]
+        return [self.deliver, self.busy_times]
+
+    @activity.defn(name="busy_times")
+    async def busy_times(self, query: BusyQuery) -> BusyTimes:
+        """What the people of ``query`` have in their calendars from the product's other cases (read
+        only; the workflow hands it to the rules, which place a new talk beside it)."""
+        found = await read_busy_times(
+            self._sessionmaker, emails=query.emails, exclude_case=query.case_id, since=query.since
+        )
+        return BusyTimes(intervals=tuple(found))
 
     @activity.defn(name="deliver")
     async def deliver(self, delivery: Delivery) -> None:
@@ -88,7 +107,17 @@ class CaseActivities:
                 self._sessionmaker,
                 self._sender,
                 series,
-                plan(series, change=invitation.change, dtstamp=invitation.dtstamp),
+                _welcomed(
+                    plan(
+                        series,
+                        change=invitation.change,
+                        dtstamp=invitation.dtstamp,
+                        removed=_removed(invitation),
+                        texts=_texts(invitation),
+                        previous_start=invitation.previous_start,
+                    ),
+                    invitation,
+                ),
                 mail_from=self._mail_from,
                 claim_until=claim_until,
             )
@@ -97,6 +126,8 @@ class CaseActivities:
         for notice in delivery.notices:
             report = await self._send_notice(notice, claim_until)
             refused += _refusals(notice.key, notice.kind, report)
+        if any(notice.kind in HR_ALERTS for notice in delivery.notices):
+            refused += await self._send_combined(delivery.notices, claim_until)
         await self._write(delivery.case_id, sent_series, delivery.progress)
         if refused:
             raise ApplicationError(
@@ -167,10 +198,32 @@ class CaseActivities:
             description=command.description,
         )
 
-    async def _send_notice(self, command: Notice, claim_until: datetime | None) -> SendReport:
+    def _notice_recipients(self, command: Notice) -> list[Participant]:
         recipients = [_participant(person) for person in command.recipients]
         if not recipients and command.to_mailbox_if_nobody:
-            recipients = [Participant(email=self._mail_from, name="Verzuimbegeleiding")]
+            recipients = [Participant(email=self._mail_from, name=MAILBOX_NAME)]
+        return recipients
+
+    async def _send_combined(self, notices: Sequence[Notice], claim_until: datetime | None) -> list[dict[str, Any]]:
+        """Send the HR alerts of this delivery that were held back to go as one message per person
+        (integrations.digest). When the worker lets them wait for others, they are not due yet and
+        its summary loop sends them. A refused message is reported for the first notice of this delivery it
+        held (a summary of the worker's may hold other cases' alerts too)."""
+        owners = {notice_key(n.key, p.email): n for n in notices for p in self._notice_recipients(n)}
+        outcomes = await send_due(
+            self._sessionmaker, self._sender, mail_from=self._mail_from, keys=owners, claim_until=claim_until
+        )
+        refused: list[dict[str, Any]] = []
+        for outcome in outcomes:
+            if isinstance(outcome.result, PermanentMailError) or outcome.result == OutboxStatus.failed:
+                first = owners[next(key for key in outcome.item_keys if key in owners)]
+                refused.append({"key": first.key, "kind": first.kind, "addresses": [outcome.recipient]})
+            elif isinstance(outcome.result, MailError):
+                raise outcome.result  # transient: the activity is retried and sends what is left
+        return refused
+
+    async def _send_notice(self, command: Notice, claim_until: datetime | None) -> SendReport:
+        recipients = self._notice_recipients(command)
         return await send_notices(
             self._sessionmaker,
             self._sender,
@@ -180,7 +233,33 @@ class CaseActivities:
             context={**command.context, **command.dates},
             mail_from=self._mail_from,
             claim_until=claim_until,
+            localized=command.localized,
+            holding=Holding(now=datetime.now(UTC), hr_wait=self._hr_wait, case_id=command.case_id),
         )
+
+
+def _texts(invitation: SeriesMessage) -> dict[str, SeriesText]:
+    """The series' words per language: each attendee gets the calendar and mail of their own."""
+    return {
+        language: SeriesText(words.summary, words.location, words.description, words.note)
+        for language, words in invitation.words.items()
+    }
+
+
+def _removed(invitation: SeriesMessage) -> Participant | None:
+    """The attendee a "removed" change takes off the series (a CANCEL of their own)."""
+    return _participant(invitation.removed) if invitation.removed is not None else None
+
+
+def _welcomed(outgoing: list[Outgoing], invitation: SeriesMessage) -> list[Outgoing]:
+    """The people who join a series get its update worded as an invitation (it is their first)."""
+    joined = {person.email.lower() for person in invitation.joined}
+    return [
+        dataclasses.replace(item, change="new")
+        if item.method == "REQUEST" and item.recurrence_id is None and item.recipient.email.lower() in joined
+        else item
+        for item in outgoing
+    ]
 
 
 def _refusals(key: str, kind: str, report: SendReport) -> list[dict[str, Any]]:

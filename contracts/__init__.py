@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from states.kinds import Channel, Place
+from states.slots import Busy
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ class CaseIntake:
     work_accident: bool | None = None
     third_party_liable: bool | None = None
     safety_net_applies: bool | None = None
-    case_url: str | None = None  # where HR finds the case, for links in reminders
+    case_url: str | None = None  # the case page (REINTEGRATIE_PUBLIC_URL/cases/<id>): every message links to it
+    workplace: str = ""  # where the employee works (for the first day back); the contact place is contact.location
 
 
 @dataclass(frozen=True)
@@ -105,12 +107,26 @@ class RecordProgress:
 
 
 @dataclass(frozen=True)
+class SeriesWords:
+    """What a series says to the readers of one language."""
+
+    summary: str
+    location: str
+    description: str = ""  # the calendar's DESCRIPTION: the link to the case, what to do there
+    note: str = ""  # the mail only: why the series changed or stops
+
+
+@dataclass(frozen=True)
 class SeriesMessage:
-    """One calendar series to each attendee: new, updated, ended early (UNTIL) or cancelled."""
+    """One calendar series to each attendee: new, updated, ended early (UNTIL) or cancelled.
+
+    ``summary``, ``location`` and ``description`` are the Dutch words; ``words`` holds them per
+    language (``"nl"``, ``"en"``), and each attendee gets the calendar and mail of their own language.
+    """
 
     key: str
     case_id: str
-    change: str  # "new", "update", "ended" (REQUEST) or "cancelled" (CANCEL)
+    change: str  # "new", "update", "ended" (REQUEST), "cancelled" (CANCEL) or "removed" (see ``removed``)
     uid: str
     sequence: int
     kind: str
@@ -124,6 +140,13 @@ class SeriesMessage:
     attendees: tuple[Person, ...]
     dtstamp: datetime
     description: str = ""
+    removed: Person | None = None
+    """change "removed": the person who no longer attends gets a CANCEL of their own, the attendees
+    the update (RFC 5546 3.2.5, both with this ``sequence``)."""
+    joined: tuple[Person, ...] = ()
+    """An update: the attendees who did not have the series yet; their mail is an invitation."""
+    words: dict[str, SeriesWords] = field(default_factory=dict)
+    previous_start: datetime | None = None  # an update: where the series started before, to say what moved
 
 
 @dataclass(frozen=True)
@@ -131,7 +154,9 @@ class Notice:
     """A plain notice (no calendar) of one kind to each recipient.
 
     With no recipient known (no casemanager recorded), ``to_mailbox_if_nobody`` sends it to the
-    product's own mailbox, so an HR reminder is never dropped silently.
+    product's own mailbox, so an HR reminder is never dropped silently. ``localized`` holds the
+    context values that are words, per language: a reader gets ``context`` with those of their
+    language over it.
     """
 
     key: str
@@ -141,6 +166,7 @@ class Notice:
     context: dict[str, str | list[str]]
     dates: dict[str, date] = field(default_factory=dict)  # written in the reader's language
     to_mailbox_if_nobody: bool = False
+    localized: dict[str, dict[str, str | list[str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -158,3 +184,22 @@ class Delivery:
     invitations: tuple[SeriesMessage, ...] = ()
     notices: tuple[Notice, ...] = ()
     progress: RecordProgress | None = None
+
+
+@dataclass(frozen=True)
+class BusyQuery:
+    """What else these people have in their calendars from ``since`` on (the ``busy_times`` activity).
+
+    ``emails``: lower-case addresses of the attendees of the talks the case is about to plan. The
+    series of ``case_id`` itself are left out: the rules know them better than the store does."""
+
+    case_id: str
+    emails: tuple[str, ...]
+    since: datetime
+
+
+@dataclass(frozen=True)
+class BusyTimes:
+    """The answer to a :class:`BusyQuery`: each event with the asked people who attend it."""
+
+    intervals: tuple[Busy, ...] = ()

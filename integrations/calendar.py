@@ -330,6 +330,8 @@ def cancelled(series: CalendarSeries) -> CalendarSeries:
 
 
 def _address(participant: Participant, *, attendee: bool) -> vCalAddress:
+    # The name as it was entered: icalendar writes CN as a quoted-string when it holds , ; or :, and
+    # a double quote (which RFC 5545 forbids inside one) as RFC 6868's ^' (and ^ as ^^).
     name = _clean_name(participant.name) or None
     if not attendee:
         return vCalAddress.new(_clean_address(participant.email), cn=name)

@@ -15,6 +15,7 @@ re-plans the same bytes (``dtstamp`` comes from the workflow) and finds the rows
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from integrations import calendar as cal
 from integrations.calendar import CalendarSeries, Participant
+from integrations.digest import Holding, hold_items
 from integrations.mail import CHANGES, invitation_message, notice_message
 from integrations.outbox import OutboxItem, OutboxStatus, Result, invitation_key, notice_key, send_batch
 from integrations.smtp import PermanentMailError, SmtpSender, TransientMailError
@@ -38,6 +40,19 @@ class Outgoing:
     change: str  # the wording, one of integrations.mail.CHANGES
     calendar: bytes
     recurrence_id: datetime | None = None
+    series: CalendarSeries | None = None  # the series in the recipient's language (None: as planned)
+    note: str = ""  # why the series changed or stops, in the recipient's language
+    previous_start: datetime | None = None  # an update: the start before it, to say what moved
+
+
+@dataclass(frozen=True)
+class SeriesText:
+    """A series in one language: what the calendar shows, and what the mail says about the change."""
+
+    summary: str
+    location: str
+    description: str = ""
+    note: str = ""  # the mail only: why the series changed or stops
 
 
 @dataclass(frozen=True)
@@ -57,8 +72,46 @@ def plan(
     dtstamp: datetime,
     recurrence_id: datetime | None = None,
     removed: Participant | None = None,
+    texts: Mapping[str, SeriesText] | None = None,
+    previous_start: datetime | None = None,
 ) -> list[Outgoing]:
-    """The messages for ``change`` of ``series`` (the state after the change).
+    """The messages for ``change`` of ``series`` (the state after the change), each in its
+    recipient's language: with ``texts`` (by language), the attendees of one language get a calendar
+    (SUMMARY, LOCATION, DESCRIPTION) and a mail in their words; ``series`` gives the words of any
+    other language. ``previous_start`` (an update) lets the mail say what moved. See
+    :func:`plan_one` for who gets which method."""
+    if not texts:
+        found = plan_one(series, change=change, dtstamp=dtstamp, recurrence_id=recurrence_id, removed=removed)
+        return [dataclasses.replace(item, previous_start=previous_start) for item in found]
+    people = (*([removed] if removed is not None else []), *series.attendees)
+    outgoing: list[Outgoing] = []
+    for language in dict.fromkeys(person.language for person in people):  # each once, in the people's order
+        text = texts.get(language)
+        localized = series if text is None else in_language(series, text)
+        found = plan_one(localized, change=change, dtstamp=dtstamp, recurrence_id=recurrence_id, removed=removed)
+        note = text.note if text is not None else ""
+        outgoing += [
+            dataclasses.replace(item, series=localized, note=note, previous_start=previous_start)
+            for item in found
+            if item.recipient.language == language
+        ]
+    return outgoing
+
+
+def in_language(series: CalendarSeries, text: SeriesText) -> CalendarSeries:
+    """The series with the words of one language (same UID, SEQUENCE, times and people)."""
+    return dataclasses.replace(series, summary=text.summary, location=text.location, description=text.description)
+
+
+def plan_one(
+    series: CalendarSeries,
+    *,
+    change: str,
+    dtstamp: datetime,
+    recurrence_id: datetime | None = None,
+    removed: Participant | None = None,
+) -> list[Outgoing]:
+    """The messages for ``change`` of ``series`` (the state after the change), in its words.
 
     new, update, ended: REQUEST of the series to every attendee.
     moved: REQUEST of the one exception (``recurrence_id`` = original start) to every attendee.
@@ -126,7 +179,7 @@ def _invitation_item(series: CalendarSeries, item: Outgoing, mail_from: str) -> 
 
     def build() -> EmailMessage:
         return invitation_message(
-            series,
+            item.series or series,
             method=item.method,
             calendar=item.calendar,
             recipient=item.recipient,
@@ -134,6 +187,8 @@ def _invitation_item(series: CalendarSeries, item: Outgoing, mail_from: str) -> 
             message_key=key,
             change=item.change,
             occurrence=item.recurrence_id,
+            note=item.note,
+            previous_start=item.previous_start,
         )
 
     return OutboxItem(
@@ -177,10 +232,23 @@ async def send_notices(
     context: Mapping[str, object],
     mail_from: str,
     claim_until: datetime | None = None,
+    localized: Mapping[str, Mapping[str, object]] | None = None,
+    holding: Holding | None = None,
 ) -> SendReport:
-    """One notice to each recipient, once; same error handling as :func:`send_invitations`."""
-    items = [_notice_item(idempotency_key, kind, person, context, mail_from) for person in recipients]
-    results = await send_batch(sessionmaker, sender, items, claim_until=claim_until)
+    """One notice to each recipient, once; same error handling as :func:`send_invitations`.
+    ``localized``: context values by language; each recipient reads those of their language.
+    ``holding``: a notice to someone who chose the daily summary, and an HR alert, is queued for a
+    summary instead (:func:`integrations.digest.hold_items`); the report counts it as sent."""
+    items = [
+        _notice_item(
+            idempotency_key, kind, person, {**context, **(localized or {}).get(person.language, {})}, mail_from
+        )
+        for person in recipients
+    ]
+    held = await hold_items(sessionmaker, items, recipients, holding) if holding is not None else set()
+    sending = [item for item in items if item.key not in held]
+    went = iter(await send_batch(sessionmaker, sender, sending, claim_until=claim_until))
+    results: list[Result] = [OutboxStatus.sent if item.key in held else next(went) for item in items]
     return _report([person.email for person in recipients], results)
 
 
@@ -195,4 +263,13 @@ def _notice_item(
     return OutboxItem(key=key, recipient=person.email, kind=kind, build=build)
 
 
-__all__ = ["Outgoing", "SendReport", "plan", "send_invitations", "send_notices"]
+__all__ = [
+    "Outgoing",
+    "SendReport",
+    "SeriesText",
+    "in_language",
+    "plan",
+    "plan_one",
+    "send_invitations",
+    "send_notices",
+]

@@ -8,8 +8,8 @@ English when the recipient's language is ``en``.
 
 Every message gets a deterministic Message-ID (and MIME boundary) from its ``message_key``, so a
 retried send is the same message. Names and subjects lose control characters and ``=?`` before they
-reach a header (CVE-2024-6923); addresses go through ``Address(display_name, addr_spec)`` after a
-strict check. Notices take only the context fields their kind declares, so no health data can ride
+reach a header (CVE-2024-6923) and nothing else: a name comes out as it was entered, quoted or in
+RFC 2047 encoded words by ``Address(display_name, ...)``; addresses are checked strictly first. Notices take only the context fields their kind declares, so no health data can ride
 along by accident.
 """
 
@@ -20,7 +20,7 @@ import binascii
 import functools
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from email.headerregistry import Address, BaseHeader
 from email.message import EmailMessage
@@ -31,6 +31,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from contracts.wording import format_date, format_time, weekday_name
 from integrations import sanitize
 from integrations.calendar import CalendarSeries, Participant, live_overrides
 from integrations.smtp import HEADERS, WIRE_POLICY
@@ -48,79 +49,59 @@ PRODUCT_NAME = {"nl": "Re-integratie", "en": "Re-integration"}
 CHANGES = ("new", "update", "moved", "occurrence_cancelled", "ended", "cancelled", "removed")
 
 #: The notices, with the context fields each one takes (required, optional). Nothing else passes.
+#: ``case_ref`` is what older cases still send (the employee's name and the case id); the texts name
+#: the employee (``employee_name``) and link to the page where the reader acts (``*_url``).
 NOTICES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    # to the team: the colleague starts again, how many hours, what (not) yet; no health data at all
+    # to the team: present or not (presence: absent, present, full), from when, how many hours, and
+    # that work questions go to the manager; no health data at all, and no "good news"
     "team_notice": (
         frozenset({"employee_name", "manager_name", "start_date"}),
-        frozenset({"hours", "will_do", "not_yet"}),
+        frozenset({"hours", "presence", "will_do", "not_yet"}),
     ),
     # to HR: a statutory step is coming up
-    "hr_reminder": (frozenset({"step", "due", "case_ref"}), frozenset({"case_url"})),
+    "hr_reminder": (frozenset({"step", "due"}), frozenset({"case_ref", "employee_name", "case_url", "action_url"})),
     # to HR: a statutory step is overdue
-    "hr_overdue": (frozenset({"step", "due", "case_ref"}), frozenset({"case_url"})),
-    # to the coach: the case stagnates
-    "coach_signal": (frozenset({"case_ref", "signals"}), frozenset({"case_url", "manager_name"})),
+    "hr_overdue": (frozenset({"step", "due"}), frozenset({"case_ref", "employee_name", "case_url", "action_url"})),
+    # to HR: a statutory deadline HR was told of moved (was -> due); overdue: the new date passed too
+    "deadline_moved": (
+        frozenset({"step", "was", "due"}),
+        frozenset({"employee_name", "overdue", "case_url", "action_url"}),
+    ),
+    # to the manager: record the progress talk of talk_day by record_by, before the coach is called in
+    "record_talk": (frozenset({"employee_name", "talk_day", "record_by"}), frozenset({"action_url"})),
+    # to the coach: a signal (headline: what happened), the facts behind it
+    "coach_signal": (
+        frozenset({"signals"}),
+        frozenset({"case_ref", "employee_name", "headline", "case_url", "signal_url", "manager_name"}),
+    ),
     # to the employee: would you like a buddy?
     "buddy_request": (frozenset({"manager_name"}), frozenset({"answer_url"})),
     # to a colleague the employee agreed to: would you be the buddy? (practical help only)
-    "buddy_invite": (frozenset({"employee_name", "manager_name"}), frozenset({"start_date"})),
-    # to the manager: prepare the first day back (reception, time, a workplace ready)
-    "first_day": (frozenset({"employee_name", "first_day"}), frozenset({"hours", "place"})),
+    "buddy_invite": (frozenset({"employee_name", "manager_name"}), frozenset({"start_date", "case_url"})),
+    # to the manager: prepare the first day back (reception, time, a workplace ready); ``workplace``
+    # is where the employee works, ``place`` the plan's kind of place: never the contact place
+    "first_day": (frozenset({"employee_name", "first_day"}), frozenset({"hours", "place", "workplace", "case_url"})),
     # to manager and employee: the build-up pauses for now (says nothing about why)
-    "buildup_paused": (frozenset({"employee_name", "manager_name", "since"}), frozenset()),
+    "buildup_paused": (frozenset({"employee_name", "manager_name", "since"}), frozenset({"case_url"})),
     # to HR: an address bounced
-    "bounce_warning": (frozenset({"address"}), frozenset({"person_name", "message_subject", "reason", "case_ref"})),
+    "bounce_warning": (
+        frozenset({"address"}),
+        frozenset({"person_name", "message_subject", "reason", "case_ref", "case_url"}),
+    ),
+    # to HR: someone declined a talk the law asks for (evaluation, driegesprek); the next free slot
+    "talk_declined": (
+        frozenset({"employee_name", "person_name", "talk"}),
+        frozenset({"talk_day", "talk_time", "proposed_day", "proposed_time", "case_url"}),
+    ),
 }
+SUBJECT_NAME_MAX = 60
+"""A name in a subject longer than this is shortened at a word, so that the subject stays whole."""
 
-_MONTHS = {
-    "nl": (
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
-_DAYS = {
-    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
 # --------------------------------------------------------------------------------------------------
 # Formatting (no locale module: the process locale is not ours to rely on)
-
-
-def format_date(value: date | datetime, language: str) -> str:
-    if isinstance(value, datetime):
-        value = value.astimezone(ZONE) if value.tzinfo else value
-    return f"{_DAYS[language][value.weekday()]} {value.day} {_MONTHS[language][value.month - 1]} {value.year}"
-
-
-def format_time(value: datetime) -> str:
-    return value.astimezone(ZONE).strftime("%H:%M")
 
 
 def format_span(start: datetime, minutes: int, language: str) -> str:
@@ -131,7 +112,7 @@ def format_span(start: datetime, minutes: int, language: str) -> str:
 def format_rule(series: CalendarSeries, language: str) -> str:
     if not series.recurring:
         return ""
-    day = _DAYS[language][series.start.astimezone(ZONE).weekday()]
+    day = weekday_name(series.start, language)
     n = series.interval_weeks or 1
     if language == "nl":
         text = f"elke week op {day}" if n == 1 else f"om de {n} weken op {day}"
@@ -163,6 +144,25 @@ def _linkify(value: str) -> Markup:
     return Markup("").join(out)
 
 
+def _short(value: str, limit: int = SUBJECT_NAME_MAX) -> str:
+    """A name or phrase for a subject line: whole up to ``limit``, else cut at a word with "…"."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def _hours(value: Any, language: str) -> str:
+    """Hours as people write them: 12, 12,5 (nl) or 12.5 (en)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    text = f"{number:g}"
+    return text.replace(".", ",") if language == "nl" else text
+
+
 def _environment(autoescape: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -174,6 +174,8 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         auto_reload=False,  # the templates ship with the code: no stat() per message
     )
     env.filters["linkify"] = _linkify
+    env.filters["short"] = _short
+    env.filters["hours"] = _hours
     return env
 
 
@@ -258,8 +260,13 @@ def _fixed_header(name: str, value: str) -> BaseHeader:
 @functools.lru_cache(maxsize=256)
 def _address_header(field: str, name: str, address: str) -> BaseHeader:
     """A From or To header, parsed (and, by the registry, folded) once: the sender repeats on every
-    message, and a decision's messages go to the same few people."""
-    return _header(field, Address(display_name=_clean_name(name), addr_spec=_clean_address(address)))
+    message, and a decision's messages go to the same few people.
+
+    The name goes in as it was entered: ``Address`` quotes it or writes it as RFC 2047 encoded
+    words. The address goes in as its parts, so that an internationalised one (RFC 6531, sent only
+    with SMTPUTF8) is taken too: Python's ``addr_spec`` parsing refuses a non-ASCII local part."""
+    username, _, domain = _clean_address(address).rpartition("@")
+    return _header(field, Address(display_name=_clean_name(name), username=username, domain=domain))
 
 
 def _base_message(
@@ -330,12 +337,16 @@ def invitation_message(
     message_key: str,
     change: str | None = None,
     occurrence: datetime | None = None,
+    note: str = "",
+    previous_start: datetime | None = None,
 ) -> EmailMessage:
     """The iMIP message carrying ``calendar`` (from :mod:`integrations.calendar`) to one recipient.
 
     ``change`` picks the wording: new, update, moved, occurrence_cancelled, ended, cancelled,
     removed (default: new/update for REQUEST by SEQUENCE, cancelled for CANCEL). ``occurrence`` is
-    the RECURRENCE-ID for moved and occurrence_cancelled."""
+    the RECURRENCE-ID for moved and occurrence_cancelled. ``note`` says why (in the recipient's
+    language), ``previous_start`` where an updated series started before ("moved from ... to ...").
+    The series' description (the link to the case) is in the text too."""
     method = method.upper()
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"method must be REQUEST or CANCEL, not {method!r}")
@@ -370,6 +381,9 @@ def invitation_message(
         "occurrence": format_span(occurrence, series.duration_minutes, language) if occurrence else "",
         "moved_to": moved_to or "",
         "role": recipient.role,
+        "description": sanitize.free_text(series.description),
+        "note": _clean_line(note, limit=500),
+        **_moved(previous_start, series, language),
     }
     subject, body = _render_text("invitation", language, context)
     message = _base_message(
@@ -382,6 +396,24 @@ def invitation_message(
     )
     _add_bodies(message, subject, body, language, message_key, _calendar_part(calendar, method))
     return message
+
+
+def _moved(previous: datetime | None, series: CalendarSeries, language: str) -> dict[str, str]:
+    """``moved_from`` and ``moved_new`` when an update moved the series: a weekly series by its
+    weekday and time ("dinsdag 10:00"), a single talk (or a series that keeps its weekday and time but
+    starts on another day) by its date and time."""
+    if previous is None or previous == series.start:
+        return {"moved_from": "", "moved_new": ""}
+    before, after = previous.astimezone(ZONE), series.start.astimezone(ZONE)
+    if series.recurring and (before.weekday(), before.time()) != (after.weekday(), after.time()):
+        return {
+            "moved_from": f"{weekday_name(before, language)} {format_time(before)}",
+            "moved_new": f"{weekday_name(after, language)} {format_time(after)}",
+        }
+    return {
+        "moved_from": f"{format_date(before, language)} {format_time(before)}",
+        "moved_new": f"{format_date(after, language)} {format_time(after)}",
+    }
 
 
 def _calendar_part(calendar: bytes, method: str) -> EmailMessage:
@@ -455,6 +487,74 @@ def _clean_value(value: Any, language: str) -> Any:
     if isinstance(value, str):
         return _clean_line(value, limit=500)
     raise ValueError(f"notice context values are text, numbers, dates or lists, not {type(value).__name__}")
+
+
+def summary_message(
+    *,
+    recipient: Participant,
+    mail_from: str,
+    message_key: str,
+    reason: str,
+    items: Sequence[tuple[str, str, str | None]],
+    kinds: Collection[str] = (),
+    settings_url: str | None = None,
+) -> EmailMessage:
+    """Several notices as one message (integrations.digest): ``items`` are (subject, gist, link) of
+    each notice as it would have gone out, in the recipient's language (the gist: its first
+    sentences, what happened and by when); ``reason`` is ``daily`` (the
+    summary at 08:00) or ``batch`` (alerts that came at once); ``kinds`` the notices' kinds (an
+    HR-only batch gets a subject that says so); ``settings_url`` the page where the reader changes
+    how they get mail."""
+    if reason not in ("daily", "batch"):
+        raise ValueError(f"reason must be daily or batch, not {reason!r}")
+    if not items:
+        raise ValueError("a summary needs at least one item")
+    language = recipient.language
+    context = {
+        "name": _clean_name(recipient.name),
+        "reason": reason,
+        "count": len(items),
+        "items": [
+            {
+                "subject": _clean_line(subject),
+                "gist": _clean_line(gist, limit=500) if _clean_line(gist) != _clean_line(subject) else "",
+                "url": _clean_line(url or "", limit=2000),
+            }
+            for subject, gist, url in items
+        ],
+        "only": next(iter(kinds)) if len(set(kinds)) == 1 else "",
+        "settings_url": _clean_line(settings_url or "", limit=2000),
+    }
+    subject, body = _render_text("digest", language, context)
+    message = _base_message(
+        subject=subject,
+        recipient=recipient,
+        mail_from=mail_from,
+        from_name=PRODUCT_NAME[language],
+        message_key=message_key,
+        language=language,
+    )
+    message["Auto-Submitted"] = _fixed_header("Auto-Submitted", "auto-generated")
+    _add_bodies(message, subject, body, language, message_key)
+    return message
+
+
+def text_notice(*, recipient: Participant, mail_from: str, message_key: str, subject: str, body: str) -> EmailMessage:
+    """A notice again from its subject and plain text, as :func:`notice_message` made them (a notice
+    that waited for a batch and then went alone)."""
+    language = recipient.language
+    subject = _clean_line(subject, limit=150)
+    message = _base_message(
+        subject=subject,
+        recipient=recipient,
+        mail_from=mail_from,
+        from_name=PRODUCT_NAME[language],
+        message_key=message_key,
+        language=language,
+    )
+    message["Auto-Submitted"] = _fixed_header("Auto-Submitted", "auto-generated")
+    _add_bodies(message, subject, body, language, message_key)
+    return message
 
 
 __all__ = ["CHANGES", "NOTICES", "invitation_message", "message_id", "notice_message"]

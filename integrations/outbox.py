@@ -11,7 +11,8 @@ One row per (idempotency key, recipient). For invitations the key is :func:`invi
 - ``pending`` and ``unknown`` rows are claimed for one attempt (a lease, so that two attempts of the
   same activity running at once cannot both send) and sent with the Message-ID stored by an
   earlier attempt (Message-IDs are deterministic, so the first attempt's is the same anyway);
-- success marks ``sent``; :class:`PermanentMailError` marks ``failed`` and re-raises;
+- success marks ``sent``; :class:`PermanentMailError` marks ``failed`` and re-raises; so does a
+  recipient no message can be made for (not an address, or one the mail library cannot write);
   :class:`DeliveryUnknownError` (connection broke after the message was handed over) marks
   ``unknown`` and re-raises; any other :class:`TransientMailError` leaves the row retryable and
   re-raises. The activity's retry policy does the rest.
@@ -31,6 +32,7 @@ update.
 from __future__ import annotations
 
 import asyncio
+import email.errors
 import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
@@ -174,9 +176,17 @@ def _recipients(message: EmailMessage) -> list[str]:
 def _checked(item: OutboxItem) -> OutboxItem:
     if not item.key or len(item.key) > 400:
         raise ValueError("key must be 1-400 characters")
-    return replace(
-        item, recipient=sanitize.address(item.recipient).lower(), method=item.method.upper() if item.method else None
-    )
+    try:
+        recipient = sanitize.address(item.recipient).lower()
+    except sanitize.InvalidAddressError:
+        # Not one to send to: its row records that (see _build), the batch's other messages still go.
+        recipient = sanitize.one_line(str(item.recipient), limit=254).lower()
+    return replace(item, recipient=recipient, method=item.method.upper() if item.method else None)
+
+
+#: What making a message for one recipient can raise when the address, or the message for it, is
+#: one the mail library cannot write: a permanent failure for that recipient alone.
+_UNBUILDABLE = (sanitize.InvalidAddressError, UnicodeError, email.errors.MessageError, email.errors.MessageDefect)
 
 
 async def send_once(
@@ -337,6 +347,13 @@ async def _send_claimed(
         pair = (claim.item.key, claim.item.recipient)
         try:
             message = _build(claim)
+        except _UNBUILDABLE as exc:
+            error = PermanentMailError(
+                f"no message can be made for this address: {type(exc).__name__}: {exc}", recipients=[pair[1]]
+            )
+            outcomes.append(_outcome(claim, {}, error, status=OutboxStatus.failed))
+            results[pair] = error
+            continue
         except BaseException:
             outcomes += [_released(rest) for rest in batch[position:]]
             raise
@@ -368,6 +385,7 @@ async def _send_claimed(
 
 
 def _build(claim: _Claimed) -> EmailMessage:
+    sanitize.address(claim.item.recipient)  # raises InvalidAddressError for one _checked let through
     message = claim.item.build()
     recipients = _recipients(message)
     if claim.item.recipient not in recipients or len(set(recipients)) != 1:

@@ -184,3 +184,101 @@ class CalendarSeriesPerson(Base):
 
     uid: Mapped[str] = mapped_column(String(128), primary_key=True)
     email: Mapped[str] = mapped_column(String(254), primary_key=True, index=True)
+
+
+class InvitationReplyRow(Base):
+    """One person's latest answer to one invitation (iTIP REPLY): accepted, tentative or declined.
+
+    No row: no answer yet. ``recurrence_id`` is "" for the whole series, else the occurrence's
+    original start (``integrations.calendar.recurrence_key``). The newest answer by SEQUENCE, then
+    DTSTAMP, wins; the same message read twice changes nothing. ``announced``: the case was told."""
+
+    __tablename__ = "invitation_replies"
+
+    uid: Mapped[str] = mapped_column(String(128), primary_key=True)
+    recurrence_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    attendee: Mapped[str] = mapped_column(String(254), primary_key=True)  # lower-case address
+    case_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # the talk: checkin, progress_talk, evaluation, driegesprek
+    partstat: Mapped[str] = mapped_column(String(16))  # ACCEPTED, TENTATIVE, DECLINED
+    sequence: Mapped[int] = mapped_column(Integer)
+    dtstamp: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    announced: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class InvitationCounterRow(Base):
+    """An attendee's proposal of another time for a talk (iTIP COUNTER), for HR to accept or decline.
+
+    ``status``: open, accepted, declined, or superseded (the same person proposed again)."""
+
+    __tablename__ = "invitation_counters"
+    __table_args__ = (UniqueConstraint("uid", "recurrence_id", "attendee", "dtstamp", name="uq_invitation_counter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uid: Mapped[str] = mapped_column(String(128))
+    recurrence_id: Mapped[str] = mapped_column(String(32))
+    attendee: Mapped[str] = mapped_column(String(254))
+    case_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    proposed_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    proposed_end: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sequence: Mapped[int] = mapped_column(Integer)
+    dtstamp: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    decided_by: Mapped[str | None] = mapped_column(String(320))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    announced: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MailPreferenceRow(Base):
+    """How one person wants their notices, reminders and signals: ``direct`` or ``daily`` (one summary
+    at 08:00). No row: direct. Invitations always go at once (calendar objects)."""
+
+    __tablename__ = "mail_preferences"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)  # lower-case address
+    mode: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DigestItemRow(Base):
+    """One notice held back for a summary message (integrations.digest).
+
+    ``key`` is the notice's outbox key (integrations.outbox.notice_key), unique: a retried delivery
+    finds its item and queues nothing twice. ``digest_key`` names the summary that carries it (None:
+    still waiting, until ``due_at``). ``body`` is the notice as it would have gone out, kept until
+    the summary is sent (then emptied)."""
+
+    __tablename__ = "digest_items"
+    __table_args__ = (UniqueConstraint("key", name="uq_digest_item_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400))
+    recipient: Mapped[str] = mapped_column(String(254), index=True)  # lower-case address
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))  # daily (the 08:00 summary) or batch (HR alerts combined)
+    case_id: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    digest_key: Mapped[str | None] = mapped_column(String(400), index=True)
+
+
+class DigestRow(Base):
+    """One summary message to one person: claimed once (the primary key), then sent through the
+    outbox under the same key. ``reason``: daily (08:00) or batch (HR alerts combined)."""
+
+    __tablename__ = "mail_digests"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254), index=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending, sent, failed, empty
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -5,8 +5,12 @@
   being handed over: it may or may not have arrived) and :class:`MailConfigurationError` (login
   refused, STARTTLS required but not offered, certificate not trusted: fix the settings; retrying
   is right because nothing was sent).
-- :class:`PermanentMailError`: 5xx replies and addresses that cannot be sent to. Do not retry;
-  ``recipients`` says whom it concerns.
+- :class:`PermanentMailError`: 5xx replies and addresses that cannot be sent to, among them an
+  internationalised address (RFC 6531, ``jörg@example.nl``) when the server does not offer
+  SMTPUTF8. Do not retry; ``recipients`` says whom it concerns.
+
+A message to or from an internationalised address goes with SMTPUTF8 (its headers in UTF-8, RFC
+6532) when the server offers it; every other message is written in ASCII as before.
 
 One transaction is all or nothing: if the server refuses any recipient, the envelope is reset and
 nothing is sent (a partial send could not be retried without sending twice). Each message is sent
@@ -22,12 +26,15 @@ anything is sent on it. ``async with sender:`` is still accepted around a batch,
 from __future__ import annotations
 
 import asyncio
+import email.errors
+import email.parser
 import email.policy
 import functools
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.headerregistry import BaseHeader, HeaderRegistry
+from email.errors import NonASCIILocalPartDefect
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import getaddresses
 from types import TracebackType
@@ -72,8 +79,26 @@ class _FoldedOnce(_HeaderMixinBase):
         key = fold_settings(cast(email.policy.EmailPolicy, policy))
         text = folded.get(key)
         if text is None:
-            text = folded[key] = super().fold(policy=policy)
+            text = super().fold(policy=policy)
+            addresses = getattr(self, "addresses", None)
+            if addresses is not None and _addresses_in(text) != _pairs(addresses):
+                # Python 3.11 folds a quoted-string display name that does not fit on a line without
+                # its quotes: "Jansen, Mark ..." then reads as two addresses. One line instead (RFC
+                # 5322 allows 998 octets; a name is at most 200 characters, an address 254).
+                text = super().fold(policy=policy.clone(max_line_length=0))
+            folded[key] = text
         return text
+
+
+def _pairs(addresses: Sequence[Address]) -> list[tuple[str, str]]:
+    return [(address.display_name, address.addr_spec) for address in addresses]
+
+
+def _addresses_in(folded: str) -> list[tuple[str, str]]:
+    """The (display name, address) pairs a reader finds in a folded address header."""
+    parsed = email.parser.HeaderParser(policy=email.policy.default).parsestr(folded)
+    header = next(iter(parsed.values()), None)
+    return _pairs(getattr(header, "addresses", ()))
 
 
 class _Headers(HeaderRegistry):
@@ -93,6 +118,10 @@ HEADERS = _Headers()
 #: ``email.policy.SMTP`` (CRLF line ends, headers as the message has them) with that registry.
 WIRE_POLICY = email.policy.SMTP.clone(header_factory=HEADERS)
 _POLICY = WIRE_POLICY
+_UTF8_POLICY = WIRE_POLICY.clone(utf8=True)  # email.policy.SMTPUTF8 with that registry
+
+#: Why a message to an internationalised address is refused by a server without SMTPUTF8.
+NO_SMTPUTF8 = "the mail server does not accept international addresses (it does not offer SMTPUTF8)"
 
 
 class MailError(Exception):
@@ -117,7 +146,8 @@ class MailConfigurationError(TransientMailError):
 
 
 class PermanentMailError(MailError):
-    """5xx or an invalid address: do not retry. ``recipients`` names the refused address(es)."""
+    """5xx, an invalid address or one the server cannot take (no SMTPUTF8): do not retry.
+    ``recipients`` names the refused address(es)."""
 
 
 def _classify(exc: aiosmtplib.SMTPResponseException, text: str, recipients: Sequence[str]) -> MailError:
@@ -134,7 +164,10 @@ def envelope(message: EmailMessage) -> tuple[str, list[str]]:
         raise PermanentMailError("the message needs exactly one From address")
     for field in ("From", "Sender", "To", "Cc", "Bcc"):
         for header in message.get_all(field, []):
-            if getattr(header, "defects", None):  # the parser had to guess: never send a guess
+            # The parser had to guess: never send a guess. A non-ASCII local part is no guess but an
+            # internationalised address (RFC 6531), checked below like any other.
+            defects = [d for d in getattr(header, "defects", ()) if not isinstance(d, NonASCIILocalPartDefect)]
+            if defects:
                 raise PermanentMailError(f"malformed {field} header", recipients=[str(header)[:200]])
     recipients: list[str] = []
     for field in ("To", "Cc", "Bcc"):
@@ -155,12 +188,14 @@ def envelope(message: EmailMessage) -> tuple[str, list[str]]:
     return sender, list(seen)
 
 
-def message_bytes(message: EmailMessage) -> bytes:
-    """The message as it goes over the wire: CRLF line ends, without Bcc."""
+def message_bytes(message: EmailMessage, *, utf8: bool = False) -> bytes:
+    """The message as it goes over the wire: CRLF line ends, without Bcc. ``utf8``: headers in
+    UTF-8 as they are (RFC 6532), for a server that takes the message with SMTPUTF8; else ASCII
+    with RFC 2047 encoded words."""
     if message.get_all("Bcc"):
         message = _copy(message)
         del message["Bcc"]
-    return message.as_bytes(policy=_POLICY)
+    return message.as_bytes(policy=_UTF8_POLICY if utf8 else _POLICY)
 
 
 def _copy(message: EmailMessage) -> EmailMessage:
@@ -385,15 +420,16 @@ class SmtpSender:
     async def send(self, message: EmailMessage) -> None:
         """Send one message to all its To/Cc/Bcc recipients, or raise (see the module docstring)."""
         sender, recipients = envelope(message)
+        utf8 = any(sanitize.needs_smtputf8(address) for address in (sender, *recipients))
         try:
-            data = message_bytes(message)
-        except (ValueError, TypeError) as exc:  # e.g. a header with a control character
+            data = message_bytes(message, utf8=utf8)
+        except (ValueError, TypeError, email.errors.MessageError) as exc:  # e.g. a header with a control character
             raise PermanentMailError(f"the message cannot be serialised: {exc}", recipients=recipients) from exc
         attempt = _Attempt()
         await self._checkout(attempt, recipients)
         try:
             async with asyncio.timeout(self.timeout):
-                await self._send_on(attempt, sender, recipients, data)
+                await self._send_on(attempt, sender, recipients, _Data(data, utf8))
         except TimeoutError as exc:
             attempt.clean = False
             if attempt.phase == "data":
@@ -404,7 +440,7 @@ class SmtpSender:
         finally:
             await self._checkin(attempt)
 
-    async def _send_on(self, attempt: _Attempt, sender: str, recipients: list[str], data: bytes) -> None:
+    async def _send_on(self, attempt: _Attempt, sender: str, recipients: list[str], data: _Data) -> None:
         reused = attempt.smtp is not None
         if attempt.smtp is None:
             attempt.smtp = await self._connect()
@@ -424,21 +460,28 @@ class SmtpSender:
             attempt.smtp.close()
             raise TransientMailError("the SMTP server closed the connection", recipients=recipients) from exc
 
-    async def _transaction(self, attempt: _Attempt, sender: str, recipients: list[str], data: bytes) -> None:
+    async def _transaction(self, attempt: _Attempt, sender: str, recipients: list[str], data: _Data) -> None:
         smtp = attempt.smtp
         assert smtp is not None
         attempt.clean = False
-        options = []
-        if smtp.supports_extension("size"):
-            options.append(f"SIZE={len(data)}")
         # Envelope: nothing of the message has left yet, so a drop here is always safe to retry.
         attempt.phase = "envelope"
         try:
-            await smtp.mail(sender, options=options)
+            if smtp.is_ehlo_or_helo_needed:  # the extensions are known only after EHLO
+                await self._hello(smtp)
+            if data.utf8 and not smtp.supports_extension("smtputf8"):
+                attempt.clean = True  # nothing of this message was said: the connection serves the next
+                international = [r for r in recipients if sanitize.needs_smtputf8(r)]
+                raise PermanentMailError(
+                    NO_SMTPUTF8, recipients=recipients if sanitize.needs_smtputf8(sender) else international
+                )
+            options = self._mail_options(smtp, data)
+            encoding = "utf-8" if data.utf8 else "ascii"
+            await smtp.mail(sender, options=options, encoding=encoding)
             refused: dict[str, aiosmtplib.SMTPRecipientRefused] = {}
             for recipient in recipients:
                 try:
-                    await smtp.rcpt(recipient)
+                    await smtp.rcpt(recipient, encoding=encoding)
                 except aiosmtplib.SMTPRecipientRefused as exc:
                     refused[recipient] = exc
         except aiosmtplib.SMTPSenderRefused as exc:
@@ -471,7 +514,7 @@ class SmtpSender:
         # Data: from here on a broken connection leaves the outcome unknown.
         attempt.phase = "data"
         try:
-            await smtp.data(data)
+            await smtp.data(data.content)
         except aiosmtplib.SMTPResponseException as exc:
             await self._reset(attempt)
             raise _classify(exc, "message refused", recipients) from exc
@@ -481,6 +524,26 @@ class SmtpSender:
                 "the connection broke while the message was handed over", recipients=recipients
             ) from exc
         attempt.clean = True
+
+    @staticmethod
+    async def _hello(smtp: aiosmtplib.SMTP) -> None:
+        try:
+            await smtp.ehlo()
+        except aiosmtplib.SMTPHeloError:
+            await smtp.helo()  # an old server without ESMTP: no extensions
+
+    @staticmethod
+    def _mail_options(smtp: aiosmtplib.SMTP, data: _Data) -> list[str]:
+        """The MAIL FROM parameters: the size, and SMTPUTF8 for a message to or from an
+        internationalised address (with BODY=8BITMIME: its UTF-8 header fields are 8-bit content)."""
+        options = []
+        if smtp.supports_extension("size"):
+            options.append(f"SIZE={len(data.content)}")
+        if data.utf8:
+            options.append("SMTPUTF8")
+            if smtp.supports_extension("8bitmime"):
+                options.append("BODY=8BITMIME")
+        return options
 
     async def _reset(self, attempt: _Attempt) -> None:
         """RSET after a refusal, so the connection can carry the next message (else close it)."""
@@ -501,6 +564,14 @@ def _caused_by_tls(exc: BaseException | None) -> bool:
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return False
+
+
+@dataclass(frozen=True)
+class _Data:
+    """The message as it goes over the wire, and whether it needs SMTPUTF8."""
+
+    content: bytes
+    utf8: bool
 
 
 class _IdleDrop(Exception):

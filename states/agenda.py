@@ -5,6 +5,23 @@ Each agenda item has a stable key, the moment it is due (``at``) and, where a la
 sense, the moment it expires (a reminder is pointless once the deadline passed; then the overdue
 signal speaks). :func:`states.case.tick` performs the due items in time order and remembers their
 keys in ``facts.emitted``, so ticking twice sends nothing twice.
+
+Rules version 3 (``CaseFacts.rules_version``), so that people can trust what they are told:
+
+- A reminder is sent once per *deadline instance* (:func:`deadline_instance`): its key names the
+  instance, not the date. Every statutory deadline has one instance per case, except the rolling
+  evaluation: each evaluation (the one after the plan van aanpak, or after the latest evaluation)
+  is one. When the date of an instance HR was told (by a reminder or an overdue alert) moves, HR
+  gets one :class:`~states.effects.DeadlineMoved` with the old and the new date
+  (:func:`deadline_moves`), never a second reminder or alert. A deadline that moved into the future
+  after its alert shows as overdue again on the case page once its new date passes (its signal opens
+  again, :mod:`states.signals`), without a second alert: the notice of the move told the new date.
+- No reminder of the plan van aanpak before the probleemanalyse exists: the plan can only be made
+  after it (``states.rules`` refuses it before), so the probleemanalyse's own reminder and overdue
+  alert are the ones that ask for action. The plan's overdue alert still comes when week 8 passes
+  without one: the law's latest date holds whatever the cause.
+- A team notice only for a step that changes what the team sees (other hours, or present or not),
+  and each says which (:class:`~states.kinds.TeamNoticeKind`).
 """
 
 from __future__ import annotations
@@ -14,10 +31,11 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from states.clock import at_local, start_of
+from states.clock import at_local, local_date, start_of
 from states.config import CACHE_SIZE, SAMENTELLING_GAP_DAYS
-from states.facts import CaseFacts
-from states.kinds import OPEN_PHASES, Phase
+from states.effects import AlertHROverdue, DeadlineMoved, Effect, RemindHR
+from states.facts import Announcement, CaseFacts
+from states.kinds import OPEN_PHASES, Phase, TeamNoticeKind
 from states.timeline import Deadline, DeadlineKey, PeriodsKey, StepDates, periods_key, timeline_of
 from states.workdays import working_day_on_or_before
 
@@ -162,6 +180,21 @@ def is_watched(case_deadline: CaseDeadline, *, plan_signed: bool) -> bool:
     return True
 
 
+def deadline_instance(key: str, last_evaluation_on: date | None, plan_signed_on: date | None) -> str:
+    """The instance of a deadline a reminder or alert is sent once for (rules version 3): the
+    deadline's key, and for the rolling evaluation the evaluation after the day it is counted from
+    (the latest evaluation, else the signing of the plan van aanpak)."""
+    if key == DeadlineKey.evaluation:
+        basis = last_evaluation_on or plan_signed_on
+        return f"{key}:{basis.isoformat()}" if basis is not None else str(key)
+    return str(key)
+
+
+def instance_in(facts: CaseFacts, key: str) -> str:
+    """:func:`deadline_instance` of ``key`` in the case as it stands."""
+    return deadline_instance(key, facts.evaluations[-1].on if facts.evaluations else None, facts.plan_signed_on)
+
+
 def deadline(facts: CaseFacts, key: DeadlineKey) -> CaseDeadline:
     return next(d for d in case_deadlines(facts) if d.key == key)
 
@@ -190,6 +223,8 @@ class AgendaItem:
     due: date | None = None
     window: bool = False
     day: date | None = None
+    team: str = ""
+    """A team item: what changes for the team (a :class:`TeamNoticeKind` value)."""
     hours: float = 0.0
 
 
@@ -225,7 +260,31 @@ def agenda_of(facts: CaseFacts) -> tuple[AgendaItem, ...]:
         config.agenda_hour,
         config.reminder_lead_days,
         config.first_day_lead_working_days,
+        _therapeutic_spans(facts),
+        facts.rules_version >= 3,
     )
+
+
+def _therapeutic_spans(facts: CaseFacts) -> tuple[tuple[date, date | None], ...]:
+    """(from, until before) of each stretch of ``arbeidstherapeutisch`` in the phase history, so a
+    team item knows whether a step is therapeutic work (the employee stays sick) or a return."""
+    spans: list[tuple[date, date | None]] = []
+    for change in facts.history:
+        if spans and spans[-1][1] is None and change.to_phase != Phase.arbeidstherapeutisch:
+            spans[-1] = (spans[-1][0], change.on)
+        elif change.to_phase == Phase.arbeidstherapeutisch and (not spans or spans[-1][1] is not None):
+            spans.append((change.on, None))
+    return tuple(spans)
+
+
+def _team_kind(hours: float, previous: float | None, therapeutic: bool) -> TeamNoticeKind:
+    if hours <= 0:
+        return TeamNoticeKind.absent_for_now
+    if therapeutic:
+        return TeamNoticeKind.therapeutic
+    if not previous:
+        return TeamNoticeKind.returns
+    return TeamNoticeKind.hours_change
 
 
 @lru_cache(maxsize=CACHE_SIZE, typed=True)
@@ -236,8 +295,11 @@ def _running_agenda(
     agenda_hour: int,
     reminder_lead_days: int,
     first_day_lead_working_days: int,
+    therapeutic: tuple[tuple[date, date | None], ...] = (),
+    per_instance: bool = False,
 ) -> tuple[AgendaItem, ...]:
-    """The agenda of a running case from immutable values (what :func:`agenda_of` reads).
+    """The agenda of a running case from immutable values (what :func:`agenda_of` reads);
+    ``per_instance``: rules version 3 (see the module docstring).
 
     Cached (profile: ``bench.rules_speed``, its three scenarios, CPU time, best of 8 runs: 434 ms
     with the rules' four caches, 618 ms without this one): ``next_due``, ``tick`` and ``decide``
@@ -248,10 +310,13 @@ def _running_agenda(
         d = case_deadline.deadline
         if not is_watched(case_deadline, plan_signed=plan_signed):
             continue
+        if per_instance and d.key == DeadlineKey.plan_van_aanpak and inputs.probleemanalyse_on is None:
+            continue
         overdue_at = at_local(d.due + timedelta(days=1), agenda_hour)
+        instance = deadline_instance(d.key, inputs.last_evaluation_on, inputs.plan_signed_on)
         items.append(
             AgendaItem(
-                key=f"remind:{d.key}:{d.due.isoformat()}",
+                key=f"remind:{instance}" if per_instance else f"remind:{d.key}:{d.due.isoformat()}",
                 kind="reminder",
                 at=at_local(d.due - timedelta(days=reminder_lead_days), agenda_hour),
                 expires=overdue_at,
@@ -262,7 +327,11 @@ def _running_agenda(
         if d.window_start is not None:
             items.append(
                 AgendaItem(
-                    key=f"remind:{d.key}:window:{d.window_start.isoformat()}",
+                    key=(
+                        f"remind:{instance}:window"
+                        if per_instance
+                        else f"remind:{d.key}:window:{d.window_start.isoformat()}"
+                    ),
                     kind="reminder",
                     at=at_local(d.window_start - timedelta(days=reminder_lead_days), agenda_hour),
                     expires=at_local(d.window_start, agenda_hour),
@@ -298,7 +367,17 @@ def _running_agenda(
                 hours=hours,
             )
         )
+    previous: float | None = None
     for from_date, _, hours_per_week in agreed_hours:
+        unchanged = hours_per_week == previous or (hours_per_week <= 0 and not previous)
+        kind = _team_kind(
+            hours_per_week,
+            previous,
+            any(start <= from_date and (end is None or from_date < end) for start, end in therapeutic),
+        )
+        previous = hours_per_week
+        if per_instance and unchanged:
+            continue  # nothing changes for the team
         items.append(
             AgendaItem(
                 key=f"team:{from_date.isoformat()}:{hours_per_week:g}",
@@ -307,6 +386,7 @@ def _running_agenda(
                 expires=start_of(from_date + timedelta(days=7)),
                 day=from_date,
                 hours=hours_per_week,
+                team=str(kind),
             )
         )
     items.sort(key=lambda item: (item.at, item.key))
@@ -319,3 +399,55 @@ def pending_items(facts: CaseFacts, now: datetime) -> list[AgendaItem]:
     return [
         item for item in agenda_of(facts) if item.key not in emitted and (item.expires is None or now < item.expires)
     ]
+
+
+def deadline_moves(facts: CaseFacts, effects: list[Effect], now: datetime) -> list[Effect]:
+    """Rules version 3: note the dates HR was just told (the reminders and overdue alerts among
+    ``effects``), then one :class:`DeadlineMoved` for every deadline instance whose date moved since
+    HR was last told it (mutates ``facts``). Before version 3: nothing."""
+    if facts.rules_version < 3:
+        return []
+    for effect in effects:
+        if isinstance(effect, (RemindHR, AlertHROverdue)):
+            how = "reminder" if isinstance(effect, RemindHR) else "overdue"
+            instance = instance_in(facts, effect.deadline_key)
+            facts.announced.append(
+                Announcement(instance=instance, deadline_key=effect.deadline_key, due=effect.due, told=how)
+            )
+    if not facts.announced or not is_running(facts):
+        return []  # a case that does not run (recovered for now, closed) has nothing to move
+    last: dict[str, Announcement] = {}
+    moves: dict[str, int] = {}
+    for announcement in facts.announced:
+        last[announcement.instance] = announcement
+        if announcement.told == "moved":
+            moves[announcement.instance] = moves.get(announcement.instance, 0) + 1
+    today = local_date(now)
+    result: list[Effect] = []
+    plan_signed = facts.plan_signed_on is not None
+    for case_deadline in case_deadlines_of(facts):
+        d = case_deadline.deadline
+        if not is_watched(case_deadline, plan_signed=plan_signed):
+            continue
+        instance = instance_in(facts, d.key)
+        told = last.get(instance)
+        if told is None or told.due == d.due:
+            continue
+        number = moves.get(instance, 0) + 1
+        facts.announced.append(Announcement(instance=instance, deadline_key=str(d.key), due=d.due, told="moved"))
+        overdue = d.due < today
+        late_nl = " De nieuwe datum is al voorbij." if overdue else ""
+        late_en = " The new date has passed already." if overdue else ""
+        result.append(
+            DeadlineMoved(
+                key=f"{facts.case_id}:moved:{instance}:{number}",
+                case_id=facts.case_id,
+                deadline_key=str(d.key),
+                was=told.due,
+                now_due=d.due,
+                overdue=overdue,
+                text_nl=f"Verschoven van {told.due.isoformat()} naar {d.due.isoformat()}: {d.label_nl}.{late_nl}",
+                text_en=f"Moved from {told.due.isoformat()} to {d.due.isoformat()}: {d.label_en}.{late_en}",
+            )
+        )
+    return result

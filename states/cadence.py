@@ -23,20 +23,30 @@ the same, so a start computed "from now" does not drift. A series no longer wish
 (then it just ends, silently). From rules version 2 (``CaseFacts.rules_version``), a planned
 evaluation that will not take place (held on another day) moves to the next evaluation: its slot
 changes and it is updated, rather than cancelled with a new invitation beside it.
+
+From rules version 3 a recurring series (check-ins, progress talks) no longer runs to the end of the
+wage continuation: it runs to a horizon (``series_horizon_weeks``, 12 by default) and its ``until``
+is its last occurrence within it, so the stated end is a day the talk takes place. As the end comes
+near (``series_extend_lead_days``) the series is extended in place: an update, same UID, SEQUENCE
++ 1 (:func:`_until`; :func:`series_extensions` wakes the case for it). Every update carries why
+(``reason_key``, a :class:`~states.kinds.SeriesChangeReason`) and, when its time moved, the occurrence
+people expected (``previous_start``); every cancellation carries its ``reason_key``.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from states.agenda import case_deadlines, is_running
+from states.agenda import case_deadlines, case_deadlines_of, is_running
 from states.clock import at_local, local_date, next_weekday_on_or_after, utc
 from states.config import TZ
 from states.effects import CancelSeries, Effect, SendSeries, UpdateSeries
 from states.facts import CaseFacts, SeriesState, own
-from states.kinds import Channel, Place, Role, SeriesKind
+from states.kinds import Channel, Outcome, Phase, Place, Role, SeriesChangeReason, SeriesKind
+from states.slots import PLACING_VERSION, free_start
 from states.timeline import DeadlineKey
 from states.workdays import next_working_day_after, working_day_on_or_after, working_day_on_or_before
 
@@ -79,7 +89,7 @@ class Wish:
 
 
 def _wage_end(facts: CaseFacts) -> date:
-    return next(d.due for d in case_deadlines(facts) if d.key == DeadlineKey.end_of_wage_continuation)
+    return next(d.due for d in case_deadlines_of(facts) if d.key == DeadlineKey.end_of_wage_continuation)
 
 
 def next_evaluation_target(facts: CaseFacts) -> date | None:
@@ -110,7 +120,7 @@ def wishes(facts: CaseFacts, now: datetime) -> list[Wish]:
     pref = facts.preference
     until = _wage_end(facts)
     today = local_date(now)
-    preference_basis = f"{pref.weekday}|{pref.hour:02d}:{pref.minute:02d}|{pref.channel}|{pref.place}"
+    preference_basis = _preference_basis(facts)
     result: list[Wish] = []
 
     if facts.working_since is None:
@@ -209,6 +219,37 @@ def first_start(wish: Wish, now: datetime) -> datetime:
     return start
 
 
+def _free_first_start(facts: CaseFacts, wish: Wish, now: datetime, wanted: list[Wish]) -> datetime:
+    """:func:`first_start`, moved off the case's own other talks (rules version 3,
+    :func:`states.slots.free_start`; the workflow then places it among other cases' events,
+    :mod:`states.placement`). The talks of later wishes that get a new start in this same
+    reconciliation do not count: they are placed after this one, around it."""
+    start = first_start(wish, now)
+    if facts.rules_version < PLACING_VERSION:
+        return start
+    later = wanted[wanted.index(wish) + 1 :]
+    moving = {w.slot for w in later if any(s.active and s.slot == w.slot and s.basis != w.basis for s in facts.series)}
+    return free_start(
+        facts,
+        except_slots={wish.slot, *moving},
+        start=start,
+        duration_minutes=wish.duration_minutes,
+        interval_weeks=wish.interval_weeks,
+        until=wish.until,
+        now=now,
+    )
+
+
+def until_for(facts: CaseFacts, series: SeriesState, now: datetime) -> Callable[[datetime], date | None] | None:
+    """For a recurring series the workflow moves (:mod:`states.placement`): the ``until`` it gets
+    from a new start, as :func:`reconcile` gives it to a new start (its last occurrence within the
+    horizon, :func:`_until`); None when nothing calls for the series any more, or it does not recur."""
+    wish = next((w for w in wishes(facts, now) if w.slot == series.slot), None)
+    if wish is None or not wish.interval_weeks:
+        return None
+    return lambda start: _until(facts, wish, start, None, now)
+
+
 def _is_over(series: SeriesState, now: datetime) -> bool:
     if series.interval_weeks is None:
         return series.start + timedelta(minutes=series.duration_minutes) <= now
@@ -231,11 +272,18 @@ def _held_as_planned(facts: CaseFacts, series: SeriesState) -> bool:
     return number <= len(held_on) and held_on[number - 1] == local_date(series.start)
 
 
-def _series_effect(
-    cls: type[SendSeries] | type[UpdateSeries], facts: CaseFacts, series: SeriesState
+def series_effect(
+    cls: type[SendSeries] | type[UpdateSeries],
+    facts: CaseFacts,
+    series: SeriesState,
+    *,
+    reason_key: str = "",
+    previous_start: datetime | None = None,
 ) -> SendSeries | UpdateSeries:
+    """The effect that sends ``series`` as it stands; an update also says why (``reason_key``, a
+    :class:`SeriesChangeReason`) and, when its time moved, from when (``previous_start``)."""
     title_nl, title_en = _TITLES[series.kind]
-    return cls(
+    effect = cls(
         key=f"{facts.case_id}:{series.kind}:{series.counter}:seq{series.sequence}",
         case_id=facts.case_id,
         series_id=series.series_id,
@@ -251,6 +299,9 @@ def _series_effect(
         title_nl=title_nl,
         title_en=title_en,
     )
+    if isinstance(effect, UpdateSeries) and (reason_key or previous_start is not None):
+        effect = replace(effect, reason_key=reason_key, previous_start=previous_start)
+    return effect
 
 
 def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = None) -> list[Effect]:
@@ -266,6 +317,7 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
         and wish.kind == SeriesKind.evaluation
         and not any(s.active and s.slot == wish.slot for s in facts.series)
     ]
+    moved: set[str] = set()  # series ids of planned evaluations moved to the next one
 
     for index, series in enumerate(facts.series):
         if not series.active or series.slot in wanted_slots:
@@ -281,9 +333,11 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
             series.active = True
             series.slot = successor.slot
             unserved.remove(successor)
+            moved.add(series.series_id)
             continue
         series.sequence += 1
         reason_nl, reason_en = reason or _cancel_reason(facts, series.kind)
+        reason_key = "" if reason else str(_cancel_reason_key(facts, series.kind))
         effects.append(
             CancelSeries(
                 key=f"{facts.case_id}:{series.kind}:{series.counter}:cancel",
@@ -295,6 +349,7 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
                 attendees=tuple(series.attendees),
                 reason_nl=reason_nl,
                 reason_en=reason_en,
+                reason_key=reason_key,
             )
         )
 
@@ -303,6 +358,7 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
         attendees = list(_ATTENDEES[wish.kind])
         if serving is None:
             counter = 1 + sum(1 for s in facts.series if s.kind == wish.kind)
+            start = _free_first_start(facts, wish, now, wanted)
             series = SeriesState(
                 kind=wish.kind,
                 counter=counter,
@@ -310,24 +366,26 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
                 slot=wish.slot,
                 basis=wish.basis,
                 sequence=0,
-                start=utc(first_start(wish, now)),
+                start=utc(start),
                 duration_minutes=wish.duration_minutes,
                 interval_weeks=wish.interval_weeks,
-                until=wish.until,
+                until=_until(facts, wish, start, None, now),
                 attendees=attendees,
                 channel=wish.channel,
                 place=wish.place,
             )
             facts.series.append(series)
-            effects.append(_series_effect(SendSeries, facts, series))
+            effects.append(series_effect(SendSeries, facts, series))
             continue
         existing = facts.series[serving]
-        start = existing.start if existing.basis == wish.basis else first_start(wish, now)
+        kept = existing.basis == wish.basis
+        start = existing.start if kept else _free_first_start(facts, wish, now, wanted)
+        until = _until(facts, wish, start, existing if kept else None, now)
         changed = (
             utc(start) != existing.start
             or wish.duration_minutes != existing.duration_minutes
             or wish.interval_weeks != existing.interval_weeks
-            or wish.until != existing.until
+            or until != existing.until
             or attendees != list(existing.attendees)
             or wish.channel != existing.channel
             or wish.place != existing.place
@@ -336,18 +394,138 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
             if existing.basis != wish.basis:
                 own(facts.series, serving).basis = wish.basis
             continue
+        reason_key = _update_reason(facts, existing, wish, utc(start), until, attendees, moved)
+        previous_start = _expected_next(existing, now) if utc(start) != existing.start else None
         existing = own(facts.series, serving)
         existing.basis = wish.basis
         existing.start = utc(start)
         existing.duration_minutes = wish.duration_minutes
         existing.interval_weeks = wish.interval_weeks
-        existing.until = wish.until
+        existing.until = until
         existing.attendees = attendees
         existing.channel = wish.channel
         existing.place = wish.place
         existing.sequence += 1
-        effects.append(_series_effect(UpdateSeries, facts, existing))
+        effects.append(
+            series_effect(UpdateSeries, facts, existing, reason_key=str(reason_key), previous_start=previous_start)
+        )
     return effects
+
+
+# ------------------------------------------------------------------ horizons (rules version 3)
+
+
+def _last_occurrence(first: date, interval_weeks: int, limit: date) -> date | None:
+    """The last day of a series from ``first``, every ``interval_weeks`` weeks, on or before ``limit``."""
+    if limit < first:
+        return None
+    return first + timedelta(weeks=interval_weeks * ((limit - first).days // (7 * interval_weeks)))
+
+
+def _extension_moment(until: date, facts: CaseFacts) -> datetime:
+    """When a recurring series ending on ``until`` is extended (rules version 3)."""
+    config = facts.config
+    return at_local(until - timedelta(days=config.series_extend_lead_days), config.agenda_hour)
+
+
+def _until(facts: CaseFacts, wish: Wish, start: datetime, kept: SeriesState | None, now: datetime) -> date | None:
+    """The last day of the series ``wish`` calls for, starting at ``start``. ``kept``: the series as
+    sent, when its start stays.
+
+    Before rules version 3 (and for one-off talks): the wish's own ``until``, the end of the wage
+    continuation. From version 3 a recurring series runs to a horizon, ``series_horizon_weeks``
+    ahead, and its ``until`` is its last occurrence within it (never past the end of the wage
+    continuation): the stated end date is a day the talk takes place. The same ``until`` is kept
+    until ``series_extend_lead_days`` before it; then the series is extended in place (an update,
+    same UID) to the next horizon. :func:`series_extensions` wakes the case for that moment."""
+    if facts.rules_version < 3 or not wish.interval_weeks or wish.until is None:
+        return wish.until
+    interval = wish.interval_weeks
+    first = local_date(start)
+    cap = _last_occurrence(first, interval, wish.until)
+    if cap is None:
+        return wish.until  # no occurrence before the end: nothing to fall on
+    today = local_date(now)
+    base = max(first, today)
+    if kept is not None and kept.until is not None and _last_occurrence(first, interval, kept.until) == kept.until:
+        if now < _extension_moment(kept.until, facts):
+            return min(kept.until, cap)
+        base = max(kept.until, today)
+    config = facts.config
+    # at least one interval past the moment of the next extension, so that every extension moves on
+    weeks = max(config.series_horizon_weeks, interval + config.series_extend_lead_days // 7 + 1)
+    horizon = _last_occurrence(first, interval, base + timedelta(weeks=weeks))
+    assert horizon is not None
+    return min(horizon, cap)
+
+
+def series_extensions(facts: CaseFacts) -> list[datetime]:
+    """The moments at which a recurring series is due to be extended (rules version 3; none before):
+    :func:`states.case.next_due` wakes the case then, and :func:`reconcile` extends it."""
+    if facts.rules_version < 3 or not is_running(facts):
+        return []
+    result: list[datetime] = []
+    wage_end: date | None = None
+    for series in facts.series:
+        if not series.active or not series.interval_weeks or series.until is None:
+            continue
+        if wage_end is None:
+            wage_end = _wage_end(facts)
+        cap = _last_occurrence(local_date(series.start), series.interval_weeks, wage_end)
+        if cap is not None and series.until < cap:
+            result.append(_extension_moment(series.until, facts))
+    return result
+
+
+def _expected_next(series: SeriesState, now: datetime) -> datetime:
+    """The occurrence people expect next of ``series`` as sent (for ``UpdateSeries.previous_start``):
+    a one-off talk's start; a recurring series' next occurrence after ``now``, else its start."""
+    if series.interval_weeks is None:
+        return series.start.astimezone(TZ)
+    return next_occurrence(series, now) or series.start.astimezone(TZ)
+
+
+def _preference_basis(facts: CaseFacts) -> str:
+    pref = facts.preference
+    return f"{pref.weekday}|{pref.hour:02d}:{pref.minute:02d}|{pref.channel}|{pref.place}"
+
+
+def _update_reason(
+    facts: CaseFacts,
+    existing: SeriesState,
+    wish: Wish,
+    start: datetime,
+    until: date | None,
+    attendees: list[Role],
+    moved: set[str],
+) -> SeriesChangeReason:
+    """Why ``existing`` (as sent) is updated to what the wish gives."""
+    if existing.series_id in moved:
+        return SeriesChangeReason.next_evaluation
+    if _preference_basis(facts) not in existing.basis:
+        return SeriesChangeReason.preference_changed
+    if start == existing.start and existing.until is not None and until is not None and until > existing.until:
+        return SeriesChangeReason.horizon_extended
+    if attendees != list(existing.attendees):
+        return SeriesChangeReason.attendees_changed
+    return SeriesChangeReason.rescheduled
+
+
+def _cancel_reason_key(facts: CaseFacts, kind: SeriesKind) -> SeriesChangeReason:
+    """The key of :func:`_cancel_reason`, a little more precise about why the case stopped running."""
+    if not is_running(facts):
+        if facts.phase == Phase.hersteld or facts.outcome == Outcome.hersteld:
+            return SeriesChangeReason.recovered
+        if facts.outcome == Outcome.uit_dienst:
+            return SeriesChangeReason.employment_ended
+        if facts.outcome == Outcome.ingetrokken:
+            return SeriesChangeReason.withdrawn
+        return SeriesChangeReason.case_closed
+    if kind == SeriesKind.checkin:
+        return SeriesChangeReason.back_at_work
+    if kind == SeriesKind.progress_talk:
+        return SeriesChangeReason.not_working
+    return SeriesChangeReason.held
 
 
 def _successor(series: SeriesState, unserved: list[Wish]) -> Wish | None:

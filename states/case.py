@@ -22,8 +22,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from states import phases
-from states.agenda import AgendaItem, CaseDeadline, case_deadlines, case_deadlines_of, is_running, pending_items
-from states.cadence import _TITLES, next_occurrence, reconcile  # the titles live with the cadence
+from states.agenda import (
+    AgendaItem,
+    CaseDeadline,
+    case_deadlines,
+    case_deadlines_of,
+    deadline_moves,
+    is_running,
+    pending_items,
+)
+from states.cadence import _TITLES, next_occurrence, reconcile, series_extensions  # the titles live with the cadence
 from states.clock import local_date, require_aware, utc
 from states.config import DEFAULT_CONFIG, TZ
 from states.effects import Effect, NotifyTeam, PrepareFirstDay, RemindHR
@@ -32,7 +40,7 @@ from states.facts import CaseFacts, PhaseChange, Signal, private_copy
 from states.kinds import Outcome, Phase, SeriesKind
 from states.refusals import Refused
 from states.rules import apply, close_case, validate_preference
-from states.signals import candidates, refresh_signals
+from states.signals import candidates, refresh_signals, settled_keys
 from states.timeline import SickPeriod, continues_case
 
 __all__ = [
@@ -97,8 +105,11 @@ def _intake_periods(intake: CaseOpened) -> list[SickPeriod]:
     return [*chain, SickPeriod(start=intake.first_sick_day)]
 
 
-def open_case(intake: CaseOpened, now: datetime) -> Decision:
-    """The first sick report: the facts of a new case, the check-in series and what is already due."""
+def open_case(intake: CaseOpened, now: datetime, *, rules_version: int = 1) -> Decision:
+    """The first sick report: the facts of a new case, the check-in series and what is already due.
+
+    ``rules_version``: the version the case follows (``CaseFacts.rules_version``; the workflow passes
+    the one its start input names), set before the first effects are decided."""
     require_aware(now)
     require_aware(intake.at, "intake.at")
     today = local_date(now)
@@ -128,6 +139,7 @@ def open_case(intake: CaseOpened, now: datetime) -> Decision:
         periods=periods,
         contract_hours_per_week=float(hours),
         preference=intake.preference,
+        rules_version=rules_version,
         phase_since=periods[0].start,
         history=[
             PhaseChange(
@@ -190,8 +202,9 @@ def next_due(facts: CaseFacts, now: datetime) -> datetime | None:
     None when nothing ever will be (a closed case)."""
     require_aware(now)
     moments = [item.at for item in pending_items(facts, now)]
-    known = {signal.key for signal in facts.signals}
+    known = settled_keys(facts)
     moments += [c.active_from for c in candidates(facts, now) if c.key not in known]
+    moments += series_extensions(facts)
     return min(moments).astimezone(TZ) if moments else None
 
 
@@ -277,6 +290,7 @@ def _refresh(facts: CaseFacts, now: datetime) -> list[Effect]:
         facts.emitted.append(item.key)
         effects += _perform(facts, item, now)
     effects += refresh_signals(facts, now)
+    effects += deadline_moves(facts, effects, now)
     effects += reconcile(facts, now)
     return effects
 
@@ -353,6 +367,8 @@ def _perform(facts: CaseFacts, item: AgendaItem, now: datetime) -> list[Effect]:
                 hours_per_week=item.hours,
                 text_nl=text_nl,
                 text_en=text_en,
+                present=item.hours > 0,
+                kind=item.team,
             )
         ]
     if item.kind == "wage_end":

@@ -61,12 +61,21 @@ class RulesConfig:
     driegesprek_lead_days: int = 7
     """Days the coach gets to prepare a driegesprek after being looped in."""
     driegesprek_duration_minutes: int = 60
+    series_horizon_weeks: int = 12
+    """Rules version 3: a recurring series (check-ins, progress talks) is sent up to its last
+    occurrence within this many weeks, not to the end of the two years, and extended in place."""
+    series_extend_lead_days: int = 14
+    """Rules version 3: a recurring series is extended this many days before its last occurrence."""
 
     # --- stagnation signals (our own rules)
     stagnation_weeks: int = 4
     """Build-up hours not increased for this many weeks is a signal."""
     talk_recording_grace_working_days: int = 3
-    """A progress talk not recorded within this many working days after its date is a signal."""
+    """A progress talk not recorded within this many working days after its date is a signal (from
+    rules version 3: the manager is reminded then, see ``talk_reminder_grace_working_days``)."""
+    talk_reminder_grace_working_days: int = 3
+    """Rules version 3: still not recorded this many working days after the manager's reminder, the
+    coach is looped in (without a driegesprek: a missing form is not a reason to call the employee)."""
     complaints_pause_days: int = 7
     """Complaints lasting this many days or more: pause the build-up, do not extend."""
 

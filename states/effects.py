@@ -47,6 +47,13 @@ class SendSeries(_SeriesFields):
 class UpdateSeries(_SeriesFields):
     """The same series (same ``series_id``) with new details and a higher sequence."""
 
+    previous_start: datetime | None = None
+    """When the time moved: the occurrence people expected next under the old details (a one-off
+    talk's start; for a recurring series its next occurrence after the change), aware. None when the
+    time stayed (another end, other attendees)."""
+    reason_key: str = ""
+    """Why (a :class:`states.kinds.SeriesChangeReason` value); "" in payloads from before it existed."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class CancelSeries:
@@ -61,6 +68,8 @@ class CancelSeries:
     attendees: tuple[Role, ...]
     reason_nl: str
     reason_en: str
+    reason_key: str = ""
+    """Why (a :class:`states.kinds.SeriesChangeReason` value); "" in payloads from before it existed."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +82,11 @@ class NotifyTeam:
     hours_per_week: float
     text_nl: str
     text_en: str
+    present: bool = True
+    """Is the colleague at work from ``from_date`` (``hours_per_week`` > 0)?"""
+    kind: str = ""
+    """What changes for the team (a :class:`states.kinds.TeamNoticeKind` value); "" in payloads from
+    before it existed."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +123,16 @@ class PrepareFirstDay:
 
 
 @dataclass(frozen=True, kw_only=True)
+class EvidenceItem:
+    """One fact behind a signal, as data: ``fact`` (a key such as ``hours_reported``,
+    ``pace_from_progress_talk``, ``relapse``), its ``value`` and the day it is ``on``."""
+
+    fact: str
+    value: str
+    on: date
+
+
+@dataclass(frozen=True, kw_only=True)
 class SignalView:
     """A signal as a coach sees it: kind, since when, and the facts behind it."""
 
@@ -116,8 +140,14 @@ class SignalView:
     kind: SignalKind
     since: date
     evidence: tuple[str, ...]
+    """The facts as "<on> <fact>=<value>" lines (kept for old readers; use ``evidence_items``)."""
     text_nl: str
     text_en: str
+    headline_nl: str = ""
+    """What happened, in a few words, for a subject ("Terugval: werkt voorlopig niet"); no name."""
+    headline_en: str = ""
+    evidence_items: tuple[EvidenceItem, ...] = ()
+    """The same facts as ``evidence``, structured."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,6 +197,41 @@ class AlertHROverdue:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RemindManagerToRecord:
+    """A progress talk was not recorded within the grace: the manager is asked, once, to record it
+    by ``record_by``; after that day the coach is looped in (rules version 3)."""
+
+    key: str
+    case_id: str
+    series_id: str
+    occurrence: date
+    """The day the talk was planned."""
+    record_by: date
+    """The last day to record it before the coach is called in."""
+    text_nl: str
+    text_en: str
+    to: tuple[Role, ...] = (Role.manager,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadlineMoved:
+    """A statutory deadline HR was reminded or alerted of moved (rules version 3): one notice with
+    the old and the new date, instead of a second reminder or alert."""
+
+    key: str
+    case_id: str
+    deadline_key: str
+    was: date
+    """The date HR was last told."""
+    now_due: date
+    overdue: bool
+    """The new date has passed already (the step is late)."""
+    text_nl: str
+    text_en: str
+    to: tuple[Role, ...] = (Role.casemanager,)
+
+
+@dataclass(frozen=True, kw_only=True)
 class CloseCase:
     key: str
     case_id: str
@@ -189,5 +254,7 @@ Effect = (
     | RemindHR
     | AlertHROverdue
     | CloseCase
+    | RemindManagerToRecord
+    | DeadlineMoved
 )
 EFFECT_TYPES: tuple[type, ...] = get_args(Effect)

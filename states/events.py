@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import get_args
 
 from states.config import RulesConfig
-from states.kinds import Channel, EvaluationOutcome, Pace, Phase, Place, StepKey, TalkMood
+from states.kinds import Channel, EvaluationOutcome, Pace, Phase, Place, Role, StepKey, TalkMood
 from states.timeline import SickPeriod
 
 
@@ -29,6 +29,10 @@ class ContactPreference:
     minute: int = 0
     channel: Channel = Channel.phone
     place: Place = Place.online
+    location: str = ""
+    """Where the talks are: an address, a neutral place or a video link (never medical information).
+    Not the workplace. From rules version 3 a change of it alone updates the open talks it is the
+    place of (:func:`states.rules.location_updates`); before, the intake's location stayed."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -236,6 +240,29 @@ class LoonsanctieImposed(_Event):
 class SignalResolved(_Event):
     signal_key: str
     note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleHolderChanged(_Event):
+    """Another person holds ``role`` now (a coach assigned or replaced, a new manager or casemanager, the
+    buddy HR chose), or nobody does (``held`` False).
+
+    Not one of the people's commands (it is not in :data:`Event`): the workflow, which knows the people,
+    tells the rules, which know only roles (:func:`states.rules.role_holder_changed`)."""
+
+    role: Role
+    held: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class TalkMoved(_Event):
+    """HR accepted another time for a one-off talk (evaluation, driegesprek) that an attendee proposed.
+
+    Not one of the people's commands (it is not in :data:`Event`): the workflow tells the rules when HR
+    accepts a proposal it read from a calendar reply (:func:`states.rules.talk_moved`)."""
+
+    series_id: str
+    start: datetime
 
 
 Event = (

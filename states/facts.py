@@ -123,6 +123,8 @@ class BuddyState:
     asked_on: date | None = None
     consent: bool | None = None
     invited_on: date | None = None
+    chosen: bool = False
+    """HR chose the buddy (rules version 3: invited once chosen and agreed to, whichever comes last)."""
 
 
 @dataclass(kw_only=True)
@@ -166,10 +168,25 @@ class Signal:
     text_en: str
     resolved_at: datetime | None = None
     resolution: str = ""
+    headline_nl: str = ""
+    """What happened, in a few words (:mod:`states.signals`); "" in facts from before it existed."""
+    headline_en: str = ""
 
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Announcement:
+    """A statutory deadline's date as HR was told it (rules version 3): by a reminder, an overdue
+    alert or a notice that it moved. ``instance`` names the deadline instance (the deadline's key;
+    for the rolling evaluation, the evaluation after a given day: ``evaluation:<day>``)."""
+
+    instance: str
+    deadline_key: str
+    due: date
+    told: str  # "reminder" | "overdue" | "moved"
 
 
 @dataclass(kw_only=True)
@@ -227,6 +244,8 @@ class CaseFacts:
     signals: list[Signal] = field(default_factory=list)
     emitted: list[str] = field(default_factory=list)
     """Keys of the time-driven effects already emitted (reminders, first-day and team notices...)."""
+    announced: list[Announcement] = field(default_factory=list)
+    """Rules version 3: the deadline dates HR was told, in order (:func:`states.agenda.deadline_moves`)."""
 
     rules_version: int = 1
     """Which version of the rules this case follows, fixed when it opens (see :data:`RULES_VERSION`):

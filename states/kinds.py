@@ -121,3 +121,49 @@ class SignalKind(enum.StrEnum):
     pace_wrong = "pace_wrong"
     conflict_at_work = "conflict_at_work"
     relapse = "relapse"
+
+
+class SeriesChangeReason(enum.StrEnum):
+    """Why a calendar series was updated or cancelled (``reason_key`` of :class:`states.effects.UpdateSeries`
+    and :class:`states.effects.CancelSeries`): a short key the message layer turns into words with the
+    employee's name ("De voortgangsgesprekken stoppen: Sanne is hersteld")."""
+
+    recovered = "recovered"
+    """The employee is fully back in the own work (hersteld)."""
+    back_at_work = "back_at_work"
+    """Check-ins stop: the employee is (partly) back at work; progress talks take their place."""
+    not_working = "not_working"
+    """Progress talks stop: the employee does not work for now; check-ins take their place."""
+    held = "held"
+    """A one-off talk (evaluation, driegesprek) was held on another day than planned."""
+    next_evaluation = "next_evaluation"
+    """The planned evaluation was held earlier; its event moves to the next evaluation."""
+    rescheduled = "rescheduled"
+    """Its date follows the facts (the plan's evaluation moments, a statutory deadline that moved)."""
+    case_closed = "case_closed"
+    """The case ended (the two years of wage continuation are over)."""
+    employment_ended = "employment_ended"
+    withdrawn = "withdrawn"
+    horizon_extended = "horizon_extended"
+    """A recurring series runs on: its end moved to the next horizon (rules version 3)."""
+    preference_changed = "preference_changed"
+    """The employee's preferred day, time, channel or place changed."""
+    attendees_changed = "attendees_changed"
+    """Another person holds one of the attendees' roles (a coach assigned, a new manager)."""
+    proposal_accepted = "proposal_accepted"
+    """HR accepted the other time an attendee proposed for a one-off talk (an iTIP COUNTER)."""
+
+
+class TeamNoticeKind(enum.StrEnum):
+    """What a team notice tells (``kind`` of :class:`states.effects.NotifyTeam`): presence and hours only."""
+
+    returns = "returns"
+    """Present again from ``from_date``, for ``hours_per_week`` (after not being at work)."""
+    hours_change = "hours_change"
+    """Still present, for another number of hours from ``from_date``."""
+    absent_for_now = "absent_for_now"
+    """Not at work for the time being from ``from_date`` (0 hours); never says why."""
+    therapeutic = "therapeutic"
+    """Present a few hours for light tasks (arbeidstherapeutisch werken; no formal return)."""
+    recovered = "recovered"
+    """Fully back, all contract hours, from ``from_date``."""

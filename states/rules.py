@@ -17,9 +17,10 @@ from typing import Any
 
 from states import phases
 from states.agenda import deadline, hours_on
-from states.clock import local_date, require_aware, utc
+from states.cadence import next_occurrence, series_effect  # the one builder of a series' effect
+from states.clock import local, local_date, require_aware, utc
 from states.config import SAMENTELLING_GAP_DAYS
-from states.effects import AskBuddyConsent, CloseCase, Effect, InviteBuddy, NotifyTeam, PauseBuildUp
+from states.effects import AskBuddyConsent, CloseCase, Effect, InviteBuddy, NotifyTeam, PauseBuildUp, UpdateSeries
 from states.events import (
     BuddyConsent,
     BuildUpResumed,
@@ -42,8 +43,10 @@ from states.events import (
     ProgressTalkHeld,
     Recovered,
     Relapse,
+    RoleHolderChanged,
     SignalResolved,
     StepRecorded,
+    TalkMoved,
     TherapeuticWorkStarted,
     TweedeSpoorStarted,
     Withdrawn,
@@ -55,12 +58,26 @@ from states.facts import (
     HoursEntry,
     PhaseChange,
     RelapseRecord,
+    SeriesState,
     Statement,
     StepRecord,
     TalkRecord,
     own,
 )
-from states.kinds import END_PHASES, OPEN_PHASES, PHASE_ORDER, SICK_PHASES, EvaluationOutcome, Outcome, Phase, StepKey
+from states.kinds import (
+    END_PHASES,
+    OPEN_PHASES,
+    PHASE_ORDER,
+    SICK_PHASES,
+    Channel,
+    EvaluationOutcome,
+    Outcome,
+    Phase,
+    Role,
+    SeriesChangeReason,
+    StepKey,
+    TeamNoticeKind,
+)
 from states.refusals import Refused
 from states.timeline import DeadlineKey, SickPeriod
 
@@ -566,6 +583,8 @@ def _recover(facts: CaseFacts, on: date, today: date) -> list[Effect]:
             hours_per_week=hours,
             text_nl=f"Vanaf {on.isoformat()} werkt je collega weer volledig ({hours:g} uur per week).",
             text_en=f"From {on.isoformat()} your colleague works fully again ({hours:g} hours a week).",
+            present=True,
+            kind=TeamNoticeKind.recovered,
         )
     ]
 
@@ -774,24 +793,103 @@ def _buddy(facts: CaseFacts, event: BuddyConsent, day: date, today: date) -> Rul
         )
     facts.buddy.consent = event.given
     effects: list[Effect] = []
-    if event.given and facts.buddy.invited_on is None:
+    # Version 3: consent alone invites nobody; the buddy HR chose is invited (role_holder_changed).
+    chosen = facts.buddy.chosen or facts.rules_version < 3
+    if event.given and chosen and facts.buddy.invited_on is None:
         facts.buddy.invited_on = day
-        effects.append(
-            InviteBuddy(
-                key=f"{facts.case_id}:buddy:invite",
-                case_id=facts.case_id,
-                starts_on=facts.working_since,
-                text_nl=(
-                    "Je collega komt terug en vindt het fijn als jij buddy wilt zijn: het aanspreekpunt "
-                    "voor praktische vragen tijdens de re-integratie."
-                ),
-                text_en=(
-                    "Your colleague is coming back and would like you as a buddy: the one to turn to with "
-                    "practical questions during the return."
-                ),
-            )
-        )
+        effects.append(_buddy_invitation(facts))
     return Ruling("buddy_consent", None, effects)
+
+
+def _buddy_invitation(facts: CaseFacts) -> InviteBuddy:
+    return InviteBuddy(
+        key=f"{facts.case_id}:buddy:invite",
+        case_id=facts.case_id,
+        starts_on=facts.working_since,
+        text_nl=(
+            "Je collega komt terug en vindt het fijn als jij buddy wilt zijn: het aanspreekpunt "
+            "voor praktische vragen tijdens de re-integratie."
+        ),
+        text_en=(
+            "Your colleague is coming back and would like you as a buddy: the one to turn to with "
+            "practical questions during the return."
+        ),
+    )
+
+
+def role_holder_changed(facts: CaseFacts, event: RoleHolderChanged, now: datetime) -> list[Effect]:
+    """Another person holds ``event.role`` now, or nobody: what follows, from rules version 3 (before
+    it, nothing). Changes ``facts``, a private copy (:func:`states.facts.private_copy`).
+
+    Every open series the role attends goes out again: SEQUENCE + 1, one update, which the workflow
+    sends to the people who hold the roles now (and a CANCEL to whoever left). A buddy is invited
+    once HR chose one and the employee agreed, whichever came last; a buddy chosen in another's
+    place is invited too (the same key: nobody is invited twice)."""
+    require_aware(now)
+    require_aware(event.at, "event.at")
+    if facts.rules_version < 3 or facts.closed:
+        return []
+    effects: list[Effect] = []
+    if event.role == Role.buddy:
+        facts.buddy.chosen = event.held
+        if event.held and facts.buddy.consent is True:
+            facts.buddy.invited_on = facts.buddy.invited_on or local_date(now)
+            effects.append(_buddy_invitation(facts))
+    for index, series in enumerate(facts.series):
+        if not series.active or event.role not in series.attendees or next_occurrence(series, now) is None:
+            continue  # not open, not theirs, or nothing of it lies ahead
+        series = own(facts.series, index)
+        series.sequence += 1
+        effects.append(attendees_update(facts, series))
+    return effects
+
+
+def talk_moved(facts: CaseFacts, event: TalkMoved, now: datetime) -> list[Effect]:
+    """HR accepted another time for a one-off talk: from rules version 3, the talk moves there (SEQUENCE
+    + 1, one update that says from when to when). Changes ``facts``, a private copy.
+
+    The series keeps its ``basis``, so :func:`states.cadence.reconcile` keeps the accepted start on later
+    decisions. A recurring series, a talk that is no longer open or a time that has passed is refused:
+    the proposal then stays recorded and HR agrees the time with the people."""
+    require_aware(now)
+    require_aware(event.at, "event.at")
+    require_aware(event.start, "event.start")
+    if facts.rules_version < 3 or facts.closed:
+        return []
+    index = next((i for i, s in enumerate(facts.series) if s.active and s.series_id == event.series_id), None)
+    if index is None:
+        raise Refused("Deze afspraak staat niet meer open.", "This appointment is no longer open.", "talk_not_open")
+    if facts.series[index].interval_weeks is not None:
+        raise Refused(
+            "Alleen een losse afspraak (evaluatie, driegesprek) kan zo worden verplaatst.",
+            "Only a one-off talk (evaluation, three-way talk) can be moved this way.",
+            "talk_recurring",
+        )
+    if event.start <= now:
+        raise Refused(
+            "Het voorgestelde tijdstip is al voorbij.", "The proposed time has already passed.", "proposal_past"
+        )
+    series = own(facts.series, index)
+    previous = series.start
+    if utc(event.start) == previous:
+        return []
+    series.start = utc(event.start)
+    series.sequence += 1
+    effect = series_effect(
+        UpdateSeries,
+        facts,
+        series,
+        reason_key=SeriesChangeReason.proposal_accepted,
+        previous_start=local(previous),
+    )
+    return [effect]
+
+
+def attendees_update(facts: CaseFacts, series: SeriesState) -> UpdateSeries:
+    """The update of a series whose attendees changed: the same talk, its SEQUENCE already raised."""
+    effect = series_effect(UpdateSeries, facts, series, reason_key=SeriesChangeReason.attendees_changed)
+    assert isinstance(effect, UpdateSeries)
+    return effect
 
 
 def _driegesprek(facts: CaseFacts, event: DriegesprekHeld, day: date, today: date) -> Ruling:
@@ -806,8 +904,40 @@ def _driegesprek(facts: CaseFacts, event: DriegesprekHeld, day: date, today: dat
 
 def _preference(facts: CaseFacts, event: PreferenceChanged, day: date, today: date) -> Ruling:
     validate_preference(event.preference)
-    facts.preference = event.preference
-    return Ruling("preference_changed")
+    before, facts.preference = facts.preference, event.preference
+    if facts.rules_version < 3 or event.preference.location == before.location:
+        return Ruling("preference_changed")
+    return Ruling("preference_changed", None, location_updates(facts, before, today))
+
+
+def location_updates(facts: CaseFacts, before: ContactPreference, today: date) -> list[Effect]:
+    """The updates that bring the employee's new contact location to the open talks it is the place
+    of (video or in person), rules version 3. Only where :func:`states.cadence.reconcile` does not
+    update the talk anyway: a recurring series is updated by it when the day, time, channel or place
+    changed; a one-off talk when the time, channel or place did (its day follows the law's dates)."""
+    after = facts.preference
+    same_time = (before.hour, before.minute, before.channel, before.place) == (
+        after.hour,
+        after.minute,
+        after.channel,
+        after.place,
+    )
+    effects: list[Effect] = []
+    for index, series in enumerate(facts.series):
+        recurring = series.interval_weeks is not None
+        if not series.active or series.channel == Channel.phone or not same_time:
+            continue
+        if recurring and before.weekday != after.weekday:
+            continue
+        last_day = series.until if recurring else local_date(series.start)
+        if last_day is not None and last_day < today:
+            continue  # nothing of it lies ahead
+        series = own(facts.series, index)
+        series.sequence += 1
+        effect = series_effect(UpdateSeries, facts, series, reason_key=str(SeriesChangeReason.preference_changed))
+        assert isinstance(effect, UpdateSeries)
+        effects.append(effect)
+    return effects
 
 
 def _loonsanctie(facts: CaseFacts, event: LoonsanctieImposed, day: date, today: date) -> Ruling:

@@ -21,6 +21,22 @@ Signals:
   says the pace is wrong / a conflict at work is in the way.
 - ``relapse``: a step back (earlier phase, fewer hours, or sick again within the samentelling
   window) not yet answered by a step forward or a new build-up schedule.
+
+Every signal has a headline (``headline_nl``/``headline_en``): what happened, in a few words, for a
+subject line. It names the situation, not the rule: a relapse to not working is "Terugval: werkt
+voorlopig niet", never stagnation of a build-up that did not exist.
+
+Rules version 3 (``CaseFacts.rules_version``):
+
+- ``talk_not_recorded`` first reminds the manager, once (:class:`~states.effects.RemindManagerToRecord`,
+  at the end of ``talk_recording_grace_working_days``); only when the talk is still not recorded
+  ``talk_reminder_grace_working_days`` later is the signal raised and the coach looped in, and it
+  plans no driegesprek: a missing form is no reason to call the employee to a three-way talk.
+- ``deadline_overdue`` is keyed by the deadline instance (:func:`states.agenda.deadline_instance`),
+  not its date: a deadline that moves while overdue keeps its one signal (its text follows the new
+  date) and HR gets one notice that it moved (:func:`states.agenda.deadline_moves`), not a second alert.
+  One that moved into the future (the rules resolved its signal) and passes again opens its signal
+  again, silently; a signal a person resolved stays resolved.
 """
 
 from __future__ import annotations
@@ -32,13 +48,13 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
 
-from states.agenda import case_deadlines_of, hours_on, is_running, is_watched
+from states.agenda import case_deadlines_of, deadline_instance, hours_on, is_running, is_watched
 from states.clock import at_local, local_date, start_of, utc
 from states.config import CACHE_SIZE, TZ, RulesConfig
-from states.effects import AlertHROverdue, Effect, LoopInCoach, SignalView
+from states.effects import AlertHROverdue, Effect, EvidenceItem, LoopInCoach, RemindManagerToRecord, SignalView
 from states.facts import CaseFacts, Driegesprek, Evidence, HoursEntry, SeriesState, Signal, Statement, own
-from states.kinds import Pace, Phase, SeriesKind, SignalKind
-from states.timeline import DeadlineKey
+from states.kinds import SICK_PHASES, Pace, Phase, SeriesKind, SignalKind
+from states.timeline import SHORT_LABELS, DeadlineKey
 from states.workdays import add_working_days
 
 
@@ -53,6 +69,26 @@ class Candidate:
     evidence: list[Evidence] = field(default_factory=list)
     deadline_key: str = ""
     due: date | None = None
+    headline_nl: str = ""
+    headline_en: str = ""
+    reminder: bool = False
+    """Rules version 3: not a signal but the manager's reminder to record a progress talk, due at
+    ``active_from``, pointless from ``expires`` on (the coach is called in then)."""
+    expires: datetime | None = None
+    record_by: date | None = None
+
+
+HEADLINES: dict[SignalKind, tuple[str, str]] = {
+    SignalKind.hours_not_increased: ("De opbouw staat stil", "The build-up has stalled"),
+    SignalKind.hours_decreasing: ("Minder uren gewerkt", "Fewer hours worked"),
+    SignalKind.complaints_lasting: ("Pas op de plaats: de opbouw is gepauzeerd", "The build-up is paused for now"),
+    SignalKind.talk_not_recorded: ("Voortgangsgesprek niet vastgelegd", "Progress talk not recorded"),
+    SignalKind.deadline_overdue: ("Wettelijke termijn verstreken", "Statutory deadline passed"),
+    SignalKind.pace_wrong: ("Het tempo past niet", "The pace does not fit"),
+    SignalKind.conflict_at_work: ("Conflict op het werk gemeld", "Conflict at work reported"),
+    SignalKind.relapse: ("Terugval", "Relapse"),
+}
+"""Each kind's headline when nothing more precise is known (signals raised before headlines existed)."""
 
 
 def weekly_hours(facts: CaseFacts, since: date | None = None) -> list[HoursEntry]:
@@ -71,18 +107,28 @@ def _hours_evidence(entries: list[HoursEntry]) -> list[Evidence]:
     return [Evidence(fact="hours_reported", value=f"{e.hours:g}", on=e.week_of) for e in entries]
 
 
+_OVERDUE_HEADLINES = {key: (f"Te laat: {nl}", f"Overdue: {en}") for key, (nl, en) in SHORT_LABELS.items()}
+
+
 def _deadline_overdue(facts: CaseFacts) -> list[Candidate]:
     agenda_hour = facts.config.agenda_hour
     result = []
     plan_signed = facts.plan_signed_on is not None
+    per_instance = facts.rules_version >= 3
+    last_evaluation_on = facts.evaluations[-1].on if facts.evaluations else None
     for case_deadline in case_deadlines_of(facts):
         d = case_deadline.deadline
         if not is_watched(case_deadline, plan_signed=plan_signed) or d.key == DeadlineKey.end_of_wage_continuation:
             continue
         since = d.due + timedelta(days=1)
+        headline_nl, headline_en = _OVERDUE_HEADLINES[d.key]
+        if per_instance:
+            key = f"deadline_overdue:{deadline_instance(d.key, last_evaluation_on, facts.plan_signed_on)}"
+        else:
+            key = f"deadline_overdue:{d.key}:{d.due.isoformat()}"
         result.append(
             Candidate(
-                key=f"deadline_overdue:{d.key}:{d.due.isoformat()}",
+                key=key,
                 kind=SignalKind.deadline_overdue,
                 since=since,
                 active_from=at_local(since, agenda_hour),
@@ -91,6 +137,8 @@ def _deadline_overdue(facts: CaseFacts) -> list[Candidate]:
                 evidence=[Evidence(fact="deadline", value=str(d.key), on=d.due)],
                 deadline_key=str(d.key),
                 due=d.due,
+                headline_nl=headline_nl,
+                headline_en=headline_en,
             )
         )
     return result
@@ -138,6 +186,8 @@ def _hours_not_increased(facts: CaseFacts, now: datetime) -> list[Candidate]:
             text_nl=f"De uren in de opbouw zijn sinds {since.isoformat()} {stagnation} weken niet verhoogd.",
             text_en=f"The build-up hours have not increased for {stagnation} weeks since {since.isoformat()}.",
             evidence=[Evidence(fact="build_up_since", value=str(facts.phase), on=base), *shown],
+            headline_nl=f"De opbouw staat stil: {stagnation} weken geen uren erbij",
+            headline_en=f"The build-up has stalled: no more hours for {stagnation} weeks",
         )
     ]
 
@@ -166,6 +216,8 @@ def _hours_decreasing(facts: CaseFacts) -> list[Candidate]:
             text_nl=f"De gewerkte uren gaan omlaag: van {peak.hours:g} naar {latest.hours:g} per week.",
             text_en=f"Hours worked are going down: from {peak.hours:g} to {latest.hours:g} a week.",
             evidence=_hours_evidence(entries[peak_index:]),
+            headline_nl=f"Minder uren gewerkt: van {peak.hours:g} naar {latest.hours:g} per week",
+            headline_en=f"Fewer hours worked: from {peak.hours:g} to {latest.hours:g} a week",
         )
     ]
 
@@ -184,6 +236,8 @@ def _complaints_lasting(facts: CaseFacts) -> list[Candidate]:
             text_nl="Klachten houden een week of langer aan: pas op de plaats, de uren niet uitbreiden.",
             text_en="Complaints have lasted a week or more: pause the build-up, do not extend the hours.",
             evidence=[Evidence(fact="complaints_lasting_days", value=str(c.lasting_days), on=c.on) for c in records],
+            headline_nl=HEADLINES[SignalKind.complaints_lasting][0],
+            headline_en=HEADLINES[SignalKind.complaints_lasting][1],
         )
     ]
 
@@ -271,13 +325,34 @@ def _talk_not_recorded(facts: CaseFacts, now: datetime) -> list[Candidate]:
     if series is None or not series.interval_weeks:
         return []
     talk_days = tuple(sorted(talk.on for talk in facts.talks))
-    grace = facts.config.talk_recording_grace_working_days
-    bounded = _schedule_of(series, facts.config)
+    config = facts.config
+    grace = config.talk_recording_grace_working_days
+    # Version 3: the manager is reminded first; the signal comes this many working days later.
+    reminder_grace = config.talk_reminder_grace_working_days if facts.rules_version >= 3 else 0
+    bounded = _schedule_of(series, config)
     if bounded is None:
         occurrences = tuple(_talk_occurrences(facts, now))
-        return list(_unrecorded_talks(series.series_id, series.interval_weeks, grace, occurrences, talk_days))
-    count = _due_count(_talk_schedule(*bounded), now)
-    return list(_unrecorded_scheduled_talks(series.series_id, *bounded, count, talk_days))
+        found = _unrecorded_talks(
+            series.series_id,
+            series.interval_weeks,
+            grace,
+            occurrences,
+            talk_days,
+            reminder_grace,
+            config.agenda_hour,
+        )
+    else:
+        count = _due_count(_talk_schedule(*bounded), now)
+        found = _unrecorded_scheduled_talks(series.series_id, *bounded, count, talk_days, reminder_grace)
+    if not reminder_grace:
+        return list(found)
+    # A reminder only until the coach is called in, and once (its key stays in ``facts.emitted``).
+    return [
+        candidate
+        for candidate in found
+        if not candidate.reminder
+        or (candidate.expires is not None and now < candidate.expires and candidate.key not in facts.emitted)
+    ]
 
 
 @lru_cache(maxsize=CACHE_SIZE, typed=True)
@@ -290,6 +365,7 @@ def _unrecorded_scheduled_talks(
     hour: int,
     count: int,
     talk_days: tuple[date, ...],
+    reminder_grace: int = 0,
 ) -> tuple[Candidate, ...]:
     """:func:`_unrecorded_talks` of the first ``count`` occurrences of a bounded series.
 
@@ -297,7 +373,7 @@ def _unrecorded_scheduled_talks(
     with the rules' four caches, 485 ms without this one): the answer changes only when a talk is
     recorded or an occurrence's grace ends."""
     occurrences = _talk_schedule(first, interval, until, grace, hour)[:count]
-    return _unrecorded_talks(series_id, interval, grace, occurrences, talk_days)
+    return _unrecorded_talks(series_id, interval, grace, occurrences, talk_days, reminder_grace, hour)
 
 
 def _unrecorded_talks(
@@ -306,9 +382,13 @@ def _unrecorded_talks(
     grace: int,
     occurrences: tuple[tuple[date, datetime], ...],
     talk_days: tuple[date, ...],
+    reminder_grace: int = 0,
+    hour: int = 0,
 ) -> tuple[Candidate, ...]:
     """A candidate for every occurrence without a talk recorded from a week before it until the
-    next one (``talk_days`` sorted)."""
+    next one (``talk_days`` sorted). With ``reminder_grace`` (rules version 3) two: the manager's
+    reminder at the end of the grace, and the signal ``reminder_grace`` working days later (at
+    ``hour``)."""
     interval_days = 7 * interval_weeks
     result = []
     for occurrence, moment in occurrences:
@@ -317,15 +397,48 @@ def _unrecorded_talks(
         first_on_or_after = bisect_left(talk_days, window_start)
         if first_on_or_after < len(talk_days) and talk_days[first_on_or_after] <= window_end:
             continue  # a talk was recorded in the window
+        evidence = [Evidence(fact="progress_talk_planned", value=series_id, on=occurrence)]
+        headline_nl, headline_en = HEADLINES[SignalKind.talk_not_recorded]
+        days = grace
+        if reminder_grace:
+            # ``moment`` is the morning after the grace's last working day
+            record_by = add_working_days(moment.astimezone(TZ).date() - timedelta(days=1), reminder_grace)
+            signal_at = at_local(record_by + timedelta(days=1), hour)
+            result.append(
+                Candidate(
+                    key=f"record_talk:{occurrence.isoformat()}",
+                    kind=SignalKind.talk_not_recorded,
+                    since=occurrence,
+                    active_from=moment,
+                    text_nl=(
+                        f"Het voortgangsgesprek van {occurrence.isoformat()} is nog niet vastgelegd. "
+                        f"Leg het uiterlijk {record_by.isoformat()} vast."
+                    ),
+                    text_en=(
+                        f"The progress talk of {occurrence.isoformat()} has not been recorded yet. "
+                        f"Please record it by {record_by.isoformat()}."
+                    ),
+                    evidence=evidence,
+                    headline_nl=headline_nl,
+                    headline_en=headline_en,
+                    reminder=True,
+                    expires=signal_at,
+                    record_by=record_by,
+                )
+            )
+            moment = signal_at
+            days = grace + reminder_grace
         result.append(
             Candidate(
                 key=f"talk_not_recorded:{occurrence.isoformat()}",
                 kind=SignalKind.talk_not_recorded,
                 since=occurrence,
                 active_from=moment,
-                text_nl=f"Het voortgangsgesprek van {occurrence.isoformat()} is niet binnen {grace} werkdagen vastgelegd.",
-                text_en=f"The progress talk of {occurrence.isoformat()} was not recorded within {grace} working days.",
-                evidence=[Evidence(fact="progress_talk_planned", value=series_id, on=occurrence)],
+                text_nl=f"Het voortgangsgesprek van {occurrence.isoformat()} is niet binnen {days} werkdagen vastgelegd.",
+                text_en=f"The progress talk of {occurrence.isoformat()} was not recorded within {days} working days.",
+                evidence=evidence,
+                headline_nl=headline_nl,
+                headline_en=headline_en,
             )
         )
     return tuple(result)
@@ -361,6 +474,8 @@ def _pace_wrong(facts: CaseFacts, statements: list[Statement] | None = None) -> 
             active_from=start_of(since),
             text_nl=f"De werknemer vindt het tempo {words_nl[Pace(latest)]}.",
             text_en=f"The employee finds the pace {words_en[Pace(latest)]}.",
+            headline_nl=f"Het tempo is {words_nl[Pace(latest)]}",
+            headline_en=f"The pace is {words_en[Pace(latest)]}",
             evidence=[Evidence(fact=f"pace_from_{s.source}", value=str(s.pace), on=s.on) for s in run],
         )
     ]
@@ -381,6 +496,8 @@ def _conflict(facts: CaseFacts, statements: list[Statement] | None = None) -> li
             text_nl="Er is een conflict op het werk gemeld dat de terugkeer in de weg staat.",
             text_en="A conflict at work was reported that stands in the way of the return.",
             evidence=[Evidence(fact=f"conflict_from_{s.source}", value="yes", on=s.on) for s in run],
+            headline_nl=HEADLINES[SignalKind.conflict_at_work][0],
+            headline_en=HEADLINES[SignalKind.conflict_at_work][1],
         )
     ]
 
@@ -394,6 +511,7 @@ def _relapse(facts: CaseFacts) -> list[Candidate]:
         detail_en = f" to {record.to_phase}" if record.to_phase != record.from_phase else ""
         hours_nl = f", {record.hours_per_week:g} uur per week" if record.hours_per_week is not None else ""
         hours_en = f", {record.hours_per_week:g} hours a week" if record.hours_per_week is not None else ""
+        headline_nl, headline_en = _relapse_headline(record.from_phase, record.to_phase, record.hours_per_week)
         result.append(
             Candidate(
                 key=f"relapse:{record.on.isoformat()}:{index}",
@@ -403,9 +521,28 @@ def _relapse(facts: CaseFacts) -> list[Candidate]:
                 text_nl=f"Terugval op {record.on.isoformat()} van {record.from_phase}{detail_nl}{hours_nl}.",
                 text_en=f"Relapse on {record.on.isoformat()} from {record.from_phase}{detail_en}{hours_en}.",
                 evidence=[Evidence(fact="relapse", value=f"{record.from_phase}->{record.to_phase}", on=record.on)],
+                headline_nl=headline_nl,
+                headline_en=headline_en,
             )
         )
     return result
+
+
+def _relapse_headline(from_phase: str, to_phase: str, hours: float | None) -> tuple[str, str]:
+    """What a relapse means for the work, in a few words: not working for now, back to therapeutic
+    work, fewer hours, or sick again after recovering. Never "stagnation": that is a build-up that
+    stands still, and a relapse may come without any build-up."""
+    if from_phase == Phase.hersteld:
+        return ("Opnieuw ziek na herstel", "Sick again after recovering")
+    if to_phase in SICK_PHASES or hours == 0:
+        return ("Terugval: werkt voorlopig niet", "Relapse: not working for the time being")
+    if to_phase == Phase.arbeidstherapeutisch and from_phase != Phase.arbeidstherapeutisch:
+        return ("Terugval: terug naar arbeidstherapeutisch werken", "Relapse: back to therapeutic work")
+    if hours is not None:
+        return (f"Terugval: minder uren ({hours:g} per week)", f"Relapse: fewer hours ({hours:g} a week)")
+    if to_phase == Phase.opbouw and from_phase != Phase.opbouw:
+        return ("Terugval: terug naar de opbouw", "Relapse: back to the build-up")
+    return HEADLINES[SignalKind.relapse]
 
 
 def candidates(facts: CaseFacts, now: datetime) -> list[Candidate]:
@@ -426,6 +563,43 @@ def candidates(facts: CaseFacts, now: datetime) -> list[Candidate]:
     return sorted(found, key=lambda c: (c.active_from, c.key))
 
 
+_NO_LONGER = "condition no longer holds"
+_NOT_RUNNING = "case not running"
+"""How the rules word the resolution of a signal they resolved (a person's has their note)."""
+
+
+def _may_reopen(facts: CaseFacts, signal: Signal) -> bool:
+    """Rules version 3: an overdue deadline the rules saw resolved (it moved into the future, or the
+    case stopped running for a while) opens again once it is overdue again, without a second alert
+    (HR was told it moved). One a person resolved stays resolved."""
+    return (
+        facts.rules_version >= 3
+        and signal.kind == SignalKind.deadline_overdue
+        and not signal.is_open
+        and (signal.resolution == _NO_LONGER or signal.resolution.startswith(_NOT_RUNNING))
+    )
+
+
+def settled_keys(facts: CaseFacts) -> set[str]:
+    """The keys of the signals a candidate can no longer raise or open again (for
+    :func:`states.case.next_due`: a candidate with another key is still to come)."""
+    if facts.rules_version < 3:
+        return {signal.key for signal in facts.signals}
+    return {signal.key for signal in facts.signals if not _may_reopen(facts, signal)}
+
+
+def _reopen(facts: CaseFacts, index: int, candidate: Candidate) -> None:
+    """Open again a signal :func:`_may_reopen` allows, with the candidate's current facts."""
+    if not _may_reopen(facts, facts.signals[index]):
+        return
+    signal = own(facts.signals, index)
+    signal.resolved_at = None
+    signal.resolution = ""
+    signal.evidence = list(candidate.evidence)
+    signal.text_nl, signal.text_en = candidate.text_nl, candidate.text_en
+    signal.headline_nl, signal.headline_en = candidate.headline_nl, candidate.headline_en
+
+
 def refresh_signals(facts: CaseFacts, now: datetime) -> list[Effect]:
     """Raise new active candidates, resolve open signals whose condition is gone (mutates facts).
 
@@ -435,21 +609,43 @@ def refresh_signals(facts: CaseFacts, now: datetime) -> list[Effect]:
     found = [c for c in candidates(facts, now) if c.active_from <= now]
     by_key = {c.key: c for c in found}
     running = is_running(facts)
+    reopen = facts.rules_version >= 3
     for index, signal in enumerate(facts.signals):
         if not signal.is_open:
+            if reopen and signal.key in by_key:
+                _reopen(facts, index, by_key[signal.key])
             continue
         candidate = by_key.get(signal.key)
         if candidate is None:
             signal = own(facts.signals, index)
             signal.resolved_at = utc(now)
-            signal.resolution = "condition no longer holds" if running else f"case not running ({facts.phase})"
+            signal.resolution = _NO_LONGER if running else f"{_NOT_RUNNING} ({facts.phase})"
         elif signal.evidence != candidate.evidence:  # equal evidence: nothing to change (or copy)
-            own(facts.signals, index).evidence = list(candidate.evidence)
+            signal = own(facts.signals, index)
+            signal.evidence = list(candidate.evidence)
+            if facts.rules_version >= 3:  # a deadline that moved while overdue: its text follows
+                signal.text_nl, signal.text_en = candidate.text_nl, candidate.text_en
+                signal.headline_nl, signal.headline_en = candidate.headline_nl, candidate.headline_en
     known = {signal.key for signal in facts.signals}
     effects: list[Effect] = []
     today = local_date(now)
     for candidate in found:
         if candidate.key in known:
+            continue
+        if candidate.reminder:
+            assert candidate.record_by is not None
+            facts.emitted.append(candidate.key)
+            effects.append(
+                RemindManagerToRecord(
+                    key=f"{facts.case_id}:{candidate.key}",
+                    case_id=facts.case_id,
+                    series_id=candidate.evidence[0].value,
+                    occurrence=candidate.since,
+                    record_by=candidate.record_by,
+                    text_nl=candidate.text_nl,
+                    text_en=candidate.text_en,
+                )
+            )
             continue
         signal = Signal(
             key=candidate.key,
@@ -459,6 +655,8 @@ def refresh_signals(facts: CaseFacts, now: datetime) -> list[Effect]:
             evidence=list(candidate.evidence),
             text_nl=candidate.text_nl,
             text_en=candidate.text_en,
+            headline_nl=candidate.headline_nl,
+            headline_en=candidate.headline_en,
         )
         facts.signals.append(signal)
         if candidate.kind == SignalKind.deadline_overdue:
@@ -477,7 +675,8 @@ def refresh_signals(facts: CaseFacts, now: datetime) -> list[Effect]:
             continue
         if facts.coach_since is None:
             facts.coach_since = today
-        if all(talk.held_on is not None for talk in facts.driegesprekken):
+        missing_form = facts.rules_version >= 3 and candidate.kind == SignalKind.talk_not_recorded
+        if not missing_form and all(talk.held_on is not None for talk in facts.driegesprekken):
             facts.driegesprekken.append(Driegesprek(requested_on=today))
         effects.append(
             LoopInCoach(
@@ -492,6 +691,7 @@ def refresh_signals(facts: CaseFacts, now: datetime) -> list[Effect]:
 
 
 def view(signal: Signal) -> SignalView:
+    default_nl, default_en = HEADLINES.get(SignalKind(signal.kind), ("", ""))
     return SignalView(
         key=signal.key,
         kind=signal.kind,
@@ -499,4 +699,7 @@ def view(signal: Signal) -> SignalView:
         evidence=tuple(f"{e.on.isoformat()} {e.fact}={e.value}" for e in signal.evidence),
         text_nl=signal.text_nl,
         text_en=signal.text_en,
+        headline_nl=signal.headline_nl or default_nl,
+        headline_en=signal.headline_en or default_en,
+        evidence_items=tuple(EvidenceItem(fact=e.fact, value=e.value, on=e.on) for e in signal.evidence),
     )

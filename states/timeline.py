@@ -87,6 +87,23 @@ class Deadline:
     window_start: date | None = None
 
 
+SHORT_LABELS: dict[DeadlineKey, tuple[str, str]] = {
+    DeadlineKey.arbodienst_report: ("Ziekmelding bij de arbodienst", "Report to the arbodienst"),
+    DeadlineKey.probleemanalyse: ("Probleemanalyse", "Probleemanalyse (problem analysis)"),
+    DeadlineKey.plan_van_aanpak: ("Plan van aanpak", "Plan van aanpak (action plan)"),
+    DeadlineKey.evaluation: ("Evaluatie van het plan van aanpak", "Evaluation of the plan van aanpak"),
+    DeadlineKey.uwv_42_week_report: ("42e-weekmelding aan UWV", "42nd-week report to UWV"),
+    DeadlineKey.eerstejaarsevaluatie: ("Eerstejaarsevaluatie", "First-year evaluation"),
+    DeadlineKey.tweede_spoor: ("Tweede spoor", "Second track"),
+    DeadlineKey.actueel_oordeel: ("Actueel oordeel van de bedrijfsarts", "Current judgement of the bedrijfsarts"),
+    DeadlineKey.riv_to_employee: ("Re-integratieverslag aan de werknemer", "Re-integration report to the employee"),
+    DeadlineKey.wia_application: ("WIA-aanvraag", "WIA application"),
+    DeadlineKey.end_of_wage_continuation: ("Einde loondoorbetaling", "End of wage continuation"),
+}
+"""Each deadline's step in a few words (nl, en), for headlines and subjects; the ``label_*`` of a
+:class:`Deadline` says the rule in full."""
+
+
 class PeriodError(ValueError):
     """The sick periods do not describe one case; the message says why in plain words."""
 

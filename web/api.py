@@ -37,6 +37,7 @@ async def create_case(
             client,
             task_queue=settings.task_queue,
             intake=intake.to_intake(case_id=case_id, reported_by=principal.email),
+            public_url=settings.public_url,
         )
     except states.Refused as refused:  # the rules would not open this case: nothing was started
         return JSONResponse(

@@ -20,7 +20,7 @@ from integrations.migrate import upgrade as upgrade_schema
 from integrations.store import CaseStore
 from reintegratie.config.settings import MAKE_SECRET, Settings, SettingsError
 from reintegratie.config.temporal import connect
-from web import api, case_pages, case_views, commands, deps, feeds, outbox, pages, signin
+from web import api, attendance, case_pages, case_views, commands, deps, feeds, mail_settings, outbox, pages, signin
 from web.auth import CsrfFailed, SignInRequired, is_api
 from web.ratelimit import FailureLimiter
 
@@ -124,6 +124,8 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(case_pages.router)
+    app.include_router(attendance.router)
+    app.include_router(mail_settings.router)
     app.include_router(outbox.router)
     app.include_router(feeds.router)
     return app

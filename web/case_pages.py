@@ -14,19 +14,20 @@ from temporalio.client import Client
 
 from integrations.store import CaseStore
 from states import phases
-from web import command_forms, deps
+from web import command_forms, deps, words
 from web.access import READS_HISTORY, CaseView, commands_for, require_role
+from web.attendance import attendance_for
 from web.auth import Principal, current_principal, safe_next
 from web.case_client import CommandRefused
 from web.case_data import CaseData, case_record, load_case, today
-from web.command_models import COMMANDS
+from web.command_models import CASE_UPDATES, COMMANDS, PEOPLE_UPDATES
 from web.commands import give
 from web.i18n import request_language
 from web.words import phase as phase_words
 
 router = APIRouter(include_in_schema=False)
 
-_PEOPLE_COMMANDS = ("assign_coach", "choose_buddy")
+_PEOPLE_COMMANDS = (*PEOPLE_UPDATES, *CASE_UPDATES)  # open to every phase of an open case
 
 
 def possible_now(data: CaseData, principal: Principal) -> list[str]:
@@ -49,7 +50,9 @@ def command_forms_for(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     refusal: str | None = None,
+    opened: str | None = None,
 ) -> list[dict[str, Any]]:
+    """The forms of ``names``; ``opened``: the one a message's link asks the reader to fill in (open)."""
     forms = []
     for name in names:
         mine = name == failed
@@ -60,6 +63,7 @@ def command_forms_for(
                 "values": (values or {}) if mine else {},
                 "errors": (errors or {}) if mine else {},
                 "refusal": refusal if mine else None,
+                "open": name == opened,
             }
         )
     return forms
@@ -75,7 +79,15 @@ async def _case_page(
         )
     record = await case_record(store, data)
     facts = data.live.facts if data.live else None
+    talks, proposals = await attendance_for(await deps.sessionmaker(request), data.case_id, principal)
     context = {
+        "attendance": talks,
+        "proposals": proposals,
+        "proposal_done": _proposal_done(request),
+        "answer_words": words.answer,
+        "signal_title": words.signal_title,
+        "evidence_words": words.evidence,
+        "talk_words": words.talk,
         "data": data,
         "phase_text": phase_words(data.phase, language),
         "overdue": data.overdue(today()),
@@ -83,11 +95,18 @@ async def _case_page(
         "upcoming": data.live.upcoming if data.live else [],
         "signals": data.signals,
         "entries": record.entries,
-        "forms": command_forms_for(possible_now(data, principal), **failure),
+        # a message's link (?do=<command>#cmd-<command>) opens the form it asks the reader to fill in
+        "forms": command_forms_for(possible_now(data, principal), opened=request.query_params.get("do"), **failure),
         "done": request.query_params.get("done") if request.query_params.get("done") in COMMANDS else None,
         "reads_history": principal.role in READS_HISTORY,
     }
     return deps.render(request, "case.html", context, status_code=status_code)
+
+
+def _proposal_done(request: Request) -> str | None:
+    """After HR's click on a proposal: ``accepted`` or ``declined`` (the notice at the top of the page)."""
+    done = request.query_params.get("proposal")
+    return done if done in ("accepted", "declined") else None
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)

@@ -9,15 +9,18 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from integrations.accounts import AccountRole
+from integrations.replies import Counter, TalkAttendance
 from integrations.schema import CaseRow
 from integrations.store import CaseStore
 from states.kinds import Phase
 from web import deps
 from web.access import READS_HISTORY, SEES_EVERY_CASE, case_access, require_role
 from web.access import CaseView as Visibility
+from web.attendance import ProposalOut, TalkAttendanceOut, attendance_for, attendance_out, proposals_out
 from web.auth import Principal, current_principal
 from web.case_data import CaseData, case_record, load_case, today
 from web.history import CaseRecordView, as_json, compliance_csv, history_csv
@@ -79,6 +82,8 @@ class CaseDetail(BaseModel):
     outcome: str | None = None
     upcoming: list[UpcomingOut] = []
     signals: list[SignalOut] = []
+    attendance: list[TalkAttendanceOut] = []  # each open invitation: every attendee's answer
+    proposals: list[ProposalOut] = []  # HR: open proposals of another time, to accept or decline
 
 
 class TalkOut(BaseModel):
@@ -191,7 +196,9 @@ async def list_cases(
     return items
 
 
-def case_detail(data: CaseData, language: str) -> CaseDetail | PracticalView:
+def case_detail(
+    data: CaseData, language: str, attendance: tuple[list[TalkAttendance], list[Counter]] | None = None
+) -> CaseDetail | PracticalView:
     row = data.row
     if data.access.view == Visibility.practical:
         talks = [TalkOut(day=day, at=at, place=place) for day, at, place in data.buddy_talks()]
@@ -203,7 +210,10 @@ def case_detail(data: CaseData, language: str) -> CaseDetail | PracticalView:
         )
     live = data.live
     en = language == "en"
+    answers, proposals = attendance or ([], [])
     return CaseDetail(
+        attendance=attendance_out(answers, language),
+        proposals=proposals_out(proposals, language),
         case_id=data.case_id,
         phase=data.phase,
         first_sick_day=data.first_sick_day,
@@ -247,10 +257,15 @@ async def read_case(
     principal: Principal = Depends(current_principal),
     store: CaseStore = Depends(deps.store),
     client: Client = Depends(deps.temporal),
+    sessionmaker: async_sessionmaker[AsyncSession] = Depends(deps.sessionmaker),
 ) -> CaseDetail | PracticalView:
-    """One case: its status, what happens next and when, and its open signals (a buddy: dates and place)."""
+    """One case: its status, what happens next and when, its open signals, who answered which
+    invitation how, and (HR) the proposals of another time (a buddy: dates and place)."""
     data = await load_case(store, client, principal, case_id)
-    return case_detail(data, request_language(request))
+    if data.access.view == Visibility.practical:
+        return case_detail(data, request_language(request))
+    attendance = await attendance_for(sessionmaker, case_id, principal)
+    return case_detail(data, request_language(request), attendance)
 
 
 @router.get(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime
 
@@ -33,13 +34,28 @@ def check_intake(intake: CaseIntake, now: datetime | None = None) -> states.Deci
     return states.open_case(opened, now)
 
 
-async def start_case(client: Client, *, task_queue: str, intake: CaseIntake, now: datetime | None = None) -> None:
+def case_url(public_url: str, case_id: str) -> str:
+    """The case page as people reach it (REINTEGRATIE_PUBLIC_URL): every message about the case links here."""
+    return f"{public_url.rstrip('/')}/cases/{case_id}"
+
+
+async def start_case(
+    client: Client,
+    *,
+    task_queue: str,
+    intake: CaseIntake,
+    now: datetime | None = None,
+    public_url: str | None = None,
+) -> None:
     """Start the case's workflow; returns once the server has accepted it.
 
     Raises :class:`states.Refused` (nothing started) when the rules would not open the case, so a
-    sick report the workflow would refuse never becomes a failed workflow.
+    sick report the workflow would refuse never becomes a failed workflow. With ``public_url`` the
+    case knows its page (``CaseIntake.case_url``), and its messages link to it.
     """
     now = now or datetime.now(UTC)  # the server's clock where it is not the wall clock (time-skipping tests)
+    if public_url and not intake.case_url:
+        intake = dataclasses.replace(intake, case_url=case_url(public_url, intake.case_id))
     decision = check_intake(intake, now)
     # Every search attribute is set at the start, so the case's first workflow task has nothing
     # to upsert (an upsert is a billable action and a write on the server); the workflow says which.

@@ -1,10 +1,10 @@
 """The commands people give a case, as the web edge accepts them: one pydantic model per command.
 
-Each model is derived from the workflow update's payload dataclass (the rules' event, or
-:class:`workflows.commands.AssignCoach` / :class:`~workflows.commands.ChooseBuddy`) minus ``actor``
-and ``at``, which the web sets itself. The derivation adds the bounds the edge checks before the
-rules see anything (dates in a sane range, hours and counts bounded, free text short and without
-control characters), so a wrong shape is a 422 naming the field and never reaches the workflow.
+Each model is derived from the workflow update's payload dataclass (the rules' event, or one of
+:data:`PEOPLE_UPDATES`: who takes part) minus ``actor`` and ``at``, which the web sets itself. The
+derivation adds the bounds the edge checks before the rules see anything (dates in a sane range,
+hours and counts bounded, free text short and without control characters), so a wrong shape is a
+422 naming the field and never reaches the workflow.
 """
 
 from __future__ import annotations
@@ -18,12 +18,22 @@ from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
+from pydantic_core import PydanticCustomError
 
 from contracts import Person
-from web.intake import PersonIn
+from states.events import BuildUpStep, ContactPreference, Recovered, TherapeuticWorkStarted
+from states.workdays import is_working_day
+from web.intake import PersonIn, WorkingWeekday, check_contact_time
 from workflows.case import RULE_UPDATES
-from workflows.commands import AssignCoach, ChooseBuddy
+from workflows.commands import (
+    AssignCoach,
+    ChangeCasemanager,
+    ChangeManager,
+    ChangeWorkplace,
+    ChooseBuddy,
+    RemoveCoach,
+)
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
@@ -43,6 +53,44 @@ _INT_BOUNDS: dict[str, tuple[int, int]] = {
     "weekday": (0, 6),
     "hour": (0, 23),
     "minute": (0, 59),
+}
+
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def working_day(day: date | None) -> date | None:
+    """A day someone works (again) on: Monday to Friday and no public holiday (states.workdays)."""
+    if day is not None and not is_working_day(day):
+        what = "a public holiday" if day.weekday() < 5 else f"a {_WEEKDAYS[day.weekday()]}"
+        raise PydanticCustomError(
+            "working_day",
+            "{day} is {what}, not a working day: choose a working day (Monday to Friday, not a public holiday)",
+            {"day": day.isoformat(), "what": what},
+        )
+    return day
+
+
+#: The dates on which someone works (again): a build-up step's first day, the first day of
+#: arbeidstherapeutisch werken, the first day back after a recovery. The rules take any day; the
+#: edge refuses a weekend or a public holiday there (a typo, and a team told "begint weer op zondag").
+#: Only a date given is checked: without one, the rules take the day the command is given.
+WORKING_DAY_FIELDS: dict[type, frozenset[str]] = {
+    BuildUpStep: frozenset({"from_date"}),
+    TherapeuticWorkStarted: frozenset({"on"}),
+    Recovered: frozenset({"on"}),
+}
+
+
+def _contact_within_working_hours(model: Any) -> Any:
+    check_contact_time(model.hour, model.minute, field="hour")
+    return model
+
+
+#: Checks of a whole payload, by its type: the contact moment of `preference_changed` is checked as
+#: the intake checks it (web.intake, one definition for both).
+_MODEL_CHECKS: dict[type, dict[str, Any]] = {
+    ContactPreference: {"_within_working_hours": model_validator(mode="after")(_contact_within_working_hours)},
 }
 
 
@@ -103,6 +151,10 @@ def model_for(payload: type, *, title: str | None = None) -> type[BaseModel]:
         if field.name in ("actor", "at"):
             continue
         annotation = _field_type(field.name, hints[field.name])
+        if field.name in WORKING_DAY_FIELDS.get(payload, ()):
+            annotation = Annotated[annotation, AfterValidator(working_day)]
+        if payload is ContactPreference and field.name == "weekday":
+            annotation = WorkingWeekday
         if field.default is not dataclasses.MISSING:
             fields[field.name] = (annotation, field.default)
         elif field.default_factory is not dataclasses.MISSING:
@@ -114,6 +166,7 @@ def model_for(payload: type, *, title: str | None = None) -> type[BaseModel]:
         title or f"{payload.__name__}Fields",
         __config__=ConfigDict(extra="forbid"),
         __doc__=(payload.__doc__ or "").strip() or None,
+        __validators__=_MODEL_CHECKS.get(payload),
         **fields,
     )
     _PAYLOADS[model] = payload
@@ -136,12 +189,25 @@ def to_payload(spec: CommandSpec, body: BaseModel, *, actor: str, at: datetime) 
     return spec.payload(actor=actor, at=at, **{name: _value(getattr(body, name)) for name in type(body).model_fields})
 
 
+PEOPLE_UPDATES: dict[str, type] = {
+    "assign_coach": AssignCoach,
+    "remove_coach": RemoveCoach,
+    "change_casemanager": ChangeCasemanager,
+    "change_manager": ChangeManager,
+    "choose_buddy": ChooseBuddy,
+}
+"""The commands that change who takes part (not the rules' events): HR's alone (web.access)."""
+
+CASE_UPDATES: dict[str, type] = {"change_workplace": ChangeWorkplace}
+"""The commands that change a detail of the case the rules do not decide on (HR's alone)."""
+
+
 def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
 def _specs() -> dict[str, CommandSpec]:
-    payloads: dict[str, type] = {**RULE_UPDATES, "assign_coach": AssignCoach, "choose_buddy": ChooseBuddy}
+    payloads: dict[str, type] = {**RULE_UPDATES, **PEOPLE_UPDATES, **CASE_UPDATES}
     return {
         name: CommandSpec(name, payload, model_for(payload, title=f"{_camel(name)}Command"))
         for name, payload in payloads.items()

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from integrations.accounts import AccountStore
@@ -43,6 +44,11 @@ async def settings(request: Request) -> Settings:
 
 async def store(request: Request) -> CaseStore:
     value: CaseStore = request.app.state.store  # Starlette's app.state holds Any
+    return value
+
+
+async def sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    value: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker  # Starlette's app.state holds Any
     return value
 
 

@@ -125,6 +125,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "f.contact.channel": ("Hoe", "How"),
     "f.contact.place": ("Waar", "Where"),
     "f.contact.location": ("Adres, neutrale plek of videolink", "Address, neutral place or video link"),
+    "intake.workplace": ("Werkplek", "Workplace"),
+    "f.workplace": (
+        "Werkplek: waar de medewerker werkt (adres, gebouw of afdeling)",
+        "Workplace: where the employee works (address, building or department)",
+    ),
     "f.buddy": ("Buddy-kandidaat", "Buddy candidate"),
     "f.buddy.hint": (
         "Alleen in overleg met de medewerker; die geeft zelf toestemming.",
@@ -261,6 +266,25 @@ TEXTS: dict[str, tuple[str, str]] = {
     "case.no_talks": ("Nog geen gesprekken vastgelegd.", "No talks recorded yet."),
     "case.evaluations": ("Evaluaties", "Evaluations"),
     "case.history": ("Geschiedenis", "History"),
+    "case.attendance": ("Wie komt er: antwoorden op de uitnodigingen", "Who comes: answers to the invitations"),
+    "case.no_attendance": ("Er zijn geen uitnodigingen open.", "No invitations are open."),
+    "case.attendance_occurrence": ("alleen op {day}", "only on {day}"),
+    "case.proposals": ("Voorstellen voor een ander tijdstip", "Proposals of another time"),
+    "case.proposal": (
+        "{name} stelt voor {talk} van {talk_start} te verplaatsen naar {proposed}.",
+        "{name} proposes to move {talk} from {talk_start} to {proposed}.",
+    ),
+    "case.proposal_accept": ("Accepteren", "Accept"),
+    "case.proposal_decline": ("Afwijzen", "Decline"),
+    "case.proposal_done_accepted": (
+        "Voorstel geaccepteerd en vastgelegd. Een losse afspraak (evaluatie, driegesprek) verplaatst naar het"
+        " nieuwe tijdstip en iedereen krijgt de wijziging; bij een reeks spreek je het tijdstip af met de deelnemers.",
+        "Proposal accepted and recorded. A one-off talk (evaluation, three-way talk) moves to the new time and"
+        " everyone gets the update; for a series, agree the time with the attendees.",
+    ),
+    "case.proposal_done_declined": ("Voorstel afgewezen en vastgelegd.", "Proposal declined and recorded."),
+    "col.person": ("Persoon", "Person"),
+    "col.answer": ("Antwoord", "Answer"),
     "case.commands": ("Wat je kunt vastleggen", "What you can record"),
     "case.no_commands": ("Je rol legt in deze casus niets vast.", "Your role records nothing in this case."),
     "case.done": ("Vastgelegd.", "Recorded."),
@@ -334,6 +358,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmd.signal_resolved": ("Signaal afgehandeld", "Signal resolved"),
     "cmd.assign_coach": ("Coach toewijzen", "Assign a coach"),
     "cmd.choose_buddy": ("Buddy kiezen", "Choose the buddy"),
+    "cmd.remove_coach": ("Coach stopt", "Remove the coach"),
+    "cmd.change_casemanager": ("Andere casemanager", "Change the casemanager"),
+    "cmd.change_manager": ("Andere leidinggevende", "Change the manager"),
+    "cmd.change_workplace": ("Werkplek wijzigen", "Change the workplace"),
     # command fields
     "field.on": ("Op (datum; leeg is vandaag)", "On (date; empty is today)"),
     "field.hours_per_week": ("Uren per week", "Hours per week"),
@@ -372,6 +400,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "field.name": ("Naam", "Name"),
     "field.email": ("E-mailadres", "E-mail address"),
     "field.language": ("Taal (nl of en)", "Language (nl or en)"),
+    "field.workplace": ("Werkplek (adres, gebouw of afdeling)", "Workplace (address, building or department)"),
+    "field.location": (
+        "Waar de gesprekken zijn: adres, neutrale plek of videolink (niet de werkplek)",
+        "Where the talks are: address, neutral place or video link (not the workplace)",
+    ),
     # choices
     "opt.good": ("goed", "good"),
     "opt.mixed": ("wisselend", "mixed"),
@@ -395,6 +428,32 @@ TEXTS: dict[str, tuple[str, str]] = {
     "opt.actueel_oordeel": ("actueel oordeel bedrijfsarts", "current judgement of the company doctor"),
     "opt.riv_to_employee": ("re-integratieverslag naar de medewerker", "re-integration report to the employee"),
     "opt.wia_application": ("WIA-aanvraag", "WIA application"),
+    # how a person gets their notices (web.mail_settings)
+    "nav.mail_settings": ("Meldingen per e-mail", "E-mail notices"),
+    "mail.title": ("Hoe wil je meldingen krijgen?", "How do you want your notices?"),
+    "mail.intro": (
+        "Herinneringen, signalen en andere meldingen kun je meteen krijgen, of samen in één overzicht. "
+        "Uitnodigingen, wijzigingen en afzeggingen van gesprekken krijg je altijd meteen: je agenda heeft ze nodig.",
+        "Reminders, signals and other notices can come at once, or together in one summary. "
+        "Invitations, changes and cancellations of talks always come at once: your calendar needs them.",
+    ),
+    "mail.for": ("Voor", "For"),
+    "mail.direct": ("Meteen: elke melding in een eigen bericht", "At once: each notice in a message of its own"),
+    "mail.daily": (
+        "Eén overzicht per werkdag, om 08:00 (maandag tot en met vrijdag)",
+        "One summary each working day, at 08:00 (Monday to Friday)",
+    ),
+    "mail.save": ("Opslaan", "Save"),
+    "mail.saved_direct": ("Opgeslagen: je krijgt elke melding meteen.", "Saved: you get each notice at once."),
+    "mail.saved_daily": (
+        "Opgeslagen: je krijgt je meldingen voortaan in één overzicht om 08:00 op werkdagen.",
+        "Saved: from now on you get your notices in one summary at 08:00 on working days.",
+    ),
+    "mail.pick": ("Kies een van de twee mogelijkheden.", "Choose one of the two options."),
+    "mail.read_only": (
+        "Als auditor krijg je geen meldingen en verander je niets.",
+        "As an auditor you get no notices and change nothing.",
+    ),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
@@ -20,12 +20,32 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from contracts import CaseIntake, ContactPreference, Person
+from integrations import sanitize
 from integrations.accounts import DEMO_DOMAIN
 from states.kinds import Channel, Place
+from states.slots import WORKDAY_END, WORKDAY_START
 
 # Names reach mail headers and calendar lines: no control characters, no encoded-word openers.
 _NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_NAME_PATTERN)]
+_SPACES = re.compile(r" {2,}")
+
+
+def _exact_name(value: str) -> str:
+    """A name that every message can carry exactly as it is (integrations.sanitize.display_name
+    changes nothing): runs of spaces become one (a header reads them as one anyway); what the
+    messages would have to leave out (invisible formatting characters, ``=?``) is refused."""
+    value = _SPACES.sub(" ", value)
+    problem = sanitize.name_problem(value)
+    if problem is not None:
+        raise ValueError(f"a name takes {problem}")
+    return value
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=sanitize.NAME_MAX, pattern=_NAME_PATTERN),
+    AfterValidator(_exact_name),
+]
 OrgUnit = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()./-]{6,24}$")]
 ShortText = Annotated[
@@ -41,14 +61,23 @@ _DEMO_ADDRESS = re.compile(r"^[a-z0-9._+-]{1,64}@" + re.escape(DEMO_DOMAIN) + r"
 def _address(value: str) -> str:
     """An e-mail address as pydantic's EmailStr checks it; the dev stack's demo accounts
     (``...@demo.reintegratie.localhost``, a reserved name that never delivers) are allowed too, so a
-    demo manager or employee can take part in a case started from the form."""
+    demo manager or employee can take part in a case started from the form.
+
+    An internationalised address is accepted: a domain in another script is kept in its ASCII
+    form (IDNA), which every mail server takes; a local part beyond ASCII (``jörg@example.nl``) goes
+    out with SMTPUTF8 where the mail server offers it, and is otherwise refused by it for good, which
+    HR is told (integrations.smtp). What the mail code cannot send at all is refused here."""
     text = value.strip()
     if _DEMO_ADDRESS.match(text.lower()):
         return text.lower()
     try:
-        return validate_email(text, check_deliverability=False).normalized
+        checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
         raise ValueError(f"value is not a valid email address: {exc}") from None
+    address = checked.ascii_email or checked.normalized
+    if not sanitize.is_address(address):
+        raise ValueError("value is not an e-mail address mail can be sent to: use letters, digits and . _ + -")
+    return address
 
 
 EmailStr = Annotated[str, AfterValidator(_address), WithJsonSchema({"type": "string", "format": "email"})]
@@ -61,12 +90,6 @@ class PersonIn(BaseModel):
     email: EmailStr
     language: Annotated[str, StringConstraints(pattern=r"^(nl|en)$")] = "nl"
 
-    @model_validator(mode="after")
-    def _no_encoded_words(self) -> PersonIn:
-        if "=?" in self.name:
-            raise ValueError("name must not contain '=?'")
-        return self
-
     def to_person(self) -> Person:
         return Person(name=self.name, email=str(self.email).lower(), language=self.language)
 
@@ -76,19 +99,62 @@ def _problem(kind: str, field: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, "{field}: " + message, {"field": field})
 
 
+# --------------------------------------------------------------------------------------------------
+# The contact moment: one definition of when it may be, for the intake and for `preference_changed`
+
+WORKING_WEEKDAYS = range(5)
+"""The days a regular contact moment may fall on: Monday (0) to Friday (4)."""
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_LAST_START = (datetime.combine(date.min, WORKDAY_END) - timedelta(minutes=1)).time()
+HOURS_TEXT = f"{WORKDAY_START:%H:%M} to {_LAST_START:%H:%M}"
+"""The times a contact moment may start, in words (the rules' working hours, states.slots)."""
+
+
+def working_weekday(weekday: int) -> int:
+    """A contact moment's weekday (0 = Monday), if it is a working day."""
+    if weekday not in WORKING_WEEKDAYS:
+        raise PydanticCustomError(
+            "working_day",
+            "{day} is not a working day: choose 0 (Monday) to 4 (Friday)",
+            {"day": _DAYS[weekday] if 0 <= weekday < len(_DAYS) else str(weekday)},
+        )
+    return weekday
+
+
+def check_contact_time(hour: int, minute: int, *, field: str) -> None:
+    """A contact moment starts within working hours (the rules plan talks only there, states.slots);
+    ``field`` names the field in the error, for a form to show it there."""
+    if not WORKDAY_START <= time(hour, minute) < WORKDAY_END:
+        raise PydanticCustomError(
+            "working_hours",
+            "{field}: {at} is outside working hours: choose a time from {hours}",
+            {"field": field, "at": f"{hour:02d}:{minute:02d}", "hours": HOURS_TEXT},
+        )
+
+
+WorkingWeekday = Annotated[
+    int, Field(ge=0, le=6, description="0 (Monday) to 4 (Friday): working days only"), AfterValidator(working_weekday)
+]
+
+
 class ContactIn(BaseModel):
     """The employee's preferred short, regular contact moment (weekday 0 = Monday)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    weekday: int = Field(default=0, ge=0, le=6)
-    hour: int = Field(default=10, ge=7, le=19, description="07 to 19 (local time)")
+    weekday: WorkingWeekday = 0
+    hour: int = Field(default=10, ge=0, le=23, description=f"local time; the moment starts from {HOURS_TEXT}")
     minute: int = Field(default=0, ge=0, le=59)
     channel: Channel = Channel.phone
     place: Place = Place.online
     location: Location = Field(
         default="", description="address, neutral place or video link; never medical information"
     )
+
+    @model_validator(mode="after")
+    def _within_working_hours(self) -> ContactIn:
+        check_contact_time(self.hour, self.minute, field="contact.time")
+        return self
 
     @model_validator(mode="after")
     def _place_fits_channel(self) -> ContactIn:
@@ -131,6 +197,9 @@ class IntakeRequest(BaseModel):
     contract_days_per_week: int = Field(default=5, ge=1, le=7)
     expected_duration_weeks: int | None = Field(default=None, ge=1, le=104, description="only if known")
     contact: ContactIn = Field(default_factory=ContactIn)
+    workplace: Location = Field(
+        default="", description="where the employee works (address, building or department); not the contact place"
+    )
     team_notice_to: list[EmailStr] = Field(
         default_factory=list, max_length=50, description="team members or the team's address"
     )
@@ -192,6 +261,7 @@ class IntakeRequest(BaseModel):
             contract_days_per_week=self.contract_days_per_week,
             expected_duration_weeks=self.expected_duration_weeks,
             contact=self.contact.to_preference(),
+            workplace=self.workplace,
             team_notice_to=tuple(dict.fromkeys(str(address).lower() for address in self.team_notice_to)),
             buddy_candidates=tuple(buddy.to_person() for buddy in self.buddy_candidates),
             coach=self.coach.to_person() if self.coach else None,

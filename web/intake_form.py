@@ -28,9 +28,12 @@ SCALARS = (
     "contact.channel",
     "contact.place",
     "contact.location",
+    "workplace",
 )
 YES_NO = ("work_accident", "third_party_liable", "safety_net_applies")
-_MODEL_LEVEL = {"same_person", "hours_per_day", "place_channel", "location_needed"}
+_MODEL_LEVEL = {"same_person", "hours_per_day", "place_channel", "location_needed", "working_hours"}
+#: Errors of the shared contact-moment check (web.intake) and the text keys the form shows for them.
+_CONTACT_KEYS = {"working_hours": "err.time", "working_day": "err.choice"}
 _ADDRESS_SPLIT = re.compile(r"[\s,;]+")
 _TIME = re.compile(r"^([0-2]?[0-9]):([0-5][0-9])$")
 
@@ -109,6 +112,8 @@ def _field(loc: tuple[Any, ...]) -> str:
 
 
 def _key(field: str, kind: str) -> str:
+    if kind in _CONTACT_KEYS:
+        return _CONTACT_KEYS[kind]
     if kind in _MODEL_LEVEL:
         return f"err.{kind}"
     if kind in ("missing", "string_too_short"):

@@ -11,7 +11,7 @@ import states
 from integrations.store import CaseStore
 from reintegratie.config.settings import Settings
 from states.kinds import Phase
-from web import deps, intake_form
+from web import deps, intake_form, words
 from web.access import STARTS_CASES, require_role
 from web.auth import Principal, current_principal
 from web.case_client import CommandRefused
@@ -53,6 +53,8 @@ async def home(
         "may_start": principal.role in STARTS_CASES,
         "phases": [str(p) for p in Phase],
         "phase_words": phase_words,
+        "signal_title": words.signal_title,
+        "evidence_words": words.evidence,
     }
     return deps.render(request, "home.html", context)
 
@@ -121,6 +123,7 @@ async def submit_intake(
             client,
             task_queue=settings.task_queue,
             intake=intake.to_intake(case_id=case_id, reported_by=principal.email),
+            public_url=settings.public_url,
         )
     except states.Refused as refused:
         reason = refused.reason_en if request_language(request) == "en" else refused.reason_nl

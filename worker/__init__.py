@@ -17,11 +17,13 @@ from temporalio.worker import Worker
 
 from activities.case_activities import CaseActivities
 from integrations.db import make_engine, make_sessionmaker
+from integrations.digest import HR_BATCH_WINDOW, SETTINGS_PATH, run_summaries
 from integrations.migrate import ensure_current
 from integrations.smtp import SmtpSender
 from reintegratie.config.observability import temporal_runtime
 from reintegratie.config.settings import Settings
 from reintegratie.config.temporal import WORKFLOW_RUNNER, connect
+from worker.replies import read_mailbox
 from workflows.case import ReintegrationCase
 
 WORKFLOWS = [ReintegrationCase]
@@ -95,10 +97,12 @@ async def running_worker(
     except BaseException:
         await engine.dispose()
         raise
+    sender = SmtpSender.from_settings(settings)
     activities = CaseActivities(
         sessionmaker=make_sessionmaker(engine),
-        sender=SmtpSender.from_settings(settings),
+        sender=sender,
         mail_from=settings.mail_from,
+        hr_batch_wait=HR_BATCH_WINDOW,
     )
     worker = Worker(
         client,
@@ -110,9 +114,31 @@ async def running_worker(
     )
     try:
         async with worker:
-            yield worker
+            # With REINTEGRATIE_IMAP_HOST, calendar replies are read from the product's mailbox (worker.replies).
+            mailbox = asyncio.create_task(read_mailbox(settings, client, make_sessionmaker(engine)))
+            mailbox.add_done_callback(_mailbox_stopped)
+            # The daily summaries at 08:00 and the combined HR alerts (integrations.digest: why a loop here).
+            summaries = asyncio.create_task(
+                run_summaries(
+                    make_sessionmaker(engine),
+                    sender,
+                    mail_from=settings.mail_from,
+                    settings_url=f"{settings.public_url}{SETTINGS_PATH}",
+                )
+            )
+            try:
+                yield worker
+            finally:
+                mailbox.cancel()
+                summaries.cancel()
+                await asyncio.gather(mailbox, summaries, return_exceptions=True)
     finally:
         await engine.dispose()
+
+
+def _mailbox_stopped(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("the mailbox reader stopped: calendar replies are not read", exc_info=task.exception())
 
 
 async def run_worker(settings: Settings) -> None:

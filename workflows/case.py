@@ -36,15 +36,21 @@ with workflow.unsafe.imports_passed_through():
     import states.facts
     import states.kinds
     import states.phases
+    import states.placement
     import states.refusals
     import states.rules
     import states.signals
+    import states.slots
     import states.timeline
     import states.workdays
     from contracts import (
+        BusyQuery,
+        BusyTimes,
         CaseIntake,
+        ContactPreference,
         Delivery,
         Notice,
+        Person,
         RecordAudit,
         RecordCase,
         RecordProgress,
@@ -54,14 +60,31 @@ with workflow.unsafe.imports_passed_through():
     from states import effects as fx
     from states.case import UpcomingItem
     from states.events import ContactPreference as RulesPreference
-    from states.facts import CaseFacts, Signal
+    from states.events import TalkMoved
+    from states.facts import CaseFacts, Signal, private_copy
     from states.kinds import Role
+    from states.rules import talk_moved
     from workflows import search_attributes
-    from workflows.commands import AssignCoach, CaseSummary, ChooseBuddy, CommandResult, TimelineEntry
+    from workflows.attendees import follow_people, role_change
+    from workflows.briefing import BriefCoach, briefing, briefing_messages, note_told
+    from workflows.commands import (
+        AssignCoach,
+        CaseSummary,
+        ChangeCasemanager,
+        ChangeManager,
+        ChangeWorkplace,
+        ChooseBuddy,
+        CommandResult,
+        CounterAnswered,
+        InvitationReplied,
+        RemoveCoach,
+        TimelineEntry,
+    )
     from workflows.describe import effect_detail, effect_text, event_detail, snake
     from workflows.dispatch import PlannedMessage, messages_for
     from workflows.memory import CaseInput, CaseMemory
     from workflows.people import CasePeople
+    from workflows.replies import ANSWERS, counter_detail, decline_notice, declined_statutory, reply_detail, reply_text
 
 ACTIVITY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -72,6 +95,9 @@ ACTIVITY_RETRY = RetryPolicy(
 ACTIVITY_TIMEOUT = timedelta(minutes=1)  # also how long a crashed worker delays its activity
 SYSTEM = "system"
 MIN_AGENDA_WAIT = timedelta(minutes=1)
+PLACING_PATCH = "place-talks-in-free-slots"
+"""From rules version 3 the workflow reads the attendees' other events before it sends a talk with a
+new start (the ``busy_times`` activity): a patch, so that histories made before it replay as they were."""
 
 # One update per trigger of the rules: update name -> the rules' event type (its payload).
 RULE_UPDATES: dict[str, type] = {snake(event_type.__name__): event_type for event_type in states.events.EVENT_TYPES}
@@ -89,7 +115,12 @@ def _refusal(exc: states.Refused) -> ApplicationError:
 def rules_preference(intake: CaseIntake) -> RulesPreference:
     contact = intake.contact
     return RulesPreference(
-        weekday=contact.weekday, hour=contact.hour, minute=contact.minute, channel=contact.channel, place=contact.place
+        weekday=contact.weekday,
+        hour=contact.hour,
+        minute=contact.minute,
+        channel=contact.channel,
+        place=contact.place,
+        location=contact.location,
     )
 
 
@@ -110,6 +141,8 @@ class ReintegrationCase:
         self._alarm_at: datetime | None = None
         self._alarm_rang = False
         self._upcoming_memo: tuple[CaseFacts, date, list[UpcomingItem]] | None = None
+        self._reply_notices: list[PlannedMessage] = []  # asked for by invitation_replied, not sent yet
+        self._to_place: list[str] = []  # series with a new start, to place among other cases' events
 
     # ------------------------------------------------------------------------------------ the loop
 
@@ -168,10 +201,11 @@ class ReintegrationCase:
             preference=rules_preference(intake),
         )
         try:
-            decision = states.open_case(opened, now)
+            decision = states.open_case(opened, now, rules_version=self._rules_version)
         except states.Refused as exc:
             raise _refusal(exc) from None  # the web checks the intake with the same rules first
         decision.facts.rules_version = self._rules_version
+        self._to_place = states.placement.to_place(None, decision.facts)
         # The start set the search attributes (search_attributes.at_start); upsert only what differs.
         search = search_attributes.started_with(workflow.info().typed_search_attributes)
         self._memory = CaseMemory(facts=decision.facts, people=CasePeople.from_intake(intake), search=search)
@@ -187,6 +221,9 @@ class ReintegrationCase:
     def _apply(self, decision: states.Decision, command: tuple[str, datetime, str, dict[str, str]] | None) -> list[str]:
         memory = self._mem
         before = memory.facts.phase
+        self._to_place += [
+            i for i in states.placement.to_place(memory.facts, decision.facts) if i not in self._to_place
+        ]
         memory.facts = decision.facts
         if command is not None:
             actor, at, action, detail = command
@@ -249,6 +286,8 @@ class ReintegrationCase:
         """
         while self._pending:
             batch, self._pending = self._pending, []
+            if self._to_place:
+                batch = await self._placed(batch)
             messages: list[PlannedMessage] = []
             for effect in batch:
                 messages += self._messages(effect)
@@ -257,13 +296,62 @@ class ReintegrationCase:
                 )
             if messages:
                 await self._deliver(messages)
-        if self._audit or self._people_changed:
-            await self._deliver([])
+        notices, self._reply_notices = self._reply_notices, []
+        if notices or self._audit or self._people_changed:
+            await self._deliver(notices)
         self._update_search_attributes()
         self._upcoming_memo = None  # a cached case waits for weeks: keep only what it needs
 
+    async def _placed(self, batch: list[fx.Effect]) -> list[fx.Effect]:
+        """The batch with each talk that got a new start moved off its attendees' other events.
+
+        The rules placed it among the case's own talks; the events of the attendees' other cases
+        come from the store (the ``busy_times`` activity, whose answer the history keeps), and the
+        rules move the talk to the nearest free slot (:func:`states.placement.place`) before
+        anything is sent. Only for rules version 3 (``to_place`` is empty before it) and behind a
+        patch. Commands that arrive meanwhile may change a talk again: it is then placed with the
+        effect of that later decision."""
+        ids, self._to_place = self._to_place, []
+        if not workflow.patched(PLACING_PATCH):
+            return batch
+        attendees = {
+            series.series_id: self._attendee_emails(series)
+            for series in self._mem.facts.series
+            if series.active and series.series_id in ids
+        }
+        if not attendees:
+            return batch
+        query = BusyQuery(
+            case_id=self._intake.case_id,
+            emails=tuple(sorted({email for emails in attendees.values() for email in emails})),
+            since=workflow.now(),
+        )
+        found = await workflow.execute_activity(
+            "busy_times",
+            query,
+            result_type=BusyTimes,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+            summary="read the attendees' other events",
+        )
+        busy = {
+            series_id: [item for item in found.intervals if set(item.people) & set(emails)]
+            for series_id, emails in attendees.items()
+        }
+        placed = states.placement.place(self._mem.facts, batch, busy, workflow.now())
+        self._mem.facts = placed.facts
+        self._to_place += [i for i in placed.deferred if i not in self._to_place]
+        return placed.effects
+
+    def _attendee_emails(self, series: states.facts.SeriesState) -> tuple[str, ...]:
+        """The lower-case addresses of the people who attend ``series`` now."""
+        return tuple(sorted({person.email.lower() for person in self._mem.people.for_roles(tuple(series.attendees))}))
+
     def _messages(self, effect: fx.Effect) -> list[PlannedMessage]:
         memory = self._mem
+        follows_people = memory.facts.rules_version >= 3  # attendees are people (workflows.attendees)
+        if isinstance(effect, fx.InviteBuddy) and memory.people.buddy is None and follows_people:
+            return []  # the rules invite only the buddy HR chose; never a candidate on their own
         if isinstance(effect, fx.InviteBuddy) and memory.people.buddy is None:
             candidates = memory.people.buddy_candidates
             if not candidates:
@@ -275,15 +363,47 @@ class ReintegrationCase:
             self._record(
                 SYSTEM, workflow.now(), "buddy_chosen", f"Buddy: {candidates[0].name}", {"buddy": candidates[0].email}
             )
+        if isinstance(effect, BriefCoach):
+            note_told(memory.coach_told, memory.people.coach, [s.key for s in (effect.signal, *effect.more)])
+            return briefing_messages(effect, self._render)
+        if isinstance(effect, fx.LoopInCoach):
+            note_told(memory.coach_told, memory.people.coach, [effect.signal.key])
+        planned = self._render(effect)
+        return follow_people(planned, memory.sent_to) if follows_people else planned
+
+    def _render(self, effect: fx.Effect) -> list[PlannedMessage]:
+        """The messages of one effect, to the people who hold its roles now."""
+        memory = self._mem
         return messages_for(
             effect,
             facts=memory.facts,
             people=memory.people,
-            contact=self._intake.contact,
-            case_ref=self._case_ref(),
+            contact=self._contact(),
             case_url=self._intake.case_url,
             now=workflow.now(),
+            workplace=self._workplace(),
         )
+
+    def _contact(self) -> ContactPreference:
+        """The employee's contact preference now: from rules version 3 as last changed
+        (preference_changed can change its location), before it the intake's, as it always was."""
+        facts = self._mem.facts
+        if facts.rules_version < 3:
+            return self._intake.contact
+        pref = facts.preference
+        return ContactPreference(
+            weekday=pref.weekday,
+            hour=pref.hour,
+            minute=pref.minute,
+            channel=pref.channel,
+            place=pref.place,
+            location=pref.location,
+        )
+
+    def _workplace(self) -> str:
+        """Where the employee works: as last changed (change_workplace), else as the intake said."""
+        changed = self._mem.workplace
+        return self._intake.workplace if changed is None else changed
 
     async def _deliver(self, messages: list[PlannedMessage]) -> None:
         """One activity: the messages (invitations first), then the read-model write."""
@@ -334,7 +454,7 @@ class ReintegrationCase:
                     case_id=self._intake.case_id,
                     kind="bounce_warning",
                     recipients=hr,
-                    context={"address": address, "case_ref": self._case_ref()},
+                    context={"address": address, "case_ref": self._case_ref(), **self._case_link()},
                     to_mailbox_if_nobody=True,
                 )
                 warnings.append(PlannedMessage(notice, f"tell HR that mail to {address} bounced"))
@@ -391,7 +511,12 @@ class ReintegrationCase:
         memory.search = wanted
 
     def _case_ref(self) -> str:
-        return f"{self._mem.people.employee.name} ({self._intake.case_id})"
+        """How messages name the case: by the employee's name (never the case id)."""
+        return self._mem.people.employee.name
+
+    def _case_link(self) -> dict[str, str | list[str]]:
+        """The case page for a notice's context (none for a case started without one)."""
+        return {"case_url": self._intake.case_url} if self._intake.case_url else {}
 
     # ------------------------------------------------------------------------------------- commands
 
@@ -415,23 +540,94 @@ class ReintegrationCase:
         effects = self._apply(decision, (event.actor, event.at, action, event_detail(event)))
         return CommandResult(phase=self._mem.facts.phase, effects=effects)
 
+    def _change_holder(
+        self, role: Role, person: Person | None, command: Any, action: str, text: str, detail: dict[str, str]
+    ) -> CommandResult:
+        """``person`` holds ``role`` now (None: nobody). From rules version 3 every open invitation
+        follows: an update to the people who attend now, a CANCEL to the one who left."""
+        memory = self._mem
+        changed = memory.people.changes(role, person)
+        memory.people = memory.people.with_holder(role, person)
+        self._people_changed = True
+        self._record(command.actor, command.at, action, text, detail)
+        effects: list[str] = []
+        if changed and memory.facts.rules_version >= 3:
+            decision = role_change(
+                memory.facts, role, held=person is not None, actor=command.actor, at=command.at, now=workflow.now()
+            )
+            effects = self._apply(decision, None)
+        if changed and role == Role.coach and person is not None:
+            self._brief_coach(person)
+        return CommandResult(phase=memory.facts.phase, effects=effects)
+
+    def _brief_coach(self, coach: Person) -> None:
+        """Tell a coach who joins of the open signals that called for them, once (workflows.briefing)."""
+        memory = self._mem
+        key = f"{self._intake.case_id}:coach_briefing:{memory.audit_counter}"
+        effect = briefing(memory.facts, coach, memory.coach_told, key=key)
+        if effect is not None and workflow.patched("coach-briefing"):
+            self._pending.append(effect)
+
     @workflow.update
     def assign_coach(self, command: AssignCoach) -> CommandResult:
-        memory = self._mem
-        memory.people = memory.people.with_coach(command.coach)
-        self._people_changed = True
-        self._record(
-            command.actor, command.at, "coach_assigned", f"Coach: {command.coach.name}", {"coach": command.coach.email}
+        coach = command.coach
+        return self._change_holder(
+            Role.coach, coach, command, "coach_assigned", f"Coach: {coach.name}", {"coach": coach.email}
         )
-        return CommandResult(phase=memory.facts.phase)
 
     @assign_coach.validator
     def _validate_assign_coach(self, command: AssignCoach) -> None:
         self._require_open()
+        self._require_not_employee(command.coach, "coach")
+
+    @workflow.update
+    def remove_coach(self, command: RemoveCoach) -> CommandResult:
+        return self._change_holder(Role.coach, None, command, "coach_removed", "Coach: geen", {"coach": ""})
+
+    @remove_coach.validator
+    def _validate_remove_coach(self, command: RemoveCoach) -> None:
+        self._require_open()
+        if self._mem.people.coach is None:
+            raise ApplicationError(
+                "The case has no coach to remove. (Deze zaak heeft geen coach.)",
+                {"code": "no_coach", "nl": "Deze zaak heeft geen coach.", "en": "The case has no coach to remove."},
+                type="Refused",
+                non_retryable=True,
+            )
+
+    @workflow.update
+    def change_casemanager(self, command: ChangeCasemanager) -> CommandResult:
+        person = command.casemanager
+        text = f"Casemanager: {person.name}"
+        return self._change_holder(
+            Role.casemanager, person, command, "casemanager_changed", text, {"casemanager": person.email}
+        )
+
+    @change_casemanager.validator
+    def _validate_change_casemanager(self, command: ChangeCasemanager) -> None:
+        self._require_open()
+        self._require_not_employee(command.casemanager, "casemanager")
+
+    @workflow.update
+    def change_manager(self, command: ChangeManager) -> CommandResult:
+        person = command.manager
+        text = f"Leidinggevende: {person.name}"
+        return self._change_holder(Role.manager, person, command, "manager_changed", text, {"manager": person.email})
+
+    @change_manager.validator
+    def _validate_change_manager(self, command: ChangeManager) -> None:
+        self._require_open()
+        self._require_not_employee(command.manager, "manager")
 
     @workflow.update
     def choose_buddy(self, command: ChooseBuddy) -> CommandResult:
         memory = self._mem
+        if memory.facts.rules_version >= 3:  # the rules invite the buddy once chosen and agreed to
+            buddy = command.buddy
+            text = f"Buddy: {buddy.name if buddy else 'geen'}"
+            return self._change_holder(
+                Role.buddy, buddy, command, "buddy_chosen", text, {"buddy": buddy.email if buddy else ""}
+            )
         memory.people = memory.people.with_buddy(command.buddy)
         self._people_changed = True
         name = command.buddy.name if command.buddy else "geen"
@@ -458,6 +654,33 @@ class ReintegrationCase:
                 non_retryable=True,
             )
 
+    @workflow.update
+    def change_workplace(self, command: ChangeWorkplace) -> CommandResult:
+        """Where the employee works from now on (the first-day notice names it); the rules need not know."""
+        memory = self._mem
+        memory.workplace = command.workplace.strip()
+        self._record(
+            command.actor, command.at, "workplace_changed", "Werkplek gewijzigd", {"workplace": memory.workplace}
+        )
+        return CommandResult(phase=memory.facts.phase)
+
+    @change_workplace.validator
+    def _validate_change_workplace(self, command: ChangeWorkplace) -> None:
+        self._require_open()
+
+    def _require_not_employee(self, person: Person, part: str) -> None:
+        if person.email.lower() == self._mem.people.employee.email.lower():
+            raise ApplicationError(
+                f"The employee cannot be their own {part}. (De medewerker kan niet de eigen {part} zijn.)",
+                {
+                    "code": "employee_in_own_case",
+                    "nl": f"De medewerker kan niet de eigen {part} zijn.",
+                    "en": f"The employee cannot be their own {part}.",
+                },
+                type="Refused",
+                non_retryable=True,
+            )
+
     def _require_open(self) -> None:
         if self._memory is None or self._memory.facts.closed:
             raise ApplicationError(
@@ -466,6 +689,61 @@ class ReintegrationCase:
                 type="Refused",
                 non_retryable=True,
             )
+
+    # ------------------------------------------------------------------- answers to the invitations
+
+    @workflow.update
+    def invitation_replied(self, reply: InvitationReplied) -> CommandResult:
+        """Someone accepted, declined or proposed another time in their calendar (read from the
+        mailbox): recorded in the history; a declined statutory talk tells HR, with the next free slot."""
+        memory = self._mem
+        self._record(reply.actor, reply.at, "invitation_replied", reply_text(reply), reply_detail(reply))
+        if declined_statutory(reply):
+            self._reply_notices.append(
+                decline_notice(
+                    reply,
+                    case_id=self._intake.case_id,
+                    employee=memory.people.employee,
+                    hr=memory.people.for_roles((Role.casemanager,)),
+                    case_url=self._intake.case_url,
+                )
+            )
+        return CommandResult(phase=memory.facts.phase)
+
+    @invitation_replied.validator
+    def _validate_invitation_replied(self, reply: InvitationReplied) -> None:
+        self._require_open()
+        if reply.answer not in ANSWERS:
+            raise ApplicationError(
+                f"Unknown answer {reply.answer!r}.", {"code": "unknown_answer"}, type="Refused", non_retryable=True
+            )
+
+    @workflow.update
+    def counter_answered(self, answer: CounterAnswered) -> CommandResult:
+        """HR accepted or declined a proposed new time for a talk: recorded in the history. Accepted, a
+        one-off talk moves there from rules version 3 (:func:`states.rules.talk_moved`): one update to
+        everyone, saying from when to when. Where it cannot move (a series, a time that passed), the
+        history says why, and HR agrees the time with the people."""
+        memory = self._mem
+        verb = "geaccepteerd" if answer.accepted else "afgewezen"
+        text = f"Voorstel van {answer.person.name} voor een ander tijdstip {verb}"
+        self._record(answer.actor, answer.at, "counter_answered", text, counter_detail(answer))
+        if not answer.accepted:
+            return CommandResult(phase=memory.facts.phase)
+        facts = private_copy(memory.facts)
+        moved = TalkMoved(actor=answer.actor, at=answer.at, series_id=answer.series_id, start=answer.proposed_start)
+        try:
+            effects = talk_moved(facts, moved, workflow.now())
+        except states.Refused as exc:
+            self._record(SYSTEM, workflow.now(), "talk_not_moved", f"Niet verplaatst: {exc.reason_nl}", {})
+            return CommandResult(phase=memory.facts.phase)
+        memory.facts = facts
+        self._pending.extend(effects)
+        return CommandResult(phase=memory.facts.phase, effects=[effect_text(effect) for effect in effects])
+
+    @counter_answered.validator
+    def _validate_counter_answered(self, answer: CounterAnswered) -> None:
+        self._require_open()
 
     # --------------------------------------------------------------------------------------- queries
 

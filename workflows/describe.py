@@ -85,7 +85,9 @@ def event_detail(event: object) -> dict[str, str]:
 
 
 def effect_text(effect: fx.Effect) -> str:
-    text = _EFFECT_TEXT.get(type(effect), type(effect).__name__)
+    # An effect of the workflow's own (workflows.briefing.BriefCoach) reads as the rules' effect it extends.
+    found = (_EFFECT_TEXT.get(cls) for cls in type(effect).__mro__)
+    text = next((text for text in found if text), type(effect).__name__)
     kind = getattr(effect, "kind", None) or getattr(effect, "deadline_key", None)
     return f"{text} ({kind})" if kind else text
 

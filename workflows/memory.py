@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from contracts import CaseIntake
+from contracts import CaseIntake, Person
 from states.effects import InviteBuddy
 from states.facts import CaseFacts
 from workflows.commands import TimelineEntry
@@ -33,7 +33,13 @@ class CaseMemory:
     audit_counter: int = 0
     search: SearchValues = field(default_factory=SearchValues)
     runs: int = 1
-    buddy_invite_waiting: InviteBuddy | None = None  # consent given, no buddy chosen yet
+    buddy_invite_waiting: InviteBuddy | None = None  # consent given, no buddy chosen yet (rules version 1 and 2)
+    sent_to: dict[str, tuple[Person, ...]] = field(default_factory=dict)
+    """Rules version 3: the people each open series (by UID) was last sent to (workflows.attendees)."""
+    coach_told: dict[str, list[str]] = field(default_factory=dict)
+    """A coach's address (lower case) -> the keys of the signals they were told of (workflows.briefing)."""
+    workplace: str | None = None
+    """Where the employee works, once changed (change_workplace); None: the intake's."""
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,34 @@ class CasePeople:
                 people.append(person)
         return tuple(people)
 
-    def with_coach(self, coach: Person) -> CasePeople:
+    def with_coach(self, coach: Person | None) -> CasePeople:
         return replace(self, coach=coach)
 
     def with_buddy(self, buddy: Person | None) -> CasePeople:
         return replace(self, buddy=buddy)
 
+    def with_holder(self, role: Role, person: Person | None) -> CasePeople:
+        """The people with ``person`` in ``role`` (None: nobody; the employee and the manager always have one)."""
+        if role == Role.coach:
+            return replace(self, coach=person)
+        if role == Role.buddy:
+            return replace(self, buddy=person)
+        if role == Role.casemanager:
+            return replace(self, casemanager=person)
+        if person is None:
+            raise ValueError(f"the {role} cannot be left out")
+        return replace(self, manager=person) if role == Role.manager else replace(self, employee=person)
+
+    def changes(self, role: Role, person: Person | None) -> bool:
+        """Whether ``person`` in ``role`` is someone else than who holds it now (addresses compared)."""
+        return not same_person(self.holder(role), person)
+
     def organizer_name(self) -> str:
         return self.casemanager.name if self.casemanager else "Verzuimbegeleiding"
+
+
+def same_person(one: Person | None, other: Person | None) -> bool:
+    """The same person (or both nobody): e-mail addresses compared without case."""
+    if one is None or other is None:
+        return one is other
+    return one.email.lower() == other.email.lower()

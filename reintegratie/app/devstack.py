@@ -27,6 +27,7 @@ from typing import Any
 
 import uvicorn
 from google.protobuf.duration_pb2 import Duration
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.namespace.v1 import NamespaceConfig
 from temporalio.api.taskqueue.v1 import TaskQueue
@@ -42,6 +43,7 @@ from integrations.migrate import upgrade as upgrade_schema
 from reintegratie.config.settings import ENV_PREFIX, Settings, as_environment, load_settings
 from reintegratie.config.temporal import DATA_CONVERTER
 from web.app import create_app
+from worker.replies import reply_handler
 from workflows import search_attributes
 
 RETENTION = timedelta(days=3650)  # auditors need years, not the dev server's 24 hours
@@ -323,6 +325,7 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     catcher: MailCatcher | None = None
+    replies_engine: AsyncEngine | None = None
     worker: subprocess.Popen[bytes] | None = None
     try:
         client = await wait_for_temporal(
@@ -330,7 +333,12 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
         )
         await set_retention(client, settings.temporal_namespace)
         await seed_demo(settings)
-        catcher = MailCatcher(data_dir / "mail", port=ports.smtp)
+        # Calendar replies mailed to the product's address go to the reply reader (production: IMAP).
+        replies_engine = make_engine(settings.database_url)
+        replies = reply_handler(make_sessionmaker(replies_engine), client)
+        catcher = MailCatcher(
+            data_dir / "mail", port=ports.smtp, mailbox=settings.mail_from, on_mail=replies.handle_bytes
+        )
         held.release_smtp()
         catcher.start()
         worker = start_worker_process(settings, data_dir / "worker.log")
@@ -358,6 +366,8 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
             stop_process(worker)  # SIGINT: it finishes what it holds and leaves
         if catcher is not None:
             catcher.stop()
+        if replies_engine is not None:
+            await replies_engine.dispose()
         stop_process(temporal)
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

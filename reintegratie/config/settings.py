@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "REINTEGRATIE_"
@@ -27,6 +27,14 @@ class SmtpTls(enum.StrEnum):
     none = "none"  # plain text: only for a local mail catcher
     starttls = "starttls"  # port 587: STARTTLS is required, never silently skipped
     tls = "tls"  # port 465: implicit TLS
+
+
+class ImapTls(enum.StrEnum):
+    """How the IMAP connection to the product's mailbox is protected."""
+
+    none = "none"  # plain text: only for a server on the same machine
+    starttls = "starttls"  # port 143: STARTTLS is required, never silently skipped
+    tls = "tls"  # port 993: implicit TLS
 
 
 class LogFormat(enum.StrEnum):
@@ -52,6 +60,19 @@ class Settings(BaseSettings):
     smtp_tls: SmtpTls
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
     mail_from: str = Field(description="the product's mailbox; organizer of every invitation")
+    # The product's mailbox over IMAP, where calendar replies arrive (integrations/imap.py); the
+    # worker reads it when imap_host is set. Without it, replies are read only by `reintegratie dev`.
+    imap_host: str | None = Field(default=None, description="IMAP server of the mailbox mail_from names")
+    imap_port: int = Field(default=993, gt=0, lt=65536)
+    imap_username: str | None = None
+    imap_password: SecretStr | None = Field(default=None, validate_default=True)
+    imap_tls: ImapTls = ImapTls.tls
+    imap_mailbox: str = "INBOX"
+    imap_processed_mailbox: str | None = Field(
+        default="Verwerkt", description="where handled replies go; empty: they stay, marked as read"
+    )
+    imap_idle: bool = Field(default=True, description="wait for new mail with IMAP IDLE; false: poll")
+    imap_poll_seconds: float = Field(default=60.0, gt=0, description="poll interval without IDLE")
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8000, gt=0, lt=65536)
     public_url: str = "http://127.0.0.1:8000"
@@ -115,6 +136,15 @@ class Settings(BaseSettings):
             raise ValueError("must be a plain e-mail address such as verzuim@example.nl")
         return value
 
+    @field_validator("imap_password")
+    @classmethod
+    def _imap_login(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if info.data.get("imap_host") and (value is None or not info.data.get("imap_username")):
+            raise ValueError(
+                f"{ENV_PREFIX}IMAP_USERNAME and {ENV_PREFIX}IMAP_PASSWORD are required with {ENV_PREFIX}IMAP_HOST"
+            )
+        return value
+
     @field_validator("secret_key")
     @classmethod
     def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -143,7 +173,7 @@ def as_environment(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump(mode="json").items():
         if value is not None:
             environment[ENV_PREFIX + name.upper()] = str(value)
-    for name in ("secret_key", "smtp_password"):
+    for name in ("secret_key", "smtp_password", "imap_password"):
         secret = getattr(settings, name, None)
         if secret is not None:
             environment[ENV_PREFIX + name.upper()] = secret.get_secret_value()

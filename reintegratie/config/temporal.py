@@ -55,11 +55,14 @@ DATA_CONVERTER = DataConverter(payload_converter_class=CasePayloadConverter)
 PURE_MODULES = (
     "states",
     "contracts",
+    "workflows.attendees",
+    "workflows.briefing",
     "workflows.commands",
     "workflows.describe",
     "workflows.dispatch",
     "workflows.memory",
     "workflows.people",
+    "workflows.replies",
     "workflows.search_attributes",
 )
 

@@ -11,7 +11,7 @@ import pytest
 
 from integrations import calendar as cal
 from integrations.calendar import Participant
-from integrations.invitations import plan, send_invitations, send_notices
+from integrations.invitations import SeriesText, plan, send_invitations, send_notices
 from integrations.outbox import OutboxStatus, list_outbox
 from integrations.smtp import SmtpSender, TransientMailError
 
@@ -151,3 +151,40 @@ async def test_notices_once_per_recipient(sessionmaker, smtp_server: SmtpServer)
         )
         assert sorted(report.sent) == [p.email for p in team]
     assert len(smtp_server.messages) == 2
+
+
+async def test_each_attendee_gets_the_calendar_and_mail_of_their_own_language(
+    sessionmaker, smtp_server: SmtpServer, progress_series, manager, employee
+) -> None:
+    """Issue 18, finding 10: SUMMARY, LOCATION, DESCRIPTION, subject and text in the reader's language;
+    one series (same UID and SEQUENCE), a calendar per language. A removed attendee's farewell too."""
+    texts = {
+        "nl": SeriesText("Voortgangsgesprek: Jan", "Telefonisch", "Dossier: https://x.example/cases/1"),
+        "en": SeriesText("Progress talk: Jan", "By phone", "Case: https://x.example/cases/1", "Jan has recovered."),
+    }
+    buddy = Participant("bob.buddy@example.com", "Bob Buddy", language="en")
+    outgoing = plan(progress_series, change="new", dtstamp=DTSTAMP, texts=texts)
+    assert [item.recipient.email for item in outgoing] == [manager.email, employee.email]
+    report = await send_invitations(sessionmaker, sender_for(smtp_server), progress_series, outgoing, mail_from=FROM)
+    assert report.ok
+    (dutch,) = inbox(smtp_server, manager.email)
+    (english,) = inbox(smtp_server, employee.email)
+    assert (str(dutch[1]["SUMMARY"]), str(dutch[1]["LOCATION"])) == ("Voortgangsgesprek: Jan", "Telefonisch")
+    assert (str(english[1]["SUMMARY"]), str(english[1]["LOCATION"])) == ("Progress talk: Jan", "By phone")
+    assert str(english[1]["DESCRIPTION"]) == "Case: https://x.example/cases/1"
+    assert dutch[1]["UID"] == english[1]["UID"] and dutch[1]["SEQUENCE"] == english[1]["SEQUENCE"]
+    received = {
+        m.rcpt_tos[0]: email.message_from_bytes(m.data, policy=email.policy.default) for m in smtp_server.messages
+    }
+    assert received[employee.email]["Subject"] == "Invitation: Progress talk: Jan"
+    assert received[manager.email]["Subject"] == "Uitnodiging: Voortgangsgesprek: Jan"
+    assert "Where: By phone" in received[employee.email].get_body(("plain",)).get_content()
+
+    with_buddy = cal.with_attendee(progress_series, buddy)
+    after, removed = cal.without_attendee(cal.updated(with_buddy), buddy.email)
+    farewell = plan(after, change="removed", dtstamp=DTSTAMP, removed=removed, texts=texts)
+    assert sorted((item.recipient.email, item.method) for item in farewell) == sorted(
+        [(manager.email, "REQUEST"), (buddy.email, "CANCEL"), (employee.email, "REQUEST")]
+    )
+    (to_buddy,) = [item for item in farewell if item.recipient.email == buddy.email]
+    assert b"SUMMARY:Progress talk: Jan" in to_buddy.calendar and to_buddy.note == "Jan has recovered."

@@ -349,6 +349,16 @@ NOTICE_CONTEXTS = {
     },
     "buddy_request": {"manager_name": "Mia", "answer_url": "https://reintegratie.example.nl/buddy/abc"},
     "bounce_warning": {"address": "gone@example.com", "person_name": "Piet", "reason": "550 5.1.1 no such user"},
+    "talk_declined": {
+        "employee_name": "Sanne de Vries",
+        "person_name": "Mark Jansen",
+        "talk": "evaluation",
+        "talk_day": date(2026, 4, 14),
+        "talk_time": "10:00",
+        "proposed_day": date(2026, 4, 15),
+        "proposed_time": "10:00",
+        "case_url": "https://reintegratie.example.nl/cases/C-2026-014",
+    },
 }
 
 
@@ -388,7 +398,10 @@ async def test_every_notice_renders_and_is_delivered(smtp_server: SmtpServer, ki
     assert received["Content-Language"] == language
     text = received.get_body(("plain",)).get_content()
     html = received.get_body(("html",)).get_content()
-    assert text.startswith("Beste Hanna HR," if language == "nl" else "Dear Hanna HR,")
+    if kind == "team_notice":  # to a team's address: to the colleagues, not to a person's name
+        assert text.startswith("Beste collega's," if language == "nl" else "Dear colleagues,")
+    else:
+        assert text.startswith("Beste Hanna HR," if language == "nl" else "Dear Hanna HR,")
     assert f'<html lang="{language}">' in html
     assert "{{" not in text and "{%" not in text
 
@@ -410,9 +423,50 @@ def test_team_notice_text(manager: Participant) -> None:
         kind="team_notice", recipient=manager, mail_from=FROM, message_key="t", context=NOTICE_CONTEXTS["team_notice"]
     )
     text = message.get_body(("plain",)).get_content()
-    assert "Jan begint weer op maandag 2 maart 2026, voorlopig 12 uur per week." in text
+    assert message["Subject"] == "Jan: vanaf maandag 2 maart 2026 12 uur per week aanwezig"
+    assert "Vanaf maandag 2 maart 2026 is Jan aanwezig, voorlopig 12 uur per week." in text
     assert "- post sorteren" in text and "- avonddiensten" in text
     assert "niet aan Jan" in text
+    assert "Goed nieuws" not in text and "begint weer" not in text
+
+
+@pytest.mark.parametrize(
+    ("context", "subject", "sentence"),
+    [
+        (
+            {"hours": 0},
+            "Jan: vanaf maandag 2 maart 2026 voorlopig niet aanwezig",
+            "Vanaf maandag 2 maart 2026 is Jan voorlopig niet aanwezig.",
+        ),
+        (
+            {"hours": "0"},  # as a delivery decided before the notice knew "presence" carries it
+            "Jan: vanaf maandag 2 maart 2026 voorlopig niet aanwezig",
+            "Vanaf maandag 2 maart 2026 is Jan voorlopig niet aanwezig.",
+        ),
+        (
+            {"presence": "full", "hours": "36"},
+            "Jan: vanaf maandag 2 maart 2026 weer volledig aanwezig",
+            "Vanaf maandag 2 maart 2026 is Jan weer volledig aanwezig, 36 uur per week.",
+        ),
+        (
+            {"presence": "present", "hours": "12.5"},
+            "Jan: vanaf maandag 2 maart 2026 12,5 uur per week aanwezig",
+            "Vanaf maandag 2 maart 2026 is Jan aanwezig, voorlopig 12,5 uur per week.",
+        ),
+    ],
+)
+def test_a_team_notice_says_present_or_not_never_good_news(
+    manager: Participant, context: dict, subject: str, sentence: str
+) -> None:
+    """Issue 18, finding 1: 0 hours is "not present", never a return; no "good news" about anyone's health."""
+    base = {"employee_name": "Jan", "manager_name": "Mia", "start_date": date(2026, 3, 2)}
+    message = notice_message(
+        kind="team_notice", recipient=manager, mail_from=FROM, message_key="t", context=base | context
+    )
+    text = message.get_body(("plain",)).get_content()
+    assert message["Subject"] == subject
+    assert sentence in text
+    assert "Goed nieuws" not in text and "begint weer" not in text and " 0 uur" not in text
 
 
 def test_dates_in_utc_are_shown_in_amsterdam_time(progress_series: CalendarSeries, manager: Participant) -> None:

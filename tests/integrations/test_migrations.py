@@ -257,7 +257,9 @@ async def test_a_database_from_before_migrations_keeps_every_row_through_the_upg
         async with engine.connect() as connection:
             assert await connection.run_sync(_version) == migrate.head()
             after = await connection.run_sync(_contents)
-        assert after == before
+        # Later revisions add tables of their own (issue 18: invitation replies, mail preferences): empty here.
+        assert {name: rows for name, rows in after.items() if name in before} == before
+        assert not any(rows for name, rows in after.items() if name not in before)
         # The values as the product reads them, on each database (JSON, booleans, dates, UTC times).
         cases = {row[0]: row for row in after["cases"]}
         assert cases["case-1"][6] == date(2026, 10, 5) and cases["case-2"][5] is None
@@ -467,7 +469,8 @@ async def test_the_web_app_upgrades_a_database_from_before_migrations_on_start(t
     try:
         assert (await migrate.state(engine)).at_head
         async with engine.connect() as connection:
-            assert await connection.run_sync(_contents) == before
+            after = await connection.run_sync(_contents)
+        assert {name: rows for name, rows in after.items() if name in before} == before
         await _set_version(engine, "ffff")
     finally:
         await engine.dispose()

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from states.clock import local_date
+from states.workdays import working_day_on_or_before
 from tests.web.conftest import WebApp
 
 
@@ -90,7 +91,8 @@ async def test_a_case_goes_through_its_phases_with_the_http_api(live_web: WebApp
     }
     done = await command(hr, "plan_van_aanpak_signed", plan=plan)
     assert done.status_code == 200 and done.json()["phase"] == "plan_van_aanpak", done.text
-    done = await command(hr, "build_up_started", schedule=[{"from_date": today.isoformat(), "hours_per_week": 8}])
+    first_day = working_day_on_or_before(today)  # the edge refuses a weekend or a public holiday
+    done = await command(hr, "build_up_started", schedule=[{"from_date": first_day.isoformat(), "hours_per_week": 8}])
     assert done.status_code == 200 and done.json()["phase"] == "opbouw", done.text
 
     talk = await command(manager, "progress_talk_held", went="good", summary="Goed gesprek over de taken.")

@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from datetime import date, timedelta
 
+from states.workdays import working_day_on_or_before
 from tests.web.conftest import WebApp, csrf_of
 
 
@@ -54,7 +55,8 @@ async def test_hr_continues_a_recently_recovered_case(live_web: WebApp) -> None:
     async with asyncio.timeout(30):
         while (
             await api.post(
-                f"/api/cases/{case_id}/commands/recovered", json={"on": (date.today() - timedelta(days=5)).isoformat()}
+                f"/api/cases/{case_id}/commands/recovered",
+                json={"on": working_day_on_or_before(date.today() - timedelta(days=5)).isoformat()},  # a working day
             )
         ).status_code != 200:
             await asyncio.sleep(0.1)

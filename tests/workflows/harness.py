@@ -126,6 +126,8 @@ class CaseWorld:
     sessionmaker: async_sessionmaker[AsyncSession]
     handle: WorkflowHandle[Any, Any] | None = None
     case_id: str = field(default_factory=lambda: f"case-{uuid.uuid4().hex}")
+    rules_version: int = states.RULES_VERSION
+    """The rules version :meth:`open` starts the case with unless it is given one."""
 
     async def now(self) -> datetime:
         return await self.env.get_current_time()
@@ -140,10 +142,11 @@ class CaseWorld:
         *,
         days_ago: int = 0,
         history_limit: int | None = None,
-        rules_version: int = states.RULES_VERSION,
+        rules_version: int | None = None,
         **intake: Any,
     ) -> WorkflowHandle[Any, Any]:
         """Start the case as HR's intake does; with a history limit or an older rules version, with that start input."""
+        rules_version = self.rules_version if rules_version is None else rules_version
         case_intake = await self.intake(days_ago=days_ago, **intake)
         if history_limit is None and rules_version == states.RULES_VERSION:
             await start_case(self.client, task_queue=self.task_queue, intake=case_intake, now=await self.now())

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m tests.workflows.record_histories            # every scenario
     .venv/bin/python -m tests.workflows.record_histories two_year_wia
+    .venv/bin/python -m tests.workflows.record_histories --rules-version 2   # as <scenario>_rules_v2
 
 Each scenario runs the real workflow and activities under time skipping (aiosmtpd, SQLite), as the
 scenario tests do; every run of the case (continue-as-new makes several) is stored as
@@ -32,10 +33,10 @@ import states
 from reintegratie.config.temporal import DATA_CONVERTER
 from states.clock import at_local, local_date
 from tests.support import BIN, SmtpSink, free_port
-from tests.workflows.harness import COACH, CaseWorld, case_world
+from tests.workflows.harness import BUDDY, COACH, CaseWorld, case_world
 from workflows import search_attributes
 from workflows.case import ReintegrationCase
-from workflows.commands import AssignCoach
+from workflows.commands import AssignCoach, ChooseBuddy
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 
@@ -95,6 +96,7 @@ async def standard_return(world: CaseWorld) -> None:
     first_day = today + timedelta(days=14 - today.weekday())
     await world.command("therapeutic_work_started", states.TherapeuticWorkStarted, hours_per_week=6, on=first_day)
     await world.command("buddy_consent", states.BuddyConsent, given=True)
+    await world.command("choose_buddy", ChooseBuddy, buddy=BUDDY)  # from rules version 3 the buddy is invited now
     await world.advance(timedelta(weeks=5))
     monday = (await world.today()) - timedelta(days=(await world.today()).weekday())
     schedule = [
@@ -229,14 +231,18 @@ async def to_monday_morning(env: WorkflowEnvironment) -> datetime:
     return start
 
 
-async def record(names: list[str]) -> None:
+async def record(names: list[str], rules_version: int = states.RULES_VERSION) -> None:
+    """Record ``names``; cases on an older rules version than the current one are stored as
+    ``<scenario>_rules_v<N>``, so the histories of running cases of that version stay guarded."""
     HISTORIES.mkdir(exist_ok=True)
-    for name in names:
+    for scenario in names:
+        name = scenario if rules_version == states.RULES_VERSION else f"{scenario}_rules_v{rules_version}"
         # A fresh server per scenario: the skipped time of one must not put the next one's intake
         # in the future (web.cases.start_case checks the intake against the wall clock).
         async with time_skipping() as env, scenario_world(env) as world:
             await to_monday_morning(env)
-            await SCENARIOS[name](world)
+            world.rules_version = rules_version
+            await SCENARIOS[scenario](world)
             histories = await run_histories(world)
         for old in HISTORIES.glob(f"{name}.run*.json"):
             old.unlink()
@@ -251,8 +257,11 @@ async def record(names: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenarios", nargs="*", choices=[[], *SCENARIOS], help="default: all")  # type: ignore[list-item]
+    parser.add_argument(
+        "--rules-version", type=int, default=states.RULES_VERSION, help="the rules version the cases open with"
+    )
     args = parser.parse_args(argv)
-    asyncio.run(record(list(args.scenarios) or list(SCENARIOS)))
+    asyncio.run(record(list(args.scenarios) or list(SCENARIOS), args.rules_version))
     return 0
 
 

@@ -111,7 +111,9 @@ async def test_standard_return_invites_updates_and_cancels_every_series(
         await world.command("therapeutic_work_started", states.TherapeuticWorkStarted, hours_per_week=6, on=first_day)
         assert any("buddy" in subject.lower() for subject in _subjects(world.notices(EMPLOYEE.email)))
         await world.command("buddy_consent", states.BuddyConsent, given=True)
-        assert world.notices(BUDDY.email), "the first buddy candidate is asked once the employee agreed"
+        assert not world.notices(BUDDY.email), "consent alone invites nobody (rules version 3)"
+        await world.command("choose_buddy", ChooseBuddy, buddy=BUDDY)
+        assert len(world.notices(BUDDY.email)) == 1, "the buddy HR chose is asked once the employee agreed"
 
         await world.advance(timedelta(weeks=2))  # week 9: the first day back has come
         assert world.notices("team@example.nl"), "the team hears that the colleague starts again"
