@@ -27,9 +27,9 @@ import enum
 import functools
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -39,6 +39,7 @@ from icalendar import Calendar
 from sqlalchemy import Connection, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from integrations.busy import as_busy
 from integrations.calendar import CalendarSeries, Participant, occurrences, recurrence_key, series_from_dict
 from integrations.db import run_write, upsert_on
 from integrations.schema import (
@@ -49,7 +50,9 @@ from integrations.schema import (
     InvitationReplyRow,
 )
 from integrations.vtimezone import ZONE
-from states.workdays import is_working_day, next_working_day_after
+from states.clock import at_local, local_date
+from states.slots import Busy, BusyCalendar, nearest_free
+from states.workdays import next_working_day_after
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +61,6 @@ ANSWERS = ("ACCEPTED", "TENTATIVE", "DECLINED")
 STATUTORY_KINDS = frozenset({"evaluation", "driegesprek"})
 """Talks the law asks for (a declined one signals HR). The eerstejaarsevaluatie is not sent as an
 invitation of its own: it is held at an evaluation."""
-WORKING_HOURS = (time(9, 0), time(17, 0))
-"""When a proposed slot may lie (Europe/Amsterdam): a talk starts and ends within these hours."""
-SLOT_STEP = timedelta(minutes=30)
-SLOT_SEARCH_DAYS = 30  # working days ahead that :func:`next_free_slot` looks at
 
 _REPLIES = Base.metadata.tables[InvitationReplyRow.__tablename__]
 _COUNTERS = Base.metadata.tables[InvitationCounterRow.__tablename__]
@@ -402,52 +401,6 @@ def _talk_start(series: CalendarSeries, recurrence_id: str) -> datetime:
 # The next free slot
 
 
-def busy_times(series: Iterable[CalendarSeries], *, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """(start, end) of every occurrence of these series that overlaps [start, end)."""
-    spans = []
-    for item in series:
-        for begin, finish, _original in occurrences(item, window_end=end):
-            if finish > start and begin < end:
-                spans.append((begin, finish))
-    return sorted(spans)
-
-
-def next_free_slot(
-    busy: Sequence[tuple[datetime, datetime]],
-    *,
-    after: datetime,
-    duration: timedelta,
-    preferred: time | None = None,
-    days: int = SLOT_SEARCH_DAYS,
-) -> datetime | None:
-    """The first start on a working day after ``after``'s day, within :data:`WORKING_HOURS`, at
-    which a talk of ``duration`` overlaps nothing in ``busy``. Each day tries ``preferred`` (the
-    declined talk's own time) first, then the half hours nearest to it (on a tie the later one)."""
-    day = after.astimezone(ZONE).date()
-    for _ in range(days):
-        day = next_working_day_after(day)
-        for start in _day_starts(day, duration, preferred):
-            end = start + duration
-            if not any(begin < end and start < finish for begin, finish in busy):
-                return start
-    return None
-
-
-def _day_starts(day: date, duration: timedelta, preferred: time | None) -> list[datetime]:
-    first, last = WORKING_HOURS
-    closing = datetime.combine(day, last, tzinfo=ZONE)
-    starts = []
-    moment = datetime.combine(day, first, tzinfo=ZONE)
-    while moment + duration <= closing:
-        starts.append(moment)
-        moment += SLOT_STEP
-    if preferred is not None:
-        wish = datetime.combine(day, preferred, tzinfo=ZONE)
-        nearest = sorted((s for s in starts if s != wish), key=lambda s: (abs(s - wish), -s.timestamp()))
-        starts = ([wish] if first <= preferred and wish + duration <= closing else []) + nearest
-    return starts if is_working_day(day) else []  # (the caller passes working days only)
-
-
 def _series_of_people(connection: Connection, people: Iterable[str]) -> list[CalendarSeries]:
     """Every current series any of these people attends, in any case."""
     attended = select(_SERIES_PEOPLE.c.uid).where(_SERIES_PEOPLE.c.email.in_(sorted({p.lower() for p in people})))
@@ -459,14 +412,23 @@ def _series_of_people(connection: Connection, people: Iterable[str]) -> list[Cal
     return [series_from_dict(row.data) for row in rows]
 
 
-def _free_slot(connection: Connection, series: CalendarSeries, talk_start: datetime, now: datetime) -> datetime | None:
-    """The next slot, after today, in which every attendee of ``series`` is free (the declined
-    talk itself does not count as busy)."""
+def next_free_slot(
+    connection: Connection, series: CalendarSeries, *, talk_start: datetime, now: datetime
+) -> datetime | None:
+    """The nearest start from the next working day on, at the declined talk's own time of day or as
+    near to it as can be, at which every attendee of ``series`` is free in all their cases (the
+    declined talk itself does not count as busy): the same search, within the same working hours,
+    as the one that places every talk (:func:`states.slots.nearest_free`). None when nothing in
+    its range is free."""
     others = [s for s in _series_of_people(connection, [a.email for a in series.attendees]) if s.uid != series.uid]
-    duration = series.duration
-    horizon = now + timedelta(days=SLOT_SEARCH_DAYS * 2)
-    busy = busy_times(others, start=now, end=horizon)
-    return next_free_slot(busy, after=now, duration=duration, preferred=talk_start.astimezone(ZONE).time())
+    busy = [item for other in others for item in as_busy(other)]
+    at = talk_start.astimezone(ZONE)
+    wanted = Busy(
+        start=at_local(next_working_day_after(local_date(now)), at.hour, at.minute),
+        duration_minutes=series.duration_minutes,
+    )
+    start = nearest_free(wanted, busy, now=now)
+    return start if BusyCalendar(busy, since=now).fits(replace(wanted, start=start)) else None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -550,7 +512,9 @@ class ReplyHandler:
             proposed_end=answer.proposed_end,
         )
         if announcement.statutory_decline:
-            announcement = replace(announcement, free_slot=_free_slot(connection, match.series, talk_start, now))
+            announcement = replace(
+                announcement, free_slot=next_free_slot(connection, match.series, talk_start=talk_start, now=now)
+            )
         return announcement
 
 
@@ -693,7 +657,6 @@ __all__ = [
     "ReplyHandler",
     "TalkAttendance",
     "attendance_of_case",
-    "busy_times",
     "counters_of_case",
     "decide_counter",
     "next_free_slot",

@@ -86,6 +86,13 @@ class _FoldedOnce(_HeaderMixinBase):
                 # its quotes: "Jansen, Mark ..." then reads as two addresses. One line instead (RFC
                 # 5322 allows 998 octets; a name is at most 200 characters, an address 254).
                 text = super().fold(policy=policy.clone(max_line_length=0))
+            elif text.startswith(f"{self.name}:{policy.linesep}"):
+                # A value that does not fit beside its name goes whole onto the next line, and
+                # readers then show a subject that starts with a space. On one line when it fits in
+                # RFC 5322's 998 octets (a subject is at most 150 characters).
+                one_line = super().fold(policy=policy.clone(max_line_length=0))
+                if len(one_line.encode()) <= 998 + len(policy.linesep):
+                    text = one_line
             folded[key] = text
         return text
 

@@ -14,7 +14,7 @@ import pytest
 from integrations import calendar as cal
 from integrations.calendar import CalendarSeries, Participant
 from integrations.mail import NOTICES, invitation_message, message_id, notice_message
-from integrations.smtp import SmtpSender, message_bytes
+from integrations.smtp import WIRE_POLICY, SmtpSender, message_bytes
 
 from .conftest import AMS, DTSTAMP, SmtpServer
 
@@ -477,3 +477,25 @@ def test_dates_in_utc_are_shown_in_amsterdam_time(progress_series: CalendarSerie
     )
     assert "10:00–10:45" in message.get_body(("plain",)).get_content()
     assert b"DTSTART;TZID=Europe/Amsterdam:20260316T100000" in ics
+
+
+def test_a_subject_that_does_not_fit_beside_its_name_is_not_moved_to_a_line_of_its_own() -> None:
+    """Python folds a value that does not fit beside ``Subject:`` whole onto the next line; readers
+    then show it with a leading space. It goes on one line (RFC 5322 allows 998 octets)."""
+    message = notice_message(
+        kind="team_notice",
+        recipient=Participant("team@example.nl", "Team"),
+        mail_from="verzuim@example.nl",
+        message_key="subject-one-line",
+        context={
+            "employee_name": "Sanne de Vries",
+            "manager_name": "Mark Jansen",
+            "start_date": date(2026, 12, 10),
+            "presence": "absent",
+        },
+    )
+    raw = message.as_bytes(policy=WIRE_POLICY)
+    (line,) = [line for line in raw.split(b"\r\n") if line.startswith(b"Subject:")]
+    assert line == b"Subject: Sanne de Vries: vanaf donderdag 10 december 2026 voorlopig niet aanwezig"
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Subject"] == "Sanne de Vries: vanaf donderdag 10 december 2026 voorlopig niet aanwezig"

@@ -10,7 +10,7 @@ import base64
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,7 +28,6 @@ from integrations.replies import (
     Outcome,
     ReplyHandler,
     attendance_of_case,
-    busy_times,
     counters_of_case,
     decide_counter,
     next_free_slot,
@@ -329,39 +328,38 @@ async def test_a_counter_waits_for_hr_and_a_newer_one_replaces_it(store: Store) 
 # The next free slot
 
 
-def slot(busy: list[tuple[datetime, datetime]], after: datetime, preferred: time) -> datetime | None:
-    return next_free_slot(busy, after=after, duration=timedelta(hours=1), preferred=preferred)
+async def slot(store: Store, declined: CalendarSeries, *, now: datetime) -> datetime | None:
+    """The next free slot for ``declined`` (saved as case-0), with what ``save`` put in the store."""
+    await save_series(store.sessionmaker, case_id="case-0", series=declined)
+    async with store.sessionmaker() as session:
+        connection = await session.connection()
+        return await connection.run_sync(
+            lambda sync: next_free_slot(sync, declined, talk_start=declined.start, now=now)
+        )
 
 
-def test_the_next_free_slot_avoids_everyone_s_other_talks_weekends_and_holidays() -> None:
+async def test_the_next_free_slot_avoids_everyone_s_other_talks_weekends_and_holidays(store: Store) -> None:
     friday = datetime(2030, 4, 26, 12, 0, tzinfo=AMS)  # Koningsdag 2030 is Saturday 27 April
-    # After Friday: Monday 29 April 10:00, unless that is taken.
-    assert slot([], friday, time(10, 0)) == datetime(2030, 4, 29, 10, 0, tzinfo=AMS)
-    other = evaluation(start=datetime(2030, 4, 29, 10, 30, tzinfo=AMS))
-    busy = busy_times([other], start=friday, end=friday + timedelta(days=30))
-    assert busy == [(datetime(2030, 4, 29, 10, 30, tzinfo=AMS), datetime(2030, 4, 29, 11, 30, tzinfo=AMS))]
-    # 10:00 and 10:30 collide; 9:30-10:30 ends as the other starts: the nearest free half hour.
-    assert slot(busy, friday, time(10, 0)) == datetime(2030, 4, 29, 9, 30, tzinfo=AMS)
-    full_day = [(datetime(2030, 4, 29, 9, 0, tzinfo=AMS), datetime(2030, 4, 29, 17, 0, tzinfo=AMS))]
-    # Monday is full: Tuesday 30 April, at the latest start that still ends by 17:00.
-    assert slot(full_day, friday, time(16, 30)) == datetime(2030, 4, 30, 16, 0, tzinfo=AMS)
-    assert date(2030, 4, 30).weekday() == 1
+    declined = evaluation(start=datetime(2030, 4, 26, 10, 0, tzinfo=AMS))
+    # After Friday: Monday 29 April at the talk's own time, 10:00, while nothing else is planned.
+    assert await slot(store, declined, now=friday) == datetime(2030, 4, 29, 10, 0, tzinfo=AMS)
+    # Mark has an evaluation of another case at 10:30 on that Monday: 10:00 collides, and so do the
+    # quarters nearer to it; 9:30-10:30 ends as the other starts.
+    other = evaluation(start=datetime(2030, 4, 29, 10, 30, tzinfo=AMS), people=(CARLA, MARK))
+    await save_series(store.sessionmaker, case_id="case-other", series=other)
+    assert await slot(store, declined, now=friday) == datetime(2030, 4, 29, 9, 30, tzinfo=AMS)
     # Koningsdag on a weekday (Tuesday 27 April 2027) is skipped.
     monday = datetime(2027, 4, 26, 12, 0, tzinfo=AMS)
-    assert slot([], monday, time(10, 0)) == datetime(2027, 4, 28, 10, 0, tzinfo=AMS)
+    declined_2027 = evaluation(start=datetime(2027, 4, 26, 10, 0, tzinfo=AMS))
+    assert await slot(store, declined_2027, now=monday) == datetime(2027, 4, 28, 10, 0, tzinfo=AMS)
 
 
-def test_a_weekly_series_is_busy_on_each_of_its_days() -> None:
-    series = checkins()
-    since = datetime(2030, 3, 8, 12, 0, tzinfo=AMS)  # a Friday
-    busy = busy_times([series], start=since, end=since + timedelta(days=14))
-    assert [start for start, _end in busy] == [
-        datetime(2030, 3, 11, 10, 0, tzinfo=AMS),
-        datetime(2030, 3, 18, 10, 0, tzinfo=AMS),
-    ]
-    assert next_free_slot(busy, after=since, duration=timedelta(minutes=15), preferred=time(10, 0)) == datetime(
-        2030, 3, 11, 10, 30, tzinfo=AMS
-    )  # 9:30 and 10:30 are as near to 10:00: the later one
+async def test_a_weekly_series_is_busy_on_each_of_its_days(store: Store) -> None:
+    await save_series(store.sessionmaker, case_id="case-checkins", series=checkins())  # Mondays 10:00-10:15
+    friday = datetime(2030, 3, 8, 12, 0, tzinfo=AMS)
+    declined = evaluation(start=datetime(2030, 3, 8, 10, 0, tzinfo=AMS), people=(CARLA, MARK))
+    # Monday 11 March 10:00 is Mark's check-in: the nearest free start of an hour's talk is 10:15.
+    assert await slot(store, declined, now=friday) == datetime(2030, 3, 11, 10, 15, tzinfo=AMS)
 
 
 # --------------------------------------------------------------------------------------------------
