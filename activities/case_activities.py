@@ -115,13 +115,16 @@ class CaseActivities:
                         removed=_removed(invitation),
                         texts=_texts(invitation),
                         previous_start=invitation.previous_start,
+                        recurrence_id=invitation.recurrence_id,
+                        proposed_start=invitation.proposed_start,
                     ),
                     invitation,
                 ),
                 mail_from=self._mail_from,
                 claim_until=claim_until,
             )
-            sent_series.append((series, invitation.change == "cancelled"))
+            if invitation.change != "counter_declined":  # it changes no series (and names only the proposer)
+                sent_series.append((series, invitation.change == "cancelled"))
             refused += _refusals(invitation.key, invitation.kind, report)
         for notice in delivery.notices:
             report = await self._send_notice(notice, claim_until)

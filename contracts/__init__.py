@@ -126,7 +126,8 @@ class SeriesMessage:
 
     key: str
     case_id: str
-    change: str  # "new", "update", "ended" (REQUEST), "cancelled" (CANCEL) or "removed" (see ``removed``)
+    change: str  # "new", "update", "ended" (REQUEST), "cancelled" (CANCEL), "removed" (see ``removed``) or
+    # "counter_declined" (DECLINECOUNTER, see ``proposed_start``)
     uid: str
     sequence: int
     kind: str
@@ -147,6 +148,12 @@ class SeriesMessage:
     """An update: the attendees who did not have the series yet; their mail is an invitation."""
     words: dict[str, SeriesWords] = field(default_factory=dict)
     previous_start: datetime | None = None  # an update: where the series started before, to say what moved
+    proposed_start: datetime | None = None
+    """change "counter_declined": the time the proposer asked for. The message goes to the proposer only
+    (``attendees`` is them), as an iTIP DECLINECOUNTER (RFC 5546 3.2.8); the talk stays as it is."""
+    recurrence_id: datetime | None = None
+    """change "counter_declined": the original start of the occurrence the proposal was about (None:
+    the series, or a one-off talk)."""
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,35 @@ PRODID = "-//reintegratie//reintegratie 0.1//NL"
 KINDS = ("checkin", "progress_talk", "evaluation", "driegesprek")
 LANGUAGES = ("nl", "en")
 ROLES = ("REQ-PARTICIPANT", "OPT-PARTICIPANT", "CHAIR", "NON-PARTICIPANT")
-METHODS = ("REQUEST", "CANCEL")
+METHODS = ("REQUEST", "CANCEL", "DECLINECOUNTER")
+
+#: What a DECLINECOUNTER's VEVENT must not carry (RFC 5546 3.2.8: presence 0). It echoes the event
+#: (UID, SEQUENCE, RECURRENCE-ID), its ORGANIZER and the proposer; it describes nothing, not even the
+#: start that stays: the mail's text says that.
+DECLINECOUNTER_FORBIDDEN = (
+    "ATTACH",
+    "CATEGORIES",
+    "CLASS",
+    "CONTACT",
+    "CREATED",
+    "DESCRIPTION",
+    "DTEND",
+    "DTSTART",
+    "DURATION",
+    "EXDATE",
+    "GEO",
+    "LAST-MODIFIED",
+    "LOCATION",
+    "PRIORITY",
+    "RDATE",
+    "RELATED-TO",
+    "RESOURCES",
+    "RRULE",
+    "STATUS",
+    "SUMMARY",
+    "TRANSP",
+    "URL",
+)
 
 _UID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$")
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -458,10 +486,14 @@ def set_full_self_check(enabled: bool) -> None:
     _FULL_SELF_CHECK = enabled
 
 
-def _finish(calendar: Calendar, events: Iterable[Event]) -> bytes:
+def _finish(calendar: Calendar, events: Iterable[Event], *, zone: bool = True) -> bytes:
+    """The calendar's bytes, checked; ``zone``: with the VTIMEZONE (every object whose times name
+    Europe/Amsterdam; a DECLINECOUNTER without RECURRENCE-ID names no time)."""
     for event in events:
         calendar.add_component(event)
-    data = _with_vtimezone(_to_ical(calendar))
+    data = _to_ical(calendar)
+    if zone:
+        data = _with_vtimezone(data)
     problems = quick_check_itip(data)
     if not problems and _FULL_SELF_CHECK:
         problems = check_itip(data)
@@ -537,6 +569,34 @@ def attendee_cancel(series: CalendarSeries, removed: Participant, *, dtstamp: da
     """METHOD:CANCEL for one removed attendee only, without STATUS:CANCELLED (the series goes on
     for the others). ``series`` is the state after :func:`without_attendee`."""
     return _finish(_calendar("CANCEL"), [_master(series, dtstamp=dtstamp, attendees=[removed])])
+
+
+def decline_counter(
+    series: CalendarSeries,
+    proposer: Participant,
+    *,
+    dtstamp: datetime,
+    recurrence_id: datetime | None = None,
+) -> bytes:
+    """METHOD:DECLINECOUNTER (RFC 5546 3.2.8): the organizer tells ``proposer`` that their COUNTER
+    (a proposed other time) is not taken up, so their calendar keeps the talk as it is.
+
+    The VEVENT echoes UID and the series' current SEQUENCE, with RECURRENCE-ID (the original start)
+    when the COUNTER was about one occurrence of a recurring series, and carries ORGANIZER, DTSTAMP
+    and the proposer as ATTENDEE. RFC 5546 forbids the rest here (DTSTART, DTEND, SUMMARY, LOCATION,
+    RRULE, ...: :data:`DECLINECOUNTER_FORBIDDEN`): the start that stays is said in the mail's text."""
+    event = Event()
+    event.add("UID", series.uid)
+    event.add("DTSTAMP", dtstamp.astimezone(UTC))
+    event.add("SEQUENCE", series.sequence)
+    if recurrence_id is not None:
+        _require_aware("recurrence_id", recurrence_id)
+        if not series.recurring:
+            raise ValueError("a single event has no occurrences: decline the counter without recurrence_id")
+        event.add("RECURRENCE-ID", recurrence_id.astimezone(ZONE))
+    event.add("ORGANIZER", _address(series.organizer, attendee=False))
+    event.add("ATTENDEE", _address(proposer, attendee=False))  # no RSVP: nothing is asked of them
+    return _finish(_calendar("DECLINECOUNTER"), [event], zone=recurrence_id is not None)
 
 
 def strip_method(data: bytes) -> bytes:
@@ -675,14 +735,19 @@ def check_itip(data: bytes, *, feed: bool = False) -> list[str]:
     uids = {str(e.get("UID")) for e in events}
     if len(uids) > 1 and not feed:  # an iTIP message is about one event; a feed holds many
         problems.append("VEVENTs with different UIDs")
+    declining = method == "DECLINECOUNTER"
     for event in events:
         where = f"VEVENT {event.get('UID')}"
-        for name in ("UID", "DTSTAMP", "DTSTART", "SUMMARY", "SEQUENCE"):
+        required = ("UID", "DTSTAMP", "SEQUENCE") if declining else ("UID", "DTSTAMP", "DTSTART", "SUMMARY", "SEQUENCE")
+        for name in required:
             values = event.get(name)
             if values is None:
                 problems.append(f"{where} without {name}")
             elif isinstance(values, list):
                 problems.append(f"{where} has {name} more than once")
+        if declining:
+            problems += [f"{where}: DECLINECOUNTER with {name}" for name in DECLINECOUNTER_FORBIDDEN if name in event]
+            problems += [f"{where}: DECLINECOUNTER with {c.name}" for c in event.subcomponents]
         rrules = event.get("RRULE")
         if isinstance(rrules, list):
             problems.append(f"{where} has RRULE more than once")
@@ -747,6 +812,8 @@ def quick_check_itip(data: bytes) -> list[str]:
         problems.append("VEVENTs with different UIDs")
     for event in scan.events:
         problems += _event_problems(event, method)
+    if method == "DECLINECOUNTER" and scan.alarms:
+        problems.append("DECLINECOUNTER with VALARM")
     return problems
 
 
@@ -762,6 +829,7 @@ class _Scan:
         self.zones: set[bytes] = set()
         self.tzids: set[bytes] = set()
         self.x_properties: list[str] = []
+        self.alarms = 0
 
     def read(self, lines: list[bytes]) -> str | None:
         """Take in every line; returns why the object does not parse, if it does not."""
@@ -784,6 +852,7 @@ class _Scan:
             self.calendars += self.stack == [b"VCALENDAR"]
             if self.stack[-1] == b"VEVENT":
                 self.events.append({})
+            self.alarms += self.stack[-1] == b"VALARM"
         elif name == b"END":
             if not self.stack or self.stack.pop() != value.upper():
                 return "does not parse: BEGIN and END do not match"
@@ -809,6 +878,8 @@ class _Scan:
 def _event_problems(event: dict[bytes, list[bytes]], method: str | None) -> list[str]:
     where = f"VEVENT {b','.join(event.get(b'UID', [])).decode()}"
     problems = []
+    if method == "DECLINECOUNTER":
+        return problems + _declinecounter_problems(event, where)
     for name in _EVENT_ONCE:
         count = len(event.get(name, []))
         if count != 1:
@@ -830,6 +901,26 @@ def _event_problems(event: dict[bytes, list[bytes]], method: str | None) -> list
     return problems
 
 
+def _declinecounter_problems(event: dict[bytes, list[bytes]], where: str) -> list[str]:
+    """RFC 5546 3.2.8: UID, DTSTAMP and ORGANIZER once, SEQUENCE at most once (we always write it),
+    RECURRENCE-ID at most once, at least one ATTENDEE, and nothing of :data:`DECLINECOUNTER_FORBIDDEN`."""
+    problems = []
+    for name in (b"UID", b"DTSTAMP", b"ORGANIZER", b"SEQUENCE"):
+        count = len(event.get(name, []))
+        if count != 1:
+            problems.append(
+                f"{where} without {name.decode()}" if count == 0 else f"{where} has {name.decode()} more than once"
+            )
+    if len(event.get(b"RECURRENCE-ID", [])) > 1:
+        problems.append(f"{where} has RECURRENCE-ID more than once")
+    if b"ATTENDEE" not in event:
+        problems.append(f"{where} without ATTENDEE")
+    problems += [
+        f"{where}: DECLINECOUNTER with {name}" for name in DECLINECOUNTER_FORBIDDEN if name.encode() in event
+    ]
+    return problems
+
+
 __all__ = [
     "KINDS",
     "PRODID",
@@ -841,6 +932,7 @@ __all__ = [
     "attendee_cancel",
     "cancelled",
     "check_itip",
+    "decline_counter",
     "quick_check_itip",
     "set_full_self_check",
     "ended",

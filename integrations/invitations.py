@@ -36,13 +36,14 @@ class Outgoing:
     """One iMIP message to one person."""
 
     recipient: Participant
-    method: str  # REQUEST | CANCEL
+    method: str  # REQUEST | CANCEL | DECLINECOUNTER
     change: str  # the wording, one of integrations.mail.CHANGES
     calendar: bytes
     recurrence_id: datetime | None = None
     series: CalendarSeries | None = None  # the series in the recipient's language (None: as planned)
     note: str = ""  # why the series changed or stops, in the recipient's language
     previous_start: datetime | None = None  # an update: the start before it, to say what moved
+    proposed_start: datetime | None = None  # counter_declined: the time the declined proposal asked for
 
 
 @dataclass(frozen=True)
@@ -74,21 +75,36 @@ def plan(
     removed: Participant | None = None,
     texts: Mapping[str, SeriesText] | None = None,
     previous_start: datetime | None = None,
+    proposed_start: datetime | None = None,
 ) -> list[Outgoing]:
     """The messages for ``change`` of ``series`` (the state after the change), each in its
     recipient's language: with ``texts`` (by language), the attendees of one language get a calendar
     (SUMMARY, LOCATION, DESCRIPTION) and a mail in their words; ``series`` gives the words of any
-    other language. ``previous_start`` (an update) lets the mail say what moved. See
-    :func:`plan_one` for who gets which method."""
+    other language. ``previous_start`` (an update) lets the mail say what moved, ``proposed_start``
+    (counter_declined) which proposal was declined. See :func:`plan_one` for who gets which method."""
     if not texts:
-        found = plan_one(series, change=change, dtstamp=dtstamp, recurrence_id=recurrence_id, removed=removed)
+        found = plan_one(
+            series,
+            change=change,
+            dtstamp=dtstamp,
+            recurrence_id=recurrence_id,
+            removed=removed,
+            proposed_start=proposed_start,
+        )
         return [dataclasses.replace(item, previous_start=previous_start) for item in found]
     people = (*([removed] if removed is not None else []), *series.attendees)
     outgoing: list[Outgoing] = []
     for language in dict.fromkeys(person.language for person in people):  # each once, in the people's order
         text = texts.get(language)
         localized = series if text is None else in_language(series, text)
-        found = plan_one(localized, change=change, dtstamp=dtstamp, recurrence_id=recurrence_id, removed=removed)
+        found = plan_one(
+            localized,
+            change=change,
+            dtstamp=dtstamp,
+            recurrence_id=recurrence_id,
+            removed=removed,
+            proposed_start=proposed_start,
+        )
         note = text.note if text is not None else ""
         outgoing += [
             dataclasses.replace(item, series=localized, note=note, previous_start=previous_start)
@@ -110,6 +126,7 @@ def plan_one(
     dtstamp: datetime,
     recurrence_id: datetime | None = None,
     removed: Participant | None = None,
+    proposed_start: datetime | None = None,
 ) -> list[Outgoing]:
     """The messages for ``change`` of ``series`` (the state after the change), in its words.
 
@@ -117,10 +134,22 @@ def plan_one(
     moved: REQUEST of the one exception (``recurrence_id`` = original start) to every attendee.
     occurrence_cancelled: CANCEL of that occurrence to every attendee.
     cancelled: CANCEL of the series to every attendee.
-    removed: CANCEL to ``removed`` only (no STATUS:CANCELLED) and REQUEST to the rest."""
+    removed: CANCEL to ``removed`` only (no STATUS:CANCELLED) and REQUEST to the rest.
+    counter_declined: DECLINECOUNTER to the proposer only, who is the one attendee of ``series`` (the
+    caller addresses it to them); ``proposed_start`` is the time they proposed, ``recurrence_id`` the
+    occurrence their COUNTER named (None: the series or a one-off talk). Nothing changes, so nobody
+    else hears of it."""
     if change not in CHANGES:
         raise ValueError(f"change must be one of {CHANGES}")
     everyone = series.attendees
+    if change == "counter_declined":
+        if len(everyone) != 1:
+            raise ValueError("counter_declined goes to the proposer only: pass the series addressed to them")
+        if proposed_start is None:
+            raise ValueError("counter_declined needs the proposed_start")
+        (proposer,) = everyone
+        data = cal.decline_counter(series, proposer, dtstamp=dtstamp, recurrence_id=recurrence_id)
+        return [Outgoing(proposer, "DECLINECOUNTER", change, data, recurrence_id, proposed_start=proposed_start)]
     if change in ("new", "update", "ended"):
         data = cal.series_request(series, dtstamp=dtstamp)
         return [Outgoing(person, "REQUEST", change, data) for person in everyone]
@@ -176,6 +205,8 @@ async def send_invitations(
 def _invitation_item(series: CalendarSeries, item: Outgoing, mail_from: str) -> OutboxItem:
     rid = cal.recurrence_key(item.recurrence_id)
     key = invitation_key(series.uid, rid, series.sequence, item.method, item.recipient.email)
+    if item.proposed_start is not None:  # one DECLINECOUNTER per proposal: a second one still goes
+        key += f":{cal.recurrence_key(item.proposed_start)}"
 
     def build() -> EmailMessage:
         return invitation_message(
@@ -189,6 +220,7 @@ def _invitation_item(series: CalendarSeries, item: Outgoing, mail_from: str) -> 
             occurrence=item.recurrence_id,
             note=item.note,
             previous_start=item.previous_start,
+            proposed_start=item.proposed_start,
         )
 
     return OutboxItem(

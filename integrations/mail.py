@@ -31,7 +31,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from contracts.wording import format_date, format_time, weekday_name
+from contracts.wording import format_date, format_moment, format_time, weekday_name
 from integrations import sanitize
 from integrations.calendar import CalendarSeries, Participant, live_overrides
 from integrations.smtp import HEADERS, WIRE_POLICY
@@ -46,7 +46,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 PRODUCT_NAME = {"nl": "Re-integratie", "en": "Re-integration"}
 
 #: How an invitation changes the recipient's calendar; chooses the wording of the mail.
-CHANGES = ("new", "update", "moved", "occurrence_cancelled", "ended", "cancelled", "removed")
+CHANGES = ("new", "update", "moved", "occurrence_cancelled", "ended", "cancelled", "removed", "counter_declined")
+
+#: The iTIP methods an invitation carries, and the one each change needs when it is not REQUEST/CANCEL.
+METHODS = ("REQUEST", "CANCEL", "DECLINECOUNTER")
 
 #: The notices, with the context fields each one takes (required, optional). Nothing else passes.
 #: ``case_ref`` is what older cases still send (the employee's name and the case id); the texts name
@@ -339,17 +342,20 @@ def invitation_message(
     occurrence: datetime | None = None,
     note: str = "",
     previous_start: datetime | None = None,
+    proposed_start: datetime | None = None,
 ) -> EmailMessage:
     """The iMIP message carrying ``calendar`` (from :mod:`integrations.calendar`) to one recipient.
 
     ``change`` picks the wording: new, update, moved, occurrence_cancelled, ended, cancelled,
-    removed (default: new/update for REQUEST by SEQUENCE, cancelled for CANCEL). ``occurrence`` is
-    the RECURRENCE-ID for moved and occurrence_cancelled. ``note`` says why (in the recipient's
-    language), ``previous_start`` where an updated series started before ("moved from ... to ...").
-    The series' description (the link to the case) is in the text too."""
+    removed, counter_declined (default: new/update for REQUEST by SEQUENCE, cancelled for CANCEL).
+    ``occurrence`` is the RECURRENCE-ID for moved and occurrence_cancelled (and counter_declined about
+    one occurrence). ``note`` says why (in the recipient's language), ``previous_start`` where an
+    updated series started before ("moved from ... to ..."), ``proposed_start`` the time a declined
+    proposal asked for (counter_declined, with METHOD:DECLINECOUNTER). The series' description (the
+    link to the case) is in the text too."""
     method = method.upper()
-    if method not in ("REQUEST", "CANCEL"):
-        raise ValueError(f"method must be REQUEST or CANCEL, not {method!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
     if _calendar_method(calendar) != method:
         raise ValueError("the method parameter must equal the calendar's METHOD")
     if b"\r\n" not in calendar or b"\n" in calendar.replace(b"\r\n", b""):
@@ -362,6 +368,10 @@ def invitation_message(
         raise ValueError(f"change must be one of {CHANGES}")
     if change in ("moved", "occurrence_cancelled") and occurrence is None:
         raise ValueError(f"change {change!r} needs the occurrence")
+    if (change == "counter_declined") != (method == "DECLINECOUNTER"):
+        raise ValueError("change counter_declined goes with METHOD:DECLINECOUNTER, and only it")
+    if change == "counter_declined" and proposed_start is None:
+        raise ValueError("change 'counter_declined' needs the proposed_start")
 
     language = recipient.language
     moved_to = None
@@ -384,6 +394,7 @@ def invitation_message(
         "description": sanitize.free_text(series.description),
         "note": _clean_line(note, limit=500),
         **_moved(previous_start, series, language),
+        **_declined(proposed_start, occurrence, series, language),
     }
     subject, body = _render_text("invitation", language, context)
     message = _base_message(
@@ -413,6 +424,23 @@ def _moved(previous: datetime | None, series: CalendarSeries, language: str) -> 
     return {
         "moved_from": f"{format_date(before, language)} {format_time(before)}",
         "moved_new": f"{format_date(after, language)} {format_time(after)}",
+    }
+
+
+def _declined(
+    proposed: datetime | None, occurrence: datetime | None, series: CalendarSeries, language: str
+) -> dict[str, str]:
+    """``proposed`` (the time a declined proposal asked for) and ``stays`` (the talk as it stays: the
+    occurrence the proposal was about, or the series' start), for counter_declined."""
+    if proposed is None:
+        return {"proposed": "", "stays": ""}
+    stays = series.start if occurrence is None else occurrence
+    for move in live_overrides(series):
+        if move.recurrence_id == occurrence:
+            stays = move.start
+    return {
+        "proposed": format_moment(proposed, language),
+        "stays": format_span(stays.astimezone(ZONE), series.duration_minutes, language),
     }
 
 
@@ -557,4 +585,4 @@ def text_notice(*, recipient: Participant, mail_from: str, message_key: str, sub
     return message
 
 
-__all__ = ["CHANGES", "NOTICES", "invitation_message", "message_id", "notice_message"]
+__all__ = ["CHANGES", "METHODS", "NOTICES", "invitation_message", "message_id", "notice_message"]

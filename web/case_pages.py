@@ -12,14 +12,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from temporalio.client import Client
 
+from contracts import wording
 from integrations.store import CaseStore
 from states import phases
+from states.facts import Signal
 from web import command_forms, deps, words
 from web.access import READS_HISTORY, CaseView, commands_for, require_role
 from web.attendance import attendance_for
 from web.auth import Principal, current_principal, safe_next
 from web.case_client import CommandRefused
 from web.case_data import CaseData, case_record, load_case, today
+from web.command_forms import FormField
 from web.command_models import CASE_UPDATES, COMMANDS, PEOPLE_UPDATES
 from web.commands import give
 from web.i18n import request_language
@@ -43,9 +46,27 @@ def possible_now(data: CaseData, principal: Principal) -> list[str]:
     return commands_for(principal, data.access, names)
 
 
+def open_signal_choices(signals: list[Signal], language: str) -> FormField:
+    """The signal a coach resolves, chosen from the case's open signals by what each says happened,
+    never typed as its key."""
+    open_ones = [signal for signal in signals if signal.is_open]
+    return FormField(
+        name="signal_key",
+        label_key="field.signal_key",
+        kind="choice",
+        required=True,
+        choices=tuple(signal.key for signal in open_ones),
+        choice_labels=tuple(
+            f"{words.signal_title(signal, language)} ({wording.format_day(signal.since, language)})"
+            for signal in open_ones
+        ),
+    )
+
+
 def command_forms_for(
     names: list[str],
     *,
+    signals: FormField | None = None,
     failed: str | None = None,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
@@ -59,7 +80,10 @@ def command_forms_for(
         forms.append(
             {
                 "name": name,
-                "fields": command_forms.fields_of(COMMANDS[name].model),
+                "fields": [
+                    signals if signals is not None and field.name == "signal_key" else field
+                    for field in command_forms.fields_of(COMMANDS[name].model)
+                ],
                 "values": (values or {}) if mine else {},
                 "errors": (errors or {}) if mine else {},
                 "refusal": refusal if mine else None,
@@ -96,7 +120,12 @@ async def _case_page(
         "signals": data.signals,
         "entries": record.entries,
         # a message's link (?do=<command>#cmd-<command>) opens the form it asks the reader to fill in
-        "forms": command_forms_for(possible_now(data, principal), opened=request.query_params.get("do"), **failure),
+        "forms": command_forms_for(
+            possible_now(data, principal),
+            signals=open_signal_choices(data.signals, language),
+            opened=request.query_params.get("do"),
+            **failure,
+        ),
         "done": request.query_params.get("done") if request.query_params.get("done") in COMMANDS else None,
         "reads_history": principal.role in READS_HISTORY,
     }

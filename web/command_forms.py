@@ -32,6 +32,8 @@ class FormField:
     required: bool
     choices: tuple[str, ...] = ()
     default: str = ""
+    choice_labels: tuple[str, ...] = ()
+    """What a person reads for each of ``choices`` (same order); empty: the choices' own words."""
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:

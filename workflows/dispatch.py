@@ -10,7 +10,7 @@ as ``now``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from contracts import ContactPreference, Notice, Person, SeriesMessage, SeriesWords
@@ -205,7 +205,7 @@ def _series_message(
         language: SeriesWords(
             summary=f"{w.pick(w.TALK_TITLES[kind], language)}: {name}",
             location=location(series.channel, series.place, contact, language),
-            description=_description(kind, case_url, language, record=change != "cancelled"),
+            description=_description(kind, case_url, language, record=change not in ("cancelled", "counter_declined")),
             note=w.pick(note, language),
         )
         for language in LANGUAGES
@@ -268,6 +268,47 @@ def _cancel(
         note=note,
     )
     return PlannedMessage(message, f"{'cancel' if kept_until is None else 'end'} the {series.kind} series")
+
+
+def counter_declined(
+    *,
+    key: str,
+    case_id: str,
+    series_id: str,
+    proposer: Person,
+    proposed_start: datetime,
+    recurrence_id: datetime | None,
+    facts: CaseFacts,
+    people: CasePeople,
+    contact: ContactPreference,
+    case_url: str | None,
+    now: datetime,
+) -> PlannedMessage | None:
+    """The iTIP DECLINECOUNTER that tells ``proposer`` their proposed other time was not taken up, so
+    their calendar keeps the talk where it is: the series as it stands now (its SEQUENCE, start and
+    words), addressed to the proposer only. None when the talk is no longer planned or the proposer no
+    longer attends it (a cancelled series, or someone who left got their CANCEL already)."""
+    series = next((s for s in facts.series if s.series_id == series_id and s.active), None)
+    if series is None:
+        return None
+    wanted = proposer.email.lower()
+    attendee = next((p for p in people.for_roles(tuple(series.attendees)) if p.email.lower() == wanted), None)
+    if attendee is None:
+        return None
+    message = _series_message(
+        key=key,
+        case_id=case_id,
+        change="counter_declined",
+        series=series,
+        sequence=series.sequence,
+        until=_until(series.start, series.until),
+        people=people,
+        contact=contact,
+        case_url=case_url,
+        now=now,
+    )
+    message = replace(message, attendees=(attendee,), proposed_start=proposed_start, recurrence_id=recurrence_id)
+    return PlannedMessage(message, f"tell {attendee.name} the proposed other time for the {series.kind} was not taken up")
 
 
 def _notice(
