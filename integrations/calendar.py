@@ -877,9 +877,9 @@ class _Scan:
 
 def _event_problems(event: dict[bytes, list[bytes]], method: str | None) -> list[str]:
     where = f"VEVENT {b','.join(event.get(b'UID', [])).decode()}"
-    problems = []
     if method == "DECLINECOUNTER":
-        return problems + _declinecounter_problems(event, where)
+        return _declinecounter_problems(event, where)
+    problems = []
     for name in _EVENT_ONCE:
         count = len(event.get(name, []))
         if count != 1:
@@ -915,9 +915,7 @@ def _declinecounter_problems(event: dict[bytes, list[bytes]], where: str) -> lis
         problems.append(f"{where} has RECURRENCE-ID more than once")
     if b"ATTENDEE" not in event:
         problems.append(f"{where} without ATTENDEE")
-    problems += [
-        f"{where}: DECLINECOUNTER with {name}" for name in DECLINECOUNTER_FORBIDDEN if name.encode() in event
-    ]
+    problems += [f"{where}: DECLINECOUNTER with {name}" for name in DECLINECOUNTER_FORBIDDEN if name.encode() in event]
     return problems
 
 

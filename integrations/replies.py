@@ -556,6 +556,7 @@ class Counter:
     proposed_end: datetime | None
     status: str
     recurring: bool
+    recurrence_id: datetime | None = None  # the occurrence the COUNTER named (its original start); None: the talk
 
 
 async def attendance_of_case(sessionmaker: async_sessionmaker[AsyncSession], case_id: str) -> list[TalkAttendance]:
@@ -619,6 +620,7 @@ async def counters_of_case(
                 proposed_end=row.proposed_end,
                 status=row.status,
                 recurring=talk.recurring,
+                recurrence_id=_instant(row.recurrence_id) if row.recurrence_id else None,
             )
         )
     return found

@@ -140,6 +140,7 @@ async def decide(
         person=Person(name=found.name, email=found.email, language=found.language),
         proposed_start=found.proposed_start,
         accepted=accepted,
+        recurrence_id=found.recurrence_id,
     )
     try:
         await run_command(client, case_id, "counter_answered", answer)

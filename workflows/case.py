@@ -81,7 +81,7 @@ with workflow.unsafe.imports_passed_through():
         TimelineEntry,
     )
     from workflows.describe import effect_detail, effect_text, event_detail, snake
-    from workflows.dispatch import PlannedMessage, messages_for
+    from workflows.dispatch import PlannedMessage, counter_declined, messages_for
     from workflows.memory import CaseInput, CaseMemory
     from workflows.people import CasePeople
     from workflows.replies import ANSWERS, counter_detail, decline_notice, declined_statutory, reply_detail, reply_text
@@ -95,6 +95,9 @@ ACTIVITY_RETRY = RetryPolicy(
 ACTIVITY_TIMEOUT = timedelta(minutes=1)  # also how long a crashed worker delays its activity
 SYSTEM = "system"
 MIN_AGENDA_WAIT = timedelta(minutes=1)
+DECLINE_COUNTER_PATCH = "decline-counter"
+"""From rules version 3 a declined proposal sends the proposer an iTIP DECLINECOUNTER: a patch, so that
+histories made before it replay as they were."""
 PLACING_PATCH = "place-talks-in-free-slots"
 """From rules version 3 the workflow reads the attendees' other events before it sends a talk with a
 new start (the ``busy_times`` activity): a patch, so that histories made before it replay as they were."""
@@ -141,7 +144,7 @@ class ReintegrationCase:
         self._alarm_at: datetime | None = None
         self._alarm_rang = False
         self._upcoming_memo: tuple[CaseFacts, date, list[UpcomingItem]] | None = None
-        self._reply_notices: list[PlannedMessage] = []  # asked for by invitation_replied, not sent yet
+        self._reply_notices: list[PlannedMessage] = []  # asked for by invitation_replied, counter_answered
         self._to_place: list[str] = []  # series with a new start, to place among other cases' events
 
     # ------------------------------------------------------------------------------------ the loop
@@ -723,12 +726,16 @@ class ReintegrationCase:
         """HR accepted or declined a proposed new time for a talk: recorded in the history. Accepted, a
         one-off talk moves there from rules version 3 (:func:`states.rules.talk_moved`): one update to
         everyone, saying from when to when. Where it cannot move (a series, a time that passed), the
-        history says why, and HR agrees the time with the people."""
+        history says why, and HR agrees the time with the people. Declined, from rules version 3 the
+        proposer gets an iTIP DECLINECOUNTER (their calendar keeps the talk where it is), nobody else
+        anything."""
         memory = self._mem
         verb = "geaccepteerd" if answer.accepted else "afgewezen"
         text = f"Voorstel van {answer.person.name} voor een ander tijdstip {verb}"
         self._record(answer.actor, answer.at, "counter_answered", text, counter_detail(answer))
         if not answer.accepted:
+            if memory.facts.rules_version >= 3 and workflow.patched(DECLINE_COUNTER_PATCH):
+                self._decline_counter(answer)
             return CommandResult(phase=memory.facts.phase)
         facts = private_copy(memory.facts)
         moved = TalkMoved(actor=answer.actor, at=answer.at, series_id=answer.series_id, start=answer.proposed_start)
@@ -744,6 +751,28 @@ class ReintegrationCase:
     @counter_answered.validator
     def _validate_counter_answered(self, answer: CounterAnswered) -> None:
         self._require_open()
+
+    def _decline_counter(self, answer: CounterAnswered) -> None:
+        """Queue the DECLINECOUNTER to the proposer; it goes with the next delivery (the audit entry's).
+        The key names the proposal: the outbox sends each proposal's answer once, a repeated decision
+        nothing, a second declined proposal its own."""
+        memory = self._mem
+        case_id = self._intake.case_id
+        planned = counter_declined(
+            key=f"{case_id}:counter_declined:{answer.series_id}:{answer.proposed_start.isoformat()}",
+            case_id=case_id,
+            series_id=answer.series_id,
+            proposer=answer.person,
+            proposed_start=answer.proposed_start,
+            recurrence_id=answer.recurrence_id,
+            facts=memory.facts,
+            people=memory.people,
+            contact=self._contact(),
+            case_url=self._intake.case_url,
+            now=workflow.now(),
+        )
+        if planned is not None:
+            self._reply_notices.append(planned)
 
     # --------------------------------------------------------------------------------------- queries
 

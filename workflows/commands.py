@@ -128,3 +128,4 @@ class CounterAnswered:
     person: Person  # who proposed it
     proposed_start: datetime
     accepted: bool
+    recurrence_id: datetime | None = None  # the occurrence the proposal was about (its original start); None: the talk

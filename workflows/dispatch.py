@@ -308,7 +308,9 @@ def counter_declined(
         now=now,
     )
     message = replace(message, attendees=(attendee,), proposed_start=proposed_start, recurrence_id=recurrence_id)
-    return PlannedMessage(message, f"tell {attendee.name} the proposed other time for the {series.kind} was not taken up")
+    return PlannedMessage(
+        message, f"tell {attendee.name} the proposed other time for the {series.kind} was not taken up"
+    )
 
 
 def _notice(

@@ -111,9 +111,9 @@ def parse(recipient: str, raw: bytes) -> SentMessage:
             event = calendar.walk("VEVENT")[0]
             uid = str(event["UID"])
             sequence = int(event.get("SEQUENCE", 0))
-            summary = str(event["SUMMARY"])
+            summary = str(event["SUMMARY"]) if "SUMMARY" in event else None  # a DECLINECOUNTER has none
             rrule = event["RRULE"].to_ical().decode() if "RRULE" in event else None
-            start = event.decoded("DTSTART")
+            start = event.decoded("DTSTART") if "DTSTART" in event else None
     return SentMessage(recipient, str(message["Subject"]), method, uid, sequence, summary, rrule, raw, start)
 
 
