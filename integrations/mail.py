@@ -488,6 +488,15 @@ def notice_message(
         values[key] = _clean_value(value, language)
     values["name"] = _clean_name(recipient.name)
     subject, body = _render_text(f"notice_{kind}", language, values)
+    return _from_the_product(subject, body, recipient, mail_from=mail_from, message_key=message_key)
+
+
+def _from_the_product(
+    subject: str, body: str, recipient: Participant, *, mail_from: str, message_key: str
+) -> EmailMessage:
+    """A message the product writes itself (a notice, a summary): from the product's name, marked
+    auto-generated (RFC 3834) so that out-of-office replies stay away, in the reader's language."""
+    language = recipient.language
     message = _base_message(
         subject=subject,
         recipient=recipient,
@@ -554,35 +563,14 @@ def summary_message(
         "settings_url": _clean_line(settings_url or "", limit=2000),
     }
     subject, body = _render_text("digest", language, context)
-    message = _base_message(
-        subject=subject,
-        recipient=recipient,
-        mail_from=mail_from,
-        from_name=PRODUCT_NAME[language],
-        message_key=message_key,
-        language=language,
-    )
-    message["Auto-Submitted"] = _fixed_header("Auto-Submitted", "auto-generated")
-    _add_bodies(message, subject, body, language, message_key)
-    return message
+    return _from_the_product(subject, body, recipient, mail_from=mail_from, message_key=message_key)
 
 
 def text_notice(*, recipient: Participant, mail_from: str, message_key: str, subject: str, body: str) -> EmailMessage:
     """A notice again from its subject and plain text, as :func:`notice_message` made them (a notice
     that waited for a batch and then went alone)."""
-    language = recipient.language
     subject = _clean_line(subject, limit=150)
-    message = _base_message(
-        subject=subject,
-        recipient=recipient,
-        mail_from=mail_from,
-        from_name=PRODUCT_NAME[language],
-        message_key=message_key,
-        language=language,
-    )
-    message["Auto-Submitted"] = _fixed_header("Auto-Submitted", "auto-generated")
-    _add_bodies(message, subject, body, language, message_key)
-    return message
+    return _from_the_product(subject, body, recipient, mail_from=mail_from, message_key=message_key)
 
 
 __all__ = ["CHANGES", "METHODS", "NOTICES", "invitation_message", "message_id", "notice_message"]

@@ -183,7 +183,9 @@ def test_writing_many_messages_keeps_no_memory_per_message(
             )
         )["Content-Transfer-Encoding"]
     )
-    assert 1 <= len(vars(shared).get("_folded", {})) <= 2  # one per policy setting, not one per message
+    # One per policy setting (line end, utf8: other tests of the session write the same shared
+    # header with theirs), not one per message written.
+    assert 1 <= len(vars(shared).get("_folded", {})) <= 4
     assert all(b"Content-Transfer-Encoding: base64\r\n" in data for data in written)
 
 

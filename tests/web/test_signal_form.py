@@ -45,7 +45,11 @@ async def test_a_signal_is_resolved_by_choosing_what_happened_not_by_typing_its_
     case_id = created.json()["case_id"]
 
     async def command(name: str, body: dict[str, Any]) -> None:
-        answer = await hr_api.post(f"/api/cases/{case_id}/commands/{name}", json=body)
+        # Right after the intake the case may still be opening (409 not_ready): try again, as a person would.
+        answer = await _eventually(
+            lambda: hr_api.post(f"/api/cases/{case_id}/commands/{name}", json=body),
+            lambda answer: answer.status_code != 409 or answer.json().get("code") != "not_ready",
+        )
         assert answer.status_code == 200, answer.text
 
     start = working_day_on_or_before(date.today()).isoformat()
