@@ -341,8 +341,7 @@ def drive(case: Case, rules_version: int, until: datetime, run: Run) -> CaseFact
         contract_hours_per_week=case.hours,
         preference=case.preference,
     )
-    decision = states.open_case(opened, now)
-    decision.facts.rules_version = rules_version  # as the workflow does (workflows/case.py _open)
+    decision = states.open_case(opened, now, rules_version=rules_version)  # as workflows/case.py _open
     facts = decision.facts
     record(run, case, now, decision.effects)
     last_tick: datetime | None = None

@@ -31,7 +31,7 @@ def check_intake(intake: CaseIntake, now: datetime | None = None) -> states.Deci
         contract_hours_per_week=intake.contract_hours_per_week,
         preference=rules_preference(intake),
     )
-    return states.open_case(opened, now)
+    return states.open_case(opened, now, rules_version=states.RULES_VERSION)  # the version the case starts with
 
 
 def case_url(public_url: str, case_id: str) -> str:
