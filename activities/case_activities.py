@@ -10,7 +10,6 @@ of a talk about to be planned already have in their calendars from other cases (
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +25,7 @@ from integrations.calendar import CalendarSeries, Participant
 from integrations.db import run_write
 from integrations.digest import HR_ALERTS, MAILBOX_NAME, Holding, send_due
 from integrations.feeds import record_series
-from integrations.invitations import Outgoing, SendReport, SeriesText, plan, send_invitations, send_notices
+from integrations.invitations import SendReport, SeriesText, plan, send_invitations, send_notices
 from integrations.outbox import OutboxStatus, notice_key
 from integrations.smtp import MailError, PermanentMailError, SmtpSender
 from integrations.store import AuditEntry, CaseRecord, write_progress
@@ -107,18 +106,16 @@ class CaseActivities:
                 self._sessionmaker,
                 self._sender,
                 series,
-                _welcomed(
-                    plan(
-                        series,
-                        change=invitation.change,
-                        dtstamp=invitation.dtstamp,
-                        removed=_removed(invitation),
-                        texts=_texts(invitation),
-                        previous_start=invitation.previous_start,
-                        recurrence_id=invitation.recurrence_id,
-                        proposed_start=invitation.proposed_start,
-                    ),
-                    invitation,
+                plan(
+                    series,
+                    change=invitation.change,
+                    dtstamp=invitation.dtstamp,
+                    removed=_removed(invitation),
+                    texts=_texts(invitation),
+                    previous_start=invitation.previous_start,
+                    recurrence_id=invitation.recurrence_id,
+                    proposed_start=invitation.proposed_start,
+                    joined=[person.email for person in invitation.joined],
                 ),
                 mail_from=self._mail_from,
                 claim_until=claim_until,
@@ -252,17 +249,6 @@ def _texts(invitation: SeriesMessage) -> dict[str, SeriesText]:
 def _removed(invitation: SeriesMessage) -> Participant | None:
     """The attendee a "removed" change takes off the series (a CANCEL of their own)."""
     return _participant(invitation.removed) if invitation.removed is not None else None
-
-
-def _welcomed(outgoing: list[Outgoing], invitation: SeriesMessage) -> list[Outgoing]:
-    """The people who join a series get its update worded as an invitation (it is their first)."""
-    joined = {person.email.lower() for person in invitation.joined}
-    return [
-        dataclasses.replace(item, change="new")
-        if item.method == "REQUEST" and item.recurrence_id is None and item.recipient.email.lower() in joined
-        else item
-        for item in outgoing
-    ]
 
 
 def _refusals(key: str, kind: str, report: SendReport) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ re-plans the same bytes (``dtstamp`` comes from the workflow) and finds the rows
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -76,26 +76,20 @@ def plan(
     texts: Mapping[str, SeriesText] | None = None,
     previous_start: datetime | None = None,
     proposed_start: datetime | None = None,
+    joined: Collection[str] = (),
 ) -> list[Outgoing]:
     """The messages for ``change`` of ``series`` (the state after the change), each in its
     recipient's language: with ``texts`` (by language), the attendees of one language get a calendar
     (SUMMARY, LOCATION, DESCRIPTION) and a mail in their words; ``series`` gives the words of any
     other language. ``previous_start`` (an update) lets the mail say what moved, ``proposed_start``
-    (counter_declined) which proposal was declined. See :func:`plan_one` for who gets which method."""
-    if not texts:
-        found = plan_one(
-            series,
-            change=change,
-            dtstamp=dtstamp,
-            recurrence_id=recurrence_id,
-            removed=removed,
-            proposed_start=proposed_start,
-        )
-        return [dataclasses.replace(item, previous_start=previous_start) for item in found]
+    (counter_declined) which proposal was declined; the people in ``joined`` (addresses) get an
+    update of the whole series worded as an invitation, their first. See :func:`plan_one` for who
+    gets which method."""
     people = (*([removed] if removed is not None else []), *series.attendees)
+    newcomers = {address.lower() for address in joined}
     outgoing: list[Outgoing] = []
     for language in dict.fromkeys(person.language for person in people):  # each once, in the people's order
-        text = texts.get(language)
+        text = (texts or {}).get(language)
         localized = series if text is None else in_language(series, text)
         found = plan_one(
             localized,
@@ -105,13 +99,23 @@ def plan(
             removed=removed,
             proposed_start=proposed_start,
         )
-        note = text.note if text is not None else ""
         outgoing += [
-            dataclasses.replace(item, series=localized, note=note, previous_start=previous_start)
+            dataclasses.replace(
+                item,
+                series=localized,
+                note=text.note if text is not None else "",
+                previous_start=previous_start,
+                change="new" if _joins(item, newcomers) else item.change,
+            )
             for item in found
             if item.recipient.language == language
         ]
     return outgoing
+
+
+def _joins(item: Outgoing, newcomers: set[str]) -> bool:
+    """A REQUEST of the whole series to someone who had none of it before."""
+    return item.method == "REQUEST" and item.recurrence_id is None and item.recipient.email.lower() in newcomers
 
 
 def in_language(series: CalendarSeries, text: SeriesText) -> CalendarSeries:

@@ -81,7 +81,7 @@ with workflow.unsafe.imports_passed_through():
         TimelineEntry,
     )
     from workflows.describe import effect_detail, effect_text, event_detail, snake
-    from workflows.dispatch import PlannedMessage, counter_declined, messages_for
+    from workflows.dispatch import PlannedMessage, contact_preference, counter_declined, messages_for
     from workflows.memory import CaseInput, CaseMemory
     from workflows.people import CasePeople
     from workflows.replies import ANSWERS, counter_detail, decline_notice, declined_statutory, reply_detail, reply_text
@@ -393,15 +393,7 @@ class ReintegrationCase:
         facts = self._mem.facts
         if facts.rules_version < 3:
             return self._intake.contact
-        pref = facts.preference
-        return ContactPreference(
-            weekday=pref.weekday,
-            hour=pref.hour,
-            minute=pref.minute,
-            channel=pref.channel,
-            place=pref.place,
-            location=pref.location,
-        )
+        return contact_preference(facts.preference)
 
     def _workplace(self) -> str:
         """Where the employee works: as last changed (change_workplace), else as the intake said."""

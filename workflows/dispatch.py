@@ -17,6 +17,7 @@ from contracts import ContactPreference, Notice, Person, SeriesMessage, SeriesWo
 from contracts import wording as w
 from states import effects as fx
 from states.clock import at_local, local
+from states.events import ContactPreference as RulesPreference
 from states.facts import CaseFacts, SeriesState
 from states.kinds import Channel, Place, SeriesChangeReason, SeriesKind, TeamNoticeKind
 from workflows.people import CasePeople
@@ -120,6 +121,18 @@ class PlannedMessage:
 
     message: SeriesMessage | Notice
     summary: str
+
+
+def contact_preference(preference: RulesPreference) -> ContactPreference:
+    """The rules' contact preference as the messages use it (the same fields)."""
+    return ContactPreference(
+        weekday=preference.weekday,
+        hour=preference.hour,
+        minute=preference.minute,
+        channel=preference.channel,
+        place=preference.place,
+        location=preference.location,
+    )
 
 
 def location(channel: Channel, place: Place, contact: ContactPreference, language: str = "nl") -> str:

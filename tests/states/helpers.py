@@ -27,8 +27,10 @@ def opened(
     case_id: str = "case-1",
     hours: float = 36.0,
     preference: ContactPreference | None = None,
+    rules_version: int = 1,
     **fields: Any,
 ) -> Decision:
+    """A case opened under ``rules_version`` (as the workflow opens it: the version is known from the start)."""
     now = now or at(first_sick_day.year, first_sick_day.month, first_sick_day.day, 8)
     intake = CaseOpened(
         actor="hr-1",
@@ -39,7 +41,7 @@ def opened(
         preference=preference or ContactPreference(),
         **fields,
     )
-    return open_case(intake, now)
+    return open_case(intake, now, rules_version=rules_version)
 
 
 def step(facts: CaseFacts, event: Any, now: datetime) -> Decision:
@@ -70,17 +72,19 @@ def run_until(facts: CaseFacts, until: datetime, now: datetime) -> tuple[CaseFac
     return facts, effects
 
 
-def case_in(phase: str) -> tuple[CaseFacts, datetime]:
-    """Facts of a case (first sick day Monday 5 January 2026) standing in ``phase``, and a moment
-    shortly after it got there. (A private copy: built once per phase.)"""
+def case_in(phase: str, rules_version: int = 1) -> tuple[CaseFacts, datetime]:
+    """Facts of a case (first sick day Monday 5 January 2026) under ``rules_version`` standing in
+    ``phase``, and a moment shortly after it got there: probleemanalyse 2 February, plan van aanpak 10
+    February, therapeutic work (4 hours) from 16 February, build-up 8 hours from 2 March and 12 from 16
+    March. (A private copy: built once per phase and version.)"""
     import copy
 
-    facts, now = _case_in(phase)
+    facts, now = _case_in(phase, rules_version)
     return copy.deepcopy(facts), now
 
 
 @functools.cache
-def _case_in(phase: str) -> tuple[CaseFacts, datetime]:
+def _case_in(phase: str, rules_version: int) -> tuple[CaseFacts, datetime]:
     from datetime import timedelta
 
     from states import (
@@ -98,7 +102,7 @@ def _case_in(phase: str) -> tuple[CaseFacts, datetime]:
         Withdrawn,
     )
 
-    facts = opened().facts
+    facts = opened(rules_version=rules_version).facts
     if phase == "ziekgemeld":
         return facts, at(2026, 1, 20)
     if phase in ("uit_dienst", "ingetrokken"):
@@ -140,7 +144,7 @@ def _case_in(phase: str) -> tuple[CaseFacts, datetime]:
     if phase == "wia":  # a case that ran its two years: jump to the end of week 104
         from states import next_due
 
-        facts = case_in("tweede_spoor")[0]
+        facts = case_in("tweede_spoor", rules_version)[0]
         end = at(2028, 1, 3, 0, 1)
         facts = tick(facts, end).facts
         assert next_due(facts, end) is None

@@ -27,7 +27,7 @@ from states import effects as fx
 from states.clock import local_date
 from states.kinds import Channel, Pace, Phase, Place, TalkMood
 from tests.states.helpers import at, ev, run_until
-from workflows.dispatch import messages_for
+from workflows.dispatch import contact_preference, messages_for
 from workflows.people import CasePeople
 
 FROM = "verzuim@example.nl"
@@ -83,15 +83,7 @@ class World:
         return CasePeople.from_intake(self.intake)
 
     def contact(self) -> ContactPreference:
-        pref = self.facts.preference
-        return ContactPreference(
-            weekday=pref.weekday,
-            hour=pref.hour,
-            minute=pref.minute,
-            channel=pref.channel,
-            place=pref.place,
-            location=pref.location,
-        )
+        return contact_preference(self.facts.preference)
 
     def do(self, event_type: type, **fields: Any) -> list[Any]:
         decision = states.decide(self.facts, ev(event_type, self.now, **fields), self.now)
