@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from contracts.dossier import DossierEntry
 from states.kinds import Channel, Place
 from states.slots import Busy
 
@@ -75,6 +76,8 @@ class RecordCase:
     phase: str
     org_unit: str | None = None
     next_deadline: date | None = None
+    closed_on: date | None = None
+    """The day the case closed (recovery, end of employment, WIA, withdrawal): its retention runs from it."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ class RecordProgress:
     case: RecordCase
     audit: tuple[RecordAudit, ...] = ()
     people: tuple[RolePeople, ...] = ()
+    dossier: tuple[DossierEntry, ...] = ()
+    """Rules version 4: the records of the re-integratiedossier this decision made (with their audit entries)."""
 
 
 @dataclass(frozen=True)

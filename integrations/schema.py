@@ -11,7 +11,19 @@ import enum
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -88,6 +100,8 @@ class CaseRow(Base):
     first_sick_day: Mapped[date] = mapped_column(Date)
     phase: Mapped[str] = mapped_column(String(40), index=True)
     next_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    """The day the case closed; the dossier's retention runs from it (integrations.retention)."""
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
 
@@ -282,3 +296,59 @@ class DigestRow(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)  # pending, sent, failed, empty
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class DossierRecordRow(Base):
+    """One record of a part of the re-integratiedossier (contracts.dossier.DossierEntry), written by the
+    ``deliver`` activity with its audit entry. ``version`` numbers the records of one part of a case in
+    the order they arrived (1, 2 ...): a plan's bijstellingen, a probleemanalyse's updates, the verslagen."""
+
+    __tablename__ = "dossier_records"
+    __table_args__ = (UniqueConstraint("case_id", "key", name="uq_dossier_record_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(64), index=True)
+    key: Mapped[str] = mapped_column(String(200))
+    part: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40), default="")
+    version: Mapped[int] = mapped_column(Integer)
+    on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(320))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    fields: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[name, text], ...]
+    participants: Mapped[list[Any]] = mapped_column(JSON, default=list)  # lower-case addresses
+    about: Mapped[str] = mapped_column(String(200), default="")
+
+
+class DossierDocumentRow(Base):
+    """An uploaded document of a part, kept with the rest of the case (one backup holds the dossier).
+
+    Never overwritten: an upload with the name of an earlier one of the same part is its next
+    ``version``. ``sha256`` is the hex digest of ``content``; the upload and its audit entry are
+    written in one transaction."""
+
+    __tablename__ = "dossier_documents"
+    __table_args__ = (UniqueConstraint("case_id", "part", "name", "version", name="uq_dossier_document_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(64), index=True)
+    part: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(320))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RetentionRunRow(Base):
+    """One run of the retention job: when, and how many rows of each table it deleted (counts, no content)."""
+
+    __tablename__ = "retention_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ran_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    cases_deleted: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

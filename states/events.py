@@ -44,8 +44,37 @@ class BuildUpStep:
 
 
 @dataclass(frozen=True, kw_only=True)
+class OccupationalAdvice:
+    """The bedrijfsarts's judgement as the employer may keep it (rules version 4), in the bedrijfsarts's
+    own words: what the employee can and cannot do, for how long, and the advice on work and hours.
+    Never a diagnosis, cause or treatment (the edge checks every field for medical terms)."""
+
+    limitations: str = ""
+    """Functionele beperkingen: what the employee cannot do (for now)."""
+    capabilities: str = ""
+    """Benutbare mogelijkheden: what the employee can do."""
+    expected_duration: str = ""
+    """Verwachte duur: how long the limitations are expected to last (the prognosis in time)."""
+    work_advice: str = ""
+    """Advice on work, tasks and hours (the build-up)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TalkReport:
+    """The verslag of a talk (rules version 4): who was there, what was agreed, what comes next.
+    ``present`` holds roles; the workflow records who held each role then."""
+
+    present: list[Role] = field(default_factory=list)
+    agreed: str = ""
+    next_steps: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class PlanVanAanpak:
-    """The signed plan: hours, tasks, evaluation moments, contact person, casemanager, both views."""
+    """The signed plan: hours, tasks, evaluation moments, contact person, casemanager, both views.
+
+    From rules version 4 a plan is a versioned record of the dossier: a bijstelling says what changed
+    and why (``changes``), and both sides' signatures are dated."""
 
     hours_per_week: float
     tasks: list[str] = field(default_factory=list)
@@ -55,6 +84,10 @@ class PlanVanAanpak:
     employer_view: str = ""
     employee_view: str = ""
     place: Place = Place.office
+    changes: str = ""
+    """A bijstelling: what changed against the previous version, and why ("" for the first plan)."""
+    signed_by_employer_on: date | None = None
+    signed_by_employee_on: date | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +111,10 @@ class CaseOpened(_Event):
 
 @dataclass(frozen=True, kw_only=True)
 class ProbleemanalyseReceived(_Event):
+    """The probleemanalyse of the bedrijfsarts, or (once one was received) an update of it."""
+
     on: date | None = None
+    advice: OccupationalAdvice | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +155,7 @@ class ProgressTalkHeld(_Event):
     pace: Pace = Pace.ok
     conflict_at_work: bool = False
     on: date | None = None
+    report: TalkReport | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,6 +190,7 @@ class EvaluationHeld(_Event):
     summary: str = ""
     revised_plan: PlanVanAanpak | None = None
     on: date | None = None
+    report: TalkReport | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,6 +201,10 @@ class EerstejaarsevaluatieHeld(_Event):
     structural_return_expected: bool = False
     summary: str = ""
     on: date | None = None
+    reason: str = ""
+    """Rules version 4: why the first track continues (the structural return expected) or why the
+    second track starts; the RIV needs the decision with its reason."""
+    report: TalkReport | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -205,10 +247,17 @@ class Withdrawn(_Event):
 
 @dataclass(frozen=True, kw_only=True)
 class StepRecorded(_Event):
-    """A statutory document was made or sent (arbodienst report, 42nd-week report, ...)."""
+    """A statutory document was made or sent (arbodienst report, 42nd-week report, ...).
+
+    Rules version 4: ``reference`` (the 42e-weeksmelding's reference at UWV, say), ``late_reason`` (why
+    a step came after its deadline, for the RIV's completeness table) and, for the actueel oordeel,
+    the bedrijfsarts's ``advice``."""
 
     step: StepKey
     on: date | None = None
+    reference: str = ""
+    late_reason: str = ""
+    advice: OccupationalAdvice | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -221,6 +270,40 @@ class BuddyConsent(_Event):
 @dataclass(frozen=True, kw_only=True)
 class DriegesprekHeld(_Event):
     summary: str = ""
+    on: date | None = None
+    report: TalkReport | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EindevaluatieHeld(_Event):
+    """Rules version 4: the eindevaluatie of employer and employee (about week 91, or when a worker
+    sick 10 weeks or more leaves employment): how the re-integration went, in a few lines."""
+
+    summary: str = ""
+    on: date | None = None
+    report: TalkReport | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmployeeViewGiven(_Event):
+    """Rules version 4: the employee's own view (mening werknemer), in self-service.
+
+    ``about`` is the dossier record the employee read (its key, as the dossier lists it), or "" for
+    the re-integration as a whole. ``agrees``: akkoord (True), niet akkoord (False), or only seen (None)."""
+
+    about: str = ""
+    agrees: bool | None = None
+    view: str = ""
+    on: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TweedeSpoorActivityRecorded(_Event):
+    """Rules version 4: one activity of the second track: what was done, and by whom (a
+    re-integratiebureau, say)."""
+
+    activity: str
+    by: str = ""
     on: date | None = None
 
 
@@ -285,6 +368,9 @@ Event = (
     | StepRecorded
     | BuddyConsent
     | DriegesprekHeld
+    | EindevaluatieHeld
+    | EmployeeViewGiven
+    | TweedeSpoorActivityRecorded
     | PreferenceChanged
     | LoonsanctieImposed
     | SignalResolved

@@ -121,6 +121,29 @@ class SignalKind(enum.StrEnum):
     pace_wrong = "pace_wrong"
     conflict_at_work = "conflict_at_work"
     relapse = "relapse"
+    riv_gap = "riv_gap"
+    """Rules version 4: from week 80 (``RulesConfig.riv_check_from_week``) a part of the
+    re-integratieverslag is missing or out of time (:mod:`states.riv`)."""
+
+
+class DossierPart(enum.StrEnum):
+    """The parts of the re-integratiedossier, in the order of UWV's re-integratieverslag (RIV).
+
+    Each is a record of the case with its content, date, author and versions (rules version 4), and
+    documents can be uploaded to each. ``arbeidsdeskundig_rapport`` is optional; ``re_integratieverslag``
+    holds the generated RIV bundles (the employee's copy)."""
+
+    probleemanalyse = "probleemanalyse"
+    plan_van_aanpak = "plan_van_aanpak"
+    gespreksverslag = "gespreksverslag"
+    eerstejaarsevaluatie = "eerstejaarsevaluatie"
+    melding_42e_week = "melding_42e_week"
+    tweede_spoor = "tweede_spoor"
+    arbeidsdeskundig_rapport = "arbeidsdeskundig_rapport"
+    actueel_oordeel = "actueel_oordeel"
+    eindevaluatie = "eindevaluatie"
+    mening_werknemer = "mening_werknemer"
+    re_integratieverslag = "re_integratieverslag"
 
 
 class SeriesChangeReason(enum.StrEnum):
