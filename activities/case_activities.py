@@ -20,10 +20,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from contracts import BusyQuery, BusyTimes, Delivery, Notice, Person, RecordProgress, SeriesMessage
+from contracts.dossier import DossierEntry
 from integrations.busy import busy_times as read_busy_times
 from integrations.calendar import CalendarSeries, Participant
 from integrations.db import run_write
 from integrations.digest import HR_ALERTS, MAILBOX_NAME, Holding, send_due
+from integrations.dossier_records import write_entries
 from integrations.feeds import record_series
 from integrations.invitations import SendReport, SeriesText, plan, send_invitations, send_notices
 from integrations.outbox import OutboxStatus, notice_key
@@ -140,10 +142,12 @@ class CaseActivities:
     async def _write(
         self, case_id: str, sent_series: list[tuple[CalendarSeries, bool]], command: RecordProgress | None
     ) -> None:
-        """The series' states and the read model in one transaction; every write is idempotent."""
+        """The series' states and the read model (with the dossier's records) in one transaction;
+        every write is idempotent."""
         record: CaseRecord | None = None
         people: dict[str, list[str]] = {}
         audit: list[AuditEntry] = []
+        dossier: tuple[DossierEntry, ...] = ()
         if command is not None:
             case = command.case
             if command.people:  # the workflow names the people only when they changed
@@ -159,7 +163,9 @@ class CaseActivities:
                 first_sick_day=case.first_sick_day,
                 phase=case.phase,
                 next_deadline=case.next_deadline,
+                closed_on=case.closed_on,
             )
+            dossier = command.dossier
             audit = [
                 AuditEntry(
                     case_id=e.case_id,
@@ -177,6 +183,7 @@ class CaseActivities:
                 record_series(connection, case_id=case_id, series=series, cancelled=cancelled)
             if record is not None:
                 write_progress(connection, record, people, audit)
+            write_entries(connection, dossier)  # with the audit entries they belong to
 
         await run_write(self._sessionmaker, write)
 

@@ -10,6 +10,7 @@ such as ``pace_from_progress_talk=too_fast`` never reaches a person as it is. Pu
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -206,6 +207,7 @@ SIGNAL_KINDS: dict[str, Words] = {
     "pace_wrong": ("Het tempo past niet", "The pace does not fit"),
     "conflict_at_work": ("Conflict op het werk", "Conflict at work"),
     "relapse": ("Terugval", "Setback"),
+    "riv_gap": ("Het re-integratieverslag is niet compleet", "The re-integration report is not complete"),
 }
 """What a signal of each kind says happened, in a few words (where the rules give no headline)."""
 
@@ -254,7 +256,17 @@ def evidence(fact: str, value: str, on: date, language: str) -> str:
             else f"{day}: progress talk planned, not recorded"
         )
     if fact == "deadline":
-        return f"{deadline(value, language)}: uiterlijk {day}" if nl else f"{deadline(value, language)}: due {day}"
+        step = _step_or_part(value, language)
+        return f"{step}: uiterlijk {day}" if nl else f"{step}: due {day}"
+    if fact == "riv_done":  # a part of the re-integratieverslag that came late
+        step = _step_or_part(value, language)
+        return f"{step}: vastgelegd op {day}" if nl else f"{step}: recorded on {day}"
+    if fact == "last_evaluation":  # where a gap of more than 6 weeks between evaluations began
+        return (
+            f"{day}: het plan van aanpak voor het laatst vastgesteld of geëvalueerd"
+            if nl
+            else f"{day}: the plan van aanpak last set or evaluated"
+        )
     if fact.startswith("pace_from_"):
         source = pick(_SOURCE.get(fact.removeprefix("pace_from_"), ("", "")), language)
         pace = pick(_PACE.get(value, (value, value)), language)
@@ -278,6 +290,37 @@ def evidence(fact: str, value: str, on: date, language: str) -> str:
     return f"{day}: {fact.replace('_', ' ')} {value.replace('_', ' ')}".rstrip()
 
 
+_RIV_PARTS: dict[str, Words] = {
+    "eindevaluatie": ("eindevaluatie", "final evaluation"),
+    "mening_werknemer": ("mening van de werknemer", "the employee's view"),
+}
+"""Parts of the re-integratieverslag that are no statutory step of their own (the RIV check's evidence
+names them where it names a step)."""
+
+
+def _step_or_part(key: str, language: str) -> str:
+    """A statutory step by its deadline key, or a part of the re-integratieverslag without one."""
+    if key in DEADLINES or key not in _RIV_PARTS:
+        return deadline(key, language)
+    return pick(_RIV_PARTS[key], language)
+
+
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def dates_in_words(text: str, language: str) -> str:
+    """``text`` with every ISO date in it (``2028-03-02``) as people write it (``2 maart 2028``): the
+    rules' texts (the RIV check's) name days as dates; a reader gets them in words."""
+
+    def in_words(match: re.Match[str]) -> str:
+        try:
+            return format_day(date(int(match[1]), int(match[2]), int(match[3])), language)
+        except ValueError:
+            return match[0]
+
+    return _ISO_DAY.sub(in_words, text)
+
+
 def evidence_from_text(text: str, language: str) -> str:
     """A fact written as the rules' ``SignalView.evidence`` writes it (``2026-11-02 fact=value``) in
     words; text in another form is returned as it is."""
@@ -290,3 +333,141 @@ def evidence_from_text(text: str, language: str) -> str:
     if not sep:
         return text
     return evidence(fact, value, on, language)
+
+
+# --------------------------------------------------------------------------------------------------
+# The re-integratiedossier: its parts, the fields of its records and their values, the completeness table
+
+DOSSIER_PARTS: dict[str, Words] = {
+    "probleemanalyse": ("Probleemanalyse", "Problem analysis"),
+    "plan_van_aanpak": ("Plan van aanpak", "Action plan"),
+    "gespreksverslag": ("Gespreksverslagen", "Reports of talks"),
+    "eerstejaarsevaluatie": ("Eerstejaarsevaluatie", "First-year evaluation"),
+    "melding_42e_week": ("42e-weeksmelding", "42nd-week report"),
+    "tweede_spoor": ("Tweede spoor", "Second track"),
+    "arbeidsdeskundig_rapport": ("Arbeidsdeskundig rapport", "Labour expert's report"),
+    "actueel_oordeel": ("Actueel oordeel bedrijfsarts", "Current judgement of the company doctor"),
+    "eindevaluatie": ("Eindevaluatie", "Final evaluation"),
+    "mening_werknemer": ("Mening werknemer", "Employee's view"),
+    "re_integratieverslag": ("Re-integratieverslag", "Re-integration report"),
+}
+"""Each part of the RIV (``states.kinds.DossierPart``), as a heading."""
+
+DOSSIER_KINDS: dict[str, Words] = {
+    "signed": ("Ondertekend plan", "Signed plan"),
+    "revised": ("Bijstelling", "Revision"),
+    "update": ("Bijgewerkt", "Update"),
+    "started": ("Start van het tweede spoor", "Start of the second track"),
+    "activity": ("Activiteit", "Activity"),
+    **TALK_TITLES,
+}
+"""What tells records of one part apart (``DossierRecord.kind``); a kind not here is not shown."""
+
+DOSSIER_FIELDS: dict[str, Words] = {
+    "limitations": ("Functionele beperkingen", "Functional limitations"),
+    "capabilities": ("Benutbare mogelijkheden", "Remaining capabilities"),
+    "expected_duration": ("Verwachte duur", "Expected duration"),
+    "work_advice": ("Advies over werk en uren", "Advice on work and hours"),
+    "hours_per_week": ("Uren per week", "Hours per week"),
+    "tasks": ("Taken", "Tasks"),
+    "evaluation_moments": ("Evaluatiemomenten", "Evaluation moments"),
+    "contact_person": ("Contactpersoon", "Contact person"),
+    "casemanager": ("Casemanager", "Case manager"),
+    "employer_view": ("Visie van de werkgever", "Employer's view"),
+    "employee_view": ("Visie van de werknemer", "Employee's view"),
+    "place": ("Plaats", "Place"),
+    "changes": ("Wat is gewijzigd en waarom", "What changed and why"),
+    "signed_by_employer_on": ("Ondertekend door de werkgever op", "Signed by the employer on"),
+    "signed_by_employee_on": ("Ondertekend door de werknemer op", "Signed by the employee on"),
+    "went": ("Hoe het ging", "How it went"),
+    "summary": ("Samenvatting", "Summary"),
+    "present": ("Aanwezig", "Present"),
+    "agreed": ("Afspraken", "What was agreed"),
+    "next_steps": ("Volgende stappen", "Next steps"),
+    "outcome": ("Uitkomst", "Outcome"),
+    "decision": ("Besluit", "Decision"),
+    "reason": ("Reden", "Reason"),
+    "reference": ("Kenmerk", "Reference"),
+    "activity": ("Activiteit", "Activity"),
+    "by": ("Uitgevoerd door", "Carried out by"),
+    "about": ("Over", "About"),
+    "agrees": ("Akkoord", "Agrees"),
+    "view": ("Mening", "View"),
+    "step": ("Stap", "Step"),
+}
+"""The label of each field of a record's content (``DossierField.name``)."""
+
+DOSSIER_VALUES: dict[str, dict[str, Words]] = {
+    "went": {"good": ("Goed", "Good"), "mixed": ("Wisselend", "Mixed"), "difficult": ("Moeizaam", "Difficult")},
+    "outcome": {
+        "continue": ("Plan voortzetten", "Continue the plan"),
+        "adjust_plan": ("Plan bijstellen", "Adjust the plan"),
+        "second_track": ("Tweede spoor", "Second track"),
+        "recovered": ("Hersteld", "Recovered"),
+    },
+    "agrees": {
+        "true": ("Akkoord", "Agrees"),
+        "false": ("Niet akkoord", "Does not agree"),
+        "seen": ("Gezien, zonder oordeel", "Seen, no opinion given"),
+    },
+    "decision": {
+        "first_track": ("Het eerste spoor gaat door", "The first track continues"),
+        "second_track": ("Het tweede spoor start", "The second track starts"),
+    },
+    "place": PLACES,
+    "step": {
+        key: (words[0][:1].upper() + words[0][1:], words[1][:1].upper() + words[1][1:])
+        for key, words in DEADLINES.items()
+    },
+}
+"""The words of a field whose value is a key (``went``: ``good`` ...); other values are the words entered."""
+
+DOSSIER_PART_STATUS: dict[str, Words] = {
+    "present": ("Aanwezig", "Present"),
+    "missing": ("Ontbreekt", "Missing"),
+    "late": ("Te laat", "Late"),
+    "to_come": ("Volgt nog", "To come"),
+}
+DOSSIER_STEP_STATUS: dict[str, Words] = {
+    "on_time": ("Op tijd", "On time"),
+    "late": ("Te laat", "Late"),
+    "missing": ("Ontbreekt", "Missing"),
+    "to_come": ("Volgt nog", "To come"),
+}
+"""The status words of the RIV's completeness table (``PartStatus.status``, ``StepStatus.status``)."""
+
+
+def dossier_part(part: str, language: str) -> str:
+    return pick(DOSSIER_PARTS.get(part, (part.replace("_", " "), part.replace("_", " "))), language)
+
+
+def dossier_field(name: str, language: str) -> str:
+    """The label of a record's field; a name this table does not know keeps its words, not its key."""
+    fallback = name.replace("_", " ").capitalize()
+    return pick(DOSSIER_FIELDS.get(name, (fallback, fallback)), language)
+
+
+def dossier_value(name: str, text: str, language: str) -> str:
+    """A field's value as a person reads it: a key in words (``good`` -> ``Goed``), a date as
+    ``2 maart 2026`` (each line of a list of dates), hours with a decimal comma in Dutch; what was
+    entered stays as it was."""
+    words = DOSSIER_VALUES.get(name, {}).get(text)
+    if words is not None:
+        return pick(words, language)
+    if name == "hours_per_week":
+        try:
+            hours = float(text)
+        except ValueError:
+            return text
+        shown = f"{hours:g}"
+        return shown.replace(".", ",") if _language(language) == "nl" else shown
+    return "\n".join(_dossier_line(line, language) for line in text.split("\n"))
+
+
+def _dossier_line(line: str, language: str) -> str:
+    if len(line) == 10:
+        try:
+            return format_day(date.fromisoformat(line), language)
+        except ValueError:
+            return line
+    return line

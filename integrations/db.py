@@ -12,6 +12,8 @@ Core statements on a connection, :func:`write_session` for the ORM. On SQLite bo
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -40,7 +42,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # web app read while the worker writes.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
@@ -48,6 +50,23 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # switch that off, :func:`_sqlite_begin` says BEGIN instead (SQLAlchemy's documented recipe,
     # "Enabling Non-Legacy SQLite Transactional Modes").
     dbapi_connection.isolation_level = None
+
+
+_WAL_ATTEMPTS = 60
+
+
+def _wal(cursor: Any) -> None:
+    """Switch the database to WAL (it stays so, in the file). On a new database that several
+    processes open at once, the switch can fail at once with "database is locked" although
+    busy_timeout is set (SQLite does not always wait for it): try again, for at most 30 s in all."""
+    for attempt in range(_WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.5)
 
 
 def _sqlite_begin(connection: Connection) -> None:

@@ -64,7 +64,7 @@ logger = logging.getLogger(__name__)
 
 SUMMARY_AT = time(8, 0)
 """When the daily summary goes, Europe/Amsterdam, on working days (Monday to Friday)."""
-HR_ALERTS = frozenset({"hr_overdue", "hr_reminder", "deadline_moved"})
+HR_ALERTS = frozenset({"hr_overdue", "hr_reminder", "deadline_moved", "riv_gap"})
 """The notices that are combined when several reach one person at once."""
 HR_BATCH_WINDOW = timedelta(minutes=2)
 """How long the worker lets an HR alert wait for others to the same person (the product's worker,

@@ -96,6 +96,13 @@ NOTICES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"employee_name", "person_name", "talk"}),
         frozenset({"talk_day", "talk_time", "proposed_day", "proposed_time", "case_url"}),
     ),
+    # to HR: a part of the re-integratieverslag is missing or late (what, what to do, the facts, the form)
+    "riv_gap": (
+        frozenset({"headline", "what"}),
+        frozenset({"employee_name", "signals", "case_url", "action_url"}),
+    ),
+    # to the employee: their copy of the re-integratieverslag is ready, behind the sign-in (no attachment)
+    "riv_copy": (frozenset(), frozenset({"dossier_url"})),
 }
 SUBJECT_NAME_MAX = 60
 """A name in a subject longer than this is shortened at a word, so that the subject stays whole."""

@@ -36,6 +36,8 @@ class CaseRecord:
     first_sick_day: date
     phase: str
     next_deadline: date | None = None
+    closed_on: date | None = None
+    """The day the case closed (None while it runs); the dossier's retention runs from it."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 Entry points (see :mod:`states.case`): :func:`open_case`, :func:`decide`, :func:`check`,
 :func:`tick`, :func:`next_due`, :func:`upcoming` (:func:`upcoming_deadlines`), :func:`open_signals`, :func:`case_timeline`.
+The check of the re-integratieverslag: :func:`riv_check` (:mod:`states.riv`).
 The statutory calendar on its own: :func:`states.timeline.statutory_timeline`.
 """
 
@@ -21,6 +22,7 @@ from states.case import (
 from states.config import DEFAULT_CONFIG, TZ, RulesConfig
 from states.effects import (
     AlertHROverdue,
+    AlertHRRivGap,
     AskBuddyConsent,
     CancelSeries,
     CloseCase,
@@ -45,12 +47,15 @@ from states.events import (
     ContactPreference,
     DriegesprekHeld,
     EerstejaarsevaluatieHeld,
+    EindevaluatieHeld,
     EmployeeFeedback,
+    EmployeeViewGiven,
     EmploymentEnded,
     EvaluationHeld,
     Event,
     HoursReported,
     LoonsanctieImposed,
+    OccupationalAdvice,
     PlanVanAanpak,
     PlanVanAanpakSigned,
     PreferenceChanged,
@@ -60,13 +65,16 @@ from states.events import (
     Relapse,
     SignalResolved,
     StepRecorded,
+    TalkReport,
     TherapeuticWorkStarted,
+    TweedeSpoorActivityRecorded,
     TweedeSpoorStarted,
     Withdrawn,
 )
 from states.facts import RULES_VERSION, CaseFacts, Signal
 from states.kinds import (
     Channel,
+    DossierPart,
     EvaluationOutcome,
     Outcome,
     Pace,
@@ -79,6 +87,7 @@ from states.kinds import (
     TalkMood,
 )
 from states.refusals import Refused
+from states.riv import RivCheck, RivItem, riv_check
 from states.timeline import Deadline, DeadlineKey, Responsible, SickPeriod, statutory_timeline
 
 # Spelled out, so that a type checker sees what the package exports (every public name imported
@@ -99,6 +108,7 @@ __all__ = [
     "TZ",
     "RulesConfig",
     "AlertHROverdue",
+    "AlertHRRivGap",
     "AskBuddyConsent",
     "CancelSeries",
     "CloseCase",
@@ -121,12 +131,15 @@ __all__ = [
     "ContactPreference",
     "DriegesprekHeld",
     "EerstejaarsevaluatieHeld",
+    "EindevaluatieHeld",
     "EmployeeFeedback",
+    "EmployeeViewGiven",
     "EmploymentEnded",
     "EvaluationHeld",
     "Event",
     "HoursReported",
     "LoonsanctieImposed",
+    "OccupationalAdvice",
     "PlanVanAanpak",
     "PlanVanAanpakSigned",
     "PreferenceChanged",
@@ -136,13 +149,16 @@ __all__ = [
     "Relapse",
     "SignalResolved",
     "StepRecorded",
+    "TalkReport",
     "TherapeuticWorkStarted",
+    "TweedeSpoorActivityRecorded",
     "TweedeSpoorStarted",
     "Withdrawn",
     "RULES_VERSION",
     "CaseFacts",
     "Signal",
     "Channel",
+    "DossierPart",
     "EvaluationOutcome",
     "Outcome",
     "Pace",
@@ -154,6 +170,9 @@ __all__ = [
     "StepKey",
     "TalkMood",
     "Refused",
+    "RivCheck",
+    "RivItem",
+    "riv_check",
     "Deadline",
     "DeadlineKey",
     "Responsible",

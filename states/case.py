@@ -280,7 +280,8 @@ def upcoming_deadlines(facts: CaseFacts, now: datetime) -> list[UpcomingItem]:
 
 
 def _refresh(facts: CaseFacts, now: datetime) -> list[Effect]:
-    """Due agenda items in time order, then signals, then the calendar (mutates ``facts``)."""
+    """Due agenda items in time order, then signals, then the calendar (mutates ``facts``); from rules
+    version 4, when the calendar changed, the signals once more and the calendar they call for."""
     effects: list[Effect] = []
     for _ in range(_MAX_AGENDA_STEPS):
         due = [item for item in pending_items(facts, now) if item.at <= now]
@@ -291,7 +292,16 @@ def _refresh(facts: CaseFacts, now: datetime) -> list[Effect]:
         effects += _perform(facts, item, now)
     effects += refresh_signals(facts, now)
     effects += deadline_moves(facts, effects, now)
-    effects += reconcile(facts, now)
+    calendar = reconcile(facts, now)
+    effects += calendar
+    if calendar and facts.rules_version >= 4:
+        # Rules version 4: what the calendar's changes bring to light is raised now, not at the next
+        # tick (a series extended over weeks a late tick skipped has occurrences that passed already).
+        more = refresh_signals(facts, now)
+        if more:
+            more += deadline_moves(facts, more, now)
+            more += reconcile(facts, now)
+            effects += more
     return effects
 
 

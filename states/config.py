@@ -79,6 +79,12 @@ class RulesConfig:
     complaints_pause_days: int = 7
     """Complaints lasting this many days or more: pause the build-up, do not extend."""
 
+    # --- the re-integratieverslag (rules version 4)
+    riv_check_from_week: int = 80
+    """From this counted sick week on, every part of the re-integratieverslag that is missing or out
+    of time (:func:`states.riv.riv_check`) is a signal to HR (``riv_gap``): long enough before the
+    RIV is due in week 91 to repair what can still be repaired."""
+
     # --- statutory timeline details that are readings of ours, documented in timeline.py
     structural_return_months_weeks: int = 13
     """"Structural return within 3 months" after the eerstejaarsevaluatie, as weeks (13 = 91 days)."""

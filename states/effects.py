@@ -232,6 +232,27 @@ class DeadlineMoved:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AlertHRRivGap:
+    """Rules version 4: from week ``RulesConfig.riv_check_from_week`` a part of the re-integratieverslag
+    is missing or out of time (a ``riv_gap`` signal, :mod:`states.riv`): HR is told what is missing and
+    what to do, with the command that fills it (its form on the case page). Once per gap: the signal
+    resolves itself when the part is recorded."""
+
+    key: str
+    case_id: str
+    signal: SignalView
+    part: str
+    """The part of the RIV (a :class:`states.kinds.DossierPart` value)."""
+    command: str
+    """The command that fills the gap (``evaluation_held``, ``step_recorded``, ...); "" when no command
+    can (a case under an earlier rules version: the part is added as a document)."""
+    due: date | None
+    text_nl: str
+    text_en: str
+    to: tuple[Role, ...] = (Role.casemanager,)
+
+
+@dataclass(frozen=True, kw_only=True)
 class CloseCase:
     key: str
     case_id: str
@@ -256,5 +277,6 @@ Effect = (
     | CloseCase
     | RemindManagerToRecord
     | DeadlineMoved
+    | AlertHRRivGap
 )
 EFFECT_TYPES: tuple[type, ...] = get_args(Effect)

@@ -9,7 +9,8 @@ Europe/Amsterdam zone; the rules therefore convert to :data:`states.config.TZ` b
 arithmetic, and compare datetimes only as instants.
 
 A record that never changes once made is a frozen dataclass (phase changes, steps, evaluations,
-hours, talks, statements, complaints, evidence), so its type holds that rule. Only
+hours, talks, statements, complaints, evidence, the dossier's marks and the employee's views), so
+its type holds that rule. Only
 :class:`CaseFacts` and the parts the rules change in place are not: the sick periods (an end),
 relapses (answered), driegesprekken (held), the buddy, calendar series and signals; the rules change
 them only on a private copy (:func:`private_copy`, :func:`own`).
@@ -26,12 +27,16 @@ from states.events import BuildUpStep, ContactPreference, PlanVanAanpak
 from states.kinds import Channel, EvaluationOutcome, Pace, Place, Role, SeriesKind, SignalKind, TalkMood
 from states.timeline import SickPeriod
 
-RULES_VERSION = 3
+RULES_VERSION = 4
 """The rules version of cases opened now. 1: the first. 2: a planned evaluation that will not take
 place (held on another day) moves to the next evaluation, one update per person, instead of being
 cancelled beside a new invitation. 3: messages people can trust (issue 18): one reminder per
 deadline instance and one "moved" notice when it moves, series to a sensible horizon, the buddy
-invited only once HR chose one, attendees follow the people who hold the roles."""
+invited only once HR chose one, attendees follow the people who hold the roles. 4: the
+re-integratiedossier (issue 19): the eindevaluatie, the employee's view and the second track's
+activities are recorded, a step keeps its reference and the reason it came late, and from week 80
+(``RulesConfig.riv_check_from_week``) every gap in the re-integratieverslag is a signal to HR
+(:mod:`states.riv`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +55,33 @@ class PhaseChange:
 class StepRecord:
     key: str
     on: date
+    actor: str
+    at: datetime
+    reference: str = ""
+    """Rules version 4: the step's reference (the 42e-weeksmelding's at UWV, say); "" before."""
+    late_reason: str = ""
+    """Rules version 4: why the step came after its deadline, as recorded; "" before."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DossierMark:
+    """Rules version 4: that a part of the dossier was recorded on a day, by whom (the eindevaluatie,
+    an activity of the second track). Its content goes to the dossier's records, not into the facts."""
+
+    on: date
+    actor: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmployeeView:
+    """Rules version 4: the employee read ``about`` (a dossier record's key, "" for the re-integration
+    as a whole) and agrees (True), does not (False) or only saw it (None). The view itself goes to the
+    dossier's records, not into the facts."""
+
+    on: date
+    about: str
+    agrees: bool | None
     actor: str
     at: datetime
 
@@ -216,6 +248,14 @@ class CaseFacts:
     steps: list[StepRecord] = field(default_factory=list)
     loonsanctie_weeks: int = 0
 
+    # Rules version 4: what the check of the re-integratieverslag needs (:mod:`states.riv`); dates and
+    # who, never the content (that goes to the dossier's records).
+    eerstejaarsevaluatie_reason_given: bool = False
+    """The eerstejaarsevaluatie recorded why the first track continues or the second starts."""
+    eindevaluatie: DossierMark | None = None
+    employee_views: list[EmployeeView] = field(default_factory=list)
+    tweede_spoor_activities: list[DossierMark] = field(default_factory=list)
+
     working_since: date | None = None
     """First day of the current return to work (therapeutic, build-up or partial); None while the
     employee does not work."""
@@ -276,8 +316,10 @@ def private_copy(facts: CaseFacts) -> CaseFacts:
     Copies exactly what the rules change in place: the facts object, every list (they append and
     replace elements), the elements of :data:`_OWN_ELEMENTS` and the buddy state. Calendar series
     and signals (the lists that grow with a case) are shared with ``facts`` until a rule changes one:
-    it then puts its own copy in the list first (:func:`own`). Everything else is only ever added,
-    never changed, and frozen (phase changes, records, hours, talks, statements, plans, steps,
+    it then puts its own copy in the list first (:func:`own`). Everything else is only ever added
+    (or, a step completed with its reference or late reason under rules version 4, replaced by a new
+    record in the copied list), never changed, and frozen (phase changes, records, hours, talks,
+    statements, plans, steps, the eindevaluatie, the employee's views, the second track's activities,
     config), so old and new facts share it. (``copy.deepcopy`` did the same job at many times the cost.)
     """
     new = shallow(facts)

@@ -81,6 +81,9 @@ def _rows() -> list[tuple[str, list[Phase], Phase | None]]:
         "preference_changed",
         "loonsanctie_imposed",
         "signal_resolved",
+        "eindevaluatie_held",
+        "employee_view_given",
+        "tweede_spoor_activity_recorded",
     ):
         rows.append((trigger, list(_OPEN), None))
     return rows

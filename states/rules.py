@@ -30,7 +30,9 @@ from states.events import (
     ContactPreference,
     DriegesprekHeld,
     EerstejaarsevaluatieHeld,
+    EindevaluatieHeld,
     EmployeeFeedback,
+    EmployeeViewGiven,
     EmploymentEnded,
     EvaluationHeld,
     Event,
@@ -48,12 +50,15 @@ from states.events import (
     StepRecorded,
     TalkMoved,
     TherapeuticWorkStarted,
+    TweedeSpoorActivityRecorded,
     TweedeSpoorStarted,
     Withdrawn,
 )
 from states.facts import (
     CaseFacts,
     ComplaintsRecord,
+    DossierMark,
+    EmployeeView,
     EvaluationRecord,
     HoursEntry,
     PhaseChange,
@@ -70,6 +75,7 @@ from states.kinds import (
     PHASE_ORDER,
     SICK_PHASES,
     Channel,
+    DossierPart,
     EvaluationOutcome,
     Outcome,
     Phase,
@@ -548,6 +554,8 @@ def _eerstejaarsevaluatie(facts: CaseFacts, event: EerstejaarsevaluatieHeld, day
         )
     facts.eerstejaarsevaluatie_on = day
     facts.structural_return_expected = event.structural_return_expected
+    if facts.rules_version >= 4:
+        facts.eerstejaarsevaluatie_reason_given = bool(event.reason.strip())
     return Ruling("eerstejaarsevaluatie_held")
 
 
@@ -758,10 +766,17 @@ _STEP_NL = {
 def _step(facts: CaseFacts, event: StepRecorded, day: date, today: date) -> Ruling:
     step = StepKey(event.step)
     done = {record.key: record.on for record in facts.steps}
+    if step in done and _completes_step(facts, event, done[step]):
+        return _complete_step(facts, event, step)
     if step in done:
+        on = done[step].isoformat()
+        hint_nl = hint_en = ""
+        if facts.rules_version >= 4:
+            hint_nl = f" Een kenmerk of de reden van te laat vul je aan met dezelfde datum ({on})."
+            hint_en = f" To add a reference or the reason it came late, record it with the same date ({on})."
         raise Refused(
-            f"{_STEP_NL[step]} is al vastgelegd op {done[step].isoformat()}.",
-            f"The step {step} was already recorded on {done[step].isoformat()}.",
+            f"{_STEP_NL[step]} is al vastgelegd op {on}.{hint_nl}",
+            f"The step {step} was already recorded on {on}.{hint_en}",
             "step_already_recorded",
         )
     _not_future(day, today, _STEP_NL[step], f"The step {step}")
@@ -776,7 +791,46 @@ def _step(facts: CaseFacts, event: StepRecorded, day: date, today: date) -> Ruli
                 f"The step {step} can only come after {needed_en}.",
                 "step_out_of_order",
             )
-    facts.steps.append(StepRecord(key=str(step), on=day, actor=event.actor, at=utc(event.at)))
+    if facts.rules_version >= 4:
+        record = StepRecord(
+            key=str(step),
+            on=day,
+            actor=event.actor,
+            at=utc(event.at),
+            reference=event.reference.strip(),
+            late_reason=event.late_reason.strip(),
+        )
+    else:
+        record = StepRecord(key=str(step), on=day, actor=event.actor, at=utc(event.at))
+    facts.steps.append(record)
+    return Ruling("step_recorded")
+
+
+def _completes_step(facts: CaseFacts, event: StepRecorded, done_on: date) -> bool:
+    """Rules version 4: a step recorded again on the day it was recorded, with a reference or a late
+    reason, completes the record (UWV's reference often comes days after the 42e-weeksmelding; the
+    reason a step came late is what the re-integratieverslag must show). Before version 4 a second
+    record of a step is refused, as it always was."""
+    return (
+        facts.rules_version >= 4
+        and (event.on is None or event.on == done_on)
+        and bool(event.reference.strip() or event.late_reason.strip())
+    )
+
+
+def _complete_step(facts: CaseFacts, event: StepRecorded, step: StepKey) -> Ruling:
+    """The record of ``step`` with the reference and late reason given now (what was recorded stays
+    where nothing new is given). A new record in the copied list: records are never changed."""
+    index = next(i for i, record in enumerate(facts.steps) if record.key == step)
+    record = facts.steps[index]
+    facts.steps[index] = StepRecord(
+        key=record.key,
+        on=record.on,
+        actor=record.actor,
+        at=record.at,
+        reference=event.reference.strip() or record.reference,
+        late_reason=event.late_reason.strip() or record.late_reason,
+    )
     return Ruling("step_recorded")
 
 
@@ -902,6 +956,141 @@ def _driegesprek(facts: CaseFacts, event: DriegesprekHeld, day: date, today: dat
     return Ruling("driegesprek_held")
 
 
+def _eindevaluatie(facts: CaseFacts, event: EindevaluatieHeld, day: date, today: date) -> Ruling:
+    if facts.eindevaluatie is not None:
+        raise Refused(
+            f"De eindevaluatie is al gehouden op {facts.eindevaluatie.on.isoformat()}.",
+            f"The final evaluation was already held on {facts.eindevaluatie.on.isoformat()}.",
+            "eindevaluatie_already_held",
+        )
+    _not_future(day, today, "De eindevaluatie", "The final evaluation")
+    facts.eindevaluatie = DossierMark(on=day, actor=event.actor, at=utc(event.at))
+    return Ruling("eindevaluatie_held")
+
+
+_VIEW_PARTS = {
+    DossierPart.probleemanalyse: ("probleemanalyse", "probleemanalyse"),
+    DossierPart.plan_van_aanpak: ("plan van aanpak", "plan van aanpak"),
+    DossierPart.gespreksverslag: ("gespreksverslag", "report of a talk"),
+    DossierPart.eerstejaarsevaluatie: ("eerstejaarsevaluatie", "first-year evaluation"),
+    DossierPart.melding_42e_week: ("42e-weekmelding", "42nd-week report"),
+    DossierPart.tweede_spoor: ("tweede spoor", "second track"),
+    DossierPart.actueel_oordeel: ("actueel oordeel", "current judgement"),
+    DossierPart.eindevaluatie: ("eindevaluatie", "final evaluation"),
+    DossierPart.re_integratieverslag: ("re-integratieverslag", "re-integration report"),
+    DossierPart.arbeidsdeskundig_rapport: ("arbeidsdeskundig rapport", "labour expert's report"),
+}
+"""The parts the employee can give a view of, in words ("Er is nog geen ... vastgelegd")."""
+
+
+def _recorded_parts(facts: CaseFacts) -> set[DossierPart]:
+    """The parts of the dossier the facts know a record of (an arbeidsdeskundig rapport is a document
+    only: the rules never see it, so a view about it is taken on the record's word)."""
+    steps = {record.key for record in facts.steps}
+    known = {
+        DossierPart.probleemanalyse: facts.probleemanalyse_on is not None,
+        DossierPart.plan_van_aanpak: facts.plan_signed_on is not None,
+        DossierPart.gespreksverslag: bool(
+            facts.talks or facts.evaluations or any(talk.held_on for talk in facts.driegesprekken)
+        ),
+        DossierPart.eerstejaarsevaluatie: facts.eerstejaarsevaluatie_on is not None,
+        DossierPart.melding_42e_week: StepKey.uwv_42_week_report in steps,
+        DossierPart.tweede_spoor: facts.tweede_spoor_started_on is not None or bool(facts.tweede_spoor_activities),
+        DossierPart.actueel_oordeel: StepKey.actueel_oordeel in steps,
+        DossierPart.eindevaluatie: facts.eindevaluatie is not None,
+        DossierPart.re_integratieverslag: StepKey.riv_to_employee in steps,
+        DossierPart.arbeidsdeskundig_rapport: True,
+    }
+    return {part for part, there in known.items() if there}
+
+
+def _employee_view(facts: CaseFacts, event: EmployeeViewGiven, day: date, today: date) -> Ruling:
+    """The employee's view of a record of the dossier (``about``: its key, ``<part>:...``), or of the
+    re-integration as a whole (``about`` ""). A record the facts cannot know of yet is refused."""
+    _not_future(day, today, "Je mening", "Your view")
+    about = event.about.strip()
+    if about:
+        name = about.split(":", 1)[0]
+        part = DossierPart(name) if name in DossierPart.__members__ else None
+        if part is None or part == DossierPart.mening_werknemer:
+            raise Refused(
+                "Geef je mening over een stuk uit het dossier (een plan, een verslag), of over de "
+                "re-integratie als geheel.",
+                "Give your view of a record of the dossier (a plan, a report), or of the re-integration as a whole.",
+                "view_about_unknown",
+            )
+        if part not in _recorded_parts(facts):
+            noun_nl, noun_en = _VIEW_PARTS[part]
+            raise Refused(
+                f"Er is nog geen {noun_nl} vastgelegd om je mening over te geven.",
+                f"There is no {noun_en} recorded yet to give your view of.",
+                "view_about_unknown",
+            )
+    facts.employee_views.append(
+        EmployeeView(on=day, about=about, agrees=event.agrees, actor=event.actor, at=utc(event.at))
+    )
+    return Ruling("employee_view_given")
+
+
+def _tweede_spoor_activity(facts: CaseFacts, event: TweedeSpoorActivityRecorded, day: date, today: date) -> Ruling:
+    began = [d for d in (facts.tweede_spoor_decided_on, facts.tweede_spoor_started_on) if d is not None]
+    if not began:
+        raise Refused(
+            "Een activiteit van het tweede spoor kan pas als het tweede spoor is besloten of gestart: "
+            "leg eerst de start van het tweede spoor vast.",
+            "An activity of the second track can only be recorded once the second track was decided or "
+            "started: first record the start of the second track.",
+            "needs_tweede_spoor",
+        )
+    if not event.activity.strip():
+        raise Refused(
+            "Beschrijf kort wat er in het tweede spoor is gedaan.",
+            "Describe briefly what was done in the second track.",
+            "activity_missing",
+        )
+    _not_future(day, today, "De activiteit", "The activity")
+    _not_before(
+        day,
+        min(began),
+        "De activiteit",
+        "The activity",
+        "het besluit over het tweede spoor",
+        "the decision on the second track",
+    )
+    facts.tweede_spoor_activities.append(DossierMark(on=day, actor=event.actor, at=utc(event.at)))
+    return Ruling("tweede_spoor_activity_recorded")
+
+
+_INSTEAD = {
+    EindevaluatieHeld: (
+        "Voeg het verslag van de eindevaluatie als document toe aan het dossier.",
+        "Add the report of the final evaluation to the dossier as a document.",
+    ),
+    EmployeeViewGiven: (
+        "Laat de werknemer de mening op papier geven en voeg die als document toe aan het dossier.",
+        "Have the employee put the view on paper and add it to the dossier as a document.",
+    ),
+    TweedeSpoorActivityRecorded: (
+        "Voeg het verslag van de activiteit als document toe aan het dossier (deel tweede spoor).",
+        "Add the report of the activity to the dossier as a document (part second track).",
+    ),
+}
+"""What HR can do instead when a case under an earlier rules version cannot record the event."""
+
+
+def _require_version_4(facts: CaseFacts, event: Event) -> None:
+    instead = _INSTEAD.get(type(event))
+    if instead is not None and facts.rules_version < 4:
+        instead_nl, instead_en = instead
+        raise Refused(
+            f"Deze zaak is geopend voordat het re-integratiedossier bestond; dit kan er niet in worden "
+            f"vastgelegd. {instead_nl}",
+            f"This case was opened before the re-integration dossier existed; this cannot be recorded in "
+            f"it. {instead_en}",
+            "needs_rules_version_4",
+        )
+
+
 def _preference(facts: CaseFacts, event: PreferenceChanged, day: date, today: date) -> Ruling:
     validate_preference(event.preference)
     before, facts.preference = facts.preference, event.preference
@@ -984,6 +1173,9 @@ HANDLERS: dict[type, tuple[str, Handler]] = {
     StepRecorded: ("step_recorded", _step),
     BuddyConsent: ("buddy_consent", _buddy),
     DriegesprekHeld: ("driegesprek_held", _driegesprek),
+    EindevaluatieHeld: ("eindevaluatie_held", _eindevaluatie),
+    EmployeeViewGiven: ("employee_view_given", _employee_view),
+    TweedeSpoorActivityRecorded: ("tweede_spoor_activity_recorded", _tweede_spoor_activity),
     PreferenceChanged: ("preference_changed", _preference),
     LoonsanctieImposed: ("loonsanctie_imposed", _loonsanctie),
     SignalResolved: ("signal_resolved", _signal_resolved),
@@ -1098,6 +1290,7 @@ def apply(facts: CaseFacts, event: Event, now: datetime) -> list[Effect]:
     trigger, handler = entry
     if facts.closed or not phases.destinations(facts.phase, trigger):
         raise phase_refusal(facts, trigger)
+    _require_version_4(facts, event)
     today = local_date(now)
     day = event_day(event)
     _not_before(day, facts.periods[0].start, "Dit", "This", "de eerste ziektedag", "the first sick day")

@@ -37,6 +37,16 @@ Rules version 3 (``CaseFacts.rules_version``):
   date) and HR gets one notice that it moved (:func:`states.agenda.deadline_moves`), not a second alert.
   One that moved into the future (the rules resolved its signal) and passes again opens its signal
   again, silently; a signal a person resolved stays resolved.
+
+Rules version 4:
+
+- ``riv_gap``: from the first day of week ``riv_check_from_week`` (default 80), at the agenda hour,
+  every gap of the re-integratieverslag (:func:`states.riv.riv_check`: a part missing, or late without
+  a recorded reason) is a signal to HR (:class:`~states.effects.AlertHRRivGap`, not the coach: a
+  missing document is HR's to mend), keyed ``riv_gap:<item key>``, with the item's words and the
+  command that fills it. It resolves itself once the part is recorded, and opens again (silently) if
+  the part goes missing again while the rules had resolved it. A part still to come wakes the case
+  the day after its due date (and the week's start wakes it first), so nothing waits for another event.
 """
 
 from __future__ import annotations
@@ -51,10 +61,19 @@ from itertools import pairwise
 from states.agenda import case_deadlines_of, deadline_instance, hours_on, is_running, is_watched
 from states.clock import at_local, local_date, start_of, utc
 from states.config import CACHE_SIZE, TZ, RulesConfig
-from states.effects import AlertHROverdue, Effect, EvidenceItem, LoopInCoach, RemindManagerToRecord, SignalView
+from states.effects import (
+    AlertHROverdue,
+    AlertHRRivGap,
+    Effect,
+    EvidenceItem,
+    LoopInCoach,
+    RemindManagerToRecord,
+    SignalView,
+)
 from states.facts import CaseFacts, Driegesprek, Evidence, HoursEntry, SeriesState, Signal, Statement, own
-from states.kinds import SICK_PHASES, Pace, Phase, SeriesKind, SignalKind
-from states.timeline import SHORT_LABELS, DeadlineKey
+from states.kinds import SICK_PHASES, DossierPart, Pace, Phase, SeriesKind, SignalKind
+from states.riv import RivItem, gap_headline, riv_check
+from states.timeline import SHORT_LABELS, DeadlineKey, date_of_day
 from states.workdays import add_working_days
 
 
@@ -76,6 +95,10 @@ class Candidate:
     ``active_from``, pointless from ``expires`` on (the coach is called in then)."""
     expires: datetime | None = None
     record_by: date | None = None
+    part: str = ""
+    """Rules version 4, a ``riv_gap``: the part of the RIV (a :class:`DossierPart` value)."""
+    command: str = ""
+    """Rules version 4, a ``riv_gap``: the command that fills the gap ("" when none can)."""
 
 
 HEADLINES: dict[SignalKind, tuple[str, str]] = {
@@ -87,6 +110,7 @@ HEADLINES: dict[SignalKind, tuple[str, str]] = {
     SignalKind.pace_wrong: ("Het tempo past niet", "The pace does not fit"),
     SignalKind.conflict_at_work: ("Conflict op het werk gemeld", "Conflict at work reported"),
     SignalKind.relapse: ("Terugval", "Relapse"),
+    SignalKind.riv_gap: ("RIV onvolledig", "RIV incomplete"),
 }
 """Each kind's headline when nothing more precise is known (signals raised before headlines existed)."""
 
@@ -545,6 +569,92 @@ def _relapse_headline(from_phase: str, to_phase: str, hours: float | None) -> tu
     return HEADLINES[SignalKind.relapse]
 
 
+_RIV_DEADLINES = {
+    DossierPart.probleemanalyse: DeadlineKey.probleemanalyse,
+    DossierPart.plan_van_aanpak: DeadlineKey.plan_van_aanpak,
+    DossierPart.gespreksverslag: DeadlineKey.evaluation,
+    DossierPart.eerstejaarsevaluatie: DeadlineKey.eerstejaarsevaluatie,
+    DossierPart.melding_42e_week: DeadlineKey.uwv_42_week_report,
+    DossierPart.tweede_spoor: DeadlineKey.tweede_spoor,
+    DossierPart.actueel_oordeel: DeadlineKey.actueel_oordeel,
+}
+"""The statutory step each part of the RIV is due with (the evidence names it as a ``deadline``); the
+eindevaluatie and the employee's view are named by their part."""
+
+
+def riv_check_start(facts: CaseFacts) -> datetime:
+    """The moment the RIV check starts to raise signals: the first day of week
+    ``riv_check_from_week`` (counted sick days), at the agenda hour."""
+    config = facts.config
+    first_day = date_of_day(facts.periods, 7 * (max(1, config.riv_check_from_week) - 1) + 1)
+    return at_local(first_day, config.agenda_hour)
+
+
+def _riv_evidence(item: RivItem) -> list[Evidence]:
+    """The facts behind a gap: its deadline, when the evaluation gap began, when it was done (late)."""
+    step = str(_RIV_DEADLINES.get(item.part, item.part))
+    evidence: list[Evidence] = []
+    if item.key.startswith("evaluation_gap:"):
+        evidence.append(Evidence(fact="last_evaluation", value="", on=date.fromisoformat(item.key.split(":", 1)[1])))
+    if item.due is not None:
+        evidence.append(Evidence(fact="deadline", value=step, on=item.due))
+    if item.done_on is not None:
+        evidence.append(Evidence(fact="riv_done", value=step, on=item.done_on))
+    return evidence
+
+
+def _riv_gaps(facts: CaseFacts, now: datetime) -> list[Candidate]:
+    """Rules version 4: a candidate for every gap of the RIV check (active from the check's start, or
+    from the day after the part's due date), and one still to come for every part not yet due (the
+    day after its due date, to wake the case then; never active while it is still to come, since its
+    key is then a gap's or nothing). Before the check starts: one, at its start."""
+    start = riv_check_start(facts)
+    hour = facts.config.agenda_hour
+    if now < start:
+        day = start.date()
+        return [
+            Candidate(
+                key="riv_gap:check", kind=SignalKind.riv_gap, since=day, active_from=start, text_nl="", text_en=""
+            )
+        ]
+    today = local_date(now)
+    result = []
+    for item in riv_check(facts, now).items:
+        key = f"riv_gap:{item.key}"
+        if item.is_gap:
+            since = item.due + timedelta(days=1) if item.due is not None else today
+            headline_nl, headline_en = gap_headline(item)
+            result.append(
+                Candidate(
+                    key=key,
+                    kind=SignalKind.riv_gap,
+                    since=since,
+                    active_from=at_local(max(since, start.date()), hour),
+                    text_nl=item.text_nl,
+                    text_en=item.text_en,
+                    evidence=_riv_evidence(item),
+                    due=item.due,
+                    headline_nl=headline_nl,
+                    headline_en=headline_en,
+                    part=str(item.part),
+                    command=item.command,
+                )
+            )
+        elif item.due is not None and item.due >= today:
+            since = item.due + timedelta(days=1)
+            result.append(
+                Candidate(
+                    key=key,
+                    kind=SignalKind.riv_gap,
+                    since=since,
+                    active_from=at_local(since, hour),
+                    text_nl="",
+                    text_en="",
+                )
+            )
+    return result
+
+
 def candidates(facts: CaseFacts, now: datetime) -> list[Candidate]:
     """All signal candidates of a running case at ``now`` (active or still to come)."""
     if not is_running(facts):
@@ -559,6 +669,7 @@ def candidates(facts: CaseFacts, now: datetime) -> list[Candidate]:
         *_pace_wrong(facts, statements),
         *_conflict(facts, statements),
         *_relapse(facts),
+        *(_riv_gaps(facts, now) if facts.rules_version >= 4 else ()),
     ]
     return sorted(found, key=lambda c: (c.active_from, c.key))
 
@@ -568,13 +679,19 @@ _NOT_RUNNING = "case not running"
 """How the rules word the resolution of a signal they resolved (a person's has their note)."""
 
 
+_REOPENING = (SignalKind.deadline_overdue, SignalKind.riv_gap)
+"""The kinds a signal the rules resolved opens again when its condition holds again (a ``riv_gap``
+exists from rules version 4 on only)."""
+
+
 def _may_reopen(facts: CaseFacts, signal: Signal) -> bool:
     """Rules version 3: an overdue deadline the rules saw resolved (it moved into the future, or the
     case stopped running for a while) opens again once it is overdue again, without a second alert
-    (HR was told it moved). One a person resolved stays resolved."""
+    (HR was told it moved). One a person resolved stays resolved. Rules version 4: a gap of the RIV
+    likewise."""
     return (
         facts.rules_version >= 3
-        and signal.kind == SignalKind.deadline_overdue
+        and signal.kind in _REOPENING
         and not signal.is_open
         and (signal.resolution == _NO_LONGER or signal.resolution.startswith(_NOT_RUNNING))
     )
@@ -620,7 +737,9 @@ def refresh_signals(facts: CaseFacts, now: datetime) -> list[Effect]:
             signal = own(facts.signals, index)
             signal.resolved_at = utc(now)
             signal.resolution = _NO_LONGER if running else f"{_NOT_RUNNING} ({facts.phase})"
-        elif signal.evidence != candidate.evidence:  # equal evidence: nothing to change (or copy)
+        elif signal.evidence != candidate.evidence or (  # equal evidence: nothing to change (or copy)
+            signal.kind == SignalKind.riv_gap and signal.text_nl != candidate.text_nl  # what to do changed
+        ):
             signal = own(facts.signals, index)
             signal.evidence = list(candidate.evidence)
             if facts.rules_version >= 3:  # a deadline that moved while overdue: its text follows
@@ -659,6 +778,20 @@ def refresh_signals(facts: CaseFacts, now: datetime) -> list[Effect]:
             headline_en=candidate.headline_en,
         )
         facts.signals.append(signal)
+        if candidate.kind == SignalKind.riv_gap:
+            effects.append(
+                AlertHRRivGap(
+                    key=f"{facts.case_id}:signal:{candidate.key}",
+                    case_id=facts.case_id,
+                    signal=view(signal),
+                    part=candidate.part,
+                    command=candidate.command,
+                    due=candidate.due,
+                    text_nl=candidate.text_nl,
+                    text_en=candidate.text_en,
+                )
+            )
+            continue
         if candidate.kind == SignalKind.deadline_overdue:
             assert candidate.due is not None
             effects.append(

@@ -98,13 +98,14 @@ ALL_COMMANDS = "*"
 COMMANDS_BY_ROLE: dict[AccountRole, frozenset[str]] = {
     AccountRole.hr: frozenset({ALL_COMMANDS}),
     AccountRole.manager: frozenset({"hours_reported", "progress_talk_held", "complaints_reported", "evaluation_held"}),
-    AccountRole.employee: frozenset({"employee_feedback", "buddy_consent"}),
+    AccountRole.employee: frozenset({"employee_feedback", "buddy_consent", "employee_view_given"}),
     AccountRole.coach: frozenset({"driegesprek_held", "signal_resolved"}),
     AccountRole.auditor: frozenset(),
     AccountRole.buddy: frozenset(),
 }
 READS_HISTORY = (AccountRole.hr, AccountRole.auditor)
-"""The full merged history, the compliance table's export and the printable dossier."""
+"""The full merged history and the compliance table (and their export). What of the re-integratiedossier
+each role sees is :mod:`web.dossier_access`'s."""
 
 
 def role_may_give(role: AccountRole, name: str) -> bool:

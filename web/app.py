@@ -20,8 +20,23 @@ from integrations.migrate import upgrade as upgrade_schema
 from integrations.store import CaseStore
 from reintegratie.config.settings import MAKE_SECRET, Settings, SettingsError
 from reintegratie.config.temporal import connect
-from web import api, attendance, case_pages, case_views, commands, deps, feeds, mail_settings, outbox, pages, signin
+from web import (
+    api,
+    attendance,
+    case_pages,
+    case_views,
+    commands,
+    deps,
+    dossier,
+    feeds,
+    mail_settings,
+    outbox,
+    pages,
+    retention,
+    signin,
+)
 from web.auth import CsrfFailed, SignInRequired, is_api
+from web.dossier_upload import UploadProblem
 from web.ratelimit import FailureLimiter
 
 SESSION_COOKIE = "reintegratie_session"
@@ -118,14 +133,17 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(CsrfFailed, _csrf_failed)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(UploadProblem, dossier.upload_refused_early)
     app.include_router(api.router)
     app.include_router(case_views.router)
     app.include_router(commands.router)
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(case_pages.router)
+    app.include_router(dossier.router)
     app.include_router(attendance.router)
     app.include_router(mail_settings.router)
+    app.include_router(retention.router)
     app.include_router(outbox.router)
     app.include_router(feeds.router)
     return app

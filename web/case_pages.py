@@ -1,6 +1,7 @@
 """Pages of one case: what happens next, the plan, the talks, the history, and the commands the
 signed-in role may give as short forms (the rules' refusal shown next to the form); for HR and the
-auditor the full history with the compliance table, and a printable dossier."""
+auditor the full history with the compliance table. The RIV status (complete, or what is missing)
+comes from web.dossier_status; the dossier itself is web.dossier's."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from web.case_data import CaseData, case_record, load_case, today
 from web.command_forms import FormField
 from web.command_models import CASE_UPDATES, COMMANDS, PEOPLE_UPDATES
 from web.commands import give
+from web.dossier_access import sees_dossier
+from web.dossier_status import VIEW_COMMAND, case_riv_status
 from web.i18n import request_language
 from web.words import phase as phase_words
 
@@ -104,7 +107,11 @@ async def _case_page(
     record = await case_record(store, data)
     facts = data.live.facts if data.live else None
     talks, proposals = await attendance_for(await deps.sessionmaker(request), data.case_id, principal)
+    forms = possible_now(data, principal)
     context = {
+        "riv": case_riv_status(data, principal, language, datetime.now(UTC), commands=forms),
+        "riv_dossier_link": True,
+        "sees_dossier": sees_dossier(principal, data.access),
         "attendance": talks,
         "proposals": proposals,
         "proposal_done": _proposal_done(request),
@@ -121,7 +128,7 @@ async def _case_page(
         "entries": record.entries,
         # a message's link (?do=<command>#cmd-<command>) opens the form it asks the reader to fill in
         "forms": command_forms_for(
-            possible_now(data, principal),
+            [name for name in forms if name != VIEW_COMMAND],  # given next to what it is about: the dossier
             signals=open_signal_choices(data.signals, language),
             opened=request.query_params.get("do"),
             **failure,
@@ -165,7 +172,7 @@ async def command_form(
         raise HTTPException(status_code=404, detail=f"No command {name!r}.")
     if name not in commands_for(principal, data.access, [name]):
         raise HTTPException(status_code=403, detail="Your role may not give this command here.")
-    form = {key: str(value) for key, value in (await request.form()).items() if key not in ("csrf_token", "back")}
+    form = command_forms.form_values((await request.form()).multi_items(), leave_out=("csrf_token", "back"))
     back = safe_next(str((await request.form()).get("back") or f"/cases/{case_id}"))
     try:
         body = spec.model.model_validate(command_forms.parse(spec.model, form))
@@ -202,21 +209,4 @@ async def history_page(
     )
 
 
-@router.get("/cases/{case_id}/dossier", response_class=HTMLResponse)
-async def dossier_page(
-    request: Request,
-    case_id: str,
-    principal: Principal = Depends(require_role(*READS_HISTORY)),
-    store: CaseStore = Depends(deps.store),
-    client: Client = Depends(deps.temporal),
-) -> Response:
-    data = await load_case(store, client, principal, case_id)
-    record = await case_record(store, data)
-    context = {
-        "data": data,
-        "record": record,
-        "phase_text": phase_words(data.phase, request_language(request)),
-        "facts": data.live.facts if data.live else None,
-        "made_at": datetime.now(UTC),
-    }
-    return deps.render(request, "dossier.html", context)
+# The re-integratiedossier's page (/cases/{id}/dossier) is web.dossier's.

@@ -2,9 +2,10 @@
 
 The form of a command is derived from the same pydantic model the API validates with, so a page
 and the API accept exactly the same thing. Nested fields are named with dots (``plan.hours_per_week``);
-lists are one item per line (a build-up schedule: ``2026-03-02 8`` per line). An empty field is left
-out, so the model's default applies. Optional nested objects that only the API offers (a revised
-plan) are not on the form.
+lists are one item per line (a build-up schedule: ``2026-03-02 8`` per line), a list of choices is a
+set of check boxes. An empty field is left out, so the model's default applies. An optional nested
+object (the bedrijfsarts's advice, a talk's verslag, a revised plan) is a group of its own on the form,
+with no defaults: left empty, it is not sent at all.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from web.command_models import _FREE_TEXT
 from web.intake import PersonIn
 
-Kind = Literal["text", "free_text", "date", "number", "choice", "yes_no", "lines", "dates", "schedule"]
+Kind = Literal["text", "free_text", "date", "number", "choice", "yes_no", "lines", "dates", "schedule", "multi"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class FormField:
     default: str = ""
     choice_labels: tuple[str, ...] = ()
     """What a person reads for each of ``choices`` (same order); empty: the choices' own words."""
+    group: str = ""
+    """The i18n key of the optional group the field belongs to (``group.advice``); "" for none."""
 
 
 def _unwrap(annotation: Any) -> tuple[Any, bool]:
@@ -63,16 +66,25 @@ def _default_text(value: Any) -> str:
     return ""
 
 
-def fields_of(model: type[BaseModel], prefix: str = "") -> list[FormField]:
+def _choices(kind: type[enum.Enum]) -> tuple[str, ...]:
+    return tuple(str(member.value) for member in kind)
+
+
+def fields_of(model: type[BaseModel], prefix: str = "", group: str = "") -> list[FormField]:
+    """The form's fields. Within an optional ``group`` nothing is required and nothing has a default,
+    so a group left empty sends nothing (a default choice would send half an object)."""
     found: list[FormField] = []
     for name, info in model.model_fields.items():
         inner, optional = _unwrap(info.annotation)
         full = f"{prefix}{name}"
-        required = info.is_required() and not optional
-        default = "" if info.is_required() else _default_text(info.get_default(call_default_factory=False))
+        required = info.is_required() and not optional and not group
+        default = "" if info.is_required() or group else _default_text(info.get_default(call_default_factory=False))
         label = f"field.{name}"
         if typing.get_origin(inner) is list:
             item, _ = _unwrap(typing.get_args(inner)[0])
+            if isinstance(item, type) and issubclass(item, enum.Enum):
+                found.append(FormField(full, label, "multi", required, _choices(item), group=group))
+                continue
             kind: Kind = (
                 "dates"
                 if item is date
@@ -80,23 +92,21 @@ def fields_of(model: type[BaseModel], prefix: str = "") -> list[FormField]:
                 if isinstance(item, type) and issubclass(item, BaseModel)
                 else "lines"
             )
-            found.append(FormField(full, label, kind, required))
+            found.append(FormField(full, label, kind, required, group=group))
         elif isinstance(inner, type) and issubclass(inner, BaseModel):
-            if optional and inner is not PersonIn:
-                continue  # e.g. a revised plan: API only
-            found.extend(fields_of(inner, prefix=f"{full}."))
+            nested = f"group.{name}" if optional and inner is not PersonIn and not group else group
+            found.extend(fields_of(inner, prefix=f"{full}.", group=nested))
         elif inner is bool:
-            found.append(FormField(full, label, "yes_no", required, ("yes", "no"), default))
+            found.append(FormField(full, label, "yes_no", required, ("yes", "no"), default, group=group))
         elif isinstance(inner, type) and issubclass(inner, enum.Enum):
-            found.append(FormField(full, label, "choice", required, tuple(str(m.value) for m in inner), default))
+            found.append(FormField(full, label, "choice", required, _choices(inner), default, group=group))
         elif inner is date:
-            found.append(FormField(full, label, "date", required))
+            found.append(FormField(full, label, "date", required, group=group))
         elif inner in (int, float):
-            found.append(FormField(full, label, "number", required, default=default))
+            found.append(FormField(full, label, "number", required, default=default, group=group))
         else:
-            found.append(
-                FormField(full, label, "free_text" if name in _FREE_TEXT else "text", required, default=default)
-            )
+            text_kind: Kind = "free_text" if name in _FREE_TEXT else "text"
+            found.append(FormField(full, label, text_kind, required, default=default, group=group))
     return found
 
 
@@ -111,6 +121,17 @@ def _lines(raw: str) -> list[str]:
     return [line.strip() for line in raw.replace(",", "\n").splitlines() if line.strip()]
 
 
+def form_values(items: list[tuple[str, Any]], *, leave_out: tuple[str, ...] = ()) -> dict[str, str]:
+    """A posted form as :func:`parse` takes it: a name given more than once (check boxes) becomes its
+    values one per line. ``items``: Starlette's ``FormData.multi_items()``."""
+    values: dict[str, str] = {}
+    for key, value in items:
+        if key in leave_out:
+            continue
+        values[key] = f"{values[key]}\n{value}" if key in values else str(value)
+    return values
+
+
 def parse(model: type[BaseModel], form: dict[str, str]) -> dict[str, Any]:
     """The form's values as the model's input (not yet validated)."""
     data: dict[str, Any] = {}
@@ -122,6 +143,8 @@ def parse(model: type[BaseModel], form: dict[str, str]) -> dict[str, Any]:
             continue
         if field.kind == "yes_no":
             value: Any = {"yes": True, "no": False}.get(raw, raw)
+        elif field.kind == "multi":  # check boxes: the values come one per line (form_values)
+            value = [line.strip() for line in raw.splitlines() if line.strip()]
         elif field.kind in ("lines", "dates"):
             value = (
                 _lines(raw) if field.kind == "dates" else [line.strip() for line in raw.splitlines() if line.strip()]

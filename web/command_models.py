@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 from contracts import Person
 from states.events import BuildUpStep, ContactPreference, Recovered, TherapeuticWorkStarted
 from states.workdays import is_working_day
-from web.intake import PersonIn, WorkingWeekday, check_contact_time
+from web.intake import PersonIn, WorkingWeekday, check_contact_time, no_medical_place, no_medical_terms
 from workflows.case import RULE_UPDATES
 from workflows.commands import (
     AssignCoach,
@@ -40,13 +40,28 @@ LATEST = date(2100, 12, 31)
 MAX_LIST = 30
 
 # Free text: a short summary, never medical details; new lines allowed, other control characters not.
-FreeText = Annotated[str, StringConstraints(max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+# Every text a person types is checked for medical terms (web.intake.no_medical_terms), but names and keys.
+FreeText = Annotated[
+    str,
+    StringConstraints(max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"),
+    AfterValidator(no_medical_terms),
+]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+TextLine = Annotated[Line, AfterValidator(no_medical_terms)]
+PlaceLine = Annotated[Line, AfterValidator(no_medical_place)]
 SignalKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9:_.\-]+$")]
 Day = Annotated[date, Field(ge=EARLIEST, le=LATEST, description=f"a date from {EARLIEST} to {LATEST}")]
 Hours = Annotated[float, Field(ge=0, le=80, allow_inf_nan=False, description="hours per week, 0 to 80")]
 
-_FREE_TEXT = frozenset({"summary", "employer_view", "employee_view", "reason", "note"})
+_FREE_TEXT = frozenset(
+    {"summary", "employer_view", "employee_view", "reason", "note"}
+    # rules version 4: the content of the dossier's records (several lines each)
+    | {"limitations", "capabilities", "expected_duration", "work_advice", "agreed", "next_steps", "changes"}
+    | {"view", "activity", "late_reason"}
+)
+#: Lines that are not prose, so not checked for medical terms: names and the keys of things.
+_NAMES_AND_KEYS = frozenset({"contact_person", "casemanager", "about", "signal_key", "series_id"})
+_PLACES = frozenset({"location", "workplace"})
 _INT_BOUNDS: dict[str, tuple[int, int]] = {
     "lasting_days": (0, 730),
     "weeks": (1, 52),
@@ -116,7 +131,9 @@ def _scalar(name: str, kind: Any) -> Any:
             return FreeText
         if name == "signal_key":
             return SignalKey
-        return Line
+        if name in _PLACES:
+            return PlaceLine
+        return Line if name in _NAMES_AND_KEYS else TextLine
     if kind is bool or (isinstance(kind, type) and issubclass(kind, enum.Enum)):
         return kind
     if kind is Person:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
@@ -22,6 +23,7 @@ from pydantic_core import PydanticCustomError
 from contracts import CaseIntake, ContactPreference, Person
 from integrations import sanitize
 from integrations.accounts import DEMO_DOMAIN
+from integrations.medical_terms import medical_terms_in, quoted
 from states.kinds import Channel, Place
 from states.slots import WORKDAY_END, WORKDAY_START
 
@@ -48,10 +50,49 @@ Name = Annotated[
 ]
 OrgUnit = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()./-]{6,24}$")]
+
+
+# Medical terms (integrations.medical_terms) are refused in everything a person types but names and
+# keys: the intake's team and places here, every command's text (web.command_models). The error is on
+# the field, so a form shows it there; it names the words and says what to write instead.
+_NO_MEDICAL = (
+    "Noem geen diagnose, oorzaak of behandeling: {terms}. {instead_nl} "
+    "(Do not name a diagnosis, cause or treatment: {terms}. {instead_en})"
+)
+
+
+def refuse_medical_terms(instead_nl: str, instead_en: str) -> Callable[[str], str]:
+    """A check (pydantic AfterValidator) of a text field that refuses medical terms, saying what to
+    write ``instead`` (a sentence in Dutch and in English)."""
+
+    def check(value: str) -> str:
+        terms = medical_terms_in(value)
+        if terms:
+            context = {"terms": quoted(terms), "instead_nl": instead_nl, "instead_en": instead_en}
+            raise PydanticCustomError("medical_terms", _NO_MEDICAL, context)
+        return value
+
+    return check
+
+
+no_medical_terms = refuse_medical_terms(
+    "Beschrijf wat de werknemer wel en niet kan.", "Describe what the employee can and cannot do."
+)
+"""Free text: what the employee can and cannot do, never why."""
+no_medical_place = refuse_medical_terms("Noem alleen het adres of de plek.", "Give only the address or the place.")
+"""A place: where the talks are, where the employee works."""
+
+
 ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_NAME_PATTERN)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_NAME_PATTERN),
+    AfterValidator(refuse_medical_terms("Noem alleen de naam van het team.", "Give only the team's name.")),
 ]
-Location = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Location = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$"),
+    AfterValidator(no_medical_place),
+]
 
 LONGEST_CASE = timedelta(weeks=104)
 

@@ -147,5 +147,8 @@ def errors_by_field(exc: ValidationError) -> dict[str, str]:
             for sub in ("name", "email"):
                 errors.setdefault(f"{field}.{sub}", "err.required")
             continue
+        if kind == "medical_terms":  # the message names the words found (web.intake), not a fixed text
+            errors.setdefault(field, str(error["msg"]))
+            continue
         errors.setdefault(field, _key(field, kind))
     return errors

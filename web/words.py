@@ -46,6 +46,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "coach_removed": ("Coach gestopt", "Coach removed"),
     "casemanager_changed": ("Andere casemanager", "Casemanager changed"),
     "manager_changed": ("Andere leidinggevende", "Manager changed"),
+    "eindevaluatie_held": ("Eindevaluatie gehouden", "Final evaluation held"),
+    "employee_view_given": ("Medewerker gaf zijn of haar mening", "Employee gave their view"),
+    "tweede_spoor_activity_recorded": ("Activiteit in het tweede spoor vastgelegd", "Second-track activity recorded"),
+    "document_uploaded": ("Document toegevoegd aan het dossier", "Document added to the dossier"),
     # what the case did
     "phase_changed": ("Fase gewijzigd", "Phase changed"),
     "send_series": ("Uitnodiging verstuurd", "Invitation sent"),
@@ -63,6 +67,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "close_case": ("Zaak gesloten", "Case closed"),
     "invitation_replied": ("Antwoord op een uitnodiging", "Answer to an invitation"),
     "counter_answered": ("Voorstel voor een ander tijdstip beantwoord", "Proposal of another time answered"),
+    "alert_h_r_riv_gap": (
+        "HR gewaarschuwd: het re-integratieverslag is niet compleet",
+        "HR alerted: the re-integration report is incomplete",
+    ),
     "mail_refused": ("Mail geweigerd door de ontvangende server", "Mail refused by the receiving server"),
 }
 
@@ -206,6 +214,8 @@ def _value(kind: str, value: str, language: str) -> str:
         return wording.signal_kind(kind_of, language).lower() if kind_of in wording.SIGNAL_KINDS else ""
     if kind == "reason":
         return pick(_REASONS.get(value, _NONE), language)
+    if kind == "part":
+        return wording.dossier_part(value, language).lower() if value in wording.DOSSIER_PARTS else ""
     if kind == "weekday":
         return wording.day_name(int(value), language) if value.isdigit() and int(value) < 7 else ""
     return value  # text: a person's address, a number, a workplace
@@ -258,6 +268,8 @@ _DETAILS: dict[str, tuple[tuple[str, str], str]] = {
     "signal_key": (("signaal: {}", "signal: {}"), "signal"),
     "reason_key": (("reden: {}", "reason: {}"), "reason"),
     "coach": (("coach: {}", "coach: {}"), "text"),
+    "part": (("onderdeel: {}", "part: {}"), "part"),
+    "version": (("versie {}", "version {}"), "text"),
     "buddy": (("buddy: {}", "buddy: {}"), "text"),
     "casemanager": (("casemanager: {}", "casemanager: {}"), "text"),
     "manager": (("leidinggevende: {}", "manager: {}"), "text"),

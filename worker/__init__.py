@@ -16,6 +16,7 @@ from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from activities.case_activities import CaseActivities
+from activities.retention_activities import RetentionActivities
 from integrations.db import make_engine, make_sessionmaker
 from integrations.digest import HR_BATCH_WINDOW, SETTINGS_PATH, run_summaries
 from integrations.migrate import ensure_current
@@ -24,9 +25,11 @@ from reintegratie.config.observability import temporal_runtime
 from reintegratie.config.settings import Settings
 from reintegratie.config.temporal import WORKFLOW_RUNNER, connect
 from worker.replies import read_mailbox
+from worker.retention import ensure_retention_schedule
 from workflows.case import ReintegrationCase
+from workflows.retention import RetentionSweep
 
-WORKFLOWS = [ReintegrationCase]
+WORKFLOWS = [ReintegrationCase, RetentionSweep]
 # How often the worker hands the C allocator's free pages back to the system (see give_back_memory).
 MALLOC_TRIM_SECONDS = 30.0
 
@@ -104,16 +107,19 @@ async def running_worker(
         mail_from=settings.mail_from,
         hr_batch_wait=HR_BATCH_WINDOW,
     )
+    # The nightly deletion of the dossiers whose retention ended (worker.retention, activities.retention_activities).
+    retention = RetentionActivities(sessionmaker=make_sessionmaker(engine), retention_years=settings.retention_years)
     worker = Worker(
         client,
         task_queue=settings.task_queue,
         workflows=WORKFLOWS,
         workflow_runner=WORKFLOW_RUNNER,
-        activities=activities.all(),
+        activities=activities.all() + retention.all(),
         **scale_options(settings),
     )
     try:
         async with worker:
+            await ensure_retention_schedule(client, task_queue=settings.task_queue)
             # With REINTEGRATIE_IMAP_HOST, calendar replies are read from the product's mailbox (worker.replies).
             mailbox = asyncio.create_task(read_mailbox(settings, client, make_sessionmaker(engine)))
             mailbox.add_done_callback(_mailbox_stopped)

@@ -57,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
         RolePeople,
         SeriesMessage,
     )
+    from contracts.dossier import DossierEntry
     from states import effects as fx
     from states.case import UpcomingItem
     from states.events import ContactPreference as RulesPreference
@@ -81,7 +82,8 @@ with workflow.unsafe.imports_passed_through():
         TimelineEntry,
     )
     from workflows.describe import effect_detail, effect_text, event_detail, snake
-    from workflows.dispatch import PlannedMessage, contact_preference, counter_declined, messages_for
+    from workflows.dispatch import PlannedMessage, contact_preference, counter_declined, messages_for, riv_copy_notice
+    from workflows.dossier import entries_for, sends_riv_copy
     from workflows.memory import CaseInput, CaseMemory
     from workflows.people import CasePeople
     from workflows.replies import ANSWERS, counter_detail, decline_notice, declined_statutory, reply_detail, reply_text
@@ -138,13 +140,14 @@ class ReintegrationCase:
         self._memory: CaseMemory | None = input.memory
         self._pending: list[fx.Effect] = []  # decided, not yet carried out
         self._audit: list[RecordAudit] = []  # not yet written to the read model
+        self._dossier: list[DossierEntry] = []  # rules version 4: records written with their audit entries
         self._people_changed = input.memory is None
         self._last_tick: datetime | None = None
         self._alarm: asyncio.Task[None] | None = None  # the one agenda timer, kept while its moment stays
         self._alarm_at: datetime | None = None
         self._alarm_rang = False
         self._upcoming_memo: tuple[CaseFacts, date, list[UpcomingItem]] | None = None
-        self._reply_notices: list[PlannedMessage] = []  # asked for by invitation_replied, counter_answered
+        self._reply_notices: list[PlannedMessage] = []  # asked for by commands (a reply, a proposal, the RIV's copy)
         self._to_place: list[str] = []  # series with a new start, to place among other cases' events
 
     # ------------------------------------------------------------------------------------ the loop
@@ -221,16 +224,26 @@ class ReintegrationCase:
         )
         self._pending.extend(decision.effects)
 
-    def _apply(self, decision: states.Decision, command: tuple[str, datetime, str, dict[str, str]] | None) -> list[str]:
+    def _apply(
+        self,
+        decision: states.Decision,
+        command: tuple[str, datetime, str, dict[str, str]] | None,
+        event: states.Event | None = None,
+    ) -> list[str]:
+        """Take the rules' decision: its facts, its effects to carry out, the command's audit entry
+        and (rules version 4) the dossier records the command's ``event`` makes, keyed by that entry."""
         memory = self._mem
-        before = memory.facts.phase
+        decided_on = memory.facts
+        before = decided_on.phase
         self._to_place += [
             i for i in states.placement.to_place(memory.facts, decision.facts) if i not in self._to_place
         ]
         memory.facts = decision.facts
         if command is not None:
             actor, at, action, detail = command
-            self._record(actor, at, action, action.replace("_", " "), detail)
+            event_key = self._record(actor, at, action, action.replace("_", " "), detail)
+            if event is not None:
+                self._dossier_records(event, decided_on, event_key)
         if memory.facts.phase != before:
             self._record(
                 SYSTEM,
@@ -242,20 +255,39 @@ class ReintegrationCase:
         self._pending.extend(decision.effects)
         return [effect_text(effect) for effect in decision.effects]
 
-    def _record(self, actor: str, at: datetime, action: str, text: str, detail: dict[str, str]) -> None:
+    def _dossier_records(self, event: states.Event, decided_on: CaseFacts, event_key: str) -> None:
+        """Rules version 4: the dossier records an event makes that the rules accepted on the facts
+        ``decided_on`` (written with its audit entry, ``event_key``); the RIV's copy to the employee
+        (``step_recorded`` ``riv_to_employee``) also tells the employee where to read it."""
+        memory = self._mem
+        case_id = self._intake.case_id
+        self._dossier += entries_for(event, before=decided_on, event_key=event_key, people=memory.people)
+        if sends_riv_copy(event, decided_on):
+            planned = riv_copy_notice(
+                key=f"{case_id}:riv_copy:{event_key}",
+                case_id=case_id,
+                employee=memory.people.employee,
+                case_url=self._intake.case_url,
+            )
+            self._reply_notices.append(planned)
+
+    def _record(self, actor: str, at: datetime, action: str, text: str, detail: dict[str, str]) -> str:
+        """Add a step to the timeline and the audit trail; its audit key (stable on replay)."""
         memory = self._mem
         memory.audit_counter += 1
         memory.timeline.append(TimelineEntry(at=at, actor=actor, action=action, text=text))
+        event_key = f"{memory.audit_counter:06d}:{action}"
         self._audit.append(
             RecordAudit(
                 case_id=self._intake.case_id,
-                event_key=f"{memory.audit_counter:06d}:{action}",
+                event_key=event_key,
                 at=at,
                 actor=actor,
                 action=action,
                 detail=detail,
             )
         )
+        return event_key
 
     def _time_to_continue_as_new(self) -> bool:
         info = workflow.info()
@@ -457,7 +489,8 @@ class ReintegrationCase:
             await self._deliver(warnings)
 
     def _progress(self) -> RecordProgress:
-        """What the read model learns now: the case row, the unwritten audit entries, the people."""
+        """What the read model learns now: the case row, the unwritten audit entries and dossier
+        records, the people."""
         memory = self._mem
         intake = self._intake
         upcoming = self._deadlines_ahead()
@@ -471,9 +504,11 @@ class ReintegrationCase:
                 phase=memory.facts.phase,
                 org_unit=intake.org_unit,
                 next_deadline=upcoming[0].due if upcoming else None,
+                closed_on=memory.facts.ended_on if memory.facts.closed else None,
             ),
             audit=tuple(self._audit),
             people=self._role_people() if self._people_changed else (),  # only what changed is written
+            dossier=tuple(self._dossier),
         )
 
     def _role_people(self) -> tuple[RolePeople, ...]:
@@ -486,6 +521,7 @@ class ReintegrationCase:
     def _written(self, progress: RecordProgress) -> None:
         """Forget what an activity wrote; what changed meanwhile (a command, a bounce) stays to write."""
         del self._audit[: len(progress.audit)]
+        del self._dossier[: len(progress.dossier)]
         self._people_changed = bool(self._people_changed and progress.people != self._role_people())
 
     def _deadlines_ahead(self) -> list[UpcomingItem]:
@@ -532,7 +568,7 @@ class ReintegrationCase:
         except states.Refused as exc:  # the facts changed between validation and handling
             raise _refusal(exc) from None
         action = snake(type(event).__name__)
-        effects = self._apply(decision, (event.actor, event.at, action, event_detail(event)))
+        effects = self._apply(decision, (event.actor, event.at, action, event_detail(event)), event)
         return CommandResult(phase=self._mem.facts.phase, effects=effects)
 
     def _change_holder(

@@ -1,7 +1,8 @@
 """Plain words for the timeline and the audit trail: what happened, without free text or health data.
 
 Free-text fields of events (talk summaries, each side's view, reasons) stay in the workflow history
-only; the audit trail records the structured facts (dates, hours, outcomes).
+only (from rules version 4 also in the dossier's records, :mod:`workflows.dossier`); the audit trail
+records the structured facts (dates, hours, outcomes).
 """
 
 from __future__ import annotations
@@ -15,7 +16,31 @@ from typing import Any
 
 from states import effects as fx
 
-FREE_TEXT_FIELDS = frozenset({"summary", "employer_view", "employee_view", "reason", "note", "tasks", "contact_person"})
+FREE_TEXT_FIELDS = frozenset(
+    {
+        "summary",
+        "employer_view",
+        "employee_view",
+        "reason",
+        "note",
+        "tasks",
+        "contact_person",
+        # rules version 4: the content of the dossier's records (workflows.dossier keeps it there)
+        "changes",
+        "late_reason",
+        "reference",
+        "limitations",
+        "capabilities",
+        "expected_duration",
+        "work_advice",
+        "agreed",
+        "next_steps",
+        "view",
+        "activity",
+        "by",
+    }
+)
+"""Fields a person types: never in the audit detail (by name, also inside a nested plan, advice or report)."""
 
 _EFFECT_TEXT: dict[type, str] = {
     fx.SendSeries: "Uitnodiging verstuurd",
@@ -29,6 +54,7 @@ _EFFECT_TEXT: dict[type, str] = {
     fx.PauseBuildUp: "Opbouw gepauzeerd",
     fx.RemindHR: "HR herinnerd",
     fx.AlertHROverdue: "HR gewaarschuwd: termijn verstreken",
+    fx.AlertHRRivGap: "HR gewaarschuwd: re-integratieverslag niet compleet",
     fx.CloseCase: "Zaak gesloten",
 }
 

@@ -542,6 +542,8 @@ def messages_for(
             dates={"was": effect.was, "due": effect.now_due},
             hr=True,
         )
+    elif isinstance(effect, fx.AlertHRRivGap):
+        planned = _riv_gap(effect, people.for_roles(effect.to), name, case_url)
     elif isinstance(effect, fx.RemindManagerToRecord):
         planned = _notice(
             effect.key,
@@ -553,6 +555,48 @@ def messages_for(
             dates={"talk_day": effect.occurrence, "record_by": effect.record_by},
         )
     return [planned] if planned is not None else []
+
+
+def _riv_gap(
+    effect: fx.AlertHRRivGap, hr: tuple[Person, ...], name: str, case_url: str | None
+) -> PlannedMessage | None:
+    """Rules version 4: a part of the re-integratieverslag is missing or late (a ``riv_gap`` signal).
+    HR reads what is wrong and what to do (the RIV check's words, its dates in words), the facts
+    behind it, and the link to the form that fills it; with no command for it (a case opened before
+    the dossier existed), the link to the dossier, where the part is added as a document."""
+    signal = effect.signal
+    action_url = page(case_url, f"cmd-{effect.command}") if effect.command else dossier_page(case_url)
+    return _notice(
+        effect.key,
+        effect.case_id,
+        "riv_gap",
+        hr,
+        f"alert HR: {signal.key}",
+        context={"employee_name": name, "case_url": page(case_url), "action_url": action_url},
+        localized={
+            language: {
+                "headline": _signal_headline(signal, language),
+                "what": w.dates_in_words(w.pick((effect.text_nl, effect.text_en), language), language),
+                "signals": _signal_facts(signal, language),
+            }
+            for language in LANGUAGES
+        },
+        hr=True,
+    )
+
+
+def dossier_page(case_url: str | None) -> str:
+    """The case's dossier page (``<case_url>/dossier``), behind the sign-in; "" without a case page."""
+    return f"{case_url.rstrip('/')}/dossier" if case_url else ""
+
+
+def riv_copy_notice(*, key: str, case_id: str, employee: Person, case_url: str | None) -> PlannedMessage:
+    """Rules version 4: HR recorded the employee's copy of the re-integratieverslag (``step_recorded``
+    ``riv_to_employee``). The employee is told it is ready, with the link to their dossier; the copy
+    itself stays behind the sign-in (no attachment: it holds the whole dossier)."""
+    context: dict[str, str | list[str]] = {"dossier_url": dossier_page(case_url)} if case_url else {}
+    notice = Notice(key=key, case_id=case_id, kind="riv_copy", recipients=(employee,), context=context)
+    return PlannedMessage(notice, "tell the employee their copy of the re-integratieverslag is ready")
 
 
 def _workplace(facts: CaseFacts, workplace: str) -> str:

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     web_metrics_address: str | None = Field(default=None, description="host:port of the web app's Prometheus endpoint")
     log_format: LogFormat = LogFormat.text
     log_level: str = "INFO"
+    # The dossier's retention (integrations.retention): a closed case is deleted this many years after it closed.
+    retention_years: int = Field(default=2, ge=1, description="years a closed case's dossier is kept after it closed")
+    # The dossier's uploads (integrations.documents) are kept in the SQL store, so bounded.
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, description="largest document upload, in bytes (20 MB)")
+    employer_name: str = Field(default="Werkgever", description="the employer, as the RIV's cover names it")
 
     @field_validator("temporal_address")
     @classmethod
@@ -127,6 +132,21 @@ class Settings(BaseSettings):
                 "must use an async driver: sqlite+aiosqlite:///path/to/file.db "
                 "or postgresql+asyncpg://user@host:5432/database"
             )
+        return value
+
+    @field_validator("max_upload_bytes")
+    @classmethod
+    def _upload_limit(cls, value: int) -> int:
+        if not 0 < value <= 200 * 1024 * 1024:
+            raise ValueError("must be a number of bytes up to 200 MB (209715200), for example 20971520 for 20 MB")
+        return value
+
+    @field_validator("employer_name")
+    @classmethod
+    def _employer(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value or len(value) > 200 or any(ord(char) < 32 or ord(char) == 127 for char in value):
+            raise ValueError("must be the employer's name: 1 to 200 characters on one line, e.g. Bakkerij Jansen B.V.")
         return value
 
     @field_validator("mail_from")

@@ -60,6 +60,7 @@ PURE_MODULES = (
     "workflows.commands",
     "workflows.describe",
     "workflows.dispatch",
+    "workflows.dossier",
     "workflows.memory",
     "workflows.people",
     "workflows.replies",

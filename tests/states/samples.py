@@ -15,7 +15,9 @@ from states import (
     ContactPreference,
     DriegesprekHeld,
     EerstejaarsevaluatieHeld,
+    EindevaluatieHeld,
     EmployeeFeedback,
+    EmployeeViewGiven,
     EmploymentEnded,
     EvaluationHeld,
     EvaluationOutcome,
@@ -34,6 +36,7 @@ from states import (
     StepRecorded,
     TalkMood,
     TherapeuticWorkStarted,
+    TweedeSpoorActivityRecorded,
     TweedeSpoorStarted,
     Withdrawn,
 )
@@ -70,4 +73,9 @@ SAMPLES: dict[str, Callable[[datetime], Any]] = {
     "preference_changed": lambda n: ev(PreferenceChanged, n, preference=ContactPreference(weekday=2, hour=14)),
     "loonsanctie_imposed": lambda n: ev(LoonsanctieImposed, n, weeks=4),
     "signal_resolved": lambda n: ev(SignalResolved, n, signal_key="nothing"),
+    "eindevaluatie_held": lambda n: ev(EindevaluatieHeld, n, summary="terug in eigen werk"),
+    "employee_view_given": lambda n: ev(EmployeeViewGiven, n, agrees=True, view="goed verlopen"),
+    "tweede_spoor_activity_recorded": lambda n: ev(
+        TweedeSpoorActivityRecorded, n, activity="intake bij re-integratiebureau", by="bureau"
+    ),
 }

@@ -103,7 +103,7 @@ async def test_a_case_goes_through_its_phases_with_the_http_api(live_web: WebApp
     assert (await command(employee, "employee_feedback", pace="ok")).status_code == 200
 
     mine = await employee.get(f"/api/cases/{case_id}/commands")
-    assert mine.json()["commands"] == ["employee_feedback", "buddy_consent"]
+    assert mine.json()["commands"] == ["employee_feedback", "buddy_consent", "employee_view_given"]
     assert (await auditor.get(f"/api/cases/{case_id}/commands")).json()["commands"] == []
 
     done = await command(hr, "recovered")

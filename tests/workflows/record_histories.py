@@ -4,6 +4,10 @@
     .venv/bin/python -m tests.workflows.record_histories two_year_wia
     .venv/bin/python -m tests.workflows.record_histories --rules-version 2   # as <scenario>_rules_v2
 
+Kept so: ``two_year_wia`` of rules version 1, every scenario of 2 and 3 (``<scenario>_rules_v<N>``), and
+every scenario of the current version under its own name; ``riv_complete`` exists from rules version 4
+(:data:`SINCE_RULES_VERSION`).
+
 Each scenario runs the real workflow and activities under time skipping (aiosmtpd, SQLite), as the
 scenario tests do; every run of the case (continue-as-new makes several) is stored as
 ``histories/<scenario>.run<N>.json`` in the format of ``temporal workflow show --output json``.
@@ -22,6 +26,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -33,7 +38,7 @@ import states
 from reintegratie.config.temporal import DATA_CONVERTER
 from states.clock import at_local, local_date
 from tests.support import BIN, SmtpSink, free_port
-from tests.workflows.harness import BUDDY, COACH, CaseWorld, case_world
+from tests.workflows.harness import BUDDY, CASEMANAGER, COACH, EMPLOYEE, MANAGER, CaseWorld, case_world
 from workflows import search_attributes
 from workflows.case import ReintegrationCase
 from workflows.commands import AssignCoach, ChooseBuddy
@@ -154,6 +159,184 @@ async def two_year_wia(world: CaseWorld) -> None:
             )
 
 
+RIV_ADVICE = states.events.OccupationalAdvice(
+    limitations="Niet langer dan een uur achter elkaar staan; niet tillen",
+    capabilities="Kantoorwerk, vier uur per dag",
+    expected_duration="Drie tot zes maanden",
+    work_advice="Opbouw in stappen van vier uur, elke twee weken",
+)
+RIV_REPORT = states.events.TalkReport(
+    present=[states.Role.manager, states.Role.employee],
+    agreed="De uren blijven zoals afgesproken",
+    next_steps="Volgende evaluatie over vijf weken",
+)
+
+
+async def riv_complete(world: CaseWorld) -> None:
+    """Rules version 4: the two years with every part of the re-integratieverslag recorded on time, with
+    its content: the probleemanalyse with advice and an update, the plan signed and revised, a
+    progress talk and an evaluation at most 5 weeks apart with their verslagen, a driegesprek, the
+    42e-weeksmelding with its reference, the eerstejaarsevaluatie with its reason, the second track
+    and an activity of it, the actueel oordeel, the eindevaluatie, the employee's views, and the copy
+    of the RIV to the employee (its notice); then WIA. The RIV check finds no gap."""
+    await world.open()
+    first = await world.today()
+    report = RIV_REPORT
+    await world.command("assign_coach", AssignCoach, coach=COACH)
+    await world.advance(timedelta(days=3))
+    await world.command("step_recorded", states.StepRecorded, step=states.StepKey.arbodienst_report)
+    await world.advance(timedelta(weeks=4))
+    await world.command("probleemanalyse_received", states.ProbleemanalyseReceived, advice=RIV_ADVICE)
+    await world.advance(timedelta(weeks=2))
+    today = await world.today()
+    plan = states.PlanVanAanpak(
+        hours_per_week=4,
+        tasks=["Administratie", "Telefoon"],
+        evaluation_moments=[today + timedelta(weeks=5)],
+        contact_person=MANAGER.name,
+        casemanager=CASEMANAGER.name,
+        employer_view="Rustig opbouwen in het eigen werk",
+        employee_view="Ik wil graag beginnen met de administratie",
+        signed_by_employer_on=today,
+        signed_by_employee_on=today,
+    )
+    await world.command("plan_van_aanpak_signed", states.PlanVanAanpakSigned, plan=plan)
+    await world.command(
+        "employee_view_given",
+        states.events.EmployeeViewGiven,
+        about=f"plan_van_aanpak:{await _audit_key(world, 'plan_van_aanpak_signed')}",
+        agrees=True,
+        view="Dit plan past bij wat ik kan",
+        actor=EMPLOYEE.email,
+    )
+    await world.advance(timedelta(weeks=3))
+    # The pace is too fast: a signal, the coach is called in and a driegesprek planned.
+    await world.command(
+        "progress_talk_held",
+        states.ProgressTalkHeld,
+        went=states.TalkMood.mixed,
+        pace=states.Pace.too_fast,
+        summary="Het gaat te snel",
+        report=report,
+        actor=MANAGER.email,
+    )
+    await world.advance(timedelta(weeks=1))
+    await world.command(
+        "driegesprek_held",
+        states.DriegesprekHeld,
+        summary="Tempo besproken",
+        report=states.events.TalkReport(
+            present=[states.Role.manager, states.Role.employee, states.Role.coach],
+            agreed="Het tempo gaat omlaag",
+            next_steps="Evaluatie met een bijgesteld plan",
+        ),
+        actor=COACH.email,
+    )
+    await world.advance(timedelta(weeks=1))
+    today = await world.today()
+    revised = replace(
+        plan,
+        hours_per_week=3,
+        evaluation_moments=[today + timedelta(weeks=5)],
+        changes="Minder uren: het tempo was te hoog (driegesprek)",
+        signed_by_employer_on=today,
+        signed_by_employee_on=today,
+    )
+    await world.command(
+        "evaluation_held",
+        states.EvaluationHeld,
+        outcome=states.EvaluationOutcome.adjust_plan,
+        summary="Plan bijgesteld",
+        revised_plan=revised,
+        report=report,
+    )
+    await world.command(
+        "progress_talk_held",
+        states.ProgressTalkHeld,
+        went=states.TalkMood.good,
+        pace=states.Pace.ok,
+        summary="Tempo past nu",
+        report=report,
+        actor=MANAGER.email,
+    )
+    done: set[str] = set()
+    while await _week(world, first) < 85:
+        # Every 5 weeks a progress talk and an evaluation, each with its verslag; between them, what
+        # is due in those weeks.
+        await world.advance(timedelta(weeks=3))
+        await world.command(
+            "progress_talk_held",
+            states.ProgressTalkHeld,
+            went=states.TalkMood.good,
+            summary="Rustig verder",
+            report=report,
+            actor=MANAGER.email,
+        )
+        week = await _week(world, first)
+        if week >= 20 and "update" not in done:
+            done.add("update")
+            advice = replace(RIV_ADVICE, expected_duration="Langer dan een jaar")
+            await world.command("probleemanalyse_received", states.ProbleemanalyseReceived, advice=advice)
+        if week >= 39 and "melding" not in done:
+            done.add("melding")
+            await world.command(
+                "step_recorded", states.StepRecorded, step=states.StepKey.uwv_42_week_report, reference="UWV-42-000123"
+            )
+        if week >= 47 and "eerstejaarsevaluatie" not in done:
+            done.add("eerstejaarsevaluatie")
+            await world.command(
+                "eerstejaarsevaluatie_held",
+                states.EerstejaarsevaluatieHeld,
+                structural_return_expected=False,
+                reason="Terugkeer in het eigen werk is binnen drie maanden niet te verwachten",
+                summary="Tweede spoor starten",
+                report=report,
+            )
+        await world.advance(timedelta(weeks=2))
+        if "eerstejaarsevaluatie" in done and "tweede_spoor" not in done:
+            done.add("tweede_spoor")
+            await world.command("tweede_spoor_started", states.TweedeSpoorStarted)
+            await world.command(
+                "tweede_spoor_activity_recorded",
+                states.events.TweedeSpoorActivityRecorded,
+                activity="Intake en arbeidsmarktoriëntatie",
+                by="Re-integratiebureau De Brug",
+            )
+        await world.command(
+            "evaluation_held",
+            states.EvaluationHeld,
+            outcome=states.EvaluationOutcome.continue_plan,
+            summary="Plan loopt",
+            report=report,
+        )
+    await world.command("step_recorded", states.StepRecorded, step=states.StepKey.actueel_oordeel, advice=RIV_ADVICE)
+    await world.command(
+        "eindevaluatie_held", states.events.EindevaluatieHeld, summary="Beide sporen doorlopen", report=report
+    )
+    await world.command(
+        "employee_view_given",
+        states.events.EmployeeViewGiven,
+        agrees=True,
+        view="Ik ben goed begeleid",
+        actor=EMPLOYEE.email,
+    )
+    await world.advance(timedelta(weeks=1))
+    for step in (states.StepKey.riv_to_employee, states.StepKey.wia_application):
+        await world.command("step_recorded", states.StepRecorded, step=step)
+    while await world.execution_status() == WorkflowExecutionStatus.RUNNING and await _week(world, first) < 110:
+        await world.advance(timedelta(weeks=4))
+        if await world.execution_status() == WorkflowExecutionStatus.RUNNING:
+            await world.command(
+                "evaluation_held", states.EvaluationHeld, outcome=states.EvaluationOutcome.continue_plan, report=report
+            )
+
+
+async def _audit_key(world: CaseWorld, action: str) -> str:
+    """The audit key of the latest step ``action`` of the case (as the dossier's records are keyed)."""
+    trail = await (await world.store()).audit_trail(world.case_id)
+    return next(row.event_key for row in reversed(trail) if row.action == action)
+
+
 async def continued_as_new(world: CaseWorld) -> None:
     """A low history limit: the case continues as new twice, carrying its facts."""
     await world.open(history_limit=60)
@@ -175,7 +358,10 @@ SCENARIOS: dict[str, Scenario] = {
     "standard_return": standard_return,
     "two_year_wia": two_year_wia,
     "continued_as_new": continued_as_new,
+    "riv_complete": riv_complete,
 }
+"""Every scenario; those of :data:`SINCE_RULES_VERSION` only from that version on."""
+SINCE_RULES_VERSION: dict[str, int] = {"riv_complete": 4}
 
 
 async def run_histories(world: CaseWorld) -> list[WorkflowHistory]:
@@ -261,7 +447,8 @@ def main(argv: list[str] | None = None) -> int:
         "--rules-version", type=int, default=states.RULES_VERSION, help="the rules version the cases open with"
     )
     args = parser.parse_args(argv)
-    asyncio.run(record(list(args.scenarios) or list(SCENARIOS), args.rules_version))
+    every = [name for name in SCENARIOS if SINCE_RULES_VERSION.get(name, 1) <= args.rules_version]
+    asyncio.run(record(list(args.scenarios) or every, args.rules_version))
     return 0
 
 

@@ -37,9 +37,12 @@ RUNNERS = {"unsandboxed": WORKFLOW_RUNNER, "sandboxed": SANDBOXED_RUNNER}
 
 def test_there_are_histories_of_every_kind_of_case() -> None:
     names = {path.name.split(".")[0] for path in FIXTURES}
-    assert {"short_recovery", "standard_return", "two_year_wia", "continued_as_new", "stagnation"} <= names
+    scenarios = {"short_recovery", "standard_return", "two_year_wia", "continued_as_new", "stagnation"}
+    assert scenarios | {"riv_complete"} <= names
+    assert {f"{name}_rules_v3" for name in scenarios} <= names  # running cases of rules version 3 stay guarded
     last_events = {path.name: json.loads(path.read_text())["events"][-1]["eventType"] for path in FIXTURES}
     assert last_events["two_year_wia.run1.json"] == "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"
+    assert last_events["riv_complete.run1.json"] == "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"
     assert any(kind == "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW" for kind in last_events.values())
 
 

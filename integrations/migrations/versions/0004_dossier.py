@@ -27,9 +27,9 @@ UTC_DATETIME = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("cases") as batch:
-        batch.add_column(sa.Column("closed_on", sa.Date(), nullable=True))
-        batch.create_index("ix_cases_closed_on", ["closed_on"])
+    # A nullable column at the end: a plain ALTER TABLE on SQLite too (no copy of the table).
+    op.add_column("cases", sa.Column("closed_on", sa.Date(), nullable=True))
+    op.create_index("ix_cases_closed_on", "cases", ["closed_on"])
 
     op.create_table(
         "dossier_records",
@@ -86,6 +86,6 @@ def downgrade() -> None:
     op.drop_table("dossier_documents")
     op.drop_index("ix_dossier_records_case_id", table_name="dossier_records")
     op.drop_table("dossier_records")
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_index("ix_cases_closed_on")
+    op.drop_index("ix_cases_closed_on", table_name="cases")
+    with op.batch_alter_table("cases") as batch:  # SQLite drops a column by copying the table
         batch.drop_column("closed_on")
