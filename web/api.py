@@ -13,9 +13,10 @@ from web import deps
 from web.access import STARTS_CASES, require_role
 from web.auth import Principal
 from web.cases import new_case_id, start_case
+from web.error_answers import API_ERRORS, problem
 from web.intake import IntakeRequest
 
-router = APIRouter(prefix="/api", tags=["cases"])
+router = APIRouter(prefix="/api", tags=["cases"], responses=API_ERRORS)
 
 
 class CaseCreated(BaseModel):
@@ -23,7 +24,12 @@ class CaseCreated(BaseModel):
     url: str
 
 
-@router.post("/cases", status_code=201, response_model=CaseCreated)
+@router.post(
+    "/cases",
+    status_code=201,
+    response_model=CaseCreated,
+    responses=problem(403, "Only HR starts a case."),
+)
 async def create_case(
     intake: IntakeRequest,
     principal: Principal = Depends(require_role(*STARTS_CASES)),

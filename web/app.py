@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.staticfiles import StaticFiles
 from temporalio.client import Client
 
 from integrations.accounts import AccountStore
@@ -22,6 +23,7 @@ from reintegratie.config.settings import MAKE_SECRET, Settings, SettingsError
 from reintegratie.config.temporal import connect
 from web import (
     api,
+    api_docs,
     attendance,
     case_pages,
     case_views,
@@ -34,13 +36,18 @@ from web import (
     pages,
     retention,
     signin,
+    signin_limits,
 )
 from web.auth import CsrfFailed, SignInRequired, is_api
+from web.body_limit import BodyLimit, dossier_uploads
 from web.dossier_upload import UploadProblem
 from web.ratelimit import FailureLimiter
+from web.security_headers import SecurityHeaders
+from web.sign_in_first import ApiSignInFirst
 
 SESSION_COOKIE = "reintegratie_session"
 SESSION_SECONDS = 8 * 3600  # a working day; then sign in again
+STATIC_FOLDER = Path(__file__).parent / "static"
 
 
 def _field_name(location: tuple[object, ...]) -> str:
@@ -116,11 +123,16 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
         finally:
             await engine.dispose()
 
-    app = FastAPI(title="reintegratie", version="0.1.0", lifespan=lifespan)
+    # /docs and /openapi.json come from web.api_docs: for signed-in people, without a CDN
+    app = FastAPI(
+        title="reintegratie", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.settings = settings
     app.state.mail_folder = mail_folder
-    app.state.limit_account = FailureLimiter(max_failures=5, window_seconds=900)
-    app.state.limit_client = FailureLimiter(max_failures=50, window_seconds=900)
+    # A growing delay after failed sign-ins, never a lock (web.ratelimit); a client may be an office's NAT.
+    app.state.limit_account = FailureLimiter(delay_after=3)
+    app.state.limit_client = FailureLimiter(delay_after=10)
+    app.add_middleware(ApiSignInFirst, refuse=_sign_in_required)  # inside the session: reads its uid
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key.get_secret_value(),
@@ -129,6 +141,8 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
     )
+    app.add_middleware(BodyLimit, own_limits=[dossier_uploads(settings.max_upload_bytes)])  # before any read
+    app.add_middleware(SecurityHeaders, https=settings.public_url.startswith("https://"))
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(CsrfFailed, _csrf_failed)
@@ -138,6 +152,7 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     app.include_router(case_views.router)
     app.include_router(commands.router)
     app.include_router(signin.router)
+    app.include_router(signin_limits.router)
     app.include_router(pages.router)
     app.include_router(case_pages.router)
     app.include_router(dossier.router)
@@ -146,4 +161,6 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     app.include_router(retention.router)
     app.include_router(outbox.router)
     app.include_router(feeds.router)
+    app.include_router(api_docs.router)
+    app.mount("/static", StaticFiles(directory=STATIC_FOLDER), name="static")
     return app

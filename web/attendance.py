@@ -28,12 +28,13 @@ from web import deps, words
 from web.access import require_case, require_role
 from web.auth import Principal
 from web.case_client import CaseGone, CommandRefused, run_command
+from web.error_answers import API_ERRORS, problem
 from web.i18n import request_language
 from workflows.commands import CounterAnswered
 
 DECIDES_PROPOSALS = (AccountRole.hr,)
 
-router = APIRouter(tags=["cases"])
+router = APIRouter(tags=["cases"], responses=API_ERRORS)
 
 Decision = Literal["accept", "decline"]
 
@@ -180,10 +181,8 @@ async def decide_in_page(
 @router.post(
     "/api/cases/{case_id}/proposals/{proposal_id}/{decision}",
     response_model=ProposalOut,
-    responses={
-        403: {"description": "Only HR answers a proposal."},
-        404: {"description": "No such case or open proposal, or not one you may see."},
-    },
+    responses=problem(403, "Only HR answers a proposal.")
+    | problem(404, "No such case or open proposal, or not one you may see."),
 )
 async def decide_in_api(
     request: Request,

@@ -85,7 +85,19 @@ def accounts(request: Request) -> AccountStore:
     return value
 
 
-async def current_principal(request: Request) -> Principal:
+async def signed_in(request: Request) -> Principal:
+    """Who is asking, by API token or session cookie, without reading the request's body (no CSRF
+    or role check); raises :class:`SignInRequired`. Remembered for the request: the API's door
+    (:mod:`web.sign_in_first`) asks before the body is read, the route's dependency asks again."""
+    known = getattr(request.state, "signed_in", None)
+    if isinstance(known, Principal):
+        return known
+    principal = await _identify(request)
+    request.state.signed_in = principal
+    return principal
+
+
+async def _identify(request: Request) -> Principal:
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, token = header.partition(" ")
@@ -101,8 +113,13 @@ async def current_principal(request: Request) -> Principal:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise SignInRequired(api=is_api(request), next_path=quote(target, safe="/?=&-_.~"))
         principal = Principal(account, "session")
-        if request.method not in SAFE_METHODS:
-            await verify_csrf(request)
+    return principal
+
+
+async def current_principal(request: Request) -> Principal:
+    principal = await signed_in(request)
+    if principal.via == "session" and request.method not in SAFE_METHODS:
+        await verify_csrf(request)
     if principal.role == AccountRole.auditor and request.method not in SAFE_METHODS:
         raise HTTPException(status_code=403, detail="An auditor reads; nothing an auditor does changes a case.")
     request.state.principal = principal

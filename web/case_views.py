@@ -23,14 +23,13 @@ from web.access import CaseView as Visibility
 from web.attendance import ProposalOut, TalkAttendanceOut, attendance_for, attendance_out, proposals_out
 from web.auth import Principal, current_principal
 from web.case_data import CaseData, case_record, load_case, today
+from web.error_answers import API_ERRORS, problem
 from web.history import CaseRecordView, as_json, compliance_csv, history_csv
 from web.i18n import request_language
 
-router = APIRouter(prefix="/api", tags=["cases"])
+router = APIRouter(prefix="/api", tags=["cases"], responses=API_ERRORS)
 
-NOT_YOURS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such case, or not one you may see (the same answer)."}
-}
+NOT_YOURS: dict[int | str, dict[str, Any]] = problem(404, "No such case, or not one you may see (the same answer).")
 
 
 class CaseListItem(BaseModel):
@@ -271,7 +270,7 @@ async def read_case(
 @router.get(
     "/cases/{case_id}/timeline",
     response_model=CaseHistory,
-    responses=NOT_YOURS | {403: {"description": "A buddy sees only dates and place."}},
+    responses=NOT_YOURS | problem(403, "A buddy sees only dates and place."),
 )
 async def read_timeline(
     request: Request,
@@ -295,7 +294,7 @@ async def read_timeline(
 @router.get(
     "/cases/{case_id}/deadlines",
     response_model=CaseDeadlines,
-    responses=NOT_YOURS | {403: {"description": "A buddy sees only dates and place."}},
+    responses=NOT_YOURS | problem(403, "A buddy sees only dates and place."),
 )
 async def read_deadlines(
     request: Request,
@@ -325,9 +324,9 @@ async def read_deadlines(
 
 
 _EXPORT_ROLES = require_role(*READS_HISTORY)
-_EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = NOT_YOURS | {
-    403: {"description": "Only HR and the auditor export a case's history."}
-}
+_EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = NOT_YOURS | problem(
+    403, "Only HR and the auditor export a case's history."
+)
 
 
 async def _record_for_export(case_id: str, principal: Principal, store: CaseStore, client: Client) -> CaseRecordView:

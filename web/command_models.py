@@ -18,13 +18,31 @@ from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from contracts import Person
 from states.events import BuildUpStep, ContactPreference, Recovered, TherapeuticWorkStarted
 from states.workdays import is_working_day
-from web.intake import PersonIn, WorkingWeekday, check_contact_time, no_medical_place, no_medical_terms
+from web.intake import (
+    IsoDate,
+    PersonIn,
+    WorkingWeekday,
+    check_contact_time,
+    no_invisible_controls,
+    no_medical_place,
+    no_medical_terms,
+)
 from workflows.case import RULE_UPDATES
 from workflows.commands import (
     AssignCoach,
@@ -44,13 +62,54 @@ MAX_LIST = 30
 FreeText = Annotated[
     str,
     StringConstraints(max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"),
+    AfterValidator(no_invisible_controls),
     AfterValidator(no_medical_terms),
 ]
-Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Line = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$"),
+    AfterValidator(no_invisible_controls),
+]
 TextLine = Annotated[Line, AfterValidator(no_medical_terms)]
 PlaceLine = Annotated[Line, AfterValidator(no_medical_place)]
 SignalKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9:_.\-]+$")]
-Day = Annotated[date, Field(ge=EARLIEST, le=LATEST, description=f"a date from {EARLIEST} to {LATEST}")]
+DATE_RANGE = f"{EARLIEST} to {LATEST}"
+
+
+def within_date_range(day: date) -> date:
+    """A date the product takes: from :data:`EARLIEST` to :data:`LATEST` (a typo of the century,
+    or a year 1899, would count tens of thousands of sick days)."""
+    if not EARLIEST <= day <= LATEST:
+        raise PydanticCustomError(
+            "date_range",
+            "{day} is out of range: give a date from {range}",
+            {"day": day.isoformat(), "range": DATE_RANGE},
+        )
+    return day
+
+
+Day = Annotated[
+    IsoDate,
+    AfterValidator(within_date_range),
+    # JSON Schema has no bounds for a date string: stated in words and as formatMinimum/formatMaximum
+    # (the vocabulary validators such as ajv read), and checked by within_date_range.
+    Field(
+        description=f"a date (YYYY-MM-DD) from {DATE_RANGE}",
+        json_schema_extra={"formatMinimum": EARLIEST.isoformat(), "formatMaximum": LATEST.isoformat()},
+    ),
+]
+_DAY = TypeAdapter(Day)
+
+
+def date_problem(text: str) -> str | None:
+    """What is wrong with ``text`` as a date the API takes (its words), or None when it is one."""
+    try:
+        _DAY.validate_python(text)
+    except ValidationError as exc:
+        return "; ".join(str(error["msg"]) for error in exc.errors())
+    return None
+
+
 Hours = Annotated[float, Field(ge=0, le=80, allow_inf_nan=False, description="hours per week, 0 to 80")]
 
 _FREE_TEXT = frozenset(

@@ -24,10 +24,11 @@ from web.access import CaseAccess, may_command, not_found, require_case, role_ma
 from web.auth import Principal, current_principal
 from web.case_client import CaseGone, CommandRefused, run_command
 from web.command_models import COMMANDS, CommandSpec, to_payload
+from web.error_answers import API_ERRORS, problem
 from web.i18n import request_language
 from workflows.commands import CommandResult
 
-router = APIRouter(prefix="/api", tags=["commands"])
+router = APIRouter(prefix="/api", tags=["commands"], responses=API_ERRORS)
 
 
 class CommandDone(BaseModel):
@@ -50,8 +51,8 @@ class CommandList(BaseModel):
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Your role may not give this command (or not in this case)."},
-    404: {"description": "No such case, or not one you may see (the same answer)."},
+    **problem(403, "Your role may not give this command (or not in this case)."),
+    **problem(404, "No such case, or not one you may see (the same answer)."),
     409: {"model": Refusal, "description": "The case refused the command; the rules' reason in Dutch and English."},
 }
 

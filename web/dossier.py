@@ -49,17 +49,18 @@ from web.dossier_bundle import bundle_input, item_text
 from web.dossier_data import UPLOAD_PARTS, DocumentView, Dossier, RecordView, load_dossier
 from web.dossier_status import VIEW_COMMAND, riv_status
 from web.dossier_upload import UploadProblem, early_problem, read_upload, refuse_by_length
+from web.error_answers import API_ERRORS, problem
 from web.i18n import request_language
 from web.intake import is_case_id
 
-router = APIRouter()
+router = APIRouter(responses=API_ERRORS)  # the pages' routes are not in the OpenAPI document
 
 COPY_NAME = "re-integratieverslag.pdf"
 """The employee's copies of the RIV, one name: each copy is its next version."""
 
-NOT_YOURS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such case (or document), or not one you may see: the same answer."}
-}
+NOT_YOURS: dict[int | str, dict[str, Any]] = problem(
+    404, "No such case (or document), or not one you may see: the same answer."
+)
 
 
 def _now() -> datetime:
@@ -390,7 +391,7 @@ async def read_dossier(
     response_model=DocumentOut,
     responses=NOT_YOURS
     | {
-        403: {"description": "Only HR adds documents."},
+        **problem(403, "Only HR adds documents."),
         413: {"model": UploadRefusal, "description": "The file is larger than the configured limit."},
         415: {"model": UploadRefusal, "description": "Not a PDF, Word document (DOCX), PNG or JPEG."},
         422: {"model": UploadRefusal, "description": "Medical words in the text (named), or a missing field."},

@@ -14,6 +14,7 @@ from reintegratie.config.settings import Settings
 from web import deps
 from web.access import not_found
 from web.auth import Principal, current_principal
+from web.error_answers import API_ERRORS, INVALID_INPUT, problem
 from web.i18n import request_language
 
 router = APIRouter()
@@ -35,7 +36,7 @@ class FeedsStopped(BaseModel):
 @router.get(
     "/feeds/{token}.ics",
     tags=["feeds"],
-    responses={200: {"content": {"text/calendar": {}}}, 404: {"description": "No such feed."}},
+    responses={200: {"content": {"text/calendar": {}}}} | problem(404, "No such feed.") | INVALID_INPUT,
 )
 async def feed(token: str, made: async_sessionmaker[AsyncSession] = Depends(sessionmaker)) -> Response:
     """A person's talks as a calendar to subscribe to (no sign-in: the address is the secret)."""
@@ -47,7 +48,7 @@ async def feed(token: str, made: async_sessionmaker[AsyncSession] = Depends(sess
     )
 
 
-@router.post("/api/me/feed", response_model=FeedAddress, tags=["feeds"])
+@router.post("/api/me/feed", response_model=FeedAddress, tags=["feeds"], responses=API_ERRORS)
 async def new_feed_api(
     principal: Principal = Depends(current_principal),
     made: async_sessionmaker[AsyncSession] = Depends(sessionmaker),
@@ -57,7 +58,7 @@ async def new_feed_api(
     return FeedAddress(url=feed_url(settings.public_url, await issue_feed_token(made, person=principal.email)))
 
 
-@router.delete("/api/me/feed", response_model=FeedsStopped, tags=["feeds"])
+@router.delete("/api/me/feed", response_model=FeedsStopped, tags=["feeds"], responses=API_ERRORS)
 async def stop_feeds_api(
     principal: Principal = Depends(current_principal), made: async_sessionmaker[AsyncSession] = Depends(sessionmaker)
 ) -> FeedsStopped:

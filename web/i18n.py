@@ -37,9 +37,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login.submit": ("Aanmelden", "Sign in"),
     "login.bad": ("E-mailadres of wachtwoord klopt niet.", "E-mail address or password is not right."),
     "login.throttled": (
-        "Te veel pogingen. Probeer het over een kwartier opnieuw.",
-        "Too many attempts. Try again in a quarter of an hour.",
+        "Te veel mislukte pogingen. Probeer het over {wait} opnieuw.",
+        "Too many failed attempts. Try again in {wait}.",
     ),
+    "login.past_delay": (
+        "Gebruik je tweestapsverificatie? Vul dan je wachtwoord en de code uit je authenticator-app in: "
+        "dan kun je nu al aanmelden. Of vraag HR om de wachttijd op te heffen.",
+        "Do you use two-step verification? Then enter your password and the code from your authenticator app: "
+        "you can sign in right away. Or ask HR to end the wait.",
+    ),
+    "wait.second": ("1 seconde", "1 second"),
+    "wait.seconds": ("{n} seconden", "{n} seconds"),
+    "wait.minutes": ("{n} minuten", "{n} minutes"),
     "login.no_totp": (
         "Voor deze rol is tweestapsverificatie verplicht, maar die is niet ingesteld. Vraag de beheerder.",
         "This role requires two-step verification, which is not set up. Ask the administrator.",

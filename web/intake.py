@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
@@ -11,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -40,6 +42,28 @@ def _exact_name(value: str) -> str:
     problem = sanitize.name_problem(value)
     if problem is not None:
         raise ValueError(f"a name takes {problem}")
+    return value
+
+
+# Text that is shown on a page or written into a message: the characters that would show it other than it
+# was typed are refused (not stripped), in every field a person types. Names refuse more (every control
+# and formatting character, integrations.sanitize); free text keeps its new lines and tabs.
+_INVISIBLE_CONTROLS = re.compile("[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def no_invisible_controls(value: str) -> str:
+    """Refuse C1 controls, the Unicode line and paragraph separators, and the direction marks,
+    embeddings, overrides and isolates (a right-to-left override shows text reversed on a page)."""
+    found = _INVISIBLE_CONTROLS.search(value)
+    if found is not None:
+        char = found.group()
+        described = f"U+{ord(char):04X}" + (f" ({unicodedata.name(char)})" if unicodedata.name(char, "") else "")
+        raise PydanticCustomError(
+            "invisible_control",
+            "contains {char}, an invisible control character (a direction override or mark, a line or "
+            "paragraph separator, or a C1 control): remove it, or type the text again",
+            {"char": described},
+        )
     return value
 
 
@@ -86,13 +110,44 @@ no_medical_place = refuse_medical_terms("Noem alleen het adres of de plek.", "Gi
 ShortText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_NAME_PATTERN),
+    AfterValidator(no_invisible_controls),
     AfterValidator(refuse_medical_terms("Noem alleen de naam van het team.", "Give only the team's name.")),
 ]
 Location = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=300, pattern=r"^[^\x00-\x1f\x7f]*$"),
+    AfterValidator(no_invisible_controls),
     AfterValidator(no_medical_place),
 ]
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_day_text(value: object) -> object:
+    """A date is text in ISO form (or a date, from Python): never a number, which pydantic would read
+    as seconds since 1970, nor digits in a string, which it reads the same way."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DAY.match(value.strip()):
+        return value.strip()
+    raise PydanticCustomError("date_text", "give a date as text in the form YYYY-MM-DD, for example 2026-01-05", {})
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_day_text)]
+"""A date as the edge takes it: ``YYYY-MM-DD`` text only (strict: no numbers, no timestamps)."""
+
+MIN_CONTRACT_HOURS = 1
+MAX_CONTRACT_HOURS = 60
+ContractHours = Annotated[
+    float,
+    Field(
+        ge=MIN_CONTRACT_HOURS,
+        le=MAX_CONTRACT_HOURS,
+        allow_inf_nan=False,
+        description=f"hours a week in the contract, {MIN_CONTRACT_HOURS} to {MAX_CONTRACT_HOURS}",
+    ),
+]
+"""The contract's hours a week, one definition for the API and the intake form (which uses this model)."""
 
 LONGEST_CASE = timedelta(weeks=104)
 
@@ -229,12 +284,14 @@ class IntakeRequest(BaseModel):
 
     employee: PersonIn
     manager: PersonIn
-    first_sick_day: date = Field(description="Day 1 of the absence (YYYY-MM-DD); today or earlier.")
+    first_sick_day: IsoDate = Field(
+        description="Day 1 of the absence (YYYY-MM-DD): today or earlier, and at most 104 weeks ago."
+    )
     org_unit: OrgUnit | None = None
     casemanager: PersonIn | None = None
     employee_phone: Phone | None = Field(default=None, description="phone number while sick")
     team: ShortText | None = None
-    contract_hours_per_week: float = Field(default=36.0, gt=0, le=60)
+    contract_hours_per_week: ContractHours = 36.0
     contract_days_per_week: int = Field(default=5, ge=1, le=7)
     expected_duration_weeks: int | None = Field(default=None, ge=1, le=104, description="only if known")
     contact: ContactIn = Field(default_factory=ContactIn)

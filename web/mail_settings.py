@@ -19,6 +19,7 @@ from integrations.digest import SETTINGS_PATH
 from integrations.preferences import MailMode, get_mode, set_mode
 from web import deps
 from web.auth import Principal, current_principal
+from web.error_answers import API_ERRORS, page, problem
 
 router = APIRouter()
 
@@ -45,7 +46,7 @@ class MailPreferenceOut(BaseModel):
     note: str = "Invitations, updates and cancellations of talks always go at once."
 
 
-@router.get(API_PATH, response_model=MailPreferenceOut, tags=["settings"])
+@router.get(API_PATH, response_model=MailPreferenceOut, tags=["settings"], responses=API_ERRORS)
 async def read_preference(
     principal: Principal = Depends(current_principal),
     sessionmaker: async_sessionmaker[AsyncSession] = Depends(deps.sessionmaker),
@@ -54,7 +55,12 @@ async def read_preference(
     return MailPreferenceOut(email=principal.email, mode=await get_mode(sessionmaker, principal.email))
 
 
-@router.put(API_PATH, response_model=MailPreferenceOut, tags=["settings"])
+@router.put(
+    API_PATH,
+    response_model=MailPreferenceOut,
+    tags=["settings"],
+    responses=API_ERRORS | problem(403, "Someone else's mail preference: set only your own."),
+)
 async def write_preference(
     choice: MailPreferenceIn,
     principal: Principal = Depends(current_principal),
@@ -97,7 +103,7 @@ async def settings_page(
     return _page(request, principal, mode, saved=saved == mode.value)
 
 
-@router.post(SETTINGS_PATH, response_class=HTMLResponse)
+@router.post(SETTINGS_PATH, response_class=HTMLResponse, responses=page(422, "No valid choice: the form again."))
 async def save_settings(
     request: Request,
     principal: Principal = Depends(current_principal),

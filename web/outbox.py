@@ -11,6 +11,7 @@ from integrations.accounts import AccountRole
 from integrations.mailcatcher import CaughtMessage, find_caught, list_caught
 from web import deps
 from web.access import require_role
+from web.error_answers import problem
 
 
 async def _dev_stack_only(folder: Path | None = Depends(deps.mail_folder)) -> Path:
@@ -21,7 +22,10 @@ async def _dev_stack_only(folder: Path | None = Depends(deps.mail_folder)) -> Pa
 
 
 # Only HR reads what the product sent (names and dates of every case), and only in the dev stack.
-router = APIRouter(dependencies=[Depends(require_role(AccountRole.hr)), Depends(_dev_stack_only)])
+router = APIRouter(
+    dependencies=[Depends(require_role(AccountRole.hr)), Depends(_dev_stack_only)],
+    responses=problem(403, "HR only.") | problem(404, "No mail catcher here (dev stack only), or no such message."),
+)
 
 
 @router.get("/outbox", response_class=HTMLResponse)

@@ -18,6 +18,7 @@ from web.case_client import CommandRefused
 from web.cases import new_case_id, start_case
 from web.continuation import continue_case, recent_recovered_case
 from web.dashboards import Filters, dashboard
+from web.error_answers import page
 from web.i18n import request_language
 from web.intake import IntakeRequest
 from web.words import phase as phase_words
@@ -87,7 +88,13 @@ async def intake(request: Request, _hr: Principal = Depends(require_role(*STARTS
     return _intake_page(request, dict(_DEFAULTS), {})
 
 
-@router.post("/cases", response_class=HTMLResponse)
+@router.post(
+    "/cases",
+    response_class=HTMLResponse,
+    responses=page(201, "The case was started.")
+    | page(409, "The case could not be continued: the form again, with the reason.")
+    | page(422, "The form again, each error next to its field; nothing was started."),
+)
 async def submit_intake(
     request: Request,
     principal: Principal = Depends(require_role(*STARTS_CASES)),

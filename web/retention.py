@@ -22,6 +22,7 @@ from reintegratie.config.settings import Settings
 from states.clock import local_date
 from web import deps
 from web.access import require_role
+from web.error_answers import API_ERRORS, problem
 from web.i18n import request_language
 
 SEES_RETENTION = (AccountRole.hr, AccountRole.auditor)
@@ -91,7 +92,12 @@ async def overview(settings: Settings, sessionmaker: async_sessionmaker[AsyncSes
     )
 
 
-@router.get(API_PATH, response_model=RetentionOut, tags=["retention"])
+@router.get(
+    API_PATH,
+    response_model=RetentionOut,
+    tags=["retention"],
+    responses=API_ERRORS | problem(403, "Only HR and the auditor see what is kept and when it goes."),
+)
 async def retention_api(
     settings: Settings = Depends(deps.settings),
     sessionmaker: async_sessionmaker[AsyncSession] = Depends(deps.sessionmaker),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -10,20 +11,49 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from integrations.accounts import Account
 from web import deps
 from web.auth import csrf_token, safe_next, verify_csrf
+from web.error_answers import INVALID_INPUT, page
 from web.i18n import LANGUAGES
-from web.ratelimit import FailureLimiter
+from web.signin_limits import account_key, client_key, code_key, limiters, retry_after_header, wait_sentence
 
 router = APIRouter()
+
+_GO_ON: dict[int | str, dict[str, Any]] = {303: {"description": "Go on at the page in the Location header."}}
+_CSRF = page(403, "Missing or wrong CSRF token: reload the form and try again.")
+_SLOWED = page(429, "Too many failed sign-ins: the page says when to try again (Retry-After).")
 
 PENDING_SECONDS = 300  # between a right password and the TOTP code
 
 
-def _limiters(request: Request) -> tuple[FailureLimiter, FailureLimiter]:
-    return request.app.state.limit_account, request.app.state.limit_client
+def _throttled(request: Request, email: str, wait: float, *, past_delay: bool = False) -> Response:
+    """429 that says when to try again; ``past_delay`` adds the way past an account's delay (password + code)."""
+    context = {"email": email, "error": "login.throttled", "wait_sentence": wait_sentence(request, wait)}
+    answer = deps.render(request, "login.html", context | {"past_delay": past_delay}, status_code=429)
+    answer.headers.update(retry_after_header(wait))
+    return answer
 
 
-def _client(request: Request) -> str:
-    return "ip:" + (request.client.host if request.client else "?")
+async def _past_account_delay(request: Request, email: str, password: str, code: str, wait: float) -> Response:
+    """While an account is delayed only its password with a TOTP code gets in; anything else gets the same 429.
+
+    Without a code the password is not even checked; with one, every failure counts the same way and
+    gets the same answer, so the delay never tells anyone whether the password was right. Wrong codes
+    after a right password also slow the code check down (``code_key``), which nothing passes.
+    """
+    by_account, by_client = limiters(request)
+    if code.strip():
+        account = None
+        if by_account.retry_after(code_key(email)) == 0:
+            account = await deps.accounts(request).check_password(email, password)
+        if account is not None and account.has_totp:
+            if await deps.accounts(request).check_totp(account.id, code):
+                by_account.forget(account_key(email))
+                by_account.forget(code_key(email))
+                return _start_session(request, account, str(request.session.get("next", "/")))
+            by_account.failed(code_key(email))
+        by_account.failed(account_key(email))
+        by_client.failed(client_key(request))
+        wait = by_account.retry_after(account_key(email))
+    return _throttled(request, email, wait, past_delay=True)
 
 
 def _start_session(request: Request, account: Account, next_path: str) -> Response:
@@ -43,16 +73,18 @@ async def login_form(request: Request, next: str = "/") -> Response:
     return deps.render(request, "login.html", {"email": "", "error": None})
 
 
-@router.post("/login", response_class=HTMLResponse)
+@router.post("/login", response_class=HTMLResponse, responses=_GO_ON | _CSRF | _SLOWED)
 async def login(request: Request) -> Response:
     await verify_csrf(request)
     form = await request.form()
     email = str(form.get("email", "")).strip().lower()[:320]
     password = str(form.get("password", ""))[:1024]
-    by_account, by_client = _limiters(request)
-    keys = ("acct:" + email, _client(request))
-    if by_account.blocked(keys[0]) or by_client.blocked(keys[1]):
-        return deps.render(request, "login.html", {"email": email, "error": "login.throttled"}, status_code=429)
+    by_account, by_client = limiters(request)
+    keys = (account_key(email), client_key(request))
+    if (wait := by_client.retry_after(keys[1])) > 0:
+        return _throttled(request, email, wait)
+    if (wait := by_account.retry_after(keys[0])) > 0:
+        return await _past_account_delay(request, email, password, str(form.get("code", ""))[:16], wait)
     account = await deps.accounts(request).check_password(email, password)
     if account is None:
         by_account.failed(keys[0])
@@ -68,18 +100,18 @@ async def login(request: Request) -> Response:
         if language in LANGUAGES:
             request.session["lang"] = language
         return RedirectResponse("/login/totp", status_code=303)
-    by_account.succeeded(keys[0])
+    by_account.forget(keys[0])
     return _start_session(request, account, next_path)
 
 
-@router.get("/login/totp", response_class=HTMLResponse)
+@router.get("/login/totp", response_class=HTMLResponse, responses=_GO_ON)
 async def totp_form(request: Request) -> Response:
     if not isinstance(request.session.get("pending_uid"), int):
         return RedirectResponse("/login", status_code=303)
     return deps.render(request, "totp.html", {"error": None})
 
 
-@router.post("/login/totp", response_class=HTMLResponse)
+@router.post("/login/totp", response_class=HTMLResponse, responses=_GO_ON | _CSRF | _SLOWED)
 async def totp(request: Request) -> Response:
     await verify_csrf(request)
     user_id = request.session.get("pending_uid")
@@ -88,21 +120,27 @@ async def totp(request: Request) -> Response:
         request.session.clear()
         return deps.render(request, "login.html", {"email": "", "error": "totp.expired"}, status_code=401)
     account = await deps.accounts(request).get(user_id)
-    by_account, by_client = _limiters(request)
-    keys = ("acct:" + (account.email if account else "?"), _client(request))
-    if account is None or by_account.blocked(keys[0]) or by_client.blocked(keys[1]):
+    if account is None:
         request.session.clear()
-        return deps.render(request, "login.html", {"email": "", "error": "login.throttled"}, status_code=429)
+        return deps.render(request, "login.html", {"email": "", "error": "totp.expired"}, status_code=401)
+    # The password was right: wrong passwords from others do not stop a right code; this client's
+    # failures and earlier wrong codes for this account (only who knows the password makes those) do.
+    by_account, by_client = limiters(request)
+    keys = (code_key(account.email), client_key(request))
+    if (wait := max(by_client.retry_after(keys[1]), by_account.retry_after(keys[0]))) > 0:
+        request.session.clear()
+        return _throttled(request, "", wait)
     code = str((await request.form()).get("code", ""))[:16]
     if not await deps.accounts(request).check_totp(account.id, code):
         by_account.failed(keys[0])
         by_client.failed(keys[1])
         return deps.render(request, "totp.html", {"error": "totp.bad"}, status_code=401)
-    by_account.succeeded(keys[0])
+    by_account.forget(keys[0])
+    by_account.forget(account_key(account.email))
     return _start_session(request, account, str(request.session.get("next", "/")))
 
 
-@router.post("/logout")
+@router.post("/logout", responses=_GO_ON | _CSRF)
 async def logout(request: Request) -> Response:
     await verify_csrf(request)
     language = request.session.get("lang")
@@ -112,7 +150,7 @@ async def logout(request: Request) -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
-@router.get("/language/{language}")
+@router.get("/language/{language}", responses=_GO_ON | INVALID_INPUT)
 async def switch_language(request: Request, language: str, next: str = "/") -> Response:
     """Only the display language changes (in the session): nothing of a case, so a link is enough."""
     if language in LANGUAGES:

@@ -73,6 +73,7 @@ def _run_web(args: argparse.Namespace) -> int:
 
     from reintegratie.config.observability import configure_logging, instrument_web
     from web.app import create_app
+    from web.signin_limits import SERVER_OPTIONS
 
     settings = _strict_settings("web", require=("secret_key",))
     configure_logging(settings)
@@ -81,7 +82,7 @@ def _run_web(args: argparse.Namespace) -> int:
     if (refused := _upgrade_or_refuse("web", settings.database_url)) is not None:
         return refused
     app = instrument_web(create_app(settings), settings)
-    uvicorn.run(app, host=settings.web_host, port=settings.web_port, log_config=None)
+    uvicorn.run(app, host=settings.web_host, port=settings.web_port, log_config=None, **SERVER_OPTIONS)
     return 0
 
 
@@ -167,9 +168,27 @@ def _add_db_arguments(db: argparse.ArgumentParser) -> None:
         action.set_defaults(handler=_run_db)
 
 
+def _timeline_date_problem(args: argparse.Namespace) -> str | None:
+    """The first date the API would refuse (web.command_models: the same range, the same words)."""
+    from web.command_models import date_problem
+
+    given = [("--first-sick-day", args.first_sick_day)]
+    given += [("--on", args.on)] if args.on else []
+    given += [("--period", part) for period in args.period or [] for part in period.split(":") if part.strip()]
+    for flag, text in given:
+        problem = date_problem(text.strip())
+        if problem is not None:
+            return f"{flag}: {problem}"
+    return None
+
+
 def _run_timeline(args: argparse.Namespace) -> int:
     from states.cli import run_timeline
 
+    problem = _timeline_date_problem(args)
+    if problem is not None:
+        print(f"reintegratie timeline: {problem}", file=sys.stderr)
+        return 2
     return run_timeline(args)
 
 

@@ -43,6 +43,7 @@ from integrations.migrate import upgrade as upgrade_schema
 from reintegratie.config.settings import ENV_PREFIX, Settings, as_environment, load_settings
 from reintegratie.config.temporal import DATA_CONVERTER
 from web.app import create_app
+from web.signin_limits import SERVER_OPTIONS
 from worker.replies import reply_handler
 from workflows import search_attributes
 
@@ -344,7 +345,9 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
         worker = start_worker_process(settings, data_dir / "worker.log")
         watching = asyncio.create_task(watch_worker(worker, data_dir / "worker.log", stop))
         app = create_app(settings, client=client, mail_folder=data_dir / "mail")
-        server = _QuietServer(uvicorn.Config(app, host="127.0.0.1", port=ports.web, log_level="warning", lifespan="on"))
+        server = _QuietServer(
+            uvicorn.Config(app, host="127.0.0.1", port=ports.web, log_level="warning", lifespan="on", **SERVER_OPTIONS)
+        )
         serving = asyncio.create_task(server.serve(sockets=[held.web]))
         while not server.started and not serving.done():
             await asyncio.sleep(0.05)

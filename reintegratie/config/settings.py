@@ -8,6 +8,7 @@ required is missing or wrong.
 from __future__ import annotations
 
 import enum
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -98,6 +99,9 @@ class Settings(BaseSettings):
     # The dossier's uploads (integrations.documents) are kept in the SQL store, so bounded.
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, description="largest document upload, in bytes (20 MB)")
     employer_name: str = Field(default="Werkgever", description="the employer, as the RIV's cover names it")
+    trusted_proxies: str = Field(
+        default="", description="comma-separated addresses or networks whose X-Forwarded-For the web app believes"
+    )
 
     @field_validator("temporal_address")
     @classmethod
@@ -148,6 +152,26 @@ class Settings(BaseSettings):
         if not value or len(value) > 200 or any(ord(char) < 32 or ord(char) == 127 for char in value):
             raise ValueError("must be the employer's name: 1 to 200 characters on one line, e.g. Bakkerij Jansen B.V.")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an address or network; give the reverse proxies' addresses, "
+                    "comma-separated, e.g. 127.0.0.1,10.0.0.0/8 (a network without host bits), or leave it empty"
+                ) from None
+        return ",".join(entries)
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The proxies whose X-Forwarded-For counts; none by default, so the client is the socket peer."""
+        entries = (entry.strip() for entry in self.trusted_proxies.split(","))
+        return tuple(ipaddress.ip_network(entry) for entry in entries if entry)
 
     @field_validator("mail_from")
     @classmethod

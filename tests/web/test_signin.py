@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyotp
 
 from tests.web.conftest import PASSWORD, WebApp, csrf_of
+from web.ratelimit import FailureLimiter
 
 
 async def _login(http, email: str, password: str):  # type: ignore[no-untyped-def]
@@ -72,12 +73,18 @@ async def test_sign_in_without_the_csrf_token_is_refused(web: WebApp) -> None:
     assert answer.status_code == 403 and "Formulier verlopen" in answer.text
 
 
-async def test_repeated_failures_block_further_tries_for_that_account(web: WebApp) -> None:
+async def test_repeated_failures_slow_that_account_down_for_a_while(web: WebApp) -> None:
+    """A delay, not a lock: see tests/web/test_signin_limits.py for the rest."""
+    now = [0.0]
+    web.app.state.limit_account = FailureLimiter(delay_after=3, clock=lambda: now[0])
     made = await web.user("manager")
-    for _ in range(5):
+    for _ in range(3):
         assert (await _login(web.client(), made.account.email, "wrong password!")).status_code == 401
-    blocked = await _login(web.client(), made.account.email, PASSWORD)
-    assert blocked.status_code == 429 and "Te veel pogingen" in blocked.text
+    slowed = await _login(web.client(), made.account.email, PASSWORD)
+    assert slowed.status_code == 429 and "Te veel mislukte pogingen" in slowed.text
+    assert slowed.headers["retry-after"] == "1"
+    now[0] += 1
+    assert (await _login(web.client(), made.account.email, PASSWORD)).status_code == 303
 
 
 async def test_sign_out_ends_the_session(web: WebApp) -> None:
