@@ -133,7 +133,9 @@ class CaseActivities:
         await self._write(delivery.case_id, sent_series, delivery.progress)
         if refused:
             raise ApplicationError(
-                "Mail was refused for: " + "; ".join(f"{', '.join(r['addresses'])} ({r['key']})" for r in refused),
+                # Keys and counts only: this message reaches the logs; the details name the addresses.
+                "Mail was refused for: "
+                + "; ".join(f"{len(r['addresses'])} address(es) of {r['key']}" for r in refused),
                 refused,
                 type=PERMANENT_MAIL_ERROR,
                 non_retryable=True,

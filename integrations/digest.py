@@ -197,10 +197,13 @@ def _hold_rows(
             continue
         try:
             row = _item_row(item, person, reason=reason, holding=holding, due=due)
-        except Exception:
+        except Exception as exc:
             # No message can be made for it (an address the mail library cannot write): it goes at
-            # once, and the outbox records the refusal for that recipient alone.
-            logger.warning("notice %s is not held for a summary: it cannot be built", item.key, exc_info=True)
+            # once, and the outbox records the refusal for that recipient alone. Logged by kind and
+            # error type only: the key and the error name the address.
+            logger.warning(
+                "a %s notice is not held for a summary: it cannot be built (%s)", item.kind, type(exc).__name__
+            )
             continue
         rows.append(row)
         held.add(item.key)
@@ -312,6 +315,12 @@ async def send_due(
 def summary_key(recipient: str, day: str, first_item: int) -> str:
     """One summary per person per day as a rule (a second one only for items that came late)."""
     return f"summary:{recipient}:{day}:{first_item}"
+
+
+def _loggable(key: str) -> str:
+    """A summary's key as the logs carry it: its day and first item, without its reader's address."""
+    _kind_and_recipient, day, first_item = key.rsplit(":", 2)
+    return f"summary:{day}:{first_item}"
 
 
 def _claim_summaries(connection: Connection, *, now: datetime, keys: list[str] | None) -> list[_Summary]:
@@ -459,7 +468,9 @@ async def send_due_and_warn(
         await tell_mailbox(sessionmaker, sender, refused, mail_from=mail_from)
     for outcome in outcomes:
         if isinstance(outcome.result, MailError) and not isinstance(outcome.result, PermanentMailError):
-            logger.info("summary %s not sent yet, tried again in the next round: %s", outcome.key, outcome.result)
+            logger.info(
+                "summary %s not sent yet, tried again in the next round: %s", _loggable(outcome.key), outcome.result
+            )
     return outcomes
 
 

@@ -263,15 +263,16 @@ def _match(connection: Connection, answer: ItipAnswer, sender: str | None) -> _M
     invited = {person.email.lower(): person for person in series.attendees}
     person = invited.get(sender)
     if person is None:
-        return f"the sender {sender} is not an attendee of {answer.uid}"
+        # By the invitation's UID, never the sender's address: the reasons are logged.
+        return f"the sender is not an attendee of {answer.uid}"
     partstat: str | None = None
     if answer.method == "REPLY":
         named = [status for address, status in answer.attendees if address == sender]
         if not named:
-            return f"the reply from {sender} answers for someone else"
+            return f"the reply to {answer.uid} answers for someone else than its sender"
         partstat = named[0]
         if partstat not in ANSWERS:
-            return f"the reply from {sender} gives no answer ({partstat or 'no PARTSTAT'})"
+            return f"the reply to {answer.uid} gives no answer ({partstat or 'no PARTSTAT'})"
     recurrence_id = answer.recurrence_id if series.recurring else ""
     return _Match(replace(answer, recurrence_id=recurrence_id), case_id, series, person, partstat)
 

@@ -352,3 +352,16 @@ class RetentionRunRow(Base):
     ran_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     cases_deleted: Mapped[int] = mapped_column(Integer)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser (integrations.web_sessions): the cookie holds a random id, ``id`` is its SHA-256.
+    ``expires_at`` is absolute (never extended); ``ended_at`` is set by signing out or "end all sessions"."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

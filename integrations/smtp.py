@@ -30,6 +30,7 @@ import email.errors
 import email.parser
 import email.policy
 import functools
+import re
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -157,8 +158,18 @@ class PermanentMailError(MailError):
     ``recipients`` names the refused address(es)."""
 
 
+_ADDRESS_IN_REPLY = re.compile(r"[^\s<>\"'(),;:\[\]]+@[^\s<>\"'(),;:\[\]]+")
+
+
+def _reply(message: str) -> str:
+    """The server's reply on one line, without the addresses servers echo in it ("<a@b>: Recipient
+    address rejected"): the error reaches the logs and the workflow history, which carry ids, never
+    addresses. The error's ``recipients`` names them for the outbox."""
+    return _ADDRESS_IN_REPLY.sub("[address]", sanitize.one_line(message, limit=300))
+
+
 def _classify(exc: aiosmtplib.SMTPResponseException, text: str, recipients: Sequence[str]) -> MailError:
-    message = f"{text}: {exc.code} {sanitize.one_line(exc.message, limit=300)}"
+    message = f"{text}: {exc.code} {_reply(exc.message)}"
     if 400 <= exc.code < 500:
         return TransientMailError(message, recipients=recipients, code=exc.code)
     return PermanentMailError(message, recipients=recipients, code=exc.code)
@@ -508,13 +519,13 @@ class SmtpSender:
             if permanent:
                 first = refused[permanent[0]]
                 raise PermanentMailError(
-                    f"recipient refused: {first.code} {sanitize.one_line(first.message, limit=300)}",
+                    f"recipient refused: {first.code} {_reply(first.message)}",
                     recipients=permanent,
                     code=first.code,
                 )
             first = next(iter(refused.values()))
             raise TransientMailError(
-                f"recipient deferred: {first.code} {sanitize.one_line(first.message, limit=300)}",
+                f"recipient deferred: {first.code} {_reply(first.message)}",
                 recipients=list(refused),
                 code=first.code,
             )

@@ -145,6 +145,15 @@ def test_addresses_point_at_services_and_their_ports(compose: dict[str, Any], mo
     assert worker.worker_metrics_address and worker.worker_max_cached_workflows >= 1000
 
 
+def test_temporal_is_not_reachable_from_outside_the_machine(compose: dict[str, Any]) -> None:
+    """The workflow history is plain text (until the payload codec exists): Temporal's gRPC stays on
+    the internal network and its UI, if published at all, on the host's loopback only."""
+    services = _services(compose)
+    assert not services["temporal"].get("ports"), "Temporal's gRPC port must not be published"
+    for mapping in services["temporal-ui"].get("ports", []):
+        assert str(mapping).startswith("127.0.0.1:"), f"the Temporal UI is published beyond this machine: {mapping}"
+
+
 def test_namespace_setup_has_our_search_attributes_and_years_of_retention(compose: dict[str, Any]) -> None:
     setup = _services(compose)["temporal-setup"]
     env = _environment(setup)

@@ -19,6 +19,7 @@ from integrations.accounts import AccountStore
 from integrations.db import make_engine, make_sessionmaker
 from integrations.migrate import upgrade as upgrade_schema
 from integrations.store import CaseStore
+from integrations.web_sessions import SESSION_SECONDS, WebSessionStore
 from reintegratie.config.settings import MAKE_SECRET, Settings, SettingsError
 from reintegratie.config.temporal import connect
 from web import (
@@ -46,7 +47,6 @@ from web.security_headers import SecurityHeaders
 from web.sign_in_first import ApiSignInFirst
 
 SESSION_COOKIE = "reintegratie_session"
-SESSION_SECONDS = 8 * 3600  # a working day; then sign in again
 STATIC_FOLDER = Path(__file__).parent / "static"
 
 
@@ -117,6 +117,7 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.store = CaseStore(app.state.sessionmaker)
         app.state.accounts = AccountStore(make_sessionmaker(engine))
+        app.state.web_sessions = WebSessionStore(app.state.sessionmaker)  # the cookie's max_age is this expiry too
         app.state.temporal = client or await connect(settings)
         try:
             yield
@@ -132,7 +133,7 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     # A growing delay after failed sign-ins, never a lock (web.ratelimit); a client may be an office's NAT.
     app.state.limit_account = FailureLimiter(delay_after=3)
     app.state.limit_client = FailureLimiter(delay_after=10)
-    app.add_middleware(ApiSignInFirst, refuse=_sign_in_required)  # inside the session: reads its uid
+    app.add_middleware(ApiSignInFirst, refuse=_sign_in_required)  # inside the session: reads its sid
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key.get_secret_value(),

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 
 from integrations.accounts import Account, AccountRole, AccountStore
+from integrations.web_sessions import WebSessionStore
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
@@ -85,6 +86,18 @@ def accounts(request: Request) -> AccountStore:
     return value
 
 
+def web_sessions(request: Request) -> WebSessionStore:
+    value: WebSessionStore = request.app.state.web_sessions
+    return value
+
+
+async def _session_account(request: Request) -> Account | None:
+    """The account of the cookie's session when its server-side record is live (not ended, not expired)."""
+    session_id = request.session.get("sid")
+    user_id = await web_sessions(request).live_user(session_id) if isinstance(session_id, str) else None
+    return await accounts(request).get(user_id) if user_id is not None else None
+
+
 async def signed_in(request: Request) -> Principal:
     """Who is asking, by API token or session cookie, without reading the request's body (no CSRF
     or role check); raises :class:`SignInRequired`. Remembered for the request: the API's door
@@ -106,10 +119,9 @@ async def _identify(request: Request) -> Principal:
             raise SignInRequired(api=True)
         principal = Principal(account, "token")
     else:
-        user_id = request.session.get("uid")
-        account = await accounts(request).get(user_id) if isinstance(user_id, int) else None
+        account = await _session_account(request)
         if account is None:
-            request.session.pop("uid", None)
+            request.session.pop("sid", None)
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             raise SignInRequired(api=is_api(request), next_path=quote(target, safe="/?=&-_.~"))
         principal = Principal(account, "session")

@@ -6,7 +6,7 @@ pure ASGI middleware asks :func:`web.auth.signed_in` (token or session, never th
 API request that may carry a body, and answers with the app's own 401 when nobody is signed in. The
 route's dependency then finds the person already known for this request.
 
-It must sit inside the session middleware (it reads the session cookie's ``uid``).
+It must sit inside the session middleware (it reads the session cookie's ``sid``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from integrations.accounts import Account
 from web import deps
-from web.auth import csrf_token, safe_next, verify_csrf
+from web.auth import csrf_token, safe_next, verify_csrf, web_sessions
 from web.error_answers import INVALID_INPUT, page
 from web.i18n import LANGUAGES
 from web.signin_limits import account_key, client_key, code_key, limiters, retry_after_header, wait_sentence
@@ -48,7 +48,7 @@ async def _past_account_delay(request: Request, email: str, password: str, code:
             if await deps.accounts(request).check_totp(account.id, code):
                 by_account.forget(account_key(email))
                 by_account.forget(code_key(email))
-                return _start_session(request, account, str(request.session.get("next", "/")))
+                return await _start_session(request, account, str(request.session.get("next", "/")))
             by_account.failed(code_key(email))
         by_account.failed(account_key(email))
         by_client.failed(client_key(request))
@@ -56,11 +56,14 @@ async def _past_account_delay(request: Request, email: str, password: str, code:
     return _throttled(request, email, wait, past_delay=True)
 
 
-def _start_session(request: Request, account: Account, next_path: str) -> Response:
-    """A fresh session for the signed-in person: nothing from before survives (no fixation)."""
+async def _start_session(request: Request, account: Account, next_path: str) -> Response:
+    """A fresh session for the signed-in person: nothing from before survives (no fixation).
+
+    The cookie holds only the id of a server-side record (integrations.web_sessions), which ends
+    when the person signs out, at its absolute expiry, or when all their sessions are ended."""
     language = request.session.get("lang")
     request.session.clear()
-    request.session["uid"] = account.id
+    request.session["sid"] = await web_sessions(request).start(account.id)
     if language in LANGUAGES:
         request.session["lang"] = language
     csrf_token(request)
@@ -101,7 +104,7 @@ async def login(request: Request) -> Response:
             request.session["lang"] = language
         return RedirectResponse("/login/totp", status_code=303)
     by_account.forget(keys[0])
-    return _start_session(request, account, next_path)
+    return await _start_session(request, account, next_path)
 
 
 @router.get("/login/totp", response_class=HTMLResponse, responses=_GO_ON)
@@ -137,12 +140,15 @@ async def totp(request: Request) -> Response:
         return deps.render(request, "totp.html", {"error": "totp.bad"}, status_code=401)
     by_account.forget(keys[0])
     by_account.forget(account_key(account.email))
-    return _start_session(request, account, str(request.session.get("next", "/")))
+    return await _start_session(request, account, str(request.session.get("next", "/")))
 
 
 @router.post("/logout", responses=_GO_ON | _CSRF)
 async def logout(request: Request) -> Response:
     await verify_csrf(request)
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str):
+        await web_sessions(request).end(session_id)  # every copy of the cookie ends with it
     language = request.session.get("lang")
     request.session.clear()
     if language in LANGUAGES:

@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from reintegratie.app.users import add_arguments as add_users_arguments
 
-    add_users_arguments(commands.add_parser("users", help="accounts: add, token, revoke-tokens, totp"))
+    add_users_arguments(commands.add_parser("users", help="accounts: add, token, revoke-tokens, end-sessions, totp"))
 
     timeline = commands.add_parser("timeline", help="print the statutory timeline of a case")
     try:

@@ -50,6 +50,8 @@ from workflows import search_attributes
 RETENTION = timedelta(days=3650)  # auditors need years, not the dev server's 24 hours
 STARTUP_TIMEOUT_SECONDS = 60.0
 DEV_MAIL_FROM = "verzuim@reintegratie.localhost"
+WEB_GRACE_SECONDS = 5.0  # open requests get this long to finish when the stack stops; then they are cut
+TEMPORAL_STOP_TIMEOUT_SECONDS = 15.0
 
 
 class DevStackError(Exception):
@@ -197,13 +199,60 @@ def start_worker_process(settings: Settings, log_path: Path) -> subprocess.Popen
     )
 
 
-async def watch_worker(process: subprocess.Popen[bytes], log_path: Path, stop: asyncio.Event) -> None:
-    """Stop the stack, saying why, when the worker process ends by itself."""
-    while process.poll() is None:
-        await asyncio.sleep(0.5)
-    tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-    print(f"\nThe worker stopped (exit {process.returncode}). Its log ({log_path}):\n{tail}", flush=True)
-    stop.set()
+class WorkerKeeper:
+    """Keeps one worker process running: starts it, starts it again when it dies, and stops it.
+
+    A worker that dies by itself (a crash, `kill -9`) is started again after a pause that doubles
+    from 1 s to 30 s while it keeps dying, and goes back to 1 s once it has run for a while. Every
+    restart is said on the console and in the worker's log. Its pid is in `worker.pid`.
+    """
+
+    FIRST_PAUSE_SECONDS = 1.0
+    LONGEST_PAUSE_SECONDS = 30.0
+    HEALTHY_AFTER_SECONDS = 60.0
+    STOP_TIMEOUT_SECONDS = 10.0
+
+    def __init__(self, settings: Settings, log_path: Path, pid_path: Path) -> None:
+        self.settings = settings
+        self.log_path = log_path
+        self.pid_path = pid_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self._started_at = 0.0
+
+    def start(self) -> subprocess.Popen[bytes]:
+        self.process = start_worker_process(self.settings, self.log_path)
+        self._started_at = time.monotonic()
+        self.pid_path.write_text(f"{self.process.pid}\n")
+        return self.process
+
+    def _say(self, message: str) -> None:
+        print(message, flush=True)
+        with contextlib.suppress(OSError), open(self.log_path, "a", encoding="utf-8") as log:
+            log.write(message + "\n")
+
+    async def keep(self, stop: asyncio.Event) -> None:
+        """Until `stop` is set: wait for the worker to end, pause, start it again."""
+        pause = self.FIRST_PAUSE_SECONDS
+        while not stop.is_set():
+            process = self.process
+            if process is None or process.poll() is None:
+                await asyncio.sleep(0.5)
+                continue
+            if time.monotonic() - self._started_at >= self.HEALTHY_AFTER_SECONDS:
+                pause = self.FIRST_PAUSE_SECONDS
+            self._say(f"The worker stopped (exit {process.returncode}); starting it again in {pause:.0f} s.")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=pause)
+            if stop.is_set():
+                return
+            self.start()
+            pause = min(pause * 2, self.LONGEST_PAUSE_SECONDS)
+
+    async def stop(self, force: asyncio.Event) -> None:
+        if self.process is not None:
+            await end_process(self.process, self.STOP_TIMEOUT_SECONDS, force)
+        with contextlib.suppress(OSError):
+            self.pid_path.unlink()
 
 
 async def wait_for_worker(client: Client, settings: Settings, process: subprocess.Popen[bytes], log_path: Path) -> None:
@@ -265,6 +314,18 @@ def stop_process(process: subprocess.Popen[bytes], timeout: float = 15.0) -> Non
         process.wait()
 
 
+async def end_process(process: subprocess.Popen[bytes], timeout: float, force: asyncio.Event) -> None:
+    """SIGINT, then SIGKILL after `timeout` seconds or as soon as `force` is set (a second Ctrl-C)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline and not force.is_set():
+        await asyncio.sleep(0.1)
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
 class _QuietServer(uvicorn.Server):
     """uvicorn without its own signal handling: the dev stack decides when everything stops."""
 
@@ -322,12 +383,22 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
         held.close()
         raise
     stop = asyncio.Event()
+    force = asyncio.Event()  # a second Ctrl-C or SIGTERM: stop at once, waiting for nothing
+    server: _QuietServer | None = None
+
+    def on_signal() -> None:
+        if stop.is_set():
+            force.set()
+            if server is not None:
+                server.force_exit = True
+        stop.set()
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     catcher: MailCatcher | None = None
     replies_engine: AsyncEngine | None = None
-    worker: subprocess.Popen[bytes] | None = None
+    worker = WorkerKeeper(settings, data_dir / "worker.log", data_dir / "worker.pid")
     try:
         client = await wait_for_temporal(
             temporal, settings.temporal_address, settings.temporal_namespace, data_dir / "temporal.log"
@@ -342,11 +413,18 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
         )
         held.release_smtp()
         catcher.start()
-        worker = start_worker_process(settings, data_dir / "worker.log")
-        watching = asyncio.create_task(watch_worker(worker, data_dir / "worker.log", stop))
+        first_worker = worker.start()
         app = create_app(settings, client=client, mail_folder=data_dir / "mail")
         server = _QuietServer(
-            uvicorn.Config(app, host="127.0.0.1", port=ports.web, log_level="warning", lifespan="on", **SERVER_OPTIONS)
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=ports.web,
+                log_level="warning",
+                lifespan="on",
+                timeout_graceful_shutdown=int(WEB_GRACE_SECONDS),
+                **SERVER_OPTIONS,
+            )
         )
         serving = asyncio.create_task(server.serve(sockets=[held.web]))
         while not server.started and not serving.done():
@@ -354,24 +432,26 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
         if serving.done():
             serving.result()
             raise DevStackError(f"The web app could not start on port {ports.web}.")
-        await wait_for_worker(client, settings, worker, data_dir / "worker.log")
+        await wait_for_worker(client, settings, first_worker, data_dir / "worker.log")
+        keeping = asyncio.create_task(worker.keep(stop))  # from now on a worker that dies is started again
         print(banner(settings, ports, data_dir), flush=True)
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        print("\nStopping: web app, worker, mail catcher, Temporal ...", flush=True)
+        print("\nStopping: web app, worker, mail catcher, Temporal ... (Ctrl-C again stops at once)", flush=True)
+        stop.set()  # also when the web app ended by itself: the worker is not started again
         server.should_exit = True
-        await serving
+        await serving  # open requests get WEB_GRACE_SECONDS, then uvicorn cancels them
         stopping.cancel()
-        watching.cancel()
+        await keeping
     finally:
+        stop.set()
         held.close()
-        if worker is not None:
-            stop_process(worker)  # SIGINT: it finishes what it holds and leaves
+        await worker.stop(force)  # SIGINT: it finishes what it holds and leaves; killed after a timeout
         if catcher is not None:
             catcher.stop()
         if replies_engine is not None:
             await replies_engine.dispose()
-        stop_process(temporal)
+        await end_process(temporal, TEMPORAL_STOP_TIMEOUT_SECONDS, force)
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     print("Stopped. Run it again to continue where you left off.", flush=True)

@@ -1,4 +1,4 @@
-"""`reintegratie users ...`: accounts from the command line (add, token, totp, revoke-tokens)."""
+"""`reintegratie users ...`: accounts from the command line (add, token, totp, revoke-tokens, end-sessions)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pyotp
 from integrations.accounts import AccountError, AccountRole, AccountStore
 from integrations.db import make_engine, make_sessionmaker
 from integrations.migrate import SchemaError, ensure_current
+from integrations.web_sessions import WebSessionStore
 from reintegratie.config.settings import ENV_PREFIX
 
 
@@ -87,6 +88,25 @@ def _revoke(args: argparse.Namespace) -> int:
     return asyncio.run(_with_accounts(database_url(args), work))
 
 
+def _end_sessions(args: argparse.Namespace) -> int:
+    """Signs the account out everywhere: every browser's session ends at its next request."""
+
+    async def work() -> int:
+        engine = make_engine(database_url(args))
+        try:
+            await ensure_current(engine)
+            sessionmaker = make_sessionmaker(engine)
+            account = await AccountStore(sessionmaker).by_email(args.email)
+            if account is None:
+                raise AccountError(f"no account for {args.email}")
+            print(f"{await WebSessionStore(sessionmaker).end_all_of(account.id)} session(s) ended")
+            return 0
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(work())
+
+
 def _totp(args: argparse.Namespace) -> int:
     """The current code: for demo accounts, or for another account only when explicitly asked."""
 
@@ -127,6 +147,7 @@ def add_arguments(users: argparse.ArgumentParser) -> None:
     token = command("token", "issue a personal API token (shown once)", _token)
     token.add_argument("--label", default="cli")
     command("revoke-tokens", "revoke every API token of the account", _revoke)
+    command("end-sessions", "end every signed-in browser session of the account (sign out everywhere)", _end_sessions)
     totp = command("totp", "print the current two-factor code of a demo account", _totp)
     totp.add_argument("--not-a-demo-i-know", action="store_true", help="also for a real account (tests, recovery)")
 
