@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pyotp
@@ -39,6 +41,26 @@ def web_settings(env: WorkflowEnvironment, tmp_path: Path, *, port: int = 8000) 
         data_dir=tmp_path,
         secret_key=TEST_SECRET_KEY,
     )
+
+
+async def eventually(read: Callable[[], Awaitable[Any]], check: Callable[[Any], bool], timeout: float = 45.0) -> Any:
+    """``read()`` again until ``check`` holds for its value (a case works asynchronously); that value."""
+    async with asyncio.timeout(timeout):
+        while True:
+            value = await read()
+            if check(value):
+                return value
+            await asyncio.sleep(0.1)
+
+
+async def command(http: httpx.AsyncClient, case_id: str, name: str, body: dict[str, Any]) -> None:
+    """Give a command; right after the intake the case may still be opening (409 not_ready): try again,
+    as a person would."""
+    answer = await eventually(
+        lambda: http.post(f"/api/cases/{case_id}/commands/{name}", json=body),
+        lambda answer: answer.status_code != 409 or answer.json().get("code") != "not_ready",
+    )
+    assert answer.status_code == 200, f"{name}: {answer.text}"
 
 
 def csrf_of(page: str) -> str:

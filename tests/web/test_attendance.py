@@ -4,7 +4,6 @@ server and a worker); the replies reach it as the mailbox reader hands them over
 
 from __future__ import annotations
 
-import asyncio
 import email
 import email.policy
 from datetime import date, timedelta
@@ -15,7 +14,7 @@ import icalendar
 
 from tests.itip_replies import counter_mail, thunderbird_reply
 from tests.support import SmtpSink
-from tests.web.conftest import WebApp, csrf_of
+from tests.web.conftest import WebApp, csrf_of, eventually
 from worker.replies import reply_handler
 
 MARK = ("Mark Jansen", "mark.attendance@example.nl")
@@ -34,15 +33,6 @@ def _invitation(sink: SmtpSink, recipient: str) -> icalendar.Event | None:
                     event: icalendar.Event = calendar.walk("VEVENT")[0]
                     return event
     return None
-
-
-async def _eventually(read: Any, check: Any, timeout: float = 30.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while True:
-            value = await read()
-            if check(value):
-                return value
-            await asyncio.sleep(0.1)
 
 
 async def test_answers_show_on_the_case_page_in_the_api_and_the_history_and_hr_answers_a_proposal(
@@ -66,7 +56,7 @@ async def test_answers_show_on_the_case_page_in_the_api_and_the_history_and_hr_a
     async def invitation() -> icalendar.Event | None:
         return _invitation(smtp_sink, MARK[1])
 
-    event = await _eventually(invitation, lambda found: found is not None)
+    event = await eventually(invitation, lambda found: found is not None)
     uid, start, sequence = str(event["UID"]), event.decoded("DTSTART"), int(event.get("SEQUENCE", 0))
 
     async def detail(http: httpx.AsyncClient) -> dict[str, Any]:
@@ -75,7 +65,7 @@ async def test_answers_show_on_the_case_page_in_the_api_and_the_history_and_hr_a
         body: dict[str, Any] = answer.json()
         return body
 
-    before = await _eventually(lambda: detail(hr_api), lambda body: body["attendance"])
+    before = await eventually(lambda: detail(hr_api), lambda body: body["attendance"])
     assert {(p["name"], p["answer"], p["text"]) for p in before["attendance"][0]["people"]} == {
         (MARK[0], "no_answer", "nog geen antwoord"),
         (SANNE[0], "no_answer", "nog geen antwoord"),
@@ -100,7 +90,7 @@ async def test_answers_show_on_the_case_page_in_the_api_and_the_history_and_hr_a
     page = await hr_page.get(f"/cases/{case_id}")
     section = page.text.split('id="attendance"', 1)[1].split("</table>", 1)[0]
     assert f"<td>{MARK[0]}</td><td>geaccepteerd</td>" in section
-    history = await _eventually(
+    history = await eventually(
         lambda: hr_api.get(f"/api/cases/{case_id}/timeline"),
         lambda answer: any(e["action"] == "invitation_replied" for e in answer.json()["entries"]),
     )
@@ -137,7 +127,7 @@ async def test_answers_show_on_the_case_page_in_the_api_and_the_history_and_hr_a
     assert (await detail(hr_api))["proposals"] == []
     again = await hr_api.post(f"/api/cases/{case_id}/proposals/{proposal['id']}/decline")
     assert again.status_code == 404  # answered already
-    history = await _eventually(
+    history = await eventually(
         lambda: hr_api.get(f"/api/cases/{case_id}/timeline"),
         lambda answer: any(e["action"] == "counter_answered" for e in answer.json()["entries"]),
     )

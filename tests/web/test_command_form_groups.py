@@ -4,7 +4,6 @@ sends nothing; filled in, it reaches the dossier as the API's would."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,7 +11,7 @@ from tests.support import SmtpSink
 from web import command_forms
 from web.command_models import COMMANDS
 
-from .conftest import WebApp, csrf_of
+from .conftest import WebApp, command, csrf_of, eventually
 
 
 def test_optional_objects_are_groups_without_defaults_and_an_empty_group_sends_nothing() -> None:
@@ -42,15 +41,6 @@ def test_optional_objects_are_groups_without_defaults_and_an_empty_group_sends_n
     }
 
 
-async def _eventually(read: Any, check: Any, timeout: float = 30.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while True:
-            value = await read()
-            if check(value):
-                return value
-            await asyncio.sleep(0.1)
-
-
 async def test_a_verslag_and_a_revised_plan_given_on_the_page_reach_the_dossier(
     live_web: WebApp, smtp_sink: SmtpSink
 ) -> None:
@@ -68,15 +58,8 @@ async def test_a_verslag_and_a_revised_plan_given_on_the_page_reach_the_dossier(
     assert created.status_code == 201, created.text
     case_id = created.json()["case_id"]
 
-    async def command(name: str, body: dict[str, Any]) -> None:
-        answer = await _eventually(
-            lambda: hr_api.post(f"/api/cases/{case_id}/commands/{name}", json=body),
-            lambda answer: answer.status_code != 409 or answer.json().get("code") != "not_ready",
-        )
-        assert answer.status_code == 200, answer.text
-
-    await command("probleemanalyse_received", {})
-    await command("plan_van_aanpak_signed", {"plan": {"hours_per_week": 8}})
+    await command(hr_api, case_id, "probleemanalyse_received", {})
+    await command(hr_api, case_id, "plan_van_aanpak_signed", {"plan": {"hours_per_week": 8}})
 
     page = await hr_page.get(f"/cases/{case_id}?do=evaluation_held")
     form = page.text.split('id="cmd-evaluation_held"', 1)[1].split("</details>", 1)[0]
@@ -99,7 +82,7 @@ async def test_a_verslag_and_a_revised_plan_given_on_the_page_reach_the_dossier(
     def stored(answer: Any) -> bool:
         return answer.status_code == 200 and len(answer.json()["records"]) >= 4
 
-    dossier = (await _eventually(lambda: hr_api.get(f"/api/cases/{case_id}/dossier"), stored)).json()
+    dossier = (await eventually(lambda: hr_api.get(f"/api/cases/{case_id}/dossier"), stored)).json()
     by_part: dict[str, list[dict[str, Any]]] = {}
     for record in dossier["records"]:
         by_part.setdefault(record["part"], []).append(record)

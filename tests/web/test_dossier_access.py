@@ -12,20 +12,17 @@ afterwards: the case's coach now, who was at none of the talks.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 import httpx
 import weasyprint
 
 from integrations.accounts import NewAccount
 from states.workdays import working_day_on_or_before
-from tests.web.conftest import WebApp, csrf_of
+from tests.web.conftest import WebApp, command, csrf_of, eventually
 
 ROLES = (
     "anonymous",
@@ -45,24 +42,6 @@ ACCOUNT_ROLE = {"other_manager": "manager", "other_employee": "employee", "new_c
 def pdf_bytes(text: str) -> bytes:
     """A real one-page PDF with ``text`` on it."""
     return bytes(weasyprint.HTML(string=f"<p>{text}</p>").write_pdf())
-
-
-async def eventually(read: Callable[[], Awaitable[Any]], check: Callable[[Any], bool], timeout: float = 45.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while True:
-            value = await read()
-            if check(value):
-                return value
-            await asyncio.sleep(0.1)
-
-
-async def command(http: httpx.AsyncClient, case_id: str, name: str, body: dict[str, Any]) -> None:
-    """Give a command as HR; right after the intake the case may still be opening (409 not_ready)."""
-    answer = await eventually(
-        lambda: http.post(f"/api/cases/{case_id}/commands/{name}", json=body),
-        lambda answer: answer.status_code != 409 or answer.json().get("code") != "not_ready",
-    )
-    assert answer.status_code == 200, f"{name}: {answer.text}"
 
 
 async def upload(http: httpx.AsyncClient, case_id: str, part: str, name: str, content: bytes) -> httpx.Response:

@@ -19,8 +19,8 @@ import pypdf
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.web.conftest import WebApp, csrf_of, web_settings
-from tests.web.test_dossier_access import build_world, command, eventually, pdf_bytes, upload
+from tests.web.conftest import WebApp, command, csrf_of, eventually, web_settings
+from tests.web.test_dossier_access import build_world, pdf_bytes, upload
 from web.app import create_app
 from workflows.case import ReintegrationCase
 

@@ -20,10 +20,10 @@ from temporalio.testing import WorkflowEnvironment
 from integrations.accounts import AccountStore
 from integrations.db import make_engine, make_sessionmaker
 from tests.support import SmtpSink, create_tables, free_port, serving_stack
-from tests.web.conftest import PASSWORD, web_settings
+from tests.web.conftest import PASSWORD, command, eventually, web_settings
 from tests.web.test_browser import _shot, browser_page  # noqa: F401 - the fixture
 from tests.web.test_browser_roles import _sign_in
-from tests.web.test_dossier_access import command, eventually, pdf_bytes
+from tests.web.test_dossier_access import pdf_bytes
 
 
 @dataclass

@@ -4,27 +4,16 @@ server, a worker), so the signal is the rules' own."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import re
 from datetime import date, timedelta
-from typing import Any
 
 from states.workdays import working_day_on_or_before
 from tests.support import SmtpSink
 
-from .conftest import WebApp, csrf_of
+from .conftest import WebApp, command, csrf_of, eventually
 
 SIGNAL_KEY = re.compile(r"\b[a-z_]+:\d{4}-\d{2}-\d{2}")
-
-
-async def _eventually(read: Any, check: Any, timeout: float = 30.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while True:
-            value = await read()
-            if check(value):
-                return value
-            await asyncio.sleep(0.1)
 
 
 async def test_a_signal_is_resolved_by_choosing_what_happened_not_by_typing_its_key(
@@ -44,18 +33,10 @@ async def test_a_signal_is_resolved_by_choosing_what_happened_not_by_typing_its_
     assert created.status_code == 201, created.text
     case_id = created.json()["case_id"]
 
-    async def command(name: str, body: dict[str, Any]) -> None:
-        # Right after the intake the case may still be opening (409 not_ready): try again, as a person would.
-        answer = await _eventually(
-            lambda: hr_api.post(f"/api/cases/{case_id}/commands/{name}", json=body),
-            lambda answer: answer.status_code != 409 or answer.json().get("code") != "not_ready",
-        )
-        assert answer.status_code == 200, answer.text
-
     start = working_day_on_or_before(date.today()).isoformat()
-    await command("probleemanalyse_received", {})
-    await command("build_up_started", {"schedule": [{"from_date": start, "hours_per_week": 8}]})
-    await command("relapse", {"back_to": "probleemanalyse"})
+    await command(hr_api, case_id, "probleemanalyse_received", {})
+    await command(hr_api, case_id, "build_up_started", {"schedule": [{"from_date": start, "hours_per_week": 8}]})
+    await command(hr_api, case_id, "relapse", {"back_to": "probleemanalyse"})
 
     async def form() -> str:
         page = (await hr_page.get(f"/cases/{case_id}?do=signal_resolved")).text
@@ -65,7 +46,7 @@ async def test_a_signal_is_resolved_by_choosing_what_happened_not_by_typing_its_
             else ""
         )
 
-    shown = await _eventually(form, lambda text: 'value="relapse:' in text)
+    shown = await eventually(form, lambda text: 'value="relapse:' in text)
     select = shown.split('name="signal_key"', 1)[1].split("</select>", 1)[0]
     options = dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select))
     (key,) = [value for value in options if value.startswith("relapse:")]
@@ -82,7 +63,7 @@ async def test_a_signal_is_resolved_by_choosing_what_happened_not_by_typing_its_
         data={"csrf_token": csrf_of(page.text), "signal_key": key, "note": "Besproken met Mark"},
     )
     assert resolved.status_code in (200, 303), resolved.text[:500]
-    await _eventually(
+    await eventually(
         lambda: hr_api.get(f"/api/cases/{case_id}"),
         lambda answer: key not in {signal["key"] for signal in answer.json()["signals"]},
     )
