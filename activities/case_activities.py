@@ -3,13 +3,17 @@
 One activity carries out one decision (``deliver``). Retries are Temporal's job: a transient fault
 (SMTP down, database locked) raises and the whole delivery is retried; a permanent one (address
 refused) raises a non-retryable ApplicationError once every other message has been served, so the
-workflow can tell HR. The outbox makes a retried send a no-op once
+workflow can tell HR. The retries are capped (the workflow's RetryPolicy): on the last attempt a
+message that still fails transiently is given up like a refused one (outbox row ``failed``, the
+others sent, the read model written, HR told by the workflow) and an error is logged for the
+operator, so that no delivery retries for ever and nobody knows. The outbox makes a retried send a no-op once
 the message went out (integrations.invitations). One reads only: ``busy_times``, what the attendees
 of a talk about to be planned already have in their calendars from other cases (integrations.busy).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from contracts import BusyQuery, BusyTimes, Delivery, Notice, Person, RecordProgress, SeriesMessage
+from contracts import BusyQuery, BusyTimes, Delivery, Notice, Person, RecordProgress, SeriesMessage, WorkItem
 from contracts.dossier import DossierEntry
+from integrations.absence_records import write_absence
 from integrations.busy import busy_times as read_busy_times
 from integrations.calendar import CalendarSeries, Participant
 from integrations.db import run_write
@@ -33,6 +38,26 @@ from integrations.smtp import MailError, PermanentMailError, SmtpSender
 from integrations.store import AuditEntry, CaseRecord, write_progress
 
 PERMANENT_MAIL_ERROR = "PermanentMailError"
+logger = logging.getLogger(__name__)
+
+
+MAXIMUM_ATTEMPTS = 30
+"""The workflow's cap (workflows.case.ACTIVITY_RETRY, tests/workflows/test_delivery_failures.py keeps
+the two equal), for an attempt whose task does not carry its retry policy (the time-skipping test
+server) and for one scheduled before the cap existed (its policy says unlimited): no delivery
+retries for ever."""
+
+
+def last_attempt() -> bool:
+    """Whether this is the activity's last attempt: its retry policy's, else :data:`MAXIMUM_ATTEMPTS`."""
+    if not activity.in_activity():
+        return False
+    info = activity.info()
+    policy = info.retry_policy
+    maximum = (policy.maximum_attempts if policy is not None else 0) or MAXIMUM_ATTEMPTS
+    return info.attempt >= maximum
+
+
 ATTEMPT_GRACE = timedelta(seconds=5)
 """How long after its start-to-close timeout an attempt may still hold outbox rows: the worker
 cancels it at the timeout, and the cancellation needs a moment to reach the send in progress. It
@@ -102,6 +127,7 @@ class CaseActivities:
         refused: list[dict[str, Any]] = []
         sent_series: list[tuple[CalendarSeries, bool]] = []
         claim_until = attempt_deadline()
+        final = last_attempt()
         for invitation in delivery.invitations:
             series = self._series(invitation)
             report = await send_invitations(
@@ -121,16 +147,26 @@ class CaseActivities:
                 ),
                 mail_from=self._mail_from,
                 claim_until=claim_until,
+                final=final,
             )
             if invitation.change != "counter_declined":  # it changes no series (and names only the proposer)
                 sent_series.append((series, invitation.change == "cancelled"))
             refused += _refusals(invitation.key, invitation.kind, report)
         for notice in delivery.notices:
-            report = await self._send_notice(notice, claim_until)
+            report = await self._send_notice(notice, claim_until, final)
             refused += _refusals(notice.key, notice.kind, report)
         if any(notice.kind in HR_ALERTS for notice in delivery.notices):
-            refused += await self._send_combined(delivery.notices, claim_until)
+            refused += await self._send_combined(delivery.notices, claim_until, final)
         await self._write(delivery.case_id, sent_series, delivery.progress)
+        abandoned = sum(len(r.get("gave_up", ())) for r in refused)
+        if abandoned:
+            # For the operator: ids and counts only, never the addresses (they are in the outbox).
+            logger.error(
+                "delivery of case %s: %d message(s) given up after %d attempts; HR is told",
+                delivery.case_id,
+                abandoned,
+                activity.info().attempt,
+            )
         if refused:
             raise ApplicationError(
                 # Keys and counts only: this message reaches the logs; the details name the addresses.
@@ -150,6 +186,7 @@ class CaseActivities:
         people: dict[str, list[str]] = {}
         audit: list[AuditEntry] = []
         dossier: tuple[DossierEntry, ...] = ()
+        work_items: tuple[WorkItem, ...] | None = None
         if command is not None:
             case = command.case
             if command.people:  # the workflow names the people only when they changed
@@ -166,7 +203,12 @@ class CaseActivities:
                 phase=case.phase,
                 next_deadline=case.next_deadline,
                 closed_on=case.closed_on,
+                next_step=case.next_step,
+                next_step_label_nl=case.next_step_label_nl,
+                next_step_label_en=case.next_step_label_en,
+                open_signals=case.open_signals,
             )
+            work_items = case.work_items
             dossier = command.dossier
             audit = [
                 AuditEntry(
@@ -184,8 +226,9 @@ class CaseActivities:
             for series, cancelled in sent_series:
                 record_series(connection, case_id=case_id, series=series, cancelled=cancelled)
             if record is not None:
-                write_progress(connection, record, people, audit)
+                write_progress(connection, record, people, audit, work_items)
             write_entries(connection, dossier)  # with the audit entries they belong to
+            write_absence(connection, command)  # what the statistics know of the case, when it changed
 
         await run_write(self._sessionmaker, write)
 
@@ -213,7 +256,9 @@ class CaseActivities:
             recipients = [Participant(email=self._mail_from, name=MAILBOX_NAME)]
         return recipients
 
-    async def _send_combined(self, notices: Sequence[Notice], claim_until: datetime | None) -> list[dict[str, Any]]:
+    async def _send_combined(
+        self, notices: Sequence[Notice], claim_until: datetime | None, final: bool = False
+    ) -> list[dict[str, Any]]:
         """Send the HR alerts of this delivery that were held back to go as one message per person
         (integrations.digest). When the worker lets them wait for others, they are not due yet and
         its summary loop sends them. A refused message is reported for the first notice of this delivery it
@@ -226,12 +271,17 @@ class CaseActivities:
         for outcome in outcomes:
             if isinstance(outcome.result, PermanentMailError) or outcome.result == OutboxStatus.failed:
                 first = owners[next(key for key in outcome.item_keys if key in owners)]
-                refused.append({"key": first.key, "kind": first.kind, "addresses": [outcome.recipient]})
-            elif isinstance(outcome.result, MailError):
+                refusal: dict[str, Any] = {"key": first.key, "kind": first.kind, "addresses": [outcome.recipient]}
+                if isinstance(outcome.result, PermanentMailError):
+                    refusal["reasons"] = {outcome.recipient: str(outcome.result)}
+                refused.append(refusal)
+            elif isinstance(outcome.result, MailError) and not final:
                 raise outcome.result  # transient: the activity is retried and sends what is left
+            # On the last attempt a transient failure leaves the summary pending: the worker's
+            # summary loop sends it when the server is back (integrations.digest).
         return refused
 
-    async def _send_notice(self, command: Notice, claim_until: datetime | None) -> SendReport:
+    async def _send_notice(self, command: Notice, claim_until: datetime | None, final: bool = False) -> SendReport:
         recipients = self._notice_recipients(command)
         return await send_notices(
             self._sessionmaker,
@@ -244,6 +294,7 @@ class CaseActivities:
             claim_until=claim_until,
             localized=command.localized,
             holding=Holding(now=datetime.now(UTC), hr_wait=self._hr_wait, case_id=command.case_id),
+            final=final,
         )
 
 
@@ -261,7 +312,17 @@ def _removed(invitation: SeriesMessage) -> Participant | None:
 
 
 def _refusals(key: str, kind: str, report: SendReport) -> list[dict[str, Any]]:
-    """The refused addresses of one message, for the workflow (it records them and tells HR)."""
+    """The refused addresses of one message, for the workflow (it records them and tells HR):
+    ``reasons`` what the server or the library said per address (no ids: HR reads it), ``gave_up``
+    the addresses that were not refused but given up on the last attempt."""
     if not report.failed:
         return []
-    return [{"key": key, "kind": kind, "addresses": sorted(address for address, _why in report.failed)}]
+    return [
+        {
+            "key": key,
+            "kind": kind,
+            "addresses": sorted(address for address, _why in report.failed),
+            "reasons": {address: why for address, why in report.failed},
+            "gave_up": sorted(report.gave_up),
+        }
+    ]

@@ -64,7 +64,9 @@ from reintegratie.app.devstack import (
     stop_process,
     wait_for_temporal,
 )
+from reintegratie.config.payload_codec import new_key_entry
 from reintegratie.config.settings import Settings
+from reintegratie.config.temporal import connect
 from tests.support import TEST_SECRET_KEY, api_token, free_port
 from web.app import create_app
 
@@ -250,10 +252,11 @@ async def main_async(count: int, rate: float, seconds: float, pairs: int) -> Non
                 public_url=f"http://127.0.0.1:{ports.web}",
                 data_dir=data,
                 secret_key=TEST_SECRET_KEY,
+                payload_keys=new_key_entry(),  # the worker refuses to start without one
             )
             floor_queue = "floor"
             floor_port = free_port()
-            app = create_app(settings, client=client)
+            app = create_app(settings, client=await connect(settings))  # with the payload codec, as the worker
             servers = [
                 _QuietServer(uvicorn.Config(app, host="127.0.0.1", port=ports.web, log_level="warning")),
                 _QuietServer(

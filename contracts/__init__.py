@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from contracts.absence import AbsenceRecord
 from contracts.dossier import DossierEntry
 from states.kinds import Channel, Place
 from states.slots import Busy
@@ -66,6 +67,22 @@ class CaseIntake:
 
 
 @dataclass(frozen=True)
+class WorkItem:
+    """One thing a person has to do in a case, for the work queue (workflows.work_items): a step
+    that is due, an open signal, a talk to record, a gap in the RIV. ``actor_role``: hr, manager,
+    coach or employee; ``command``: the form that does it (None: none, the case page)."""
+
+    kind: str
+    key: str
+    label_nl: str
+    label_en: str
+    actor_role: str
+    due: date | None = None
+    command: str | None = None
+    since: date | None = None
+
+
+@dataclass(frozen=True)
 class RecordCase:
     """The case's row in the SQL read model (insert or update)."""
 
@@ -78,6 +95,13 @@ class RecordCase:
     next_deadline: date | None = None
     closed_on: date | None = None
     """The day the case closed (recovery, end of employment, WIA, withdrawal): its retention runs from it."""
+    next_step: str | None = None
+    """The key of the next statutory step; its words in ``next_step_label_*``."""
+    next_step_label_nl: str | None = None
+    next_step_label_en: str | None = None
+    open_signals: int = 0
+    work_items: tuple[WorkItem, ...] | None = None
+    """What people have to do now (None: not known, the stored items stay; a workflow always knows)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +133,8 @@ class RecordProgress:
     people: tuple[RolePeople, ...] = ()
     dossier: tuple[DossierEntry, ...] = ()
     """Rules version 4: the records of the re-integratiedossier this decision made (with their audit entries)."""
+    absence: AbsenceRecord | None = None
+    """What the absence statistics know of the case (issue 21), sent when it changed; None: unchanged."""
 
 
 @dataclass(frozen=True)

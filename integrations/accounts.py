@@ -10,18 +10,17 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from integrations.db import write_session
-from integrations.schema import ApiTokenRow, UserRow
+from integrations.schema import ApiTokenRow, UserRow, WebSessionRow
 
 TOKEN_PREFIX = "rit_"
 ISSUER = "reintegratie"
@@ -98,22 +97,17 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-TOKEN_CACHE_SECONDS = 15.0
-_TOKEN_CACHE_SIZE = 10_000
-
-
 class AccountStore:
     """Accounts and tokens in the SQL store.
 
-    A valid API token is remembered for ``TOKEN_CACHE_SECONDS``: every API call authenticates, and
-    under load the token lookup queued behind the store's one SQLite connection (a third of an
-    intake's time in the intake benchmark). A revocation through this store takes effect at once;
-    one made by another process (``reintegratie users revoke-tokens``) within that time.
+    An API token is looked up on every request (one indexed read by its digest, joined to its user by
+    primary key), never remembered in memory: a revocation, by this process, another web process or
+    ``reintegratie users revoke-tokens``, takes effect at the very next request. A per-process cache
+    could not be told about a revocation made elsewhere.
     """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
-        self._valid_tokens: dict[str, tuple[float, Account]] = {}  # digest -> (good until, account)
 
     async def add(
         self,
@@ -177,7 +171,9 @@ class AccountStore:
             return None
         return Account.of(row) if row is not None and row.active and row.password_hash else None
 
-    async def set_password(self, email: str, password: str) -> None:
+    async def set_password(self, email: str, password: str) -> int:
+        """A new password; every web session of the account ends with it (in the same transaction), so
+        whoever signed in with the old one, or kept a cookie, is out. How many sessions ended."""
         if len(password) < MIN_PASSWORD_LENGTH:
             raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
         async with write_session(self._sessionmaker) as session:
@@ -185,6 +181,12 @@ class AccountStore:
             if row is None:
                 raise AccountError(f"no account for {email}")
             row.password_hash = _hasher.hash(password)
+            ended = await session.execute(
+                update(WebSessionRow)
+                .where(WebSessionRow.user_id == row.id, WebSessionRow.ended_at.is_(None))
+                .values(ended_at=_utcnow())
+            )
+            return int(ended.rowcount)  # type: ignore[attr-defined]
 
     async def check_totp(self, user_id: int, code: str, *, at: datetime | None = None) -> bool:
         """True once per code: the time step of an accepted code can never be used again."""
@@ -222,26 +224,15 @@ class AccountStore:
         if not token.startswith(TOKEN_PREFIX):
             return None
         digest = _digest(token)
-        remembered = self._valid_tokens.get(digest)
-        if remembered is not None and remembered[0] > time.monotonic():
-            return remembered[1]
         async with self._sessionmaker() as session:
             row = await session.scalar(
                 select(UserRow)
                 .join(ApiTokenRow, ApiTokenRow.user_id == UserRow.id)
                 .where(ApiTokenRow.digest == digest, ApiTokenRow.revoked_at.is_(None), UserRow.active.is_(True))
             )
-        if row is None:
-            self._valid_tokens.pop(digest, None)
-            return None
-        account = Account.of(row)
-        if len(self._valid_tokens) >= _TOKEN_CACHE_SIZE:
-            self._valid_tokens.clear()
-        self._valid_tokens[digest] = (time.monotonic() + TOKEN_CACHE_SECONDS, account)
-        return account
+        return Account.of(row) if row is not None else None
 
     async def revoke_token(self, token: str) -> bool:
-        self._valid_tokens.clear()
         async with write_session(self._sessionmaker) as session:
             row = await session.scalar(select(ApiTokenRow).where(ApiTokenRow.digest == _digest(token)))
             if row is None or row.revoked_at is not None:
@@ -250,7 +241,6 @@ class AccountStore:
             return True
 
     async def revoke_tokens_of(self, email: str) -> int:
-        self._valid_tokens.clear()
         async with write_session(self._sessionmaker) as session:
             rows = (
                 await session.scalars(

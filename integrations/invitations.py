@@ -28,7 +28,7 @@ from integrations.calendar import CalendarSeries, Participant
 from integrations.digest import Holding, hold_items
 from integrations.mail import CHANGES, invitation_message, notice_message
 from integrations.outbox import OutboxItem, OutboxStatus, Result, invitation_key, notice_key, send_batch
-from integrations.smtp import PermanentMailError, SmtpSender, TransientMailError
+from integrations.smtp import AbandonedMailError, PermanentMailError, SmtpSender, TransientMailError
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class SeriesText:
 class SendReport:
     sent: tuple[str, ...] = ()  # addresses that have the message (now or from an earlier attempt)
     failed: tuple[tuple[str, str], ...] = ()  # (address, reason): refused permanently; tell HR
+    gave_up: tuple[str, ...] = ()  # of those: not refused, still failing on the last attempt (final)
 
     @property
     def ok(self) -> bool:
@@ -187,6 +188,7 @@ async def send_invitations(
     mail_from: str,
     case_id: str | None = None,
     claim_until: datetime | None = None,
+    final: bool = False,
 ) -> SendReport:
     """Send each planned message once (outbox: :func:`integrations.outbox.send_batch`, two
     transactions for the whole call), over the sender's kept connections.
@@ -194,9 +196,9 @@ async def send_invitations(
     Permanent refusals are collected in the report (the others still go out); a transient error
     is raised after trying everyone, so the activity is retried and sends only what is missing.
     With ``case_id``, the series state is then stored for the feeds (:func:`feeds.save_series`).
-    ``claim_until``: see :func:`integrations.outbox.send_batch`."""
+    ``claim_until``, ``final``: see :func:`integrations.outbox.send_batch`."""
     items = [_invitation_item(series, item, mail_from) for item in outgoing]
-    results = await send_batch(sessionmaker, sender, items, claim_until=claim_until)
+    results = await send_batch(sessionmaker, sender, items, claim_until=claim_until, final=final)
     report = _report([item.recipient.email for item in outgoing], results)
     if case_id is not None:
         from integrations.feeds import save_series
@@ -243,10 +245,13 @@ def _report(addresses: Sequence[str], results: Sequence[Result]) -> SendReport:
     """The report of a batch; raises the first transient error (after everyone was tried)."""
     sent: list[str] = []
     failed: list[tuple[str, str]] = []
+    gave_up: list[str] = []
     transient: TransientMailError | None = None
     for address, result in zip(addresses, results, strict=True):
         if isinstance(result, PermanentMailError):
             failed.append((address, str(result)))
+            if isinstance(result, AbandonedMailError):
+                gave_up.append(address)
         elif isinstance(result, TransientMailError):
             transient = transient or result
         elif result == OutboxStatus.sent:
@@ -255,7 +260,7 @@ def _report(addresses: Sequence[str], results: Sequence[Result]) -> SendReport:
             failed.append((address, "refused earlier (see the outbox)"))
     if transient is not None:
         raise transient
-    return SendReport(tuple(sent), tuple(failed))
+    return SendReport(tuple(sent), tuple(failed), tuple(gave_up))
 
 
 async def send_notices(
@@ -270,6 +275,7 @@ async def send_notices(
     claim_until: datetime | None = None,
     localized: Mapping[str, Mapping[str, object]] | None = None,
     holding: Holding | None = None,
+    final: bool = False,
 ) -> SendReport:
     """One notice to each recipient, once; same error handling as :func:`send_invitations`.
     ``localized``: context values by language; each recipient reads those of their language.
@@ -283,7 +289,7 @@ async def send_notices(
     ]
     held = await hold_items(sessionmaker, items, recipients, holding) if holding is not None else set()
     sending = [item for item in items if item.key not in held]
-    went = iter(await send_batch(sessionmaker, sender, sending, claim_until=claim_until))
+    went = iter(await send_batch(sessionmaker, sender, sending, claim_until=claim_until, final=final))
     results: list[Result] = [OutboxStatus.sent if item.key in held else next(went) for item in items]
     return _report([person.email for person in recipients], results)
 

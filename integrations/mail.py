@@ -86,10 +86,10 @@ NOTICES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "first_day": (frozenset({"employee_name", "first_day"}), frozenset({"hours", "place", "workplace", "case_url"})),
     # to manager and employee: the build-up pauses for now (says nothing about why)
     "buildup_paused": (frozenset({"employee_name", "manager_name", "since"}), frozenset({"case_url"})),
-    # to HR: an address bounced
+    # to HR: an address bounced; ``gave_up``: not refused, but still failing on the last attempt
     "bounce_warning": (
         frozenset({"address"}),
-        frozenset({"person_name", "message_subject", "reason", "case_ref", "case_url"}),
+        frozenset({"person_name", "message_subject", "reason", "case_ref", "case_url", "gave_up"}),
     ),
     # to HR: someone declined a talk the law asks for (evaluation, driegesprek); the next free slot
     "talk_declined": (

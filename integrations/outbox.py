@@ -49,6 +49,7 @@ from integrations import sanitize
 from integrations.db import run_write, upsert_on
 from integrations.schema import Base, OutboxMessage, OutboxStatus, UtcDateTime
 from integrations.smtp import (
+    AbandonedMailError,
     DeliveryUnknownError,
     MailError,
     PermanentMailError,
@@ -220,9 +221,15 @@ async def send_batch(
     items: Sequence[OutboxItem],
     *,
     claim_until: datetime | None = None,
+    final: bool = False,
 ) -> list[Result]:
     """:func:`send_once` for several messages in two transactions: one claims every row that still
     has to go, the messages are built and sent one after the other, one records every outcome.
+
+    ``final``: this is the activity's last attempt, nothing will try again. A transient failure
+    then becomes an :class:`AbandonedMailError` for its message: a ``pending`` row is marked
+    ``failed`` (with the last error), an ``unknown`` one stays ``unknown`` (it may have arrived), and
+    the others of the batch are still sent, so that the caller can tell HR instead of retrying.
 
     ``claim_until`` ends the claim earlier than sending every message would need: an activity
     passes the moment its attempt is cancelled (start-to-close timeout), after which the next
@@ -247,13 +254,26 @@ async def send_batch(
     )
     outcomes: list[_Outcome] = []
     try:
-        await _send_claimed(sender, claimed, results, outcomes)
+        await _send_claimed(sender, claimed, results, outcomes, final=final)
     finally:
         if outcomes:  # what went out must be recorded, even when the batch is cancelled meanwhile
             await asyncio.shield(
                 _to_the_end(run_write(sessionmaker, functools.partial(_record_rows, outcomes=outcomes)))
             )
+    if final:  # rows under another attempt's lease: that attempt of the same activity has ended
+        for pair, result in results.items():
+            if isinstance(result, TransientMailError):
+                results[pair] = _abandoned(result)
     return [results[(item.key, item.recipient)] for item in checked]
+
+
+def _abandoned(exc: TransientMailError) -> AbandonedMailError:
+    """What a transient failure on the last attempt becomes (see :func:`send_batch`, ``final``)."""
+    if isinstance(exc, DeliveryUnknownError):
+        text = f"the connection broke while the message was handed over, on the last attempt; it may not have arrived ({exc})"
+    else:
+        text = f"not sent: still failing on the last attempt, not tried again ({exc})"
+    return AbandonedMailError(text, recipients=exc.recipients, code=exc.code)
 
 
 async def _claim(
@@ -340,7 +360,12 @@ def _new_row(item: OutboxItem, now: datetime, claimed_until: datetime) -> dict[s
 
 
 async def _send_claimed(
-    sender: SmtpSender, batch: Sequence[_Claimed], results: dict[Pair, Result], outcomes: list[_Outcome]
+    sender: SmtpSender,
+    batch: Sequence[_Claimed],
+    results: dict[Pair, Result],
+    outcomes: list[_Outcome],
+    *,
+    final: bool = False,
 ) -> None:
     """Build and send each claimed message; note every outcome in ``outcomes`` as it happens."""
     for position, claim in enumerate(batch):
@@ -365,10 +390,15 @@ async def _send_claimed(
             results[pair] = exc
         except DeliveryUnknownError as exc:
             outcomes.append(_outcome(claim, fields, exc, status=OutboxStatus.unknown))
-            results[pair] = exc
+            results[pair] = _abandoned(exc) if final else exc
         except TransientMailError as exc:
-            outcomes.append(_outcome(claim, fields, exc, status=None))
-            results[pair] = exc
+            if final:
+                abandoned = _abandoned(exc)
+                outcomes.append(_outcome(claim, fields, abandoned, status=OutboxStatus.failed))
+                results[pair] = abandoned
+            else:
+                outcomes.append(_outcome(claim, fields, exc, status=None))
+                results[pair] = exc
         except asyncio.CancelledError:
             # This message's lease simply runs out; the next attempt sends it again.
             outcomes += [_released(rest) for rest in batch[position + 1 :]]

@@ -16,7 +16,9 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -25,6 +27,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from integrations.search_text import SEARCH_TEXT_LENGTH, case_search_text
 
 
 class Base(DeclarativeBase):
@@ -86,10 +90,26 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+def _case_search_text(context: Any) -> str:
+    """``cases.search_text`` from the name and address the same INSERT writes (an upsert's update
+    takes it from the INSERT's values, integrations.store)."""
+    given = context.get_current_parameters()
+    return case_search_text(given.get("employee_name") or "", given.get("employee_email") or "")
+
+
 class CaseRow(Base):
     """One sickness case, as the web app lists and searches it."""
 
     __tablename__ = "cases"
+    __table_args__ = (
+        # The case list (issue 21, migration 0009): newest first, paged by (opened_at, case_id); the
+        # filters on the first sick day, the deadline and open signals. A search by name is a
+        # "contains" on search_text, which no B-tree index serves (see web.case_list).
+        Index("ix_cases_opened_at_case_id", "opened_at", "case_id"),
+        Index("ix_cases_first_sick_day", "first_sick_day"),
+        Index("ix_cases_next_deadline", "next_deadline"),
+        Index("ix_cases_open_signals", "open_signals"),
+    )
 
     case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     employee_name: Mapped[str] = mapped_column(String(200))
@@ -102,6 +122,16 @@ class CaseRow(Base):
     next_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
     closed_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     """The day the case closed; the dossier's retention runs from it (integrations.retention)."""
+    next_step: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    """The key of the next statutory step (``UpcomingItem.key``); its words in ``next_step_label_*``."""
+    next_step_label_nl: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    next_step_label_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    open_signals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    search_text: Mapped[str | None] = mapped_column(
+        String(SEARCH_TEXT_LENGTH), nullable=True, default=_case_search_text
+    )
+    """The employee's name and e-mail, folded (integrations.search_text): what a search by name looks
+    in, made on every write from the row's own columns (migration 0009 filled it for older rows)."""
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
 
@@ -122,6 +152,25 @@ class AuditRow(Base):
     actor: Mapped[str] = mapped_column(String(320))
     action: Mapped[str] = mapped_column(String(80))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class CaseWorkItemRow(Base):
+    """One thing a person has to do in a case (the work queue, integrations.work_items): a step that
+    is due, an open signal, a talk to record, a gap in the RIV. Replaced as a whole with every write
+    of the case's row; "overdue" is read from ``due`` against today, never stored."""
+
+    __tablename__ = "case_work_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # step, signal, talk, riv_gap
+    key: Mapped[str] = mapped_column(String(200))
+    due: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    label_nl: Mapped[str] = mapped_column(String(300))
+    label_en: Mapped[str] = mapped_column(String(300))
+    actor_role: Mapped[str] = mapped_column(String(20))  # hr, manager, coach, employee
+    command: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    since: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class CasePersonRow(Base):
@@ -365,3 +414,55 @@ class WebSessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class AbsenceRecordRow(Base):
+    """What the absence statistics know of one case (contracts.absence.AbsenceRecord), replaced as a
+    whole when the workflow sends it (integrations.absence_records). ``first_day``/``last_day``: the
+    first and last sick day (None while sick), to select the cases of a period. No name, no address:
+    ``employee_key`` is a hash. JSON lists: ``reports`` [[start, end, recovered]], ``spans`` [[start,
+    end, fraction]], ``phases`` [[phase, since]], ``steps`` [[key, due, done_on]]; dates ISO."""
+
+    __tablename__ = "absence_records"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org_unit: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    employee_key: Mapped[str] = mapped_column(String(16))
+    contract_hours: Mapped[float] = mapped_column(Float)
+    first_day: Mapped[date] = mapped_column(Date, index=True)
+    last_day: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    tweede_spoor_started_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reports: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    spans: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    phases: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    steps: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WorkforceRow(Base):
+    """The workforce register (integrations.workforce): per month (its first day) and org unit, the
+    headcount and the staff in FTE. Importing a month replaces all of that month's rows."""
+
+    __tablename__ = "workforce"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    org_unit: Mapped[str] = mapped_column(String(100), primary_key=True)
+    headcount: Mapped[int] = mapped_column(Integer)
+    fte: Mapped[float] = mapped_column(Float)
+    imported_by: Mapped[str] = mapped_column(String(320))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CaseImportRow(Base):
+    """A running case brought in by an import (integrations.case_imports): the employer's own
+    reference, unique, and the case it opened (whose id is derived from the reference, so a second
+    import of it opens nothing). ``invitations_held``: its invitations wait until HR confirms it."""
+
+    __tablename__ = "case_imports"
+
+    external_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(64), unique=True)
+    imported_by: Mapped[str] = mapped_column(String(320))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    invitations_held: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -7,7 +7,9 @@
   is right because nothing was sent).
 - :class:`PermanentMailError`: 5xx replies and addresses that cannot be sent to, among them an
   internationalised address (RFC 6531, ``jörg@example.nl``) when the server does not offer
-  SMTPUTF8. Do not retry; ``recipients`` says whom it concerns.
+  SMTPUTF8, and one the mail library refuses to write in the envelope (a ``ValueError``). Do not
+  retry; ``recipients`` says whom it concerns. Its subclass :class:`AbandonedMailError` is a
+  transient failure that outlasted the activity's last attempt (integrations.outbox, ``final``).
 
 A message to or from an internationalised address goes with SMTPUTF8 (its headers in UTF-8, RFC
 6532) when the server offers it; every other message is written in ASCII as before.
@@ -156,6 +158,12 @@ class MailConfigurationError(TransientMailError):
 class PermanentMailError(MailError):
     """5xx, an invalid address or one the server cannot take (no SMTPUTF8): do not retry.
     ``recipients`` names the refused address(es)."""
+
+
+class AbandonedMailError(PermanentMailError):
+    """A transient failure that lasted until the last attempt of the activity (a mail server away
+    for hours, a reply that kept saying "try later"): not sent, and not tried again by itself.
+    Permanent from here on, so the others are served, the outbox row says so and HR is told."""
 
 
 _ADDRESS_IN_REPLY = re.compile(r"[^\s<>\"'(),;:\[\]]+@[^\s<>\"'(),;:\[\]]+")
@@ -502,6 +510,14 @@ class SmtpSender:
                     await smtp.rcpt(recipient, encoding=encoding)
                 except aiosmtplib.SMTPRecipientRefused as exc:
                     refused[recipient] = exc
+        except (ValueError, UnicodeError) as exc:
+            # The library cannot write an address on the SMTP command line (aiosmtplib refuses
+            # white space and angle brackets in it; an encoding may not hold it). Only the envelope
+            # was said: nothing of the message left, and no retry can change the address.
+            await self._reset(attempt)
+            raise PermanentMailError(
+                f"the mail library cannot send to this address: {type(exc).__name__}", recipients=recipients
+            ) from exc
         except aiosmtplib.SMTPSenderRefused as exc:
             await self._reset(attempt)
             raise _classify(exc, f"sender {sender} refused", recipients) from exc
@@ -597,6 +613,7 @@ class _IdleDrop(Exception):
 
 
 __all__ = [
+    "AbandonedMailError",
     "DeliveryUnknownError",
     "MailConfigurationError",
     "MailError",

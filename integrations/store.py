@@ -8,6 +8,7 @@ No health data: a case row holds who, when and which phase, nothing about the il
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,8 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contracts import WorkItem
 from integrations.db import run_write, upsert_on
 from integrations.schema import AuditRow, Base, CasePersonRow, CaseRow
+from integrations.work_items import replace_items
 
 
 def _utcnow() -> datetime:
@@ -38,6 +41,10 @@ class CaseRecord:
     next_deadline: date | None = None
     closed_on: date | None = None
     """The day the case closed (None while it runs); the dossier's retention runs from it."""
+    next_step: str | None = None
+    next_step_label_nl: str | None = None
+    next_step_label_en: str | None = None
+    open_signals: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,11 @@ class CaseStore:
 
 
 def write_progress(
-    connection: Connection, record: CaseRecord, people: dict[str, list[str]], audit: list[AuditEntry]
+    connection: Connection,
+    record: CaseRecord,
+    people: dict[str, list[str]],
+    audit: list[AuditEntry],
+    work_items: Sequence[WorkItem] | None = None,
 ) -> None:
     """What one decision of a case changes in the read model, in the caller's write transaction
     (:func:`integrations.db.run_write`; idempotent).
@@ -116,10 +127,13 @@ def write_progress(
     Core statements with ON CONFLICT instead of ORM objects, each made once and run with
     parameters: it runs after every decision of every case.
     ``people`` maps each role given to its complete set of addresses; roles not named stay as they are.
+    ``work_items``: the case's work queue from now on (integrations.work_items); None: unchanged.
     """
     _upsert_case(connection, record)
     _replace_people(connection, record.case_id, people)
     _add_audit(connection, audit)
+    if work_items is not None:
+        replace_items(connection, record.case_id, work_items)
 
 
 @functools.cache

@@ -110,6 +110,13 @@ def open_case(intake: CaseOpened, now: datetime, *, rules_version: int = 1) -> D
 
     ``rules_version``: the version the case follows (``CaseFacts.rules_version``; the workflow passes
     the one its start input names), set before the first effects are decided."""
+    facts = opened_facts(intake, now, rules_version=rules_version)
+    return Decision(facts=facts, effects=_refresh(facts, now))
+
+
+def opened_facts(intake: CaseOpened, now: datetime, *, rules_version: int = 1) -> CaseFacts:
+    """The facts of a case just opened, before anything time-driven is decided (:func:`open_case`
+    decides that at once; :func:`states.running.open_running_case` first adds the steps already done)."""
     require_aware(now)
     require_aware(intake.at, "intake.at")
     today = local_date(now)
@@ -159,7 +166,7 @@ def open_case(intake: CaseOpened, now: datetime, *, rules_version: int = 1) -> D
             f"The 104 weeks of wage continuation are already over ({wage_end.isoformat()}).",
             "past_104_weeks",
         )
-    return Decision(facts=facts, effects=_refresh(facts, now))
+    return facts
 
 
 # ------------------------------------------------------------------------------------- deciding

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from reintegratie.config.settings import ENV_PREFIX, Settings, load_settings
+from tests.payload_keys import TEST_PAYLOAD_KEYS
 from tests.support import TEST_SECRET_KEY
 from workflows import search_attributes
 
@@ -56,7 +57,7 @@ def _app_settings(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, require:
             monkeypatch.delenv(name)
     for name, value in env.items():
         if value.startswith("${"):  # the secret comes from the operator's shell
-            value = TEST_SECRET_KEY
+            value = TEST_PAYLOAD_KEYS if name == ENV_PREFIX + "PAYLOAD_KEYS" else TEST_SECRET_KEY
         monkeypatch.setenv(name, value)
     return load_settings(require=require)
 
@@ -108,7 +109,8 @@ def test_app_variables_are_settings_the_code_reads(
     required = {f for f, info in Settings.model_fields.items() if info.is_required()}
     missing = {ENV_PREFIX + f.upper() for f in required} - set(ours)
     assert not missing, f"{name} lacks required variables: {sorted(missing)}"
-    settings = _app_settings(ours, monkeypatch, require=("secret_key",) if name == "web" else ())
+    required_secrets = ("secret_key", "payload_keys") if name == "web" else ("payload_keys",)
+    settings = _app_settings(ours, monkeypatch, require=required_secrets)
     assert settings.log_format.value == "json"
 
 
@@ -180,3 +182,69 @@ def test_dockerfile_installs_every_package_of_the_project() -> None:
         assert f"COPY {package}/ {package}/" in dockerfile, package
     assert "pip install ." in dockerfile
     assert "USER app" in dockerfile
+
+
+PUBLIC_SERVICES = {"web"}  # the product's own door, behind its sign-in; everything else stays on the machine
+
+
+def _published_beyond_loopback(service: dict[str, Any]) -> list[str]:
+    """The `ports:` mappings that Docker binds on every interface of the host (no 127.0.0.1 in front)."""
+    wide = []
+    for mapping in service.get("ports", []):
+        if isinstance(mapping, dict):  # long syntax: host_ip next to published
+            if mapping.get("published") and mapping.get("host_ip") not in ("127.0.0.1", "::1"):
+                wide.append(str(mapping))
+        elif not (str(mapping).startswith("127.0.0.1:") or str(mapping).startswith("[::1]:")):
+            wide.append(str(mapping))
+    return wide
+
+
+def test_only_the_web_app_is_published_beyond_this_machine(compose: dict[str, Any]) -> None:
+    """PostgreSQL (every case and name) and Mailpit (every caught message, an SMTP port that takes any
+    login) are reachable from the host's loopback at most, never from the network."""
+    services = _services(compose)
+    for name in ("postgresql", "mailpit"):
+        assert not _published_beyond_loopback(services[name]), f"{name} is published beyond this machine"
+    wide = {name: _published_beyond_loopback(s) for name, s in services.items() if name not in PUBLIC_SERVICES}
+    assert not {name: ports for name, ports in wide.items() if ports}
+
+
+def test_the_loopback_check_sees_a_wide_port() -> None:
+    assert _published_beyond_loopback({"ports": ["5432:5432", "127.0.0.1:8025:8025", {"published": 1025}]}) == [
+        "5432:5432",
+        "{'published': 1025}",
+    ]
+
+
+def test_payloads_are_encrypted_with_a_key_from_the_operators_environment(compose: dict[str, Any]) -> None:
+    """The web app and every worker get the payload keys from the operator's shell (never a value in
+    this file), the same variable for both, and refuse to start without it (``:?``)."""
+    services = _services(compose)
+    for name in APP_SERVICES:
+        value = _environment(services[name]).get(ENV_PREFIX + "PAYLOAD_KEYS", "")
+        assert re.fullmatch(r"\$\{REINTEGRATIE_PAYLOAD_KEYS:\?[^}]+\}", value), f"{name}: {value!r}"
+    assert "PAYLOAD_KEYS" not in str(compose.get("x-app-environment", {})), "migrate needs no key"
+    assert TEST_PAYLOAD_KEYS.split(":")[1] not in (ROOT / "docker-compose.yml").read_text()
+
+
+def test_the_temporal_ui_decodes_through_the_web_apps_codec_endpoint(
+    compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The UI asks the web app's /codec, with the sign-in cookie; the web app allows the UI's origin
+    (CORS), which is where the UI is published on this machine."""
+    services = _services(compose)
+    ui = _environment(services["temporal-ui"])
+    web = _app_settings(
+        {k: v for k, v in _environment(services["web"]).items() if k.startswith(ENV_PREFIX)}, monkeypatch
+    )
+    assert ui["TEMPORAL_CODEC_ENDPOINT"] == web.public_url + "/codec"
+    assert ui["TEMPORAL_CODEC_INCLUDE_CREDENTIALS"] == "true"
+    assert web.temporal_ui_origin is not None
+    ui_host, ui_port = _host_port(web.temporal_ui_origin.split("://", 1)[1])
+    assert ui_host == web.public_url.split("://", 1)[1].rsplit(":", 1)[0], "same site, or the cookie stays home"
+    published = [str(mapping) for mapping in services["temporal-ui"].get("ports", [])]
+    assert any(mapping.startswith("127.0.0.1:") and mapping.split(":")[1] == str(ui_port) for mapping in published)
+    worker = _app_settings(
+        {k: v for k, v in _environment(services["worker"]).items() if k.startswith(ENV_PREFIX)}, monkeypatch
+    )
+    assert worker.payload_keys is not None and web.payload_keys is not None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.parser
 import os
 import signal
 import socket
+import stat
 import subprocess
 from datetime import date, timedelta
 from pathlib import Path
@@ -132,7 +134,10 @@ async def test_dev_stack_runs_a_case_and_finds_it_again_after_ctrl_c(tmp_path: P
             mail_before_restart = len(list((stack.data_dir / "mail").glob("*.eml")))
             client = await Client.connect(f"127.0.0.1:{stack.temporal}")
             assert await namespace_retention(client, "default") == RETENTION
+            await _payloads_are_encrypted_and_the_ui_decodes_them(stack, http, client, case_id)
         first_output = stack.interrupt()
+        key = (stack.data_dir / "payload_keys").read_text().strip()
+        assert key.split(":", 1)[1] not in first_output, "the payload key was printed"
         assert f"http://127.0.0.1:{stack.web}/" in first_output
         assert f"http://127.0.0.1:{stack.ui}/" in first_output
         assert f"127.0.0.1:{stack.smtp}" in first_output
@@ -174,6 +179,40 @@ def test_worker_and_web_refuse_to_start_without_configuration() -> None:
         assert "Traceback" not in result.stderr
         # Only the web app signs sign-in cookies, so only it asks for the key.
         assert ("REINTEGRATIE_SECRET_KEY: is required" in result.stderr) == (command == "web")
+        # Outside the dev stack nothing runs without the payload keys (cases would go to Temporal in plain text).
+        assert "REINTEGRATIE_PAYLOAD_KEYS: is required but not set" in result.stderr
+
+
+async def _payloads_are_encrypted_and_the_ui_decodes_them(
+    stack: DevStack, http: httpx.AsyncClient, plain_client: Client, case_id: str
+) -> None:
+    """The codec is on by default: the dev stack made a key (mode 0600) and encrypts with it; its
+    Temporal UI asks the web app's /codec, which gives HR the plain payloads."""
+    key_file = stack.data_dir / "payload_keys"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    history = await plain_client.get_workflow_handle(case_id).fetch_history()  # without the codec
+    raw = b"".join(event.SerializeToString() for event in history.events)
+    assert b"Sanne de Vries" not in raw and b"sanne@example.nl" not in raw and b"mark@example.nl" not in raw
+    (started,) = history.events[0].workflow_execution_started_event_attributes.input.payloads
+    assert started.metadata["encoding"] == b"binary/encrypted"
+    assert started.metadata["encryption-key-id"] == key_file.read_text().split(":", 1)[0].encode()
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.ui}", timeout=30) as ui:
+        ui_settings = (await ui.get("/api/v1/settings")).json()
+    assert ui_settings["Codec"]["Endpoint"] == f"http://127.0.0.1:{stack.web}/codec"
+    body = {
+        "payloads": [
+            {
+                "metadata": {k: base64.b64encode(v).decode() for k, v in started.metadata.items()},
+                "data": base64.b64encode(started.data).decode(),
+            }
+        ]
+    }
+    decoded = await http.post("/codec/decode", json=body, headers={"origin": f"http://127.0.0.1:{stack.ui}"})
+    assert decoded.status_code == 200, decoded.text
+    assert decoded.headers["access-control-allow-origin"] == f"http://127.0.0.1:{stack.ui}"
+    assert b"Sanne de Vries" in base64.b64decode(decoded.json()["payloads"][0]["data"])
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.web}", timeout=30) as anonymous:
+        assert (await anonymous.post("/codec/decode", json=body)).status_code == 401
 
 
 def _can_bind(port: int) -> bool:

@@ -33,6 +33,8 @@ __all__ = [
     "SEES_EVERY_CASE",
     "COMMANDS_BY_ROLE",
     "READS_HISTORY",
+    "FULL_VIEW_ROLES",
+    "PRACTICAL_VIEW_ROLES",
     "commands_for",
     "may_command",
 ]
@@ -54,6 +56,10 @@ _VIEW_BY_CASE_ROLE: dict[str, CaseView] = {
     "coach": CaseView.full,
     "buddy": CaseView.practical,
 }
+FULL_VIEW_ROLES = frozenset(role for role, view in _VIEW_BY_CASE_ROLE.items() if view == CaseView.full)
+PRACTICAL_VIEW_ROLES = frozenset(role for role, view in _VIEW_BY_CASE_ROLE.items() if view == CaseView.practical)
+"""The same policy for a list in SQL (integrations.case_search.Viewer): the parts that show a case in
+full, and the parts that show only its practical side."""
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 import states
 from reintegratie.config.settings import Settings
 from web import deps
 from web.access import STARTS_CASES, require_role
 from web.auth import Principal
-from web.cases import new_case_id, start_case
+from web.cases import case_id_for, new_case_id, start_case
 from web.error_answers import API_ERRORS, problem
 from web.intake import IntakeRequest
 
 router = APIRouter(prefix="/api", tags=["cases"], responses=API_ERRORS)
+
+IDEMPOTENCY_KEY = Header(
+    default=None,
+    alias="Idempotency-Key",
+    min_length=1,
+    max_length=200,
+    pattern=r"^[\x21-\x7e]+$",
+    description="Any text of 1 to 200 visible ASCII characters, new for each case you mean to start (a "
+    "UUID). Sent again, the answer names the case it started, and no other case is started.",
+)
 
 
 class CaseCreated(BaseModel):
@@ -35,9 +46,11 @@ async def create_case(
     principal: Principal = Depends(require_role(*STARTS_CASES)),
     client: Client = Depends(deps.temporal),
     settings: Settings = Depends(deps.settings),
+    idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> CaseCreated | JSONResponse:
-    """Start a case from a sick report (HR)."""
-    case_id = new_case_id()
+    """Start a case from a sick report (HR). With an ``Idempotency-Key``, the same key again answers
+    with the case it started (and starts no other)."""
+    case_id = case_id_for(principal.email, idempotency_key) if idempotency_key else new_case_id()
     try:
         await start_case(
             client,
@@ -45,6 +58,8 @@ async def create_case(
             intake=intake.to_intake(case_id=case_id, reported_by=principal.email),
             public_url=settings.public_url,
         )
+    except WorkflowAlreadyStartedError:
+        pass  # the same key again: the case it started
     except states.Refused as refused:  # the rules would not open this case: nothing was started
         return JSONResponse(
             status_code=422,

@@ -21,13 +21,16 @@ from integrations.migrate import upgrade as upgrade_schema
 from integrations.store import CaseStore
 from integrations.web_sessions import SESSION_SECONDS, WebSessionStore
 from reintegratie.config.settings import MAKE_SECRET, Settings, SettingsError
-from reintegratie.config.temporal import connect
+from reintegratie.config.temporal import connect, payload_codec
 from web import (
     api,
     api_docs,
     attendance,
+    case_import_pages,
+    case_list,
     case_pages,
     case_views,
+    codec,
     commands,
     deps,
     dossier,
@@ -38,9 +41,12 @@ from web import (
     retention,
     signin,
     signin_limits,
+    statistics,
+    work_queue,
 )
 from web.auth import CsrfFailed, SignInRequired, is_api
 from web.body_limit import BodyLimit, dossier_uploads
+from web.codec import CodecCors
 from web.dossier_upload import UploadProblem
 from web.ratelimit import FailureLimiter
 from web.security_headers import SecurityHeaders
@@ -130,6 +136,7 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     )
     app.state.settings = settings
     app.state.mail_folder = mail_folder
+    app.state.payload_codec = payload_codec(settings)  # for the Temporal UI's /codec (web.codec)
     # A growing delay after failed sign-ins, never a lock (web.ratelimit); a client may be an office's NAT.
     app.state.limit_account = FailureLimiter(delay_after=3)
     app.state.limit_client = FailureLimiter(delay_after=10)
@@ -144,24 +151,32 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     )
     app.add_middleware(BodyLimit, own_limits=[dossier_uploads(settings.max_upload_bytes)])  # before any read
     app.add_middleware(SecurityHeaders, https=settings.public_url.startswith("https://"))
+    app.add_middleware(CodecCors, origin=settings.temporal_ui_origin)  # outermost: its 401/403 carry CORS too
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(CsrfFailed, _csrf_failed)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(UploadProblem, dossier.upload_refused_early)
     app.include_router(api.router)
+    app.include_router(case_import_pages.router)
     app.include_router(case_views.router)
     app.include_router(commands.router)
     app.include_router(signin.router)
     app.include_router(signin_limits.router)
     app.include_router(pages.router)
+    app.include_router(case_list.router)  # GET /cases: the case list, searched and paged (issue 21)
     app.include_router(case_pages.router)
     app.include_router(dossier.router)
     app.include_router(attendance.router)
     app.include_router(mail_settings.router)
     app.include_router(retention.router)
+    app.include_router(statistics.router)  # absence figures (issue 21)
+    app.include_router(statistics.register_router)
+    app.include_router(work_queue.router)  # "te doen" (issue 21)
+    app.include_router(work_queue.api_router)
     app.include_router(outbox.router)
     app.include_router(feeds.router)
     app.include_router(api_docs.router)
+    app.include_router(codec.router)
     app.mount("/static", StaticFiles(directory=STATIC_FOLDER), name="static")
     return app

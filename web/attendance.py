@@ -145,8 +145,12 @@ async def decide(
     )
     try:
         await run_command(client, case_id, "counter_answered", answer)
-    except (CommandRefused, CaseGone):
-        pass  # a closed case takes no more history; the proposal is closed all the same
+    except CommandRefused as refused:
+        if refused.status == 503:  # no answer in time: nothing recorded, and the proposal stays open
+            raise HTTPException(status_code=503, detail=refused.en, headers={"Retry-After": "5"}) from None
+        # a closed case takes no more history; the proposal is closed all the same
+    except CaseGone:
+        pass  # a case that is gone keeps no history; the proposal is closed all the same
     decided = await decide_counter(
         sessionmaker, case_id=case_id, counter_id=proposal_id, accept=accepted, by=principal.email
     )
@@ -182,7 +186,8 @@ async def decide_in_page(
     "/api/cases/{case_id}/proposals/{proposal_id}/{decision}",
     response_model=ProposalOut,
     responses=problem(403, "Only HR answers a proposal.")
-    | problem(404, "No such case or open proposal, or not one you may see."),
+    | problem(404, "No such case or open proposal, or not one you may see.")
+    | problem(503, "The case is busy or the service is down: nothing recorded, the proposal stays open; try again."),
 )
 async def decide_in_api(
     request: Request,

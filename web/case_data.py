@@ -1,12 +1,15 @@
 """One case as a page or an API answer needs it: who may see what, the read model row, the live state.
 
 The SQL read model is the base (it answers even when the workflow cannot); the workflow's queries
-add what happens next, the signals and the plan. Both go through the access policy first.
+add what happens next, the signals and the plan, when they answer within two seconds
+(web.case_client.LIVE_READ_SECONDS). Both go through the access policy first. :attr:`CaseData.as_of`
+says how fresh an answer is: the moment of the read when the workflow answered, else the moment the
+workflow last wrote the read model's row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from temporalio.client import Client
@@ -27,10 +30,22 @@ class CaseData:
     access: CaseAccess
     row: CaseRow | None
     live: LiveCase | None
+    read_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def case_id(self) -> str:
         return self.access.case_id
+
+    @property
+    def as_of(self) -> datetime | None:
+        """How fresh this is: now when the workflow answered, else when the read model's row was last
+        written (None: no row yet)."""
+        if self.live is not None:
+            return self.read_at
+        if self.row is None:
+            return None
+        written = self.row.updated_at
+        return written if written.tzinfo is not None else written.replace(tzinfo=UTC)  # SQLite keeps no zone
 
     @property
     def phase(self) -> str:

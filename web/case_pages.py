@@ -5,6 +5,8 @@ comes from web.dossier_status; the dossier itself is web.dossier's."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +17,7 @@ from temporalio.client import Client
 
 from contracts import wording
 from integrations.store import CaseStore
+from reintegratie.config.settings import Settings
 from states import phases
 from states.facts import Signal
 from web import command_forms, deps, words
@@ -23,6 +26,7 @@ from web.attendance import attendance_for
 from web.auth import Principal, current_principal, safe_next
 from web.case_client import CommandRefused
 from web.case_data import CaseData, case_record, load_case, today
+from web.case_import_pages import import_held
 from web.command_forms import FormField
 from web.command_models import CASE_UPDATES, COMMANDS, PEOPLE_UPDATES
 from web.commands import give
@@ -91,6 +95,9 @@ def command_forms_for(
                 "errors": (errors or {}) if mine else {},
                 "refusal": refusal if mine else None,
                 "open": name == opened,
+                # one key per rendered form: a second click (or a resent POST) gives the same command
+                # again, which the case answers as the first time (web.commands: Idempotency-Key)
+                "once": uuid.uuid4().hex,
             }
         )
     return forms
@@ -135,6 +142,7 @@ async def _case_page(
         ),
         "done": request.query_params.get("done") if request.query_params.get("done") in COMMANDS else None,
         "reads_history": principal.role in READS_HISTORY,
+        "import_held": await import_held(request, data.case_id, principal),  # web.case_import_pages
     }
     return deps.render(request, "case.html", context, status_code=status_code)
 
@@ -157,6 +165,9 @@ async def case_page(
     return await _case_page(request, data, store, principal)
 
 
+_ONCE = re.compile(r"^[0-9a-f]{32}$")
+
+
 @router.post("/cases/{case_id}/commands/{name}", response_class=HTMLResponse)
 async def command_form(
     request: Request,
@@ -165,6 +176,7 @@ async def command_form(
     principal: Principal = Depends(current_principal),
     store: CaseStore = Depends(deps.store),
     client: Client = Depends(deps.temporal),
+    settings: Settings = Depends(deps.settings),
 ) -> Response:
     data = await load_case(store, client, principal, case_id)
     spec = COMMANDS.get(name)
@@ -172,8 +184,11 @@ async def command_form(
         raise HTTPException(status_code=404, detail=f"No command {name!r}.")
     if name not in commands_for(principal, data.access, [name]):
         raise HTTPException(status_code=403, detail="Your role may not give this command here.")
-    form = command_forms.form_values((await request.form()).multi_items(), leave_out=("csrf_token", "back"))
+    form = command_forms.form_values(
+        (await request.form()).multi_items(), leave_out=("csrf_token", "back", "idempotency_key")
+    )
     back = safe_next(str((await request.form()).get("back") or f"/cases/{case_id}"))
+    once = str((await request.form()).get("idempotency_key") or "")
     try:
         body = spec.model.model_validate(command_forms.parse(spec.model, form))
     except ValidationError as exc:
@@ -182,11 +197,20 @@ async def command_form(
             request, data, store, principal, status_code=422, failed=name, values=form, errors=errors
         )
     try:
-        await give(spec, body, case_id=case_id, principal=principal, client=client)
+        key = once if _ONCE.match(once) else None  # a form from before the key, or one made by hand: none
+        await give(
+            spec,
+            body,
+            case_id=case_id,
+            principal=principal,
+            client=client,
+            key=key,
+            timeout=settings.command_timeout_seconds,
+        )
     except CommandRefused as refused:
         reason = refused.reason(request_language(request))
         return await _case_page(
-            request, data, store, principal, status_code=409, failed=name, values=form, refusal=reason
+            request, data, store, principal, status_code=refused.status, failed=name, values=form, refusal=reason
         )
     separator = "&" if "?" in back else "?"
     return RedirectResponse(f"{back}{separator}done={name}", status_code=303)

@@ -4,7 +4,7 @@ and (HR and auditor) the export of the merged history and the compliance table."
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -16,13 +16,13 @@ from integrations.accounts import AccountRole
 from integrations.replies import Counter, TalkAttendance
 from integrations.schema import CaseRow
 from integrations.store import CaseStore
-from states.kinds import Phase
 from web import deps
 from web.access import READS_HISTORY, SEES_EVERY_CASE, case_access, require_role
 from web.access import CaseView as Visibility
 from web.attendance import ProposalOut, TalkAttendanceOut, attendance_for, attendance_out, proposals_out
 from web.auth import Principal, current_principal
 from web.case_data import CaseData, case_record, load_case, today
+from web.case_list import CaseListParams, search_cases
 from web.error_answers import API_ERRORS, problem
 from web.history import CaseRecordView, as_json, compliance_csv, history_csv
 from web.i18n import request_language
@@ -39,7 +39,10 @@ class CaseListItem(BaseModel):
     phase: str | None = None  # None: the caller sees only the practical part (a buddy)
     first_sick_day: date | None = None
     next_deadline: date | None = None
+    next_step: str | None = None  # the statutory step due on next_deadline (its key)
+    next_step_label: str | None = None  # that step in words, in the reader's language
     overdue: bool | None = None
+    open_signals: int | None = None
     org_unit: str | None = None
 
 
@@ -77,6 +80,7 @@ class CaseDetail(BaseModel):
     next_deadline: date | None = None
     overdue: bool
     live: bool  # False: the workflow could not answer now; the read model's part is shown
+    as_of: datetime | None = None  # how fresh: the read's moment when live, else when the read model was last written
     closed: bool | None = None
     outcome: str | None = None
     upcoming: list[UpcomingOut] = []
@@ -112,6 +116,7 @@ class HistoryItem(BaseModel):
 class CaseHistory(BaseModel):
     case_id: str
     live: bool
+    as_of: datetime | None = None  # how fresh: the read's moment when live, else when the read model was last written
     entries: list[HistoryItem]
 
 
@@ -128,6 +133,7 @@ class DeadlineOut(BaseModel):
 class CaseDeadlines(BaseModel):
     case_id: str
     live: bool  # False: the workflow could not answer now, so the table is empty
+    as_of: datetime | None = None  # how fresh: the read's moment when live, else when the read model was last written
     deadlines: list[DeadlineOut]
 
 
@@ -138,8 +144,8 @@ def _full_only(data: CaseData) -> None:
         )
 
 
-def _list_item(row: CaseRow, view: Visibility, day: date) -> CaseListItem:
-    if view == Visibility.practical:
+def _list_item(row: CaseRow, full: bool, day: date, language: str) -> CaseListItem:
+    if not full:
         return CaseListItem(case_id=row.case_id, employee_name=row.employee_name, manager_name=row.manager_name)
     return CaseListItem(
         case_id=row.case_id,
@@ -148,13 +154,18 @@ def _list_item(row: CaseRow, view: Visibility, day: date) -> CaseListItem:
         phase=row.phase,
         first_sick_day=row.first_sick_day,
         next_deadline=row.next_deadline,
+        next_step=row.next_step,
+        next_step_label=row.next_step_label_en if language == "en" else row.next_step_label_nl,
         overdue=row.next_deadline is not None and row.next_deadline < day,
+        open_signals=row.open_signals,
         org_unit=row.org_unit,
     )
 
 
 async def visible_cases(store: CaseStore, principal: Principal) -> list[tuple[CaseRow, Visibility]]:
-    """The cases ``principal`` may see, newest first, with how much of each."""
+    """The cases ``principal`` may see, newest first, with how much of each: for a person's own home
+    page (the few cases they take part in). HR's and the auditor's list of every case, and any list
+    that is searched or paged, is :mod:`web.case_list`'s (this one stops at the store's 500)."""
     if principal.role in SEES_EVERY_CASE:
         return [(row, Visibility.full) for row in await store.list_cases()]
     found = []
@@ -165,34 +176,43 @@ async def visible_cases(store: CaseStore, principal: Principal) -> list[tuple[Ca
     return found
 
 
-@router.get("/cases", response_model=list[CaseListItem])
+class CaseCountsOut(BaseModel):
+    """How many cases match the whole search (every page); of those, seen in full: per phase, with a
+    passed deadline, with an open signal."""
+
+    total: int
+    by_phase: dict[str, int]
+    overdue: int
+    open_signals: int
+
+
+class CaseListPage(BaseModel):
+    items: list[CaseListItem]
+    next_cursor: str | None = None  # None: the last page; else pass it as ``cursor`` for the next
+    counts: CaseCountsOut
+
+
+@router.get("/cases", response_model=CaseListPage)
 async def list_cases(
+    request: Request,
+    params: Annotated[CaseListParams, Query()],
     principal: Principal = Depends(current_principal),
-    store: CaseStore = Depends(deps.store),
-    phase: Phase | None = Query(default=None, description="only cases in this phase"),
-    overdue: bool | None = Query(
-        default=None, description="only cases with (true) or without (false) an overdue statutory step"
-    ),
-    org_unit: str | None = Query(default=None, max_length=64),
-    manager: str | None = Query(default=None, max_length=320, description="only the cases of this manager (e-mail)"),
-) -> list[CaseListItem]:
-    """The cases the caller may see: HR and auditor every case; others the cases they take part in."""
+    sessionmaker: async_sessionmaker[AsyncSession] = Depends(deps.sessionmaker),
+) -> CaseListPage:
+    """The cases the caller may see (HR and auditor every case; others the cases they take part in),
+    newest first, searched and paged: ``next_cursor`` of one page is ``cursor`` of the next. ``counts``
+    are for the whole search. A buddy's view of a case has nothing to filter on: any filter leaves it out."""
     day = today()
-    items = []
-    for row, view in await visible_cases(store, principal):
-        item = _list_item(row, view, day)
-        if view == Visibility.practical and (phase or overdue is not None or org_unit or manager):
-            continue  # a buddy's view has nothing to filter on
-        if phase is not None and row.phase != phase.value:
-            continue
-        if overdue is not None and bool(item.overdue) != overdue:
-            continue
-        if org_unit is not None and row.org_unit != org_unit:
-            continue
-        if manager is not None and row.manager_email != manager.lower():
-            continue
-        items.append(item)
-    return items
+    result = await search_cases(sessionmaker, principal, params, day)
+    language = request_language(request)
+    counts = result.counts
+    return CaseListPage(
+        items=[_list_item(listed.row, listed.full, day, language) for listed in result.cases],
+        next_cursor=result.next_cursor,
+        counts=CaseCountsOut(
+            total=counts.total, by_phase=counts.by_phase, overdue=counts.overdue, open_signals=counts.open_signals
+        ),
+    )
 
 
 def case_detail(
@@ -222,6 +242,7 @@ def case_detail(
         next_deadline=data.next_deadline,
         overdue=data.overdue(today()),
         live=live is not None,
+        as_of=data.as_of,
         closed=live.status.closed if live else None,
         outcome=live.status.outcome if live else None,
         upcoming=[
@@ -288,7 +309,7 @@ async def read_timeline(
         HistoryItem(at=e.at, actor=e.actor, action=e.action, what=e.what(language), detail=e.detail, source=e.source)
         for e in record.entries
     ]
-    return CaseHistory(case_id=case_id, live=record.live, entries=entries)
+    return CaseHistory(case_id=case_id, live=record.live, as_of=data.as_of, entries=entries)
 
 
 @router.get(
@@ -320,7 +341,7 @@ async def read_deadlines(
         )
         for r in record.compliance or []
     ]
-    return CaseDeadlines(case_id=case_id, live=record.live, deadlines=rows)
+    return CaseDeadlines(case_id=case_id, live=record.live, as_of=data.as_of, deadlines=rows)
 
 
 _EXPORT_ROLES = require_role(*READS_HISTORY)

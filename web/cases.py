@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import uuid
 from datetime import UTC, datetime
 
 from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
 
 import states
 from contracts import CaseIntake
@@ -18,6 +20,12 @@ from workflows.memory import CaseInput
 def new_case_id() -> str:
     """A case id carries no personal data: a random UUID."""
     return f"case-{uuid.uuid4().hex}"
+
+
+def case_id_for(person: str, idempotency_key: str) -> str:
+    """The case id a person's ``Idempotency-Key`` names: the same key starts one case, however often sent."""
+    digest = hashlib.sha256(f"{person.lower()}\x00{idempotency_key}".encode()).hexdigest()
+    return f"case-{digest[:32]}"
 
 
 def check_intake(intake: CaseIntake, now: datetime | None = None) -> states.Decision:
@@ -66,5 +74,7 @@ async def start_case(
         id=intake.case_id,
         task_queue=task_queue,
         search_attributes=attributes,
+        # a case id is never used twice, not even after its case closed (case_id_for: a repeated key)
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
         static_summary=f"Case opened; first sick day {intake.first_sick_day.isoformat()}",
     )

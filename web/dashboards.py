@@ -1,14 +1,15 @@
-"""What each role sees first: HR's and the auditor's dashboard of every case (with filters), a
+"""What each role sees first: HR's and the auditor's list of every case (searched and paged, web.case_list), a
 manager's cases and this week's talks, a coach's signals with their evidence, an employee's upcoming
 talks with the two things they answer themselves, a buddy's dates and place."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from integrations.accounts import AccountRole
@@ -20,38 +21,11 @@ from web.access import SEES_EVERY_CASE, CaseAccess, CaseView, case_access, comma
 from web.auth import Principal
 from web.case_client import LiveCase, live_case
 from web.case_data import CaseData, today
+from web.case_list import case_list_context
 from web.case_pages import command_forms_for
 from web.case_views import visible_cases
-from workflows import search_attributes
 
 TALK_KINDS = frozenset({"checkin", "progress_talk", "evaluation", "driegesprek"})
-
-
-@dataclass(frozen=True)
-class Filters:
-    phase: str = ""
-    overdue: bool = False
-    signals: bool = False
-    org_unit: str = ""
-
-    @classmethod
-    def from_query(cls, query: Any) -> Filters:
-        return cls(
-            phase=str(query.get("phase", ""))[:40],
-            overdue=query.get("overdue") == "1",
-            signals=query.get("signals") == "1",
-            org_unit=str(query.get("org_unit", ""))[:64],
-        )
-
-
-async def cases_with_signals(client: Client) -> set[str] | None:
-    """Ids of the cases whose workflow shows a stagnation signal (one visibility query); None if unknown."""
-    query = f"{search_attributes.STAGNATION.name} = true"
-    try:
-        async with asyncio.timeout(5):
-            return {execution.id async for execution in client.list_workflows(query, limit=2000)}
-    except Exception:
-        return None
 
 
 async def _live_all(client: Client, rows: list[CaseRow]) -> dict[str, LiveCase | None]:
@@ -64,26 +38,20 @@ def _this_week(items: list[UpcomingItem], day: date) -> list[UpcomingItem]:
     return [item for item in items if item.kind in TALK_KINDS and monday <= item.due < monday + timedelta(days=7)]
 
 
-async def dashboard(principal: Principal, store: CaseStore, client: Client, filters: Filters) -> dict[str, Any]:
+async def dashboard(
+    request: Request,
+    principal: Principal,
+    store: CaseStore,
+    client: Client,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> tuple[dict[str, Any], int]:
+    """The home page's context and status. HR and the auditor: the case list with its search (web.case_list,
+    also at ``/cases``); 422 when a part of the search was wrong."""
     day = today()
-    visible = await visible_cases(store, principal)
     if principal.role in SEES_EVERY_CASE:
-        flagged = await cases_with_signals(client)
-        rows = []
-        for row, _view in visible:
-            overdue = row.next_deadline is not None and row.next_deadline < day
-            signals = None if flagged is None else row.case_id in flagged
-            if filters.phase and row.phase != filters.phase:
-                continue
-            if filters.overdue and not overdue:
-                continue
-            if filters.signals and not signals:
-                continue
-            if filters.org_unit and row.org_unit != filters.org_unit:
-                continue
-            rows.append({"row": row, "overdue": overdue, "signals": signals})
-        return {"kind": "all", "rows": rows, "filters": filters}
-
+        listing, status = await case_list_context(request, principal, sessionmaker, day)
+        return {"kind": "all"} | listing, status
+    visible = await visible_cases(store, principal)
     full = [row for row, view in visible if view == CaseView.full]
     practical = [row for row, view in visible if view == CaseView.practical]
     live = await _live_all(client, full + practical)
@@ -126,4 +94,4 @@ async def dashboard(principal: Principal, store: CaseStore, client: Client, filt
         access = CaseAccess(row.case_id, CaseView.practical, read_only=False, case_roles=frozenset({"buddy"}))
         practical_data.append((row, CaseData(access=access, row=row, live=live[row.case_id]).buddy_talks()))
     context["practical"] = practical_data
-    return context
+    return context, 200

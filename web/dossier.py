@@ -662,7 +662,7 @@ async def give_view(
         await give(spec, body, case_id=case_id, principal=principal, client=client)
     except CommandRefused as refused:
         failure["refusal"] = refused.reason(request_language(request))
-        return await _page(request, dossier, principal, status_code=409, view_failure=failure)
+        return await _page(request, dossier, principal, status_code=refused.status, view_failure=failure)
     return RedirectResponse(f"/cases/{case_id}/dossier?done=view#{anchor}", status_code=303)
 
 
@@ -701,7 +701,11 @@ async def employee_copy(
         await give(spec, body, case_id=case_id, principal=principal, client=client)
     except CommandRefused as refused:
         return await _page(
-            request, dossier, principal, status_code=409, copy_refusal=refused.reason(request_language(request))
+            request,
+            dossier,
+            principal,
+            status_code=refused.status,
+            copy_refusal=refused.reason(request_language(request)),
         )
     document = await add_document(
         sessionmaker,

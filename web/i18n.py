@@ -9,17 +9,23 @@ from collections.abc import Callable
 
 from fastapi import Request
 
+from web.case_import_words import TEXTS as IMPORT_TEXTS
+from web.statistics_words import TEXTS as STATISTICS_TEXTS
+from web.work_queue_words import TEXTS as WORK_QUEUE_TEXTS
+
 LANGUAGES = ("nl", "en")
 
 TEXTS: dict[str, tuple[str, str]] = {
     # frame
     "app.name": ("reintegratie", "reintegratie"),
     "nav.home": ("Overzicht", "Overview"),
+    "nav.cases": ("Casussen", "Cases"),
     "nav.new_case": ("Ziekmelding", "Sick report"),
     "nav.outbox": ("Verzonden berichten", "Sent messages"),
     "nav.logout": ("Afmelden", "Sign out"),
     "nav.language": ("English", "Nederlands"),
     "nav.signed_in_as": ("Aangemeld als", "Signed in as"),
+    "nav.skip": ("Naar de inhoud", "Skip to the content"),  # the first Tab: past the menu (WCAG 2.4.1)
     "role.hr": ("HR", "HR"),
     "role.manager": ("leidinggevende", "manager"),
     "role.coach": ("coach", "coach"),
@@ -232,6 +238,59 @@ TEXTS: dict[str, tuple[str, str]] = {
     "dash.overdue_only": ("alleen met verstreken termijn", "only with a passed deadline"),
     "dash.signals_only": ("alleen met open signalen", "only with open signals"),
     "dash.org_unit": ("Afdelingscode", "Department code"),
+    # the case list: search, counts, paging (web.case_list)
+    "list.search": ("Casussen zoeken", "Search cases"),
+    "list.search_mine": ("Zoeken in je casussen", "Search your cases"),
+    "list.q": ("Naam of e-mailadres van de medewerker", "Employee's name or e-mail address"),
+    "list.manager": ("E-mailadres van de leidinggevende", "Manager's e-mail address"),
+    "list.sick_from": ("Eerste ziektedag vanaf", "First sick day from"),
+    "list.sick_to": ("Eerste ziektedag tot en met", "First sick day up to and including"),
+    "list.submit": ("Zoeken", "Search"),
+    "list.clear": ("Alles tonen", "Show all"),
+    "list.counts": ("Wat deze zoekopdracht vindt", "What this search finds"),
+    "list.total": ("{n} casussen gevonden.", "{n} cases found."),
+    "list.total_one": ("1 casus gevonden.", "1 case found."),
+    "list.caption": ("De nieuwste casussen eerst", "Newest cases first"),
+    "list.caption_more": ("Verder in de lijst, nieuwste eerst", "Further down the list, newest first"),
+    "list.step_on": ("{step} op {date}", "{step} on {date}"),
+    "list.practical": ("Je ziet van deze casus alleen de afspraken.", "You see only the appointments of this case."),
+    "list.none": (
+        "Geen casussen gevonden. Zoek breder of kies Alles tonen.",
+        "No cases found. Search wider, or choose Show all.",
+    ),
+    "list.pages": ("Pagina's", "Pages"),
+    "list.first": ("Terug naar het begin", "Back to the start"),
+    "list.next": ("Volgende casussen", "Next cases"),
+    "list.err.intro": (
+        "Er is niet gezocht: een deel van de zoekopdracht klopt niet. Pas het aan en zoek opnieuw.",
+        "Nothing was searched: a part of the search is not right. Change it and search again.",
+    ),
+    "list.err.q": (
+        "Gebruik hoogstens 100 tekens, zonder onzichtbare tekens.",
+        "Use at most 100 characters, without invisible characters.",
+    ),
+    "list.err.manager": (
+        "Vul een e-mailadres in (hoogstens 320 tekens), zonder onzichtbare tekens.",
+        "Enter an e-mail address (at most 320 characters), without invisible characters.",
+    ),
+    "list.err.phase": ("Kies een fase uit de lijst.", "Choose a phase from the list."),
+    "list.err.org_unit": (
+        "Een afdelingscode heeft alleen letters, cijfers, punt, liggend streepje en streepje (hoogstens 64).",
+        "A department code has only letters, digits, dot, underscore and dash (at most 64).",
+    ),
+    "list.err.sick_from": ("Vul een datum in, zoals 2026-03-01.", "Enter a date, such as 2026-03-01."),
+    "list.err.sick_to": ("Vul een datum in, zoals 2026-03-31.", "Enter a date, such as 2026-03-31."),
+    "list.err.range": (
+        "Deze datum ligt voor de eerste ziektedag vanaf. Kies een datum op of na die dag.",
+        "This date is before the first sick day from. Choose a day on or after it.",
+    ),
+    "list.err.overdue": ("Vink aan of laat leeg.", "Tick the box or leave it empty."),
+    "list.err.open_signal": ("Vink aan of laat leeg.", "Tick the box or leave it empty."),
+    "list.err.cursor": (
+        "Deze paginalink klopt niet meer. Begin opnieuw bij de eerste pagina.",
+        "This page link is no longer right. Start again at the first page.",
+    ),
+    "list.err.limit": ("Toon 1 tot 200 casussen per pagina.", "Show 1 to 200 cases per page."),
     "col.overdue": ("Termijn verstreken", "Deadline passed"),
     "col.signals": ("Open signalen", "Open signals"),
     "col.history": ("Geschiedenis", "History"),
@@ -260,6 +319,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "De casus geeft nu geen antwoord; je ziet wat er laatst is opgeslagen.",
         "The case does not answer right now; you see what was stored last.",
     ),
+    "live.as_of": ("Bijgewerkt om {at}.", "Updated at {at}."),
     # case page
     "case.title": ("Casus", "Case"),
     "case.next": ("Wat er nu komt, en wanneer", "What happens next, and when"),
@@ -626,6 +686,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "retention.count.invitation_counters": ("Voorstellen voor een ander tijdstip", "Proposals of another time"),
     "retention.count.workflow_executions": ("Procesgeschiedenissen", "Process histories"),
 }
+TEXTS.update(STATISTICS_TEXTS)  # the statistics and workforce pages (issue 21)
+TEXTS.update(WORK_QUEUE_TEXTS)  # the work queue (issue 21)
+TEXTS.update(IMPORT_TEXTS)  # bringing in running cases (issue 21)
 
 
 def translator(language: str) -> Callable[[str], str]:

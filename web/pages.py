@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 import states
@@ -17,11 +18,12 @@ from web.auth import Principal, current_principal
 from web.case_client import CommandRefused
 from web.cases import new_case_id, start_case
 from web.continuation import continue_case, recent_recovered_case
-from web.dashboards import Filters, dashboard
+from web.dashboards import dashboard
 from web.error_answers import page
 from web.i18n import request_language
 from web.intake import IntakeRequest
 from web.words import phase as phase_words
+from web.work_queue import home_queue
 
 router = APIRouter()
 
@@ -48,8 +50,10 @@ async def home(
     principal: Principal = Depends(current_principal),
     store: CaseStore = Depends(deps.store),
     client: Client = Depends(deps.temporal),
+    sessionmaker: async_sessionmaker[AsyncSession] = Depends(deps.sessionmaker),
 ) -> Response:
-    context = await dashboard(principal, store, client, Filters.from_query(request.query_params))
+    context, status = await dashboard(request, principal, store, client, sessionmaker)
+    context |= await home_queue(principal, sessionmaker, request_language(request))  # "te doen" first
     context |= {
         "may_start": principal.role in STARTS_CASES,
         "phases": [str(p) for p in Phase],
@@ -57,7 +61,7 @@ async def home(
         "signal_title": words.signal_title,
         "evidence_words": words.evidence,
     }
-    return deps.render(request, "home.html", context)
+    return deps.render(request, "home.html", context, status_code=status)
 
 
 def _intake_page(
@@ -119,9 +123,18 @@ async def submit_intake(
             await continue_case(client, recent.case_id, actor=principal.email, first_sick_day=intake.first_sick_day)
         except CommandRefused as refused:
             return _intake_page(
-                request, form, {}, recent=recent, refusal=refused.reason(request_language(request)), status_code=409
+                request,
+                form,
+                {},
+                recent=recent,
+                refusal=refused.reason(request_language(request)),
+                status_code=refused.status,
             )
-        return deps.render(request, "case_started.html", {"case_id": recent.case_id, "continued": True})
+        return deps.render(
+            request,
+            "case_started.html",
+            {"case_id": recent.case_id, "continued": True, "employee_name": intake.employee.name},
+        )
     if recent is not None and form.get("new_case_confirmed") != "1":
         return _intake_page(request, form, {}, recent=recent)
     case_id = new_case_id()
@@ -135,4 +148,6 @@ async def submit_intake(
     except states.Refused as refused:
         reason = refused.reason_en if request_language(request) == "en" else refused.reason_nl
         return _intake_page(request, form, {}, refusal=reason, status_code=422)
-    return deps.render(request, "case_started.html", {"case_id": case_id}, status_code=201)
+    return deps.render(
+        request, "case_started.html", {"case_id": case_id, "employee_name": intake.employee.name}, status_code=201
+    )

@@ -35,6 +35,7 @@ COUNT_ORDER = (
     "dossier_documents",
     "audit_trail",
     "case_people",
+    "case_work_items",
     "outbox",
     "digest_items",
     "calendar_series",

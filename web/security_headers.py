@@ -6,11 +6,17 @@ pages take their style (and the one script, the dossier's print button) from ``/
 
 Everything except the static assets and the health check is ``Cache-Control: no-store``: pages and
 API answers carry names, cases and dates, and a shared or back-button cache must not keep them.
+
+An exception that nothing handled is answered here too, with a plain 500 that carries these headers
+and says nothing of the error (no stack trace, no exception text, which may hold a name or an
+address); the exception then goes on up, so the server still logs it. Starlette's own 500 answer
+(ServerErrorMiddleware) sits outside every middleware and would come without the headers.
 """
 
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -30,6 +36,19 @@ CACHEABLE_PREFIXES = ("/static/",)
 CACHEABLE_PATHS = frozenset({"/healthz"})
 
 
+SERVER_ERROR_EN = "Something went wrong on our side. Please try again later; if it keeps happening, tell the operator."
+SERVER_ERROR_NL = (
+    "Er ging bij ons iets mis. Probeer het later opnieuw; blijft het misgaan, meld het dan bij de beheerder."
+)
+
+
+def server_error(path: str) -> Response:
+    """The answer to an unhandled error: JSON for the API, a short text in both languages otherwise."""
+    if path.startswith("/api/"):
+        return JSONResponse(status_code=500, content={"detail": SERVER_ERROR_EN, "nl": SERVER_ERROR_NL})
+    return PlainTextResponse(f"{SERVER_ERROR_NL}\n\n{SERVER_ERROR_EN}\n", status_code=500)
+
+
 def may_be_cached(path: str) -> bool:
     """Only what holds nothing personal: the static assets and the health check."""
     return path in CACHEABLE_PATHS or path.startswith(CACHEABLE_PREFIXES)
@@ -46,10 +65,14 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cacheable = may_be_cached(str(scope.get("path", "")))
+        path = str(scope.get("path", ""))
+        cacheable = may_be_cached(path)
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
                 headers["X-Content-Type-Options"] = "nosniff"
@@ -61,4 +84,9 @@ class SecurityHeaders:
                     headers["Cache-Control"] = "no-store"
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if not started:  # else the client has a status already; the server closes the answer
+                await server_error(path)(scope, receive, send_with_headers)
+            raise  # for the server's log (Starlette sends nothing more once an answer has started)

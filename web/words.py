@@ -50,6 +50,14 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "employee_view_given": ("Medewerker gaf zijn of haar mening", "Employee gave their view"),
     "tweede_spoor_activity_recorded": ("Activiteit in het tweede spoor vastgelegd", "Second-track activity recorded"),
     "document_uploaded": ("Document toegevoegd aan het dossier", "Document added to the dossier"),
+    "case_imported": (
+        "Lopende zaak ingebracht, met de stappen die al gedaan waren",
+        "Running case brought in, with the steps already done",
+    ),
+    "invitations_released": (
+        "HR bevestigde de zaak: uitnodigingen verstuurd",
+        "HR confirmed the case: invitations sent",
+    ),
     # what the case did
     "phase_changed": ("Fase gewijzigd", "Phase changed"),
     "send_series": ("Uitnodiging verstuurd", "Invitation sent"),
@@ -72,6 +80,14 @@ ACTIONS: dict[str, tuple[str, str]] = {
         "HR alerted: the re-integration report is incomplete",
     ),
     "mail_refused": ("Mail geweigerd door de ontvangende server", "Mail refused by the receiving server"),
+    "mail_not_sent": (
+        "Mail niet verstuurd: de mailserver was te lang niet bereikbaar",
+        "Mail not sent: the mail server could not be reached for too long",
+    ),
+    "delivery_failed": (
+        "Verzending mislukt na herhaald proberen; de beheerder is gewaarschuwd",
+        "Sending failed after repeated attempts; the operator was alerted",
+    ),
 }
 
 COMPLIANCE: dict[str, tuple[str, str]] = {

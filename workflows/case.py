@@ -17,7 +17,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
 # Workers run this workflow unsandboxed (reintegratie.config.temporal.WORKFLOW_RUNNER); the replay
 # test also runs it under the SDK's sandbox, which imports this module anew for every run. Our pure
@@ -57,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
         RolePeople,
         SeriesMessage,
     )
+    from contracts.absence import AbsenceRecord
     from contracts.dossier import DossierEntry
     from states import effects as fx
     from states.case import UpcomingItem
@@ -66,6 +67,7 @@ with workflow.unsafe.imports_passed_through():
     from states.kinds import Role
     from states.rules import talk_moved
     from workflows import search_attributes
+    from workflows.absence import absence_record
     from workflows.attendees import follow_people, role_change
     from workflows.briefing import BriefCoach, briefing, briefing_messages, note_told
     from workflows.commands import (
@@ -84,17 +86,36 @@ with workflow.unsafe.imports_passed_through():
     from workflows.describe import effect_detail, effect_text, event_detail, snake
     from workflows.dispatch import PlannedMessage, contact_preference, counter_declined, messages_for, riv_copy_notice
     from workflows.dossier import entries_for, sends_riv_copy
+    from workflows.history_import import (
+        IMPORTED_ACTION,
+        RELEASED_ACTION,
+        ReleaseInvitations,
+        imported_detail,
+        open_decision,
+        release_effects,
+    )
+    from workflows.idempotency import admitted, once
     from workflows.memory import CaseInput, CaseMemory
     from workflows.people import CasePeople
     from workflows.replies import ANSWERS, counter_detail, decline_notice, declined_statutory, reply_detail, reply_text
+    from workflows.work_items import case_work
 
 ACTIVITY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=5),
+    maximum_attempts=30,
     non_retryable_error_types=["PermanentMailError"],
 )
+"""Both activities (``deliver``, ``busy_times``): a mail server or store away for about two hours
+(1 s doubling to 5 min between attempts: 30 attempts) is waited for; then the activity stops. On its
+last attempt ``deliver`` gives up the messages that still fail, writes the read model and says so
+(a PermanentMailError: HR is told, the operator's log has an error); an attempt that cannot even
+do that (the store away, a timeout) ends in :meth:`ReintegrationCase._delivery_failed`. Either way
+the case goes on. A changed RetryPolicy replays: it is not part of what a replay compares."""
 ACTIVITY_TIMEOUT = timedelta(minutes=1)  # also how long a crashed worker delays its activity
+GAVE_UP = frozenset({RetryState.MAXIMUM_ATTEMPTS_REACHED, RetryState.TIMEOUT, RetryState.NON_RETRYABLE_FAILURE})
+"""How an activity ends when its retries are over (not cancelled): the case records it and goes on."""
 SYSTEM = "system"
 MIN_AGENDA_WAIT = timedelta(minutes=1)
 DECLINE_COUNTER_PATCH = "decline-counter"
@@ -137,16 +158,21 @@ class ReintegrationCase:
         self._intake = input.intake
         self._history_limit = input.history_limit
         self._rules_version = input.rules_version
+        self._imported = input.imported  # a running case brought in with its history (workflows.history_import)
         self._memory: CaseMemory | None = input.memory
         self._pending: list[fx.Effect] = []  # decided, not yet carried out
         self._audit: list[RecordAudit] = []  # not yet written to the read model
         self._dossier: list[DossierEntry] = []  # rules version 4: records written with their audit entries
         self._people_changed = input.memory is None
+        self._absence_sent: AbsenceRecord | None = (
+            None  # what the statistics last got (sent again after continue-as-new)
+        )
         self._last_tick: datetime | None = None
         self._alarm: asyncio.Task[None] | None = None  # the one agenda timer, kept while its moment stays
         self._alarm_at: datetime | None = None
         self._alarm_rang = False
         self._upcoming_memo: tuple[CaseFacts, date, list[UpcomingItem]] | None = None
+        self._work_sent: int | None = None  # hash of the work queue last written (a hash: bench.worker_memory)
         self._reply_notices: list[PlannedMessage] = []  # asked for by commands (a reply, a proposal, the RIV's copy)
         self._to_place: list[str] = []  # series with a new start, to place among other cases' events
 
@@ -207,7 +233,7 @@ class ReintegrationCase:
             preference=rules_preference(intake),
         )
         try:
-            decision = states.open_case(opened, now, rules_version=self._rules_version)
+            decision = open_decision(opened, self._imported, now, rules_version=self._rules_version)
         except states.Refused as exc:
             raise _refusal(exc) from None  # the web checks the intake with the same rules first
         decision.facts.rules_version = self._rules_version
@@ -222,6 +248,10 @@ class ReintegrationCase:
             "Ziekmelding: zaak geopend",
             {"first_sick_day": intake.first_sick_day.isoformat()},
         )
+        if self._imported is not None:
+            self._memory.invitations_held = self._imported.hold_invitations
+            detail = imported_detail(self._imported)
+            self._record(intake.reported_by, now, IMPORTED_ACTION, "Lopende zaak ingebracht", detail)
         self._pending.extend(decision.effects)
 
     def _apply(
@@ -361,14 +391,22 @@ class ReintegrationCase:
             emails=tuple(sorted({email for emails in attendees.values() for email in emails})),
             since=workflow.now(),
         )
-        found = await workflow.execute_activity(
-            "busy_times",
-            query,
-            result_type=BusyTimes,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-            summary="read the attendees' other events",
-        )
+        try:
+            found = await workflow.execute_activity(
+                "busy_times",
+                query,
+                result_type=BusyTimes,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+                summary="read the attendees' other events",
+            )
+        except ActivityError as exc:
+            if exc.retry_state not in GAVE_UP:
+                raise
+            # The store stayed away past the last attempt: the talks are placed among the case's
+            # own (the rules did that already), not beside other cases' events. Only on a failure.
+            workflow.logger.error("case %s: other cases' events unreadable; talks placed without them", query.case_id)
+            found = BusyTimes(intervals=())
         busy = {
             series_id: [item for item in found.intervals if set(item.people) & set(emails)]
             for series_id, emails in attendees.items()
@@ -404,6 +442,8 @@ class ReintegrationCase:
         if isinstance(effect, fx.LoopInCoach):
             note_told(memory.coach_told, memory.people.coach, [effect.signal.key])
         planned = self._render(effect)
+        if memory.invitations_held:  # an imported case: no invitation until HR confirms it
+            planned = [item for item in planned if not isinstance(item.message, SeriesMessage)]
         return follow_people(planned, memory.sent_to) if follows_people else planned
 
     def _render(self, effect: fx.Effect) -> list[PlannedMessage]:
@@ -453,11 +493,30 @@ class ReintegrationCase:
         except ActivityError as exc:
             cause = exc.cause
             if not (isinstance(cause, ApplicationError) and cause.type == "PermanentMailError"):
-                raise
+                if exc.retry_state not in GAVE_UP:
+                    raise
+                await self._delivery_failed(delivery, retry=bool(messages))
+                return
             self._written(progress)  # everything else was sent and written before the error
             await self._after_refusal(list(cause.details[0]) if cause.details else [])
             return
         self._written(progress)
+
+    async def _delivery_failed(self, delivery: Delivery, *, retry: bool) -> None:
+        """The delivery failed on its last attempt before it could say what it gave up (the store
+        away, an attempt that timed out): recorded in the case's history, an error in the log for
+        the operator, and once more without messages, so the read model learns the case (and the
+        record); the case goes on. Only on a failure: no history of a delivery that succeeded
+        takes this path."""
+        count = len(delivery.invitations) + len(delivery.notices)
+        workflow.logger.error(
+            "delivery of case %s failed after its last attempt (%d message(s)); the case goes on",
+            self._intake.case_id,
+            count,
+        )
+        self._record(SYSTEM, workflow.now(), "delivery_failed", "Verzending mislukt", {"messages": str(count)})
+        if retry:
+            await self._deliver([])
 
     async def _after_refusal(self, refusals: list[dict[str, Any]]) -> None:
         """Record each refused address and tell HR, unless the refused mail was already that warning."""
@@ -466,22 +525,43 @@ class ReintegrationCase:
         warnings: list[PlannedMessage] = []
         for refusal in refusals:
             addresses = [str(address) for address in refusal.get("addresses", [])]
-            self._record(
-                SYSTEM,
-                workflow.now(),
-                "mail_refused",
-                f"Mail geweigerd: {', '.join(addresses)}",
-                {"addresses": ", ".join(addresses)},
-            )
+            reasons = {str(k): str(v) for k, v in dict(refusal.get("reasons") or {}).items()}
+            gave_up = {str(address) for address in refusal.get("gave_up", [])}
+            refused = [address for address in addresses if address not in gave_up]
+            if refused:
+                self._record(
+                    SYSTEM,
+                    workflow.now(),
+                    "mail_refused",
+                    f"Mail geweigerd: {', '.join(refused)}",
+                    {"addresses": ", ".join(refused)},
+                )
+            if gave_up:  # not refused: the mail server stayed away (or kept deferring) until the last attempt
+                self._record(
+                    SYSTEM,
+                    workflow.now(),
+                    "mail_not_sent",
+                    f"Mail niet verstuurd: {', '.join(sorted(gave_up))}",
+                    {"addresses": ", ".join(sorted(gave_up))},
+                )
             if refusal.get("kind") == "bounce_warning":
                 continue
             for address in addresses:
+                context: dict[str, str | list[str]] = {
+                    "address": address,
+                    "case_ref": self._case_ref(),
+                    **self._case_link(),
+                }
+                if address in reasons:  # what the server or the mail library said (delivery ids never)
+                    context["reason"] = reasons[address][:300]
+                if address in gave_up:
+                    context["gave_up"] = "yes"
                 notice = Notice(
                     key=f"{refusal.get('key')}:bounce:{address}",
                     case_id=self._intake.case_id,
                     kind="bounce_warning",
                     recipients=hr,
-                    context={"address": address, "case_ref": self._case_ref(), **self._case_link()},
+                    context=context,
                     to_mailbox_if_nobody=True,
                 )
                 warnings.append(PlannedMessage(notice, f"tell HR that mail to {address} bounced"))
@@ -495,6 +575,10 @@ class ReintegrationCase:
         intake = self._intake
         upcoming = self._deadlines_ahead()
         people = memory.people
+        facts = memory.facts
+        work = case_work(
+            facts, upcoming, states.open_signals(facts), workflow.now(), has_coach=people.coach is not None
+        )
         return RecordProgress(
             case=RecordCase(
                 case_id=intake.case_id,
@@ -505,11 +589,22 @@ class ReintegrationCase:
                 org_unit=intake.org_unit,
                 next_deadline=upcoming[0].due if upcoming else None,
                 closed_on=memory.facts.ended_on if memory.facts.closed else None,
+                next_step=work.next_step,
+                next_step_label_nl=work.next_step_label_nl,
+                next_step_label_en=work.next_step_label_en,
+                open_signals=work.open_signals,
+                work_items=None if hash(work.items) == self._work_sent else work.items,  # only when it changed
             ),
             audit=tuple(self._audit),
             people=self._role_people() if self._people_changed else (),  # only what changed is written
             dossier=tuple(self._dossier),
+            absence=self._absence_news(),
         )
+
+    def _absence_news(self) -> AbsenceRecord | None:
+        """What the absence statistics know of the case now, when it changed since it was last written."""
+        record = absence_record(self._mem.facts, self._mem.people.employee.email)
+        return None if record == self._absence_sent else record
 
     def _role_people(self) -> tuple[RolePeople, ...]:
         people = self._mem.people
@@ -522,6 +617,8 @@ class ReintegrationCase:
         """Forget what an activity wrote; what changed meanwhile (a command, a bounce) stays to write."""
         del self._audit[: len(progress.audit)]
         del self._dossier[: len(progress.dossier)]
+        self._absence_sent = progress.absence or self._absence_sent
+        self._work_sent = self._work_sent if progress.case.work_items is None else hash(progress.case.work_items)
         self._people_changed = bool(self._people_changed and progress.people != self._role_people())
 
     def _deadlines_ahead(self) -> list[UpcomingItem]:
@@ -600,6 +697,7 @@ class ReintegrationCase:
             self._pending.append(effect)
 
     @workflow.update
+    @once
     def assign_coach(self, command: AssignCoach) -> CommandResult:
         coach = command.coach
         return self._change_holder(
@@ -607,15 +705,18 @@ class ReintegrationCase:
         )
 
     @assign_coach.validator
+    @admitted
     def _validate_assign_coach(self, command: AssignCoach) -> None:
         self._require_open()
         self._require_not_employee(command.coach, "coach")
 
     @workflow.update
+    @once
     def remove_coach(self, command: RemoveCoach) -> CommandResult:
         return self._change_holder(Role.coach, None, command, "coach_removed", "Coach: geen", {"coach": ""})
 
     @remove_coach.validator
+    @admitted
     def _validate_remove_coach(self, command: RemoveCoach) -> None:
         self._require_open()
         if self._mem.people.coach is None:
@@ -627,6 +728,7 @@ class ReintegrationCase:
             )
 
     @workflow.update
+    @once
     def change_casemanager(self, command: ChangeCasemanager) -> CommandResult:
         person = command.casemanager
         text = f"Casemanager: {person.name}"
@@ -635,22 +737,26 @@ class ReintegrationCase:
         )
 
     @change_casemanager.validator
+    @admitted
     def _validate_change_casemanager(self, command: ChangeCasemanager) -> None:
         self._require_open()
         self._require_not_employee(command.casemanager, "casemanager")
 
     @workflow.update
+    @once
     def change_manager(self, command: ChangeManager) -> CommandResult:
         person = command.manager
         text = f"Leidinggevende: {person.name}"
         return self._change_holder(Role.manager, person, command, "manager_changed", text, {"manager": person.email})
 
     @change_manager.validator
+    @admitted
     def _validate_change_manager(self, command: ChangeManager) -> None:
         self._require_open()
         self._require_not_employee(command.manager, "manager")
 
     @workflow.update
+    @once
     def choose_buddy(self, command: ChooseBuddy) -> CommandResult:
         memory = self._mem
         if memory.facts.rules_version >= 3:  # the rules invite the buddy once chosen and agreed to
@@ -675,6 +781,7 @@ class ReintegrationCase:
         return CommandResult(phase=memory.facts.phase)
 
     @choose_buddy.validator
+    @admitted
     def _validate_choose_buddy(self, command: ChooseBuddy) -> None:
         self._require_open()
         if command.buddy is not None and self._mem.facts.buddy.consent is not True:
@@ -686,6 +793,7 @@ class ReintegrationCase:
             )
 
     @workflow.update
+    @once
     def change_workplace(self, command: ChangeWorkplace) -> CommandResult:
         """Where the employee works from now on (the first-day notice names it); the rules need not know."""
         memory = self._mem
@@ -696,8 +804,36 @@ class ReintegrationCase:
         return CommandResult(phase=memory.facts.phase)
 
     @change_workplace.validator
+    @admitted
     def _validate_change_workplace(self, command: ChangeWorkplace) -> None:
         self._require_open()
+
+    @workflow.update
+    @once
+    def release_invitations(self, command: ReleaseInvitations) -> CommandResult:
+        """HR confirms an imported case whose invitations were held: every open series goes out now."""
+        memory = self._mem
+        memory.invitations_held = False
+        self._record(command.actor, command.at, RELEASED_ACTION, "Uitnodigingen verstuurd", {})
+        effects = release_effects(memory.facts)
+        self._pending.extend(effects)
+        return CommandResult(phase=memory.facts.phase, effects=[effect_text(effect) for effect in effects])
+
+    @release_invitations.validator
+    @admitted
+    def _validate_release_invitations(self, command: ReleaseInvitations) -> None:
+        self._require_open()
+        if not self._mem.invitations_held:
+            raise ApplicationError(
+                "The invitations of this case were sent already. (De uitnodigingen van deze zaak zijn al verstuurd.)",
+                {
+                    "code": "invitations_not_held",
+                    "nl": "De uitnodigingen van deze zaak zijn al verstuurd.",
+                    "en": "The invitations of this case were sent already.",
+                },
+                type="Refused",
+                non_retryable=True,
+            )
 
     def _require_not_employee(self, person: Person, part: str) -> None:
         if person.email.lower() == self._mem.people.employee.email.lower():
@@ -724,6 +860,7 @@ class ReintegrationCase:
     # ------------------------------------------------------------------- answers to the invitations
 
     @workflow.update
+    @once
     def invitation_replied(self, reply: InvitationReplied) -> CommandResult:
         """Someone accepted, declined or proposed another time in their calendar (read from the
         mailbox): recorded in the history; a declined statutory talk tells HR, with the next free slot."""
@@ -742,6 +879,7 @@ class ReintegrationCase:
         return CommandResult(phase=memory.facts.phase)
 
     @invitation_replied.validator
+    @admitted
     def _validate_invitation_replied(self, reply: InvitationReplied) -> None:
         self._require_open()
         if reply.answer not in ANSWERS:
@@ -750,6 +888,7 @@ class ReintegrationCase:
             )
 
     @workflow.update
+    @once
     def counter_answered(self, answer: CounterAnswered) -> CommandResult:
         """HR accepted or declined a proposed new time for a talk: recorded in the history. Accepted, a
         one-off talk moves there from rules version 3 (:func:`states.rules.talk_moved`): one update to
@@ -777,6 +916,7 @@ class ReintegrationCase:
         return CommandResult(phase=memory.facts.phase, effects=[effect_text(effect) for effect in effects])
 
     @counter_answered.validator
+    @admitted
     def _validate_counter_answered(self, answer: CounterAnswered) -> None:
         self._require_open()
 
@@ -866,8 +1006,8 @@ def _rule_update(name: str, event_type: type) -> Callable[..., Any]:
         function.__qualname__ = f"ReintegrationCase.{name}"
     handler.__annotations__ = {"event": event_type, "return": CommandResult}
     validator.__annotations__ = {"event": event_type, "return": None}
-    update = workflow.update(name=name)(handler)
-    update.validator(validator)
+    update = workflow.update(name=name)(once(handler))  # a repeat answers as the first time (workflows.idempotency)
+    update.validator(admitted(validator))  # and a command that came too late is refused
     return update
 
 

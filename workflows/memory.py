@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from contracts import CaseIntake, Person
+from contracts.imports import RunningCaseImport
 from states.effects import InviteBuddy
 from states.facts import CaseFacts
-from workflows.commands import TimelineEntry
+from workflows.commands import CommandResult, TimelineEntry
 from workflows.people import CasePeople
 
 # Our own threshold, well below the server's suggestion (4,096 events): small histories replay fast.
@@ -40,6 +41,10 @@ class CaseMemory:
     """A coach's address (lower case) -> the keys of the signals they were told of (workflows.briefing)."""
     workplace: str | None = None
     """Where the employee works, once changed (change_workplace); None: the intake's."""
+    invitations_held: bool = False
+    """An imported case whose calendar invitations wait until HR confirms it (workflows.history_import)."""
+    answered: dict[str, CommandResult] = field(default_factory=dict)
+    """The answers of the last keyed commands (workflows.idempotency): a repeat gets the first answer."""
 
 
 @dataclass(frozen=True)
@@ -54,3 +59,6 @@ class CaseInput:
     ``states.RULES_VERSION``. In the start input, not decided by the workflow, so that a case
     started before a new version replays, and goes on, with the version it was opened with (a
     start input from before this field reads as 1); on continue-as-new the facts carry it."""
+    imported: RunningCaseImport | None = None
+    """A running case brought in with the steps already done (workflows.history_import); None for a
+    case that starts with its sick report (and in every start input from before imports existed)."""

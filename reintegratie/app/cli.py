@@ -43,7 +43,9 @@ def _run_worker(args: argparse.Namespace) -> int:
     from reintegratie.config.observability import configure_logging
     from worker import run_worker
 
-    settings = _strict_settings("worker")
+    # Outside `reintegratie dev` no worker or web app runs without the payload keys: with them
+    # missing, every case's names and typed text would go to Temporal in plain text.
+    settings = _strict_settings("worker", require=("payload_keys",))
     configure_logging(settings)
     print(
         f"worker: task queue {settings.task_queue!r} on {settings.temporal_address} (namespace {settings.temporal_namespace})",
@@ -75,7 +77,7 @@ def _run_web(args: argparse.Namespace) -> int:
     from web.app import create_app
     from web.signin_limits import SERVER_OPTIONS
 
-    settings = _strict_settings("web", require=("secret_key",))
+    settings = _strict_settings("web", require=("secret_key", "payload_keys"))
     configure_logging(settings)
     # The app upgrades the schema on start (its lifespan); done here first too, so that a database
     # it cannot upgrade stops it with one plain line instead of a failed startup.
@@ -217,7 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from reintegratie.app.users import add_arguments as add_users_arguments
 
-    add_users_arguments(commands.add_parser("users", help="accounts: add, token, revoke-tokens, end-sessions, totp"))
+    add_users_arguments(
+        commands.add_parser("users", help="accounts: add, token, revoke-tokens, end-sessions, set-password, totp")
+    )
 
     timeline = commands.add_parser("timeline", help="print the statutory timeline of a case")
     try:

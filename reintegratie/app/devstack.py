@@ -33,6 +33,7 @@ from temporalio.api.namespace.v1 import NamespaceConfig
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest, DescribeTaskQueueRequest, UpdateNamespaceRequest
 from temporalio.client import Client
+from temporalio.converter import DataConverter
 
 from integrations.accounts import AccountStore
 from integrations.db import make_engine, make_sessionmaker
@@ -40,8 +41,9 @@ from integrations.demo_accounts import seed_demo_accounts, sign_in_help
 from integrations.mailcatcher import MailCatcher
 from integrations.migrate import SchemaError
 from integrations.migrate import upgrade as upgrade_schema
+from reintegratie.config.payload_codec import new_key_entry
 from reintegratie.config.settings import ENV_PREFIX, Settings, as_environment, load_settings
-from reintegratie.config.temporal import DATA_CONVERTER
+from reintegratie.config.temporal import DATA_CONVERTER, data_converter
 from web.app import create_app
 from web.signin_limits import SERVER_OPTIONS
 from worker.replies import reply_handler
@@ -145,7 +147,10 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def start_temporal(data_dir: Path, ports: DevPorts, namespace: str) -> subprocess.Popen[bytes]:
+def start_temporal(
+    data_dir: Path, ports: DevPorts, namespace: str, *, codec_endpoint: str | None = None
+) -> subprocess.Popen[bytes]:
+    """``codec_endpoint``: where the UI decodes encrypted payloads (the web app's ``/codec``)."""
     command = [
         str(temporal_binary()),
         "server",
@@ -172,6 +177,7 @@ def start_temporal(data_dir: Path, ports: DevPorts, namespace: str) -> subproces
         "--dynamic-config-value",
         "system.enableActivityEagerExecution=true",
         *search_attributes.cli_flags(),
+        *(["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []),
     ]
     log = open(data_dir / "temporal.log", "ab")
     # Its own session: Ctrl-C in the terminal reaches us, and we stop the server last, in order.
@@ -270,7 +276,14 @@ async def wait_for_worker(client: Client, settings: Settings, process: subproces
         await asyncio.sleep(0.25)
 
 
-async def wait_for_temporal(process: subprocess.Popen[bytes], address: str, namespace: str, log: Path) -> Client:
+async def wait_for_temporal(
+    process: subprocess.Popen[bytes],
+    address: str,
+    namespace: str,
+    log: Path,
+    *,
+    converter: DataConverter = DATA_CONVERTER,
+) -> Client:
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while True:
         if process.poll() is not None:
@@ -279,7 +292,7 @@ async def wait_for_temporal(process: subprocess.Popen[bytes], address: str, name
                 f"The Temporal dev server stopped at start (exit {process.returncode}). Its log ({log}):\n{tail}"
             )
         try:
-            client = await Client.connect(address, namespace=namespace, data_converter=DATA_CONVERTER)
+            client = await Client.connect(address, namespace=namespace, data_converter=converter)
             await client.workflow_service.describe_namespace(DescribeNamespaceRequest(namespace=namespace))
             return client
         except Exception:
@@ -339,7 +352,8 @@ def banner(settings: Settings, ports: DevPorts, data_dir: Path) -> str:
         [
             "reintegratie is running (Ctrl-C stops everything):",
             f"  web app       http://127.0.0.1:{ports.web}/   (intake form; sent mail at /outbox; API docs at /docs)",
-            f"  Temporal UI   http://127.0.0.1:{ports.temporal_ui}/",
+            f"  Temporal UI   http://127.0.0.1:{ports.temporal_ui}/   (payloads encrypted; signed in as HR or auditor, "
+            f"decoded by http://127.0.0.1:{ports.web}/codec: see README, 'Payload encryption')",
             f"  Temporal      {settings.temporal_address} (namespace {settings.temporal_namespace}, retention {RETENTION.days} days)",
             f"  SMTP catcher  127.0.0.1:{ports.smtp} (keeps every message in {data_dir / 'mail'})",
             f"  worker        its own process (log: {data_dir / 'worker.log'})",
@@ -373,12 +387,27 @@ def dev_secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def dev_payload_keys(data_dir: Path) -> str:
+    """The dev stack's payload key (``keyid:base64key``): made once, kept in the data folder (mode 0600).
+
+    Histories in the data folder are encrypted with it: losing the file makes them unreadable.
+    """
+    path = data_dir / "payload_keys"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(new_key_entry("dev1") + "\n")
+    return path.read_text().strip()
+
+
 async def run_dev(settings: Settings, ports: DevPorts) -> None:
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     held = hold_ports(ports)
     try:
-        temporal = start_temporal(data_dir, ports, settings.temporal_namespace)
+        temporal = start_temporal(
+            data_dir, ports, settings.temporal_namespace, codec_endpoint=f"http://127.0.0.1:{ports.web}/codec"
+        )
     except BaseException:
         held.close()
         raise
@@ -401,7 +430,11 @@ async def run_dev(settings: Settings, ports: DevPorts) -> None:
     worker = WorkerKeeper(settings, data_dir / "worker.log", data_dir / "worker.pid")
     try:
         client = await wait_for_temporal(
-            temporal, settings.temporal_address, settings.temporal_namespace, data_dir / "temporal.log"
+            temporal,
+            settings.temporal_address,
+            settings.temporal_namespace,
+            data_dir / "temporal.log",
+            converter=data_converter(settings),  # the payload codec: the web app and the reply reader use it
         )
         await set_retention(client, settings.temporal_namespace)
         await seed_demo(settings)
@@ -476,4 +509,9 @@ def dev_settings(data_dir: Path, ports: DevPorts) -> Settings:
         overrides["mail_from"] = DEV_MAIL_FROM
     if ENV_PREFIX + "SECRET_KEY" not in os.environ:
         overrides["secret_key"] = dev_secret_key(data_dir)
+    # The payload codec is on in the dev stack: a key of its own unless the environment gives keys.
+    if not os.environ.get(ENV_PREFIX + "PAYLOAD_KEYS"):
+        overrides["payload_keys"] = dev_payload_keys(data_dir)
+    if ENV_PREFIX + "TEMPORAL_UI_ORIGIN" not in os.environ:
+        overrides["temporal_ui_origin"] = f"http://127.0.0.1:{ports.temporal_ui}"
     return load_settings(**overrides)

@@ -1,4 +1,5 @@
-"""`reintegratie users ...`: accounts from the command line (add, token, totp, revoke-tokens, end-sessions)."""
+"""`reintegratie users ...`: accounts from the command line (add, token, totp, revoke-tokens, end-sessions,
+set-password)."""
 
 from __future__ import annotations
 
@@ -88,6 +89,31 @@ def _revoke(args: argparse.Namespace) -> int:
     return asyncio.run(_with_accounts(database_url(args), work))
 
 
+def _read_new_password(args: argparse.Namespace) -> str:
+    """From standard input's first line (--password-stdin) or a prompt asked twice; never from argv,
+    where other users of the machine and the shell's history would see it."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise AccountError("no terminal to ask the password: pass --password-stdin and write it to standard input")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Again: ") != first:
+        raise AccountError("the two passwords differ")
+    return first
+
+
+def _set_password(args: argparse.Namespace) -> int:
+    """A new password (a reset that HR or the operator gives); every session of the account ends."""
+    password = _read_new_password(args)
+
+    async def work(accounts: AccountStore) -> int:
+        ended = await accounts.set_password(args.email, password)
+        print(f"password set for {args.email.strip().lower()}; {ended} session(s) ended")
+        return 0
+
+    return asyncio.run(_with_accounts(database_url(args), work))
+
+
 def _end_sessions(args: argparse.Namespace) -> int:
     """Signs the account out everywhere: every browser's session ends at its next request."""
 
@@ -148,6 +174,14 @@ def add_arguments(users: argparse.ArgumentParser) -> None:
     token.add_argument("--label", default="cli")
     command("revoke-tokens", "revoke every API token of the account", _revoke)
     command("end-sessions", "end every signed-in browser session of the account (sign out everywhere)", _end_sessions)
+    new_password = command(
+        "set-password",
+        "set a new password (asked twice, or from stdin); ends every session of the account",
+        _set_password,
+    )
+    new_password.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of standard input"
+    )
     totp = command("totp", "print the current two-factor code of a demo account", _totp)
     totp.add_argument("--not-a-demo-i-know", action="store_true", help="also for a real account (tests, recovery)")
 

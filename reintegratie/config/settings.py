@@ -17,6 +17,8 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from reintegratie.config.payload_codec import MAKE_KEY, parse_payload_keys
+
 ENV_PREFIX = "REINTEGRATIE_"
 MAKE_SECRET = "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 _ADDRESS = re.compile(r"^[^@\s<>\"(),;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
@@ -76,6 +78,12 @@ class Settings(BaseSettings):
     imap_poll_seconds: float = Field(default=60.0, gt=0, description="poll interval without IDLE")
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8000, gt=0, lt=65536)
+    command_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=120,
+        description="how long the web waits for a command; then 503, nothing recorded (web.case_client.run_command)",
+    )
     public_url: str = "http://127.0.0.1:8000"
     data_dir: Path = Path("data")
     secret_key: SecretStr | None = Field(default=None, description="signs the sign-in cookies; the web app needs it")
@@ -101,6 +109,14 @@ class Settings(BaseSettings):
     employer_name: str = Field(default="Werkgever", description="the employer, as the RIV's cover names it")
     trusted_proxies: str = Field(
         default="", description="comma-separated addresses or networks whose X-Forwarded-For the web app believes"
+    )
+    # Workflow payloads encrypted before they reach Temporal (reintegratie.config.payload_codec).
+    payload_keys: SecretStr | None = Field(
+        default=None,
+        description="comma-separated keyid:base64key (32 bytes each); the first encrypts, all decrypt",
+    )
+    temporal_ui_origin: str | None = Field(
+        default=None, description="origin of the Temporal UI that may call /codec with the sign-in cookie (CORS)"
     )
 
     @field_validator("temporal_address")
@@ -173,6 +189,23 @@ class Settings(BaseSettings):
         entries = (entry.strip() for entry in self.trusted_proxies.split(","))
         return tuple(ipaddress.ip_network(entry) for entry in entries if entry)
 
+    @field_validator("payload_keys")
+    @classmethod
+    def _payload_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        parse_payload_keys(value.get_secret_value())  # its ValueError never repeats a key
+        return value
+
+    @field_validator("temporal_ui_origin")
+    @classmethod
+    def _origin(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", value.rstrip("/")):
+            raise ValueError("must be an origin: scheme, host and port only, e.g. http://127.0.0.1:8233")
+        return value.rstrip("/")
+
     @field_validator("mail_from")
     @classmethod
     def _mail_address(cls, value: str) -> str:
@@ -208,7 +241,10 @@ class SettingsError(Exception):
     """The environment does not describe a usable configuration; the message says how to fix it."""
 
 
-_WHY_REQUIRED = {"secret_key": f"the web app signs sign-in cookies with it; {MAKE_SECRET}"}
+_WHY_REQUIRED = {
+    "secret_key": f"the web app signs sign-in cookies with it; {MAKE_SECRET}",
+    "payload_keys": f"workflow payloads are encrypted with it before they reach Temporal; {MAKE_KEY}",
+}
 
 
 def as_environment(settings: Settings) -> dict[str, str]:
@@ -217,7 +253,7 @@ def as_environment(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump(mode="json").items():
         if value is not None:
             environment[ENV_PREFIX + name.upper()] = str(value)
-    for name in ("secret_key", "smtp_password", "imap_password"):
+    for name in ("secret_key", "smtp_password", "imap_password", "payload_keys"):
         secret = getattr(settings, name, None)
         if secret is not None:
             environment[ENV_PREFIX + name.upper()] = secret.get_secret_value()

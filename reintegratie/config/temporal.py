@@ -1,5 +1,5 @@
-"""How every part of reintegratie connects to Temporal: one address, namespace, data converter and
-workflow runner, all of them the SDK's own."""
+"""How every part of reintegratie connects to Temporal: one address, namespace, data converter
+(with the payload codec when keys are configured) and workflow runner, all of them the SDK's own."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
 from temporalio.converter import (
     CompositePayloadConverter,
     DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
     DefaultPayloadConverter,
     JSONPlainPayloadConverter,
+    PayloadCodec,
 )
 from temporalio.worker import UnsandboxedWorkflowRunner
 from temporalio.worker.workflow_sandbox import (
@@ -19,6 +21,7 @@ from temporalio.worker.workflow_sandbox import (
     SandboxRestrictions,
 )
 
+from reintegratie.config.payload_codec import EncryptionCodec
 from reintegratie.config.settings import Settings
 
 # The SDK's pydantic JSON converter (dates, nested dataclasses), made once for the process.
@@ -47,6 +50,34 @@ class CasePayloadConverter(CompositePayloadConverter):
 
 
 DATA_CONVERTER = DataConverter(payload_converter_class=CasePayloadConverter)
+"""Payloads as plain JSON: without keys (tests, tools, and histories from before the codec)."""
+
+
+def payload_codec(settings: Settings) -> EncryptionCodec | None:
+    """The payload codec of these settings: AES-GCM with ``REINTEGRATIE_PAYLOAD_KEYS``; None without keys."""
+    if settings.payload_keys is None:
+        return None
+    return EncryptionCodec.from_text(settings.payload_keys.get_secret_value())
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """What every client, worker and replayer of these settings uses: :data:`DATA_CONVERTER`
+    without keys; with keys, the same payload converter class (one pydantic converter for the
+    process, see :class:`CasePayloadConverter`) with the encryption codec, and failures whose
+    message and stack trace are encoded too (they may quote a name or an address)."""
+    codec = payload_codec(settings)
+    if codec is None:
+        return DATA_CONVERTER
+    return encrypted_converter(codec)
+
+
+def encrypted_converter(codec: PayloadCodec) -> DataConverter:
+    return DataConverter(
+        payload_converter_class=CasePayloadConverter,
+        payload_codec=codec,
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
 
 # Our modules that the case workflow imports and that hold no state and touch no clock, randomness
 # or I/O: a sandbox passes them through (imported once, outside it) instead of importing them again
@@ -55,16 +86,20 @@ DATA_CONVERTER = DataConverter(payload_converter_class=CasePayloadConverter)
 PURE_MODULES = (
     "states",
     "contracts",
+    "workflows.absence",
     "workflows.attendees",
     "workflows.briefing",
     "workflows.commands",
     "workflows.describe",
     "workflows.dispatch",
     "workflows.dossier",
+    "workflows.history_import",
+    "workflows.idempotency",
     "workflows.memory",
     "workflows.people",
     "workflows.replies",
     "workflows.search_attributes",
+    "workflows.work_items",
 )
 
 # Every worker and replayer runs the case workflow with the SDK's unsandboxed runner. The sandbox
@@ -86,6 +121,6 @@ async def connect(settings: Settings, *, runtime: Any = None) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=DATA_CONVERTER,
+        data_converter=data_converter(settings),
         **options,
     )

@@ -24,6 +24,7 @@ from integrations.db import make_engine, make_sessionmaker
 from integrations.outbox import OutboxStatus, list_outbox
 from states.clock import local_date
 from tests.faults.support import HR_ACTOR, arrivals, invitation_counts, open_case, wait_settled
+from tests.payload_keys import TEST_PAYLOAD_KEYS, with_codec
 from tests.support import BIN, SmtpSink
 from workflows.case import ReintegrationCase
 
@@ -49,7 +50,8 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
 async def test_cases_survive_a_worker_killed_repeatedly(
     dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
-    client = dev_server.client
+    # The worker encrypts payloads (without keys it refuses to start); this client has its keys.
+    client = with_codec(dev_server.client)
     task_queue = f"faults-{uuid.uuid4().hex[:8]}"
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
     env = {key: value for key, value in os.environ.items() if not key.startswith("REINTEGRATIE_")}
@@ -64,6 +66,7 @@ async def test_cases_survive_a_worker_killed_repeatedly(
         REINTEGRATIE_MAIL_FROM="verzuim@example.nl",
         REINTEGRATIE_WORKER_MAX_CONCURRENT_ACTIVITIES=str(MAX_CONCURRENT_ACTIVITIES),
         REINTEGRATIE_LOG_LEVEL="WARNING",
+        REINTEGRATIE_PAYLOAD_KEYS=TEST_PAYLOAD_KEYS,
     )
     log = tmp_path / "worker.log"
     worker = _start_worker(env, log)

@@ -402,7 +402,14 @@ async def test_a_refused_combined_alert_is_reported_once_to_the_workflow(
         await acts.deliver(delivery)
     assert raised.value.type == PERMANENT_MAIL_ERROR and raised.value.non_retryable
     (refusals,) = raised.value.details
-    assert refusals == [{"key": "case-old:overdue:0", "kind": "hr_overdue", "addresses": [CARLA.email]}]
+    assert refusals == [
+        {
+            "key": "case-old:overdue:0",
+            "kind": "hr_overdue",
+            "addresses": [CARLA.email],
+            "reasons": {CARLA.email: "recipient refused: 550 5.1.1 no such user"},  # what HR is told
+        }
+    ]
 
 
 async def test_alerts_without_a_casemanager_go_to_the_mailbox_as_one_message(

@@ -237,10 +237,25 @@ def _contents(connection: Connection) -> dict[str, list[tuple[Any, ...]]]:
 
 def _kept(before: dict[str, list[tuple[Any, ...]]], after: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
     """The rows of ``after`` in the tables and columns ``before`` had. Columns a later revision added at
-    the end of a table (cases.closed_on, issue 19) must be empty."""
+    the end of a table (cases.closed_on, issue 19) must be empty, or hold their default (cases.open_signals
+    0, issue 21)."""
     width = {name: len(rows[0]) for name, rows in before.items()}
-    assert all(value is None for name in before for row in after[name] for value in row[width[name] :])
+    assert all(value in (None, 0) for name in before for row in after[name] for value in row[width[name] :])
     return {name: [row[: width[name]] for row in rows] for name, rows in after.items() if name in before}
+
+
+class _SearchTexts(dict[str, str]):
+    column: int  # where cases.search_text is in a row of the cases table
+
+
+def _search_texts(connection: Connection) -> _SearchTexts:
+    found = _SearchTexts(connection.execute(text("SELECT case_id, search_text FROM cases")).all())
+    found.column = [column["name"] for column in inspect(connection).get_columns("cases")].index("search_text")
+    return found
+
+
+def _without_search_text(contents: dict[str, list[tuple[Any, ...]]], column: int) -> dict[str, list[tuple[Any, ...]]]:
+    return contents | {"cases": [row[:column] + row[column + 1 :] for row in contents["cases"]]}
 
 
 def _version(connection: Connection) -> str | None:
@@ -265,6 +280,10 @@ async def test_a_database_from_before_migrations_keeps_every_row_through_the_upg
         async with engine.connect() as connection:
             assert await connection.run_sync(_version) == migrate.head()
             after = await connection.run_sync(_contents)
+            searched = await connection.run_sync(_search_texts)
+        # Issue 21: revision 0009 fills cases.search_text from each row's name and address (folded).
+        assert searched == {"case-1": "sanne de vries sanne@example.nl", "case-2": "jan bakker jan@example.nl"}
+        after = _without_search_text(after, searched.column)
         # Later revisions add tables of their own (issue 18: invitation replies, mail preferences; issue
         # 19: the dossier), empty here, and columns at the end of a table (cases.closed_on), empty too.
         assert _kept(before, after) == before
@@ -479,7 +498,8 @@ async def test_the_web_app_upgrades_a_database_from_before_migrations_on_start(t
         assert (await migrate.state(engine)).at_head
         async with engine.connect() as connection:
             after = await connection.run_sync(_contents)
-        assert _kept(before, after) == before
+            searched = await connection.run_sync(_search_texts)
+        assert _kept(before, _without_search_text(after, searched.column)) == before
         await _set_version(engine, "ffff")
     finally:
         await engine.dispose()

@@ -67,6 +67,16 @@ def _seed(connection: Connection, case_id: str, closed_on: date | None) -> None:
         ],
     )
     connection.execute(
+        insert(_table("case_work_items")).values(
+            case_id=case_id,
+            kind="step",
+            key="probleemanalyse",
+            label_nl="Probleemanalyse",
+            label_en="Probleemanalyse",
+            actor_role="hr",
+        )
+    )
+    connection.execute(
         insert(_table("audit_trail")),
         [
             {
@@ -275,6 +285,7 @@ EACH_CASE = {
     "dossier_documents": 1,
     "audit_trail": 2,
     "case_people": 2,
+    "case_work_items": 1,
     "outbox": 4,
     "calendar_series": 1,
     "calendar_series_people": 2,

@@ -167,3 +167,16 @@ async def live_web(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_pat
         finally:
             for http in web_app.clients:
                 await http.aclose()
+
+
+async def sign_in_with_code(page: Any, url: str, email: str, secret: str, *, lands_on: str) -> None:
+    """In the browser: open ``url``, sign in on the sign-in page it leads to (password, then the
+    current TOTP code) and wait until the browser is back at ``lands_on`` (a URL pattern)."""
+    await page.goto(url)
+    await page.get_by_label("E-mailadres").fill(email)
+    await page.get_by_label("Wachtwoord").fill(PASSWORD)
+    await page.get_by_role("button", name="Aanmelden").click()
+    await page.wait_for_url("**/login/totp")
+    await page.get_by_label("Code uit je authenticator-app").fill(pyotp.TOTP(secret).now())
+    await page.get_by_role("button", name="Bevestigen").click()
+    await page.wait_for_url(lands_on)

@@ -215,7 +215,7 @@ async def test_case_views_and_commands_by_token(web: WebApp, role: str) -> None:
     problems: list[str] = []
     listed = await http.get("/api/cases")
     _check(200, listed, problems, "GET /api/cases")
-    ids = {item["case_id"] for item in listed.json()} if listed.status_code == 200 else set()
+    ids = {item["case_id"] for item in listed.json()["items"]} if listed.status_code == 200 else set()
     if (case in ids) != (OWN_CASE[role] != 404) or (other in ids) != (OTHER_CASE[role] != 404):
         problems.append(f"GET /api/cases lists {ids & {case, other}}")
     for suffix in ("timeline", "deadlines"):

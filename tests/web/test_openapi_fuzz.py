@@ -101,7 +101,12 @@ async def test_no_server_error_for_generated_input(live_web: WebApp) -> None:
         }
         if case.body is not None and not isinstance(case.body, NotSet):
             media = case.media_type or "application/json"
-            kwargs |= {"json": case.body} if media == "application/json" else {"data": case.body}
+            if media == "application/json":
+                kwargs |= {"json": case.body}
+            elif isinstance(case.body, (str, bytes)):  # a raw body (text/csv)
+                kwargs |= {"content": case.body, "headers": (kwargs["headers"] or {}) | {"content-type": media}}
+            else:
+                kwargs |= {"data": case.body}
         answer = await hr.request(case.method, url, **kwargs)
         statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
         try:

@@ -57,7 +57,7 @@ async def test_hr_changes_the_manager_and_the_case_follows_them(live_web: WebApp
     assert done.status_code == 200, done.text
     await _status(new_manager, case_id, 200)
     await _status(old_manager, case_id, 404)  # the same answer as for a case that does not exist
-    assert [case["case_id"] for case in (await new_manager.get("/api/cases")).json()] == [case_id]
+    assert [case["case_id"] for case in (await new_manager.get("/api/cases")).json()["items"]] == [case_id]
 
     assigned = await command(hr, "assign_coach", coach={"name": "Cor Bakker", "email": coach_email})
     assert assigned.status_code == 200, assigned.text

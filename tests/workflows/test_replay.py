@@ -23,16 +23,21 @@ from temporalio.worker import (
 )
 from temporalio.workflow import ActivityHandle
 
+from reintegratie.config.payload_codec import ENCODING, EncryptionCodec
 from reintegratie.config.temporal import (
     DATA_CONVERTER,
     SANDBOXED_RUNNER,
     WORKFLOW_RUNNER,
+    encrypted_converter,
 )
+from tests.payload_keys import TEST_PAYLOAD_KEYS
 from workflows.case import ReintegrationCase
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 FIXTURES = sorted(HISTORIES.glob("*.json"))
 RUNNERS = {"unsandboxed": WORKFLOW_RUNNER, "sandboxed": SANDBOXED_RUNNER}
+# Recorded with the payload codec and the fixed test key: python -m tests.workflows.record_encrypted_history
+ENCRYPTED = sorted((HISTORIES / "encrypted").glob("*.json"))
 
 
 def test_there_are_histories_of_every_kind_of_case() -> None:
@@ -103,3 +108,33 @@ async def test_stored_history_replays(path: Path, runner: str) -> None:
         "(and this history then stays as it is); a change of only the form of the input, the same decisions, is recorded "
         "again (python -m tests.workflows.record_histories)"
     )
+
+
+@pytest.mark.parametrize("runner", list(RUNNERS))
+@pytest.mark.parametrize("path", ENCRYPTED, ids=[path.stem for path in ENCRYPTED])
+async def test_stored_encrypted_history_replays_with_the_codec(path: Path, runner: str) -> None:
+    """A history that a worker with the payload codec wrote replays with the codec, and its
+    activities are scheduled with the same (decrypted) inputs."""
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    (started,) = history.events[0].workflow_execution_started_event_attributes.input.payloads
+    assert started.metadata["encoding"] == ENCODING
+    codec = EncryptionCodec.from_text(TEST_PAYLOAD_KEYS)
+    noted = _ActivityInputs()
+    replayer = Replayer(
+        workflows=[ReintegrationCase],
+        data_converter=encrypted_converter(codec),
+        workflow_runner=RUNNERS[runner],
+        interceptors=[noted],
+    )
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
+    recorded = [
+        [payload.data for payload in await codec.decode(event.activity_task_scheduled_event_attributes.input.payloads)]
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    assert recorded and recorded == noted.inputs, f"{path.name}: activities scheduled with other inputs"
+
+
+def test_there_is_an_encrypted_history() -> None:
+    assert [path.name for path in ENCRYPTED] == ["short_recovery.run1.json"]

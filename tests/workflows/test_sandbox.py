@@ -58,6 +58,10 @@ FORBIDDEN_MODULES = {
     "aiosmtplib",
 }
 FORBIDDEN_CALLS = {"open", "input", "print", "breakpoint", "exec", "eval"}
+# The one place workflow code may read the wall clock: an update validator's check that a command
+# has not expired (workflows.idempotency.wall_clock). Temporal runs no validators on replay, and a
+# refused update leaves no trace in the history, so the clock never takes part in a replay.
+ALLOWED = {("workflows/idempotency.py", "datetime.now")}
 
 
 OURS = {"states", "workflows", "activities", "contracts"}
@@ -115,6 +119,9 @@ def _offences(path: Path) -> list[str]:
             and isinstance(node.value, ast.Name)
             and f"{node.value.id}.{node.attr}" in FORBIDDEN_ATTRIBUTES
         ):
+            where = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.as_posix()
+            if (where, f"{node.value.id}.{node.attr}") in ALLOWED:
+                continue
             found.append(f"{path.name}:{node.lineno} {node.value.id}.{node.attr}")
         elif isinstance(node, ast.Import):
             found += [
