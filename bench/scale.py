@@ -142,14 +142,14 @@ async def drive(base_url: str, token: str | None, path: str, bodies: Sequence[di
     for client in clients:
         free.put_nowait(client)
     errors: Counter[str] = Counter()
-    ids: list[str] = []
+    ids: list[tuple[int, str]] = []  # (the report's number, its case id)
 
-    async def post(body: dict[str, object]) -> None:
+    async def post(number: int, body: dict[str, object]) -> None:
         client = await free.get()
         try:
             response = await client.post(path, json=body)
             if response.status_code == 201:
-                ids.append(str(response.json().get("case_id", "")))
+                ids.append((number, str(response.json().get("case_id", ""))))
             else:
                 errors[str(response.status_code)] += 1
         except httpx.HTTPError as exc:
@@ -158,7 +158,7 @@ async def drive(base_url: str, token: str | None, path: str, bodies: Sequence[di
             free.put_nowait(client)
 
     started = time.monotonic()
-    await asyncio.gather(*(post(body) for body in bodies))
+    await asyncio.gather(*(post(number, body) for number, body in enumerate(bodies)))
     seconds = time.monotonic() - started
     await asyncio.gather(*(client.aclose() for client in clients))
     return {"ids": ids, "errors": dict(errors), "seconds": seconds}
@@ -446,10 +446,9 @@ async def main_async(args: argparse.Namespace) -> None:
         print(f"memory: {stack.memory()}", flush=True)
         print(f"disk: {disk_use(folder)}", flush=True)
 
-        case_ids = run["ids"]
+        case_ids = [case_id for _number, case_id in run["ids"]]
         await what_people_wait_for(settings.public_url, hr_token, manager_tokens, case_ids, args)
-        numbers = {case_id: n for n, case_id in enumerate(case_ids)}
-        own = [(case_id, numbers[case_id] % args.managers) for case_id in case_ids[: args.samples]]
+        own = [(case_id, number % args.managers) for number, case_id in run["ids"][: args.samples]]
         await commands(settings.public_url, manager_tokens, own, args.samples)
         await quiet(sink)
 

@@ -111,6 +111,13 @@ def _series_upsert(dialect: str) -> Any:
 
 async def series_for_person(sessionmaker: async_sessionmaker[AsyncSession], person: str) -> list[CalendarSeries]:
     """The current (not cancelled) series ``person`` attends."""
+    return [series for _case_id, series in await case_series_for_person(sessionmaker, person)]
+
+
+async def case_series_for_person(
+    sessionmaker: async_sessionmaker[AsyncSession], person: str
+) -> list[tuple[str, CalendarSeries]]:
+    """(case id, series) of every current (not cancelled) series ``person`` attends."""
     async with sessionmaker() as session:
         rows = (
             (
@@ -124,7 +131,7 @@ async def series_for_person(sessionmaker: async_sessionmaker[AsyncSession], pers
             .scalars()
             .all()
         )
-    return [series_from_dict(row.data) for row in rows]
+    return [(row.case_id, series_from_dict(row.data)) for row in rows]
 
 
 async def series_of_case(sessionmaker: async_sessionmaker[AsyncSession], case_id: str) -> list[CalendarSeries]:
