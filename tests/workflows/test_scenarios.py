@@ -375,11 +375,15 @@ async def test_an_evaluation_held_before_its_day_moves_the_planned_one_from_rule
 
 
 async def test_a_case_on_newer_rules_than_the_worker_knows_waits_for_a_newer_worker(
-    time_skipping_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path
+    dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
     """As in a rolling deployment, when the web app is newer than a worker: the case's first
-    workflow task fails (and is retried), the case does not fail and nothing is sent."""
-    async with case_world(time_skipping_server, smtp_sink, tmp_path) as world:
+    workflow task fails (and is retried), the case does not fail and nothing is sent.
+
+    On the dev server: on the shared time-skipping test server, a workflow task that failed kept
+    time from skipping for every later test even after the case was terminated (the next test to
+    skip time, tests/workflows/test_work_queue_case.py, got "Timeout expired")."""
+    async with case_world(dev_server, smtp_sink, tmp_path) as world:
         start = CaseInput(intake=await world.intake(), rules_version=states.RULES_VERSION + 1)
         world.handle = await world.client.start_workflow(
             ReintegrationCase.run, start, id=world.case_id, task_queue=world.task_queue
