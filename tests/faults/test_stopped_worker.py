@@ -16,7 +16,7 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +24,10 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from states.clock import local_date
 from tests.faults.support import wait_settled
 from tests.payload_keys import TEST_PAYLOAD_KEYS, with_codec
 from tests.support import BIN, SmtpSink
-from tests.web.conftest import WebApp, eventually, web_settings
+from tests.web.conftest import WebApp, eventually, open_live_case, web_settings
 from web.app import create_app
 
 BOUND_SECONDS = 6.0  # the command bound in these tests (15 s in production)
@@ -94,25 +93,6 @@ async def stack(dev_server: WorkflowEnvironment, smtp_sink: SmtpSink, tmp_path: 
                 await http.aclose()
 
 
-async def _open_case(web: WebApp, hr: httpx.AsyncClient, manager_email: str) -> str:
-    today = local_date(datetime.now(UTC))
-    created = await hr.post(
-        "/api/cases",
-        json={
-            "employee": {"name": "Sanne de Vries", "email": f"sanne-{uuid.uuid4().hex[:6]}@example.nl"},
-            "manager": {"name": "Mark Jansen", "email": manager_email},
-            "first_sick_day": (today - timedelta(days=3)).isoformat(),
-        },
-    )
-    assert created.status_code == 201, created.text
-    case_id = str(created.json()["case_id"])
-    await eventually(
-        lambda: hr.get(f"/api/cases/{case_id}"),
-        lambda answer: answer.status_code == 200 and answer.json()["live"] and answer.json()["employee_name"],
-    )
-    return case_id
-
-
 async def _post(http: httpx.AsyncClient, url: str, key: str | None, body: dict[str, Any]) -> httpx.Response:
     headers = {"Idempotency-Key": key} if key else {}
     async with asyncio.timeout(NO_HANG):
@@ -134,7 +114,7 @@ async def test_a_command_to_a_stopped_worker_answers_503_and_is_never_applied_la
     hr = await web.token_client(await web.user("hr"))
     manager = await web.token_client(await web.user("manager", manager_email))
     hr_page = await web.signed_in(await web.user("hr"))
-    case_id = await _open_case(web, hr, manager_email)
+    case_id = await open_live_case(hr, manager_email)
     await wait_settled(stack.client, [case_id], timeout=60)
     url = f"/api/cases/{case_id}/commands/progress_talk_held"
     talk = {"went": "good", "summary": "Goed gesprek over de taken."}
@@ -186,7 +166,7 @@ async def test_a_retry_after_the_worker_is_back_is_applied_once(stack: Stack) ->
     manager_email = f"mark-{uuid.uuid4().hex[:6]}@example.nl"
     hr = await web.token_client(await web.user("hr"))
     manager = await web.token_client(await web.user("manager", manager_email))
-    case_id = await _open_case(web, hr, manager_email)
+    case_id = await open_live_case(hr, manager_email)
     await wait_settled(stack.client, [case_id], timeout=60)
     url = f"/api/cases/{case_id}/commands/progress_talk_held"
     talk = {"went": "good", "summary": "Goed gesprek."}

@@ -180,3 +180,27 @@ async def sign_in_with_code(page: Any, url: str, email: str, secret: str, *, lan
     await page.get_by_label("Code uit je authenticator-app").fill(pyotp.TOTP(secret).now())
     await page.get_by_role("button", name="Bevestigen").click()
     await page.wait_for_url(lands_on)
+
+
+async def open_live_case(hr: httpx.AsyncClient, manager_email: str, *, days_ago: int = 3) -> str:
+    """A new case through the API (as HR), once its workflow answers and its row is written."""
+    from datetime import UTC, datetime, timedelta
+
+    from states.clock import local_date
+
+    today = local_date(datetime.now(UTC))
+    created = await hr.post(
+        "/api/cases",
+        json={
+            "employee": {"name": "Sanne de Vries", "email": f"sanne-{uuid.uuid4().hex[:6]}@example.nl"},
+            "manager": {"name": "Mark Jansen", "email": manager_email},
+            "first_sick_day": (today - timedelta(days=days_ago)).isoformat(),
+        },
+    )
+    assert created.status_code == 201, created.text
+    case_id = str(created.json()["case_id"])
+    await eventually(
+        lambda: hr.get(f"/api/cases/{case_id}"),
+        lambda answer: answer.status_code == 200 and answer.json()["live"] and answer.json()["employee_name"],
+    )
+    return case_id

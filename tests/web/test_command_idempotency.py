@@ -14,31 +14,12 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from states.clock import local_date
-from tests.web.conftest import WebApp, csrf_of, eventually
+from tests.web.conftest import WebApp, csrf_of, eventually, open_live_case
 from web.command_models import COMMANDS, to_payload
 from workflows.commands import CommandResult
 from workflows.idempotency import command_key, update_id
 
 TALK = {"went": "good", "summary": "Goed gesprek over de taken."}
-
-
-async def _case(web: WebApp, hr: httpx.AsyncClient, manager_email: str) -> str:
-    today = local_date(datetime.now(UTC))
-    created = await hr.post(
-        "/api/cases",
-        json={
-            "employee": {"name": "Sanne de Vries", "email": f"sanne-{uuid.uuid4().hex[:6]}@example.nl"},
-            "manager": {"name": "Mark Jansen", "email": manager_email},
-            "first_sick_day": (today - timedelta(days=3)).isoformat(),
-        },
-    )
-    assert created.status_code == 201, created.text
-    case_id = str(created.json()["case_id"])
-    await eventually(
-        lambda: hr.get(f"/api/cases/{case_id}"),
-        lambda answer: answer.status_code == 200 and answer.json()["live"] and answer.json()["employee_name"],
-    )
-    return case_id
 
 
 async def _talks(hr: httpx.AsyncClient, case_id: str) -> int:
@@ -60,7 +41,7 @@ async def test_the_same_idempotency_key_twice_records_one_talk(live_web: WebApp)
     manager_email = f"mark-{uuid.uuid4().hex[:6]}@example.nl"
     hr = await web.token_client(await web.user("hr"))
     manager = await web.token_client(await web.user("manager", manager_email))
-    case_id = await _case(web, hr, manager_email)
+    case_id = await open_live_case(hr, manager_email)
 
     first = await _talk(manager, case_id, "talk-1")
     assert first.status_code == 200, first.text
@@ -87,7 +68,7 @@ async def test_a_form_sent_twice_records_one_talk(live_web: WebApp) -> None:
     manager_email = f"mark-{uuid.uuid4().hex[:6]}@example.nl"
     hr = await web.token_client(await web.user("hr"))
     manager_account = await web.user("manager", manager_email)
-    case_id = await _case(web, hr, manager_email)
+    case_id = await open_live_case(hr, manager_email)
     browser = await web.signed_in(manager_account)
 
     page = await browser.get(f"/cases/{case_id}")
@@ -116,7 +97,7 @@ async def test_a_command_that_arrives_after_its_moment_is_refused_and_records_no
     web = live_web
     manager_email = f"mark-{uuid.uuid4().hex[:6]}@example.nl"
     hr = await web.token_client(await web.user("hr"))
-    case_id = await _case(web, hr, manager_email)
+    case_id = await open_live_case(hr, manager_email)
     spec = COMMANDS["progress_talk_held"]
     payload = to_payload(spec, spec.model.model_validate(TALK), actor=manager_email, at=datetime.now(UTC))
     key = command_key(case_id, manager_email, spec.name, "late")
