@@ -359,6 +359,8 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
         if serving is None:
             counter = 1 + sum(1 for s in facts.series if s.kind == wish.kind)
             start = _free_first_start(facts, wish, now, wanted)
+            if _past_the_end(wish, start):
+                continue
             series = SeriesState(
                 kind=wish.kind,
                 counter=counter,
@@ -380,6 +382,8 @@ def reconcile(facts: CaseFacts, now: datetime, reason: tuple[str, str] | None = 
         existing = facts.series[serving]
         kept = existing.basis == wish.basis
         start = existing.start if kept else _free_first_start(facts, wish, now, wanted)
+        if _past_the_end(wish, start):
+            continue  # the series as sent keeps its last occurrences; the new wish has none left
         until = _until(facts, wish, start, existing if kept else None, now)
         changed = (
             utc(start) != existing.start
@@ -428,6 +432,13 @@ def _extension_moment(until: date, facts: CaseFacts) -> datetime:
     return at_local(until - timedelta(days=config.series_extend_lead_days), config.agenda_hour)
 
 
+def _past_the_end(wish: Wish, start: datetime) -> bool:
+    """A recurring series whose first talk would fall after its end (the end of the wage
+    continuation): a case reported, or brought in, days before its 104 weeks are over. No series is
+    sent then; a series ending before it starts is no event a calendar can hold."""
+    return wish.interval_weeks is not None and wish.until is not None and local_date(start) > wish.until
+
+
 def _until(facts: CaseFacts, wish: Wish, start: datetime, kept: SeriesState | None, now: datetime) -> date | None:
     """The last day of the series ``wish`` calls for, starting at ``start``. ``kept``: the series as
     sent, when its start stays.
@@ -444,7 +455,9 @@ def _until(facts: CaseFacts, wish: Wish, start: datetime, kept: SeriesState | No
     first = local_date(start)
     cap = _last_occurrence(first, interval, wish.until)
     if cap is None:
-        return wish.until  # no occurrence before the end: nothing to fall on
+        # no occurrence before the end (a series moved past it, :mod:`states.placement`): the one
+        # talk at its start, so that the series never ends before it begins
+        return first
     today = local_date(now)
     base = max(first, today)
     if kept is not None and kept.until is not None and _last_occurrence(first, interval, kept.until) == kept.until:

@@ -135,3 +135,24 @@ def test_old_payloads_of_changed_effects_still_load() -> None:
         }
     )
     assert update.reason_key == "" and update.previous_start is None
+
+
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
+@pytest.mark.parametrize("days_back", [420, 600, 700, 714, 721, 724, 727])
+def test_a_case_reported_late_in_its_two_years_never_sends_a_series_that_ends_before_it_starts(
+    version: int, days_back: int
+) -> None:
+    """Found by bench/scale.py: a case reported days before its 104 weeks are over got a check-in
+    series whose UNTIL (the end of the wage continuation) lay before its first talk; the mail could
+    not be made and the case's delivery was retried for hours. A series with no talk before the end
+    is not sent at all."""
+    now = at(2026, 1, 5, 8)
+    decision = opened_as(version, date(2026, 1, 5) - timedelta(days=days_back), now)
+    sent = of_type(decision.effects, SendSeries)
+    assert all(series.until is None or series.until >= series.start.date() for series in sent)
+    wage_end = date(2026, 1, 5) - timedelta(days=days_back) + timedelta(weeks=104) - timedelta(days=1)
+    checkins = [series for series in sent if series.kind == "checkin"]
+    if checkins:
+        assert checkins[0].start.date() <= wage_end
+    else:
+        assert days_back >= 721, "a check-in series with a talk before the end is sent"
