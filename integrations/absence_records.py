@@ -2,7 +2,8 @@
 
 The ``deliver`` activity writes the workflow's :class:`contracts.absence.AbsenceRecord` (sent only
 when it changed) with :func:`write_absence`, in the transaction of the rest of the read model; the
-statistics read the rows of a period with :func:`records_between`. One row per case, replaced as a
+statistics sum the rows :mod:`integrations.absence_parts` keeps beside it
+(:mod:`integrations.absence_figures`); :func:`records_between` reads the records of a period back. One row per case, replaced as a
 whole: writing the same record twice changes nothing.
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import RecordProgress
 from contracts.absence import AbsenceRecord, AbsenceSpan, PhaseSince, SickReport, StepDue
+from integrations.absence_parts import replace_parts
 from integrations.db import upsert_on
 from integrations.schema import AbsenceRecordRow, Base
 
@@ -75,6 +77,7 @@ def write_absence(connection: Connection, progress: RecordProgress | None) -> No
         return
     case = progress.case
     connection.execute(_upsert(connection.dialect.name), as_row(case.case_id, case.org_unit, progress.absence))
+    replace_parts(connection, case.case_id, case.org_unit, progress.absence)
 
 
 def from_row(row: Any) -> CaseAbsence:

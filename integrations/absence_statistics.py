@@ -144,7 +144,7 @@ def _ratio(top: float, bottom: float | None, scale: float = 1.0) -> float | None
     return None if not bottom else top / bottom * scale
 
 
-def _staff_of_period(staff: Sequence[Staff], period: Period) -> tuple[float | None, float | None]:
+def staff_of_period(staff: Sequence[Staff], period: Period) -> tuple[float | None, float | None]:
     """(available FTE-days, average headcount) of the period; None when a month has no register."""
     available = 0.0
     headcounts: list[int] = []
@@ -172,12 +172,12 @@ def figures(
 ) -> Figures:
     """The figures of ``period`` (cut at ``today``) for the given cases and register rows (already
     selected for ``org_unit``; None: all)."""
-    last = min(period.last, today)
-    if last < period.first:  # a period still to come
+    counted = counted_period(period, today)
+    if counted is None:  # a period still to come
         return Figures(period=period, org_unit=org_unit, days=0)
-    counted = Period(period.first, last, period.label)
+    last = counted.last
     out = Figures(period=period, org_unit=org_unit, days=counted.days)
-    out.available_fte_days, out.average_headcount = _staff_of_period(staff, counted)
+    out.available_fte_days, out.average_headcount = staff_of_period(staff, counted)
     reports: dict[tuple[str, date], int] = {}
     ended: dict[tuple[str, date], int] = {}
     for case in cases:
@@ -211,14 +211,26 @@ def figures(
         if started is not None and counted.first <= started <= last:
             out.second_track_starts += 1
     out.reports = len(reports)
-    out.ended_reports = len(ended)
-    out.average_duration = _ratio(sum(ended.values()), len(ended))
-    durations = Counter(ended.values())
+    finish(out, list(ended.values()))
+    return out
+
+
+def counted_period(period: Period, today: date) -> Period | None:
+    """``period`` cut at ``today``; None for a period still to come."""
+    last = min(period.last, today)
+    return None if last < period.first else Period(period.first, last, period.label)
+
+
+def finish(out: Figures, ended_durations: Sequence[int]) -> None:
+    """The figures made of the counts: durations, recoveries within, the percentage and the
+    frequency (``out.days``, the register's figures, ``sick_fte_days`` and ``reports`` filled in)."""
+    out.ended_reports = len(ended_durations)
+    out.average_duration = _ratio(sum(ended_durations), len(ended_durations))
+    durations = Counter(ended_durations)
     for name, limit in RECOVERY_WITHIN:
         out.recovered_within[name] = sum(n for days, n in durations.items() if days <= limit)
     out.percentage = _ratio(out.sick_fte_days, out.available_fte_days, 100.0)
-    out.frequency = _ratio(out.reports * 365 / counted.days, out.average_headcount)
-    return out
+    out.frequency = _ratio(out.reports * 365 / out.days, out.average_headcount) if out.days else None
 
 
 def _phase_on(record: AbsenceRecord, day: date) -> str:

@@ -315,7 +315,12 @@ class DigestItemRow(Base):
     the summary is sent (then emptied)."""
 
     __tablename__ = "digest_items"
-    __table_args__ = (UniqueConstraint("key", name="uq_digest_item_key"),)
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_digest_item_key"),
+        # a person's notices still waiting: every HR alert looks up its open batch through it, and
+        # the items already summed up (most of them, after a while) stay out of that lookup
+        Index("ix_digest_items_waiting", "recipient", "digest_key", "reason", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(400))
@@ -438,6 +443,64 @@ class AbsenceRecordRow(Base):
     phases: Mapped[list[Any]] = mapped_column(JSON, default=list)
     steps: Mapped[list[Any]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AbsenceSpanRow(Base):
+    """A case's days absent, summed by the statistics in SQL (integrations.absence_parts): days
+    ``first_day_no`` to ``last_day_no`` (date ordinals, inclusive; None: still running), absent for
+    ``fraction`` of ``contract_hours`` a week. Day numbers, not dates, so that the same arithmetic runs
+    on SQLite and PostgreSQL. Withdrawn cases have no rows."""
+
+    __tablename__ = "absence_spans"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_unit: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    first_day_no: Mapped[int] = mapped_column(Integer, index=True)
+    last_day_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    fraction: Mapped[float] = mapped_column(Float)
+    contract_hours: Mapped[float] = mapped_column(Float)
+
+
+class AbsenceReportRow(Base):
+    """A case's sick reports (meldingen), as day numbers; ``employee_key`` counts one report once when
+    two cases name the same one."""
+
+    __tablename__ = "absence_reports"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_unit: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    employee_key: Mapped[str] = mapped_column(String(16))
+    first_day_no: Mapped[int] = mapped_column(Integer, index=True)
+    last_day_no: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    recovered: Mapped[bool] = mapped_column(Boolean)
+
+
+class AbsencePhaseRow(Base):
+    """The days a case was sick in a phase: each phase's time cut to the sick reports, so that "in
+    this phase on day d" is one range test (``first_day_no`` <= d <= ``last_day_no``, None: open)."""
+
+    __tablename__ = "absence_phases"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_unit: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    phase: Mapped[str] = mapped_column(String(40))
+    first_day_no: Mapped[int] = mapped_column(Integer)
+    last_day_no: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+
+
+class AbsenceStepRow(Base):
+    """A case's statutory steps: due and done (None: not done), as day numbers."""
+
+    __tablename__ = "absence_steps"
+
+    case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_unit: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    due_day_no: Mapped[int] = mapped_column(Integer, index=True)
+    done_day_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class WorkforceRow(Base):

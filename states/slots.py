@@ -108,6 +108,9 @@ def occurrences(item: Busy, since: datetime, before: datetime) -> Iterator[tuple
         yield start.astimezone(UTC), (start + duration).astimezone(UTC)
 
 
+_COVER_AHEAD = timedelta(days=ONE_OFF_DAYS + 1)
+
+
 class BusyCalendar:
     """The occurrences of some :class:`Busy` items from ``since`` on, for quick overlap questions
     (expanded as far as the questions reach)."""
@@ -122,7 +125,9 @@ class BusyCalendar:
     def _cover(self, before: datetime) -> None:
         if before <= self._before:
             return
-        self._before = max(before, self._since + timedelta(weeks=1))
+        # Expanded with room for the later candidates of one search (they start up to
+        # ONE_OFF_DAYS later), so that each search expands the calendar once, not once per candidate.
+        self._before = max(before + _COVER_AHEAD, self._since + timedelta(weeks=1))
         intervals = sorted(interval for item in self._busy for interval in occurrences(item, self._since, self._before))
         self._starts = [start for start, _end in intervals]
         # The latest end among the intervals up to each index: with the starts sorted, an interval

@@ -7,8 +7,9 @@
 - ``GET /workforce`` and ``POST /workforce`` (a CSV upload), ``POST /api/workforce`` (a CSV body or
   JSON rows): the register; a bad row names itself and nothing is imported.
 
-The arithmetic is :mod:`integrations.absence_statistics`'s; the cases' figures come from the read
-model (``absence_records``, written by the workflow), never from Temporal.
+The arithmetic is :mod:`integrations.absence_statistics`'s, summed by the SQL store over the read
+model (:mod:`integrations.absence_figures`: ``absence_records`` and its rows, written by the
+workflow), never from Temporal.
 """
 
 from __future__ import annotations
@@ -27,17 +28,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import UploadFile
 
-from integrations.absence_records import records_between
+from integrations.absence_figures import case_org_units, table_from_store
 from integrations.absence_statistics import (
     FULL_TIME_HOURS,
     RECOVERY_WITHIN,
     SICK_PHASES_ORDER,
-    CaseFigures,
     Figures,
     Granularity,
     next_month,
     periods,
-    table,
 )
 from integrations.accounts import AccountRole
 from integrations.workforce import (
@@ -192,13 +191,12 @@ def _out(item: Figures) -> FiguresOut:
 async def compute(sessionmaker: async_sessionmaker[AsyncSession], chosen: Selection, today: date) -> StatisticsOut:
     chosen_periods = periods(chosen.first_month, chosen.last_month, chosen.granularity)
     first, last = chosen_periods[0].first, chosen_periods[-1].last
-    cases = [
-        CaseFigures(org_unit=case.org_unit, record=case.record)
-        for case in await records_between(sessionmaker, first, min(last, today), None)
-    ]
+    case_units = await case_org_units(sessionmaker, first, min(last, today))
     staff = await staff_between(sessionmaker, first, last)
-    units = sorted({row.org_unit for row in staff} | {case.org_unit for case in cases if case.org_unit})
-    totals, per_unit = table(chosen_periods, cases, staff, today, org_unit=chosen.org_unit)
+    units = sorted({row.org_unit for row in staff} | set(case_units))
+    totals, per_unit = await table_from_store(
+        sessionmaker, chosen_periods, staff, today, case_units=case_units, org_unit=chosen.org_unit
+    )
     return StatisticsOut(
         from_month=f"{chosen.first_month:%Y-%m}",
         to_month=f"{chosen.last_month:%Y-%m}",
