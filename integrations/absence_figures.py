@@ -9,14 +9,15 @@ same answers on the hand-worked examples and on random caseloads, on SQLite and 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Integer, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from integrations import absence_snapshots as snapshots
 from integrations.absence_parts import PHASES, REPORTS, SPANS, STEPS
 from integrations.absence_statistics import (
     FULL_TIME_HOURS,
@@ -51,14 +52,23 @@ async def table_from_store(
     ``case_units``: the org units of the cases of the periods (:func:`case_org_units`)."""
 
     counted = {i: c for i, period in enumerate(chosen) if (c := counted_period(period, today)) is not None}
+    past = {i: c for i, c in counted.items() if c.last < today}  # wholly past: their sums are kept
     sums = _Sums()
-    if counted:
-        async with sessionmaker() as session:
-            await sums.read(session, counted, today, org_unit, full_time_hours)
+    async with sessionmaker() as session:
+        epoch, kept = await snapshots.read(session, past, full_time_hours)
+        live = {i: c for i, c in counted.items() if i not in kept}
+        if live:
+            await sums.read(session, live, today, full_time_hours)
+    for i, scopes in kept.items():
+        sums.load(i, scopes)
+    fresh = [(past[i], sums.export(i)) for i in live if i in past]
+    if fresh:
+        await snapshots.keep(sessionmaker, epoch, fresh, full_time_hours)
     if org_unit is not None:
         staff = [row for row in staff if row.org_unit == org_unit]
     units = sorted(set(case_units) | {row.org_unit for row in staff}) if org_unit is None else []
-    totals = [sums.figures(i, p, counted.get(i), EVERY_UNIT, staff, org_unit) for i, p in enumerate(chosen)]
+    whole = EVERY_UNIT if org_unit is None else org_unit
+    totals = [sums.figures(i, p, counted.get(i), whole, staff, org_unit) for i, p in enumerate(chosen)]
     per_unit = [
         sums.figures(i, p, counted.get(i), unit, [row for row in staff if row.org_unit == unit], unit)
         for unit in units
@@ -136,15 +146,11 @@ class _Sums:
         self.steps: dict[Key, tuple[int, int, int]] = {}
         self.second_track: dict[Key, int] = defaultdict(int)
 
-    async def read(
-        self, session: AsyncSession, counted: dict[int, Period], today: date, org_unit: str | None, hours: float
-    ) -> None:
+    async def read(self, session: AsyncSession, counted: dict[int, Period], today: date, hours: float) -> None:
+        """Sum the periods ``counted`` (by position) over every org unit."""
         window = _Window(counted)
         periods = _periods(counted)
         p, first, last = periods.c.p, periods.c.first_no, periods.c.last_no
-
-        def one_unit(query: Select[Any], table: Any) -> Select[Any]:
-            return query if org_unit is None else query.where(table.c.org_unit == org_unit)
 
         # sick FTE-days: each span's days inside the period x its fraction x the part-time factor.
         # One pass over the spans of the window, a sum per period (a join with the periods would
@@ -169,11 +175,10 @@ class _Sums:
             )
             for period in window.periods
         ]
-        spans = one_unit(
+        spans = (
             select(SPANS.c.org_unit, *sick)
             .where(span_first <= window.last_no, or_(span_last.is_(None), span_last >= window.first_no))
-            .group_by(SPANS.c.org_unit),
-            SPANS,
+            .group_by(SPANS.c.org_unit)
         )
         for unit, *totals in await session.execute(spans):
             for i, total in zip(window.positions, totals, strict=True):
@@ -181,11 +186,10 @@ class _Sums:
                 self.sick[(i, EVERY_UNIT)] += float(total or 0.0)
 
         # reports begun in the period, one per employee and first day
-        begun = one_unit(
+        begun = (
             select(p, REPORTS.c.org_unit, REPORTS.c.employee_key, REPORTS.c.first_day_no)
             .join_from(REPORTS, periods, REPORTS.c.first_day_no.between(first, last))
-            .distinct(),
-            REPORTS,
+            .distinct()
         ).subquery()
         for i, unit, count in await session.execute(
             select(begun.c.p, begun.c.org_unit, func.count()).group_by(begun.c.p, begun.c.org_unit)
@@ -196,7 +200,7 @@ class _Sums:
             self.reports[(i, EVERY_UNIT)] = int(count)
 
         # reports ended by recovery in the period: their durations (few: the recoveries of the periods)
-        ended = one_unit(
+        ended = (
             select(
                 p,
                 REPORTS.c.org_unit,
@@ -206,8 +210,7 @@ class _Sums:
             )
             .join_from(REPORTS, periods, REPORTS.c.last_day_no.between(first, last))
             .where(REPORTS.c.recovered.is_(True))
-            .group_by(p, REPORTS.c.org_unit, REPORTS.c.employee_key, REPORTS.c.first_day_no),
-            REPORTS,
+            .group_by(p, REPORTS.c.org_unit, REPORTS.c.employee_key, REPORTS.c.first_day_no)
         )
         once: dict[tuple[int, str, int], int] = {}
         for i, unit, employee, first_day, duration in await session.execute(ended):
@@ -223,11 +226,10 @@ class _Sums:
         phase_first, phase_last = PHASES.c.first_day_no, PHASES.c.last_day_no
         lowest = _first_end_on_or_after(phase_first, ends)
         highest = case((phase_last.is_(None), len(ends) - 1), else_=_first_end_on_or_after(phase_last + 1, ends) - 1)
-        phases = one_unit(
+        phases = (
             select(PHASES.c.org_unit, PHASES.c.phase, lowest, highest, func.count())
             .where(phase_first <= window.last_no, or_(phase_last.is_(None), phase_last >= ends[0]))
-            .group_by(PHASES.c.org_unit, PHASES.c.phase, lowest, highest),
-            PHASES,
+            .group_by(PHASES.c.org_unit, PHASES.c.phase, lowest, highest)
         )
         for unit, phase, low, high, count in await session.execute(phases):
             for n in range(int(low), int(high) + 1):
@@ -237,7 +239,7 @@ class _Sums:
         # statutory steps due in the period: done on time, late, or not done with the day passed
         due, done = STEPS.c.due_day_no, STEPS.c.done_day_no
         position = _first_end_on_or_after(due, ends)
-        steps = one_unit(
+        steps = (
             select(
                 STEPS.c.org_unit,
                 position,
@@ -246,8 +248,7 @@ class _Sums:
                 func.sum(case((and_(done.is_(None), due < today.toordinal()), 1), else_=0)),
             )
             .where(due.between(window.first_no, window.last_no))
-            .group_by(STEPS.c.org_unit, position),
-            STEPS,
+            .group_by(STEPS.c.org_unit, position)
         )
         for unit, n, on_time, late, missing in await session.execute(steps):
             for key in ((window.positions[int(n)], unit), (window.positions[int(n)], EVERY_UNIT)):
@@ -260,13 +261,43 @@ class _Sums:
             started.between(date.fromordinal(window.first_no), date.fromordinal(window.last_no)),
             or_(RECORDS.c.outcome.is_(None), RECORDS.c.outcome != WITHDRAWN),
         )
-        if org_unit is not None:
-            query = query.where(RECORDS.c.org_unit == org_unit)
         for unit, day in await session.execute(query):
             for i, within in counted.items():
                 if within.first <= day <= within.last:
                     self.second_track[(i, unit)] += 1
                     self.second_track[(i, EVERY_UNIT)] += 1
+
+    def export(self, i: int) -> dict[str, snapshots.Sums]:
+        """Period ``i``'s sums by scope (every unit, and each named unit), to keep."""
+        keys = {key for table in self._tables() for key in table if key[0] == i}
+        keys.add((i, EVERY_UNIT))
+        return {
+            snapshots.EVERY if unit == EVERY_UNIT else snapshots.scope_of(unit): {
+                "sick": self.sick.get((i, unit), 0.0),
+                "reports": self.reports.get((i, unit), 0),
+                "ended": self.ended.get((i, unit), []),
+                "phases": self.phases.get((i, unit), {}),
+                "steps": list(self.steps.get((i, unit), (0, 0, 0))),
+                "second_track": self.second_track.get((i, unit), 0),
+            }
+            for _, unit in keys
+            if unit  # cases without an org unit count in the every-unit sums only
+        }
+
+    def load(self, i: int, scopes: dict[str, snapshots.Sums]) -> None:
+        """Period ``i``'s sums as kept (:meth:`export`)."""
+        for scope, values in scopes.items():
+            key = (i, EVERY_UNIT if scope == snapshots.EVERY else snapshots.unit_of(scope))
+            self.sick[key] = float(values["sick"])
+            self.reports[key] = int(values["reports"])
+            self.ended[key] = [int(days) for days in values["ended"]]
+            self.phases[key] = {str(phase): int(count) for phase, count in values["phases"].items()}
+            on_time, late, missing = (int(n) for n in values["steps"])
+            self.steps[key] = (on_time, late, missing)
+            self.second_track[key] = int(values["second_track"])
+
+    def _tables(self) -> tuple[Mapping[Key, Any], ...]:
+        return (self.sick, self.reports, self.ended, self.phases, self.steps, self.second_track)
 
     def figures(
         self,

@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts import RecordProgress
 from contracts.absence import AbsenceRecord, AbsenceSpan, PhaseSince, SickReport, StepDue
 from integrations.absence_parts import replace_parts
+from integrations.absence_snapshots import changed_from, forget_from
 from integrations.db import upsert_on
 from integrations.schema import AbsenceRecordRow, Base
+from states.clock import local_date
 
 _TABLE = Base.metadata.tables[AbsenceRecordRow.__tablename__]
 
@@ -76,8 +78,13 @@ def write_absence(connection: Connection, progress: RecordProgress | None) -> No
     if progress is None or progress.absence is None:
         return
     case = progress.case
+    before = connection.execute(select(_TABLE).where(_TABLE.c.case_id == case.case_id)).one_or_none()
+    old = from_row(before) if before is not None else None
     connection.execute(_upsert(connection.dialect.name), as_row(case.case_id, case.org_unit, progress.absence))
     replace_parts(connection, case.case_id, case.org_unit, progress.absence)
+    changed = changed_from(old.record if old else None, old.org_unit if old else None, progress.absence, case.org_unit)
+    if changed is not None and changed <= local_date(datetime.now(UTC)):  # a day of a past period
+        forget_from(connection, changed)
 
 
 def from_row(row: Any) -> CaseAbsence:

@@ -9,7 +9,11 @@ everything the store holds of the case, one transaction per case:
 - its read model and history: ``audit_trail``, ``case_people`` and the ``cases`` row itself;
 - its mail: the ``outbox`` rows of its messages (see :func:`_outbox_of_case`), its ``digest_items``;
 - its talks: ``calendar_series`` (with ``calendar_series_people``), ``invitation_replies`` and
-  ``invitation_counters``.
+  ``invitation_counters``;
+- what the absence statistics knew of it: ``absence_records`` and its rows (``absence_spans``,
+  ``absence_reports``, ``absence_phases``, ``absence_steps``). The figures of periods long past then
+  count it no more, unless they were kept as sums (:mod:`integrations.absence_snapshots`), which
+  name no one.
 
 What belongs to a person rather than a case stays: accounts, feed tokens, mail preferences, and the
 daily summaries (``mail_digests`` and their ``summary:`` outbox rows, one message about several
@@ -34,6 +38,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from integrations.db import run_write
 from integrations.schema import (
+    AbsencePhaseRow,
+    AbsenceRecordRow,
+    AbsenceReportRow,
+    AbsenceSpanRow,
+    AbsenceStepRow,
     AuditRow,
     Base,
     CalendarSeriesPerson,
@@ -68,6 +77,11 @@ TABLES: tuple[str, ...] = (
     "invitation_replies",
     "invitation_counters",
     "digest_items",
+    "absence_spans",
+    "absence_reports",
+    "absence_phases",
+    "absence_steps",
+    "absence_records",
     "cases",
 )
 """Every table a case has rows in, in the order they are deleted (the ``cases`` row last: the audit
@@ -97,6 +111,11 @@ _BY_CASE_ID: dict[str, Table] = {
     "invitation_replies": _REPLIES,
     "invitation_counters": _COUNTERS,
     "digest_items": _DIGEST_ITEMS,
+    "absence_spans": _table(AbsenceSpanRow),
+    "absence_reports": _table(AbsenceReportRow),
+    "absence_phases": _table(AbsencePhaseRow),
+    "absence_steps": _table(AbsenceStepRow),
+    "absence_records": _table(AbsenceRecordRow),
     "cases": _CASES,
 }
 

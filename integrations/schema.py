@@ -429,6 +429,8 @@ class AbsenceRecordRow(Base):
     end, fraction]], ``phases`` [[phase, since]], ``steps`` [[key, due, done_on]]; dates ISO."""
 
     __tablename__ = "absence_records"
+    # the org units of a period's cases, read from the index alone (the rows hold the JSON lists)
+    __table_args__ = (Index("ix_absence_records_unit_days", "org_unit", "first_day", "last_day"),)
 
     case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     org_unit: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
@@ -501,6 +503,32 @@ class AbsenceStepRow(Base):
     org_unit: Mapped[str | None] = mapped_column(String(100), nullable=True)
     due_day_no: Mapped[int] = mapped_column(Integer, index=True)
     done_day_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class AbsenceSumsRow(Base):
+    """The figures' sums of one period that lies wholly in the past (integrations.absence_snapshots),
+    for every org unit together (``scope`` "*") or one (``scope`` "=" + the unit): kept so that a page
+    sums only the running period. Counts and day totals only, no case and no person. Removed when a
+    record that changes those days is written (from the first day it changes)."""
+
+    __tablename__ = "absence_sums"
+
+    first_day_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_day_no: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+    scope: Mapped[str] = mapped_column(String(101), primary_key=True)
+    full_time_hours: Mapped[float] = mapped_column(Float, primary_key=True)
+    sums: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AbsenceSumsEpochRow(Base):
+    """One row counting the writes that removed sums: a page that summed a past period stores the
+    sums only if the count did not move meanwhile (else a record written during the sum is lost)."""
+
+    __tablename__ = "absence_sums_epoch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
 
 
 class WorkforceRow(Base):

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contracts import Person, RecordCase, RecordProgress
 from contracts.absence import AbsenceRecord, AbsenceSpan, PhaseSince, SickReport, StepDue
 from integrations.absence_figures import case_org_units, table_from_store
 from integrations.absence_parts import TABLES, replace_parts
-from integrations.absence_records import as_row, records_between
+from integrations.absence_records import as_row, records_between, write_absence
+from integrations.absence_snapshots import EVERY, SUMS, changed_from, keep
+from integrations.absence_snapshots import read as read_sums
 from integrations.absence_statistics import (
     SICK_PHASES_ORDER,
     WITHDRAWN,
@@ -174,9 +177,7 @@ async def test_a_record_written_again_replaces_its_rows(sessionmaker: async_sess
 
     def withdraw(connection: Connection) -> None:
         record = PARTIAL.record
-        replace_parts(
-            connection, "case-00000", PARTIAL.org_unit, AbsenceRecord(**{**asdict(record), "outcome": WITHDRAWN})
-        )
+        replace_parts(connection, "case-00000", PARTIAL.org_unit, replace(record, outcome=WITHDRAWN))
 
     def count(connection: Connection) -> int:
         return sum(len(connection.execute(t.select()).all()) for t in TABLES)
@@ -193,3 +194,84 @@ async def test_the_units_of_a_window_are_those_of_its_cases(sessionmaker: async_
     await _store(sessionmaker, [PARTIAL, early])
     assert await case_org_units(sessionmaker, date(2026, 3, 1), date(2026, 3, 31)) == ["Logistiek"]
     assert await case_org_units(sessionmaker, date(2025, 1, 1), date(2026, 3, 31)) == ["Logistiek", "Vroeg"]
+
+
+def _progress(case_id: str, unit: str | None, record: AbsenceRecord) -> RecordProgress:
+    person = Person("Sanne de Vries", "sanne@example.nl")
+    first = record.reports[0].start
+    case = RecordCase(
+        case_id=case_id, employee=person, manager=person, first_sick_day=first, phase="ziekgemeld", org_unit=unit
+    )
+    return RecordProgress(case=case, absence=record)
+
+
+async def _written(sessionmaker: async_sessionmaker[AsyncSession], case_id: str, item: CaseFigures) -> None:
+    await run_write(
+        sessionmaker, lambda connection: write_absence(connection, _progress(case_id, item.org_unit, item.record))
+    )
+
+
+async def _kept_periods(sessionmaker: async_sessionmaker[AsyncSession]) -> set[date]:
+    async with sessionmaker() as session:
+        rows = await session.execute(select(SUMS.c.last_day_no).where(SUMS.c.scope == EVERY))
+        return {date.fromordinal(last) for (last,) in rows}
+
+
+async def test_past_periods_are_kept_and_summed_again_after_a_write_that_changes_them(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """The sums of months wholly past are kept; a record that changes a day of them removes them from
+    that day on (a step recorded late in March), one that changes only today keeps them."""
+    cases = [PARTIAL, PART_TIMER, RELAPSE, CROSSING]
+    for number, item in enumerate(cases):
+        await _written(sessionmaker, f"case-{number:05d}", item)
+    today = date.today()
+    first = date(2026, 1, 1)
+
+    async def check() -> None:
+        expected, summed = await _both(sessionmaker, cases, STAFF, first, today, Granularity.month, today)
+        assert _plain(summed[0]) == _plain(expected[0]) and _plain(summed[1]) == _plain(expected[1])
+
+    await check()
+    past_months = {p.last for p in periods(first, today, Granularity.month) if p.last < today}
+    assert await _kept_periods(sessionmaker) == past_months
+    await check()  # read back: the same figures
+
+    # B's arbodienst report, due 22 March: done on 20 March after all, not on the 25th (late before)
+    steps = (StepDue(key="arbodienst_report", due=date(2026, 3, 22), done_on=date(2026, 3, 20)),)
+    cases[1] = CaseFigures(PART_TIMER.org_unit, replace(PART_TIMER.record, steps=steps))
+    await _written(sessionmaker, "case-00001", cases[1])
+    assert await _kept_periods(sessionmaker) == {last for last in past_months if last < date(2026, 3, 31)}
+    await check()
+    assert await _kept_periods(sessionmaker) == past_months
+
+    # A new phase from today changes no day of a past month
+    phases = (*CROSSING.record.phases, PhaseSince(phase="plan_van_aanpak", since=today))
+    cases[3] = CaseFigures(CROSSING.org_unit, replace(CROSSING.record, phases=phases))
+    await _written(sessionmaker, "case-00003", cases[3])
+    assert await _kept_periods(sessionmaker) == past_months
+    await check()
+
+
+async def test_sums_summed_while_a_write_removed_some_are_not_kept(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    await _written(sessionmaker, "case-00000", PARTIAL)
+    march = periods(date(2026, 3, 1), date(2026, 3, 1), Granularity.month)[0]
+    async with sessionmaker() as session:
+        epoch, kept = await read_sums(session, {0: march}, 36.0)
+    assert kept == {}
+    await _written(sessionmaker, "case-00001", RELAPSE)  # a case reported late: its past months change
+    assert not await keep(sessionmaker, epoch, [(march, {EVERY: {"sick": 1.0}})], 36.0)
+    assert await _kept_periods(sessionmaker) == set()
+
+
+def test_what_a_write_changes_from() -> None:
+    record = PARTIAL.record
+    assert changed_from(None, None, record, "Logistiek") == date(2026, 3, 1)
+    assert changed_from(record, "Logistiek", record, "Logistiek") is None
+    assert changed_from(record, "Logistiek", record, "Kantoor") == date(2026, 3, 1)
+    running = replace(record, reports=(SickReport(date(2026, 3, 1), None, False),))
+    assert changed_from(running, None, record, None) == date(2026, 3, 20)  # recovered on the 20th
+    later = replace(record, steps=(StepDue("probleemanalyse", date(2026, 4, 12), None),))
+    assert changed_from(record, None, later, None) == date(2026, 4, 12)

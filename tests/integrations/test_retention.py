@@ -12,6 +12,9 @@ import pytest
 from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contracts.absence import AbsenceRecord, AbsenceSpan, PhaseSince, SickReport, StepDue
+from integrations.absence_parts import replace_parts
+from integrations.absence_records import as_row
 from integrations.db import make_engine, make_sessionmaker, run_write
 from integrations.retention import (
     TABLES,
@@ -215,6 +218,16 @@ def _seed(connection: Connection, case_id: str, closed_on: date | None) -> None:
             for row in outbox
         ],
     )
+    record = AbsenceRecord(
+        employee_key=tag * 16,
+        contract_hours_per_week=36.0,
+        reports=(SickReport(start=date(2023, 1, 2), end=closed_on, recovered=closed_on is not None),),
+        spans=(AbsenceSpan(start=date(2023, 1, 2), end=closed_on, fraction=1.0),),
+        phases=(PhaseSince(phase="ziekgemeld", since=date(2023, 1, 2)),),
+        steps=(StepDue(key="probleemanalyse", due=date(2023, 2, 13), done_on=date(2023, 2, 10)),),
+    )
+    connection.execute(insert(_table("absence_records")), as_row(case_id, "Logistiek", record))
+    replace_parts(connection, case_id, "Logistiek", record)
 
 
 def _seed_people_rows(connection: Connection) -> None:
@@ -292,6 +305,11 @@ EACH_CASE = {
     "invitation_replies": 1,
     "invitation_counters": 1,
     "digest_items": 1,
+    "absence_spans": 1,
+    "absence_reports": 1,
+    "absence_phases": 1,
+    "absence_steps": 1,
+    "absence_records": 1,
     "cases": 1,
 }
 

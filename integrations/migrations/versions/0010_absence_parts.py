@@ -1,7 +1,8 @@
 """The absence records as rows the store sums (integrations.absence_parts): ``absence_spans``,
 ``absence_reports``, ``absence_phases`` (each phase's days cut to the sick reports) and
 ``absence_steps``, dates as day numbers (``date.toordinal()``), filled here from ``absence_records``
-and by every write after. Withdrawn cases get no rows. The statistics page then sums in SQL instead
+and by every write after. Withdrawn cases get no rows. ``absence_sums`` keeps the sums of periods
+wholly past (integrations.absence_snapshots), ``absence_sums_epoch`` counts the writes that removed some. The statistics page then sums in SQL instead
 of reading every case (bench/scale.py: the page took seconds at 10,000 cases).
 
 Revision ID: 0010
@@ -90,6 +91,24 @@ def upgrade() -> None:
     op.create_index("ix_absence_reports_last_day_no", "absence_reports", ["last_day_no"])
     op.create_index("ix_absence_phases_last_day_no", "absence_phases", ["last_day_no"])
     op.create_index("ix_absence_steps_due_day_no", "absence_steps", ["due_day_no"])
+    op.create_index("ix_absence_records_unit_days", "absence_records", ["org_unit", "first_day", "last_day"])
+    op.create_table(
+        "absence_sums",
+        sa.Column("first_day_no", sa.Integer(), nullable=False),
+        sa.Column("last_day_no", sa.Integer(), nullable=False),
+        sa.Column("scope", sa.String(length=101), nullable=False),
+        sa.Column("full_time_hours", sa.Float(), nullable=False),
+        sa.Column("sums", sa.JSON(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("first_day_no", "last_day_no", "scope", "full_time_hours"),
+    )
+    op.create_index("ix_absence_sums_last_day_no", "absence_sums", ["last_day_no"])
+    op.create_table(
+        "absence_sums_epoch",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
 
 
 def _fill(spans: sa.Table, reports: sa.Table, phases: sa.Table, steps: sa.Table) -> None:
@@ -145,5 +164,13 @@ def _fill(spans: sa.Table, reports: sa.Table, phases: sa.Table, steps: sa.Table)
 
 
 def downgrade() -> None:
-    for table in ("absence_steps", "absence_phases", "absence_reports", "absence_spans"):
+    op.drop_index("ix_absence_records_unit_days", table_name="absence_records")
+    for table in (
+        "absence_sums_epoch",
+        "absence_sums",
+        "absence_steps",
+        "absence_phases",
+        "absence_reports",
+        "absence_spans",
+    ):
         op.drop_table(table)
