@@ -219,22 +219,22 @@ class _Sums:
         for (i, _, _), duration in once.items():
             self.ended[(i, EVERY_UNIT)].append(duration)
 
-        # cases sick at the end of the period, by the phase they were in then: a stretch in a phase
-        # covers the period ends from the first on or after its first day to the last on or before
-        # its last; counted per such range, one pass and a few comparisons a row
+        # cases sick at the end of the period, by the phase they were in then (one pass, as above)
         ends = [period.last_no for period in window.periods]
         phase_first, phase_last = PHASES.c.first_day_no, PHASES.c.last_day_no
-        lowest = _first_end_on_or_after(phase_first, ends)
-        highest = case((phase_last.is_(None), len(ends) - 1), else_=_first_end_on_or_after(phase_last + 1, ends) - 1)
+        in_phase = [
+            func.sum(case((and_(phase_first <= end, or_(phase_last.is_(None), phase_last >= end)), 1), else_=0))
+            for end in ends
+        ]
         phases = (
-            select(PHASES.c.org_unit, PHASES.c.phase, lowest, highest, func.count())
+            select(PHASES.c.org_unit, PHASES.c.phase, *in_phase)
             .where(phase_first <= window.last_no, or_(phase_last.is_(None), phase_last >= ends[0]))
-            .group_by(PHASES.c.org_unit, PHASES.c.phase, lowest, highest)
+            .group_by(PHASES.c.org_unit, PHASES.c.phase)
         )
-        for unit, phase, low, high, count in await session.execute(phases):
-            for n in range(int(low), int(high) + 1):
-                for key in ((window.positions[n], unit), (window.positions[n], EVERY_UNIT)):
-                    self.phases[key][phase] = self.phases[key].get(phase, 0) + int(count)
+        for unit, phase, *counts in await session.execute(phases):
+            for i, count in zip(window.positions, counts, strict=True):
+                for key in ((i, unit), (i, EVERY_UNIT)):
+                    self.phases[key][phase] = self.phases[key].get(phase, 0) + int(count or 0)
 
         # statutory steps due in the period: done on time, late, or not done with the day passed
         due, done = STEPS.c.due_day_no, STEPS.c.done_day_no

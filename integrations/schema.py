@@ -454,11 +454,15 @@ class AbsenceSpanRow(Base):
     on SQLite and PostgreSQL. Withdrawn cases have no rows."""
 
     __tablename__ = "absence_spans"
+    # the sums read the index alone, in the order they group by
+    __table_args__ = (
+        Index("ix_absence_spans_sums", "org_unit", "first_day_no", "last_day_no", "fraction", "contract_hours"),
+    )
 
     case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_unit: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    first_day_no: Mapped[int] = mapped_column(Integer, index=True)
+    first_day_no: Mapped[int] = mapped_column(Integer)
     last_day_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
     fraction: Mapped[float] = mapped_column(Float)
     contract_hours: Mapped[float] = mapped_column(Float)
@@ -484,13 +488,14 @@ class AbsencePhaseRow(Base):
     this phase on day d" is one range test (``first_day_no`` <= d <= ``last_day_no``, None: open)."""
 
     __tablename__ = "absence_phases"
+    __table_args__ = (Index("ix_absence_phases_sums", "org_unit", "phase", "first_day_no", "last_day_no"),)
 
     case_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_unit: Mapped[str | None] = mapped_column(String(100), nullable=True)
     phase: Mapped[str] = mapped_column(String(40))
     first_day_no: Mapped[int] = mapped_column(Integer)
-    last_day_no: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    last_day_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class AbsenceStepRow(Base):

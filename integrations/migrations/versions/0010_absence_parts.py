@@ -86,10 +86,14 @@ def upgrade() -> None:
     )
     assert spans is not None and reports is not None and phases is not None and steps is not None
     _fill(spans, reports, phases, steps)
-    op.create_index("ix_absence_spans_first_day_no", "absence_spans", ["first_day_no"])
+    op.create_index(
+        "ix_absence_spans_sums",
+        "absence_spans",
+        ["org_unit", "first_day_no", "last_day_no", "fraction", "contract_hours"],
+    )
     op.create_index("ix_absence_reports_first_day_no", "absence_reports", ["first_day_no"])
     op.create_index("ix_absence_reports_last_day_no", "absence_reports", ["last_day_no"])
-    op.create_index("ix_absence_phases_last_day_no", "absence_phases", ["last_day_no"])
+    op.create_index("ix_absence_phases_sums", "absence_phases", ["org_unit", "phase", "first_day_no", "last_day_no"])
     op.create_index("ix_absence_steps_due_day_no", "absence_steps", ["due_day_no"])
     op.create_index("ix_absence_records_unit_days", "absence_records", ["org_unit", "first_day", "last_day"])
     op.create_table(
