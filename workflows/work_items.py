@@ -12,7 +12,8 @@ is left to the reader: every item carries its date, and the queue compares it wi
   else for HR; not an overdue deadline, which is its step already.
 - ``talk``: a progress talk not recorded: the first occurrence of the series that no recorded talk
   covers (from a week before it until the next one), for the manager; while the rules' own
-  ``talk_not_recorded`` signal is open, that signal.
+  ``talk_not_recorded`` signal is open, that signal. And a planned driegesprek not recorded as held,
+  for the coach, from its day.
 - ``riv_gap``: an open gap of the re-integratieverslag (rules version 4, from week 80), for HR (the
   employee's own view: for the employee), with the form that fills it (the RIV check is asked only
   when such a gap is open).
@@ -26,7 +27,7 @@ from datetime import date, datetime, timedelta
 from contracts import WorkItem
 from states.cadence import next_occurrence
 from states.case import UpcomingItem
-from states.clock import at_local
+from states.clock import at_local, local_date
 from states.facts import CaseFacts, Signal
 from states.kinds import SeriesKind, SignalKind
 from states.riv import riv_check
@@ -39,6 +40,8 @@ STEP_ACTORS: dict[str, str] = {"evaluation": "manager"}
 
 RECORD_TALK = "progress_talk_held"
 TALK_WORDS = ("Voortgangsgesprek vastleggen", "Record the progress talk")
+RECORD_DRIEGESPREK = "driegesprek_held"
+DRIEGESPREK_WORDS = ("Driegesprek vastleggen", "Record the three-way talk")
 RIV_PREFIX = "riv_gap:"
 GIVES_VIEW = "employee_view_given"
 """The one gap of the RIV the employee fills: their own view on the dossier."""
@@ -61,7 +64,12 @@ def case_work(
     """``deadlines``: :func:`states.upcoming_deadlines` at ``now``; ``signals``: :func:`states.open_signals`."""
     first = deadlines[0] if deadlines else None
     nl, en = _step_words(first.key, first) if first else (None, None)
-    items = [*_steps(deadlines), *_signals(facts, signals, now, has_coach=has_coach), *_talk(facts, signals)]
+    items = [
+        *_steps(deadlines),
+        *_signals(facts, signals, now, has_coach=has_coach),
+        *_talk(facts, signals),
+        *_driegesprekken(facts),
+    ]
     return CaseWork(
         next_step=first.key if first else None,
         next_step_label_nl=nl,
@@ -180,3 +188,26 @@ def _talk(facts: CaseFacts, signals: list[Signal]) -> list[WorkItem]:
             since=day,
         )
     ]
+
+
+def _driegesprekken(facts: CaseFacts) -> list[WorkItem]:
+    """Each planned driegesprek not recorded as held, for the coach (shown once its day has come)."""
+    items: list[WorkItem] = []
+    for number, talk in enumerate(facts.driegesprekken, start=1):
+        series = next((s for s in facts.series if s.active and s.slot == f"driegesprek:{number}"), None)
+        if talk.held_on is not None or series is None:
+            continue
+        day = local_date(series.start)
+        items.append(
+            WorkItem(
+                kind="talk",
+                key=f"{series.series_id}:{day.isoformat()}"[:200],
+                label_nl=DRIEGESPREK_WORDS[0],
+                label_en=DRIEGESPREK_WORDS[1],
+                actor_role="coach",
+                due=day,
+                command=RECORD_DRIEGESPREK,
+                since=day,
+            )
+        )
+    return items

@@ -6,10 +6,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from states import ProgressTalkHeld, TalkMood, decide, open_signals, tick, upcoming_deadlines
+from states import (
+    DriegesprekHeld,
+    HoursReported,
+    ProgressTalkHeld,
+    SendSeries,
+    TalkMood,
+    decide,
+    open_signals,
+    tick,
+    upcoming_deadlines,
+)
 from states.facts import CaseFacts
-from tests.states.helpers import at, case_in, ev
+from tests.states.helpers import at, case_in, ev, of_type
 from tests.states.riv_cases import started
+from tests.states.test_signals import build_up
 from workflows.work_items import CaseWork, case_work
 
 
@@ -55,3 +66,18 @@ def test_signals_go_to_the_coach_when_there_is_one_and_riv_gaps_to_hr_with_their
     for item in work.items:
         if item.kind == "signal":
             assert item.actor_role == "coach" and item.command == "signal_resolved"
+
+
+def test_a_planned_driegesprek_is_for_the_coach_to_record_until_it_is_held() -> None:
+    facts, now = build_up([(date(2026, 3, 2), 8)])
+    facts = decide(facts, ev(HoursReported, now, week_of=date(2026, 3, 2), hours=8), at(2026, 3, 9)).facts
+    looped = tick(facts, at(2026, 3, 30, 9))  # the build-up stalled: the coach is looped in, a driegesprek planned
+    (planned,) = [e for e in of_type(looped.effects, SendSeries) if e.kind == "driegesprek"]
+    (item,) = [i for i in _work(looped.facts, at(2026, 3, 30, 9), coach=True).items if i.command == "driegesprek_held"]
+    assert (item.kind, item.actor_role, item.due) == ("talk", "coach", planned.start.date())
+    assert item.label_nl == "Driegesprek vastleggen"
+    held = decide(looped.facts, ev(DriegesprekHeld, planned.start), planned.start).facts
+    left = [i for i in _work(held, planned.start, coach=True).items if i.command == "driegesprek_held"]
+    assert item.key not in {i.key for i in left}, "held: no longer to record"
+    # the build-up is still stalled, so the rules plan the next driegesprek: that one is to record
+    assert [i.due for i in left] == [s.start.date() for s in held.series if s.active and s.kind == "driegesprek"]
