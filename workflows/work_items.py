@@ -175,19 +175,7 @@ def _talk(facts: CaseFacts, signals: list[Signal]) -> list[WorkItem]:
     moment = next_occurrence(series, max(after, series.start - timedelta(seconds=1)))
     if moment is None:
         return []
-    day: date = moment.date()
-    return [
-        WorkItem(
-            kind="talk",
-            key=f"{series.series_id}:{day.isoformat()}"[:200],
-            label_nl=TALK_WORDS[0],
-            label_en=TALK_WORDS[1],
-            actor_role="manager",
-            due=day,
-            command=RECORD_TALK,
-            since=day,
-        )
-    ]
+    return [_talk_to_record(series.series_id, moment.date(), TALK_WORDS, "manager", RECORD_TALK)]
 
 
 def _driegesprekken(facts: CaseFacts) -> list[WorkItem]:
@@ -197,17 +185,21 @@ def _driegesprekken(facts: CaseFacts) -> list[WorkItem]:
         series = next((s for s in facts.series if s.active and s.slot == f"driegesprek:{number}"), None)
         if talk.held_on is not None or series is None:
             continue
-        day = local_date(series.start)
         items.append(
-            WorkItem(
-                kind="talk",
-                key=f"{series.series_id}:{day.isoformat()}"[:200],
-                label_nl=DRIEGESPREK_WORDS[0],
-                label_en=DRIEGESPREK_WORDS[1],
-                actor_role="coach",
-                due=day,
-                command=RECORD_DRIEGESPREK,
-                since=day,
-            )
+            _talk_to_record(series.series_id, local_date(series.start), DRIEGESPREK_WORDS, "coach", RECORD_DRIEGESPREK)
         )
     return items
+
+
+def _talk_to_record(series_id: str, day: date, words: tuple[str, str], actor: str, command: str) -> WorkItem:
+    """A talk of ``day`` to record with ``command``, by ``actor`` (the queue shows it from that day)."""
+    return WorkItem(
+        kind="talk",
+        key=f"{series_id}:{day.isoformat()}"[:200],
+        label_nl=words[0],
+        label_en=words[1],
+        actor_role=actor,
+        due=day,
+        command=command,
+        since=day,
+    )
