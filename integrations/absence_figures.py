@@ -50,7 +50,6 @@ async def table_from_store(
 ) -> tuple[list[Figures], list[Figures]]:
     """What :func:`integrations.absence_statistics.table` gives for every case in the store;
     ``case_units``: the org units of the cases of the periods (:func:`case_org_units`)."""
-
     counted = {i: c for i, period in enumerate(chosen) if (c := counted_period(period, today)) is not None}
     past = {i: c for i, c in counted.items() if c.last < today}  # wholly past: their sums are kept
     sums = _Sums()
@@ -103,11 +102,12 @@ def _periods(counted: dict[int, Period]) -> Any:
     return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("periods")
 
 
-def _first_end_on_or_after(day: ColumnElement[Any], ends: Sequence[int]) -> ColumnElement[Any]:
-    """The position of the first of the (rising) period ends ``ends`` on or after ``day``;
-    ``len(ends)`` after the last. The periods follow each other without a gap, so this is also the
-    period ``day`` falls in."""
-    return case(*((day <= end, position) for position, end in enumerate(ends)), else_=len(ends))
+def _period_of(day: ColumnElement[Any], window: _Window) -> ColumnElement[Any]:
+    """The position (in ``window.periods``) of the period ``day`` falls in; -1 for none (the periods
+    summed need not follow each other: the ones kept are left out)."""
+    return case(
+        *((day.between(period.first_no, period.last_no), n) for n, period in enumerate(window.periods)), else_=-1
+    )
 
 
 def _least(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -238,7 +238,7 @@ class _Sums:
 
         # statutory steps due in the period: done on time, late, or not done with the day passed
         due, done = STEPS.c.due_day_no, STEPS.c.done_day_no
-        position = _first_end_on_or_after(due, ends)
+        position = _period_of(due, window)
         steps = (
             select(
                 STEPS.c.org_unit,
@@ -251,6 +251,8 @@ class _Sums:
             .group_by(STEPS.c.org_unit, position)
         )
         for unit, n, on_time, late, missing in await session.execute(steps):
+            if n < 0:
+                continue  # due in a period between those summed (one whose sums are kept)
             for key in ((window.positions[int(n)], unit), (window.positions[int(n)], EVERY_UNIT)):
                 before = self.steps.get(key, (0, 0, 0))
                 self.steps[key] = (before[0] + int(on_time), before[1] + int(late), before[2] + int(missing))

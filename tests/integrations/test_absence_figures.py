@@ -275,3 +275,25 @@ def test_what_a_write_changes_from() -> None:
     assert changed_from(running, None, record, None) == date(2026, 3, 20)  # recovered on the 20th
     later = replace(record, steps=(StepDue("probleemanalyse", date(2026, 4, 12), None),))
     assert changed_from(record, None, later, None) == date(2026, 4, 12)
+
+
+async def test_months_kept_with_gaps_between_them_sum_alike(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Pages that asked for other months leave kept sums with months between them; a step due in a
+    kept month counts there only."""
+    chance = random.Random(7)
+    today = date(2026, 11, 17)
+    cases = [_random_case(chance, number, ["Logistiek", "Kantoor"], today) for number in range(120)]
+    for number, item in enumerate(cases):
+        await _written(sessionmaker, f"case-{number:05d}", item)
+    await _both(sessionmaker, cases, [], date(2026, 1, 1), date(2026, 3, 1), Granularity.month, today)
+    await _both(sessionmaker, cases, [], date(2026, 5, 1), date(2026, 5, 1), Granularity.month, today)
+    assert await _kept_periods(sessionmaker) == {
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+        date(2026, 3, 31),
+        date(2026, 5, 31),
+    }
+    expected, summed = await _both(
+        sessionmaker, cases, [], date(2026, 1, 1), date(2026, 11, 1), Granularity.month, today
+    )
+    assert _plain(summed[0]) == _plain(expected[0]) and _plain(summed[1]) == _plain(expected[1])
