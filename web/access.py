@@ -13,6 +13,7 @@ be probed. Routes call :func:`require_case` (or :func:`case_access`) and :func:`
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from fastapi import HTTPException
@@ -83,7 +84,12 @@ async def case_access(store: CaseStore, principal: Principal, case_id: str) -> C
         return CaseAccess(
             case_id, CaseView.full, read_only=principal.role == AccountRole.auditor, case_roles=frozenset()
         )
-    roles = frozenset(await store.roles_in_case(case_id, principal.email))
+    return access_by_roles(case_id, await store.roles_in_case(case_id, principal.email))
+
+
+def access_by_roles(case_id: str, case_roles: Iterable[str]) -> CaseAccess | None:
+    """What someone with ``case_roles`` in the case (and no role that sees every case) may see of it."""
+    roles = frozenset(case_roles)
     views = {_VIEW_BY_CASE_ROLE[role] for role in roles if role in _VIEW_BY_CASE_ROLE}
     if not views:
         return None

@@ -17,7 +17,7 @@ from integrations.replies import Counter, TalkAttendance
 from integrations.schema import CaseRow
 from integrations.store import CaseStore
 from web import deps
-from web.access import READS_HISTORY, SEES_EVERY_CASE, case_access, require_role
+from web.access import READS_HISTORY, SEES_EVERY_CASE, access_by_roles, require_role
 from web.access import CaseView as Visibility
 from web.attendance import ProposalOut, TalkAttendanceOut, attendance_for, attendance_out, proposals_out
 from web.auth import Principal, current_principal
@@ -168,9 +168,10 @@ async def visible_cases(store: CaseStore, principal: Principal) -> list[tuple[Ca
     that is searched or paged, is :mod:`web.case_list`'s (this one stops at the store's 500)."""
     if principal.role in SEES_EVERY_CASE:
         return [(row, Visibility.full) for row in await store.list_cases()]
+    roles = await store.roles_of_person(principal.email)  # one query, not one per case
     found = []
     for row in await store.cases_of_person(principal.email):
-        access = await case_access(store, principal, row.case_id)
+        access = access_by_roles(row.case_id, roles.get(row.case_id, ()))
         if access is not None:
             found.append((row, access.view))
     return found
