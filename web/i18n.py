@@ -685,6 +685,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "retention.count.invitation_replies": ("Antwoorden op uitnodigingen", "Replies to invitations"),
     "retention.count.invitation_counters": ("Voorstellen voor een ander tijdstip", "Proposals of another time"),
     "retention.count.workflow_executions": ("Procesgeschiedenissen", "Process histories"),
+    "retention.count.absence_records": ("Verzuimgegevens voor de cijfers", "Absence records for the figures"),
+    "retention.count.absence_spans": ("Verzuimperioden voor de cijfers", "Periods of absence for the figures"),
+    "retention.count.absence_reports": ("Ziekmeldingen voor de cijfers", "Sick reports for the figures"),
+    "retention.count.absence_phases": ("Fasen voor de cijfers", "Phases for the figures"),
+    "retention.count.absence_steps": ("Wettelijke stappen voor de cijfers", "Statutory steps for the figures"),
 }
 TEXTS.update(STATISTICS_TEXTS)  # the statistics and workforce pages (issue 21)
 TEXTS.update(WORK_QUEUE_TEXTS)  # the work queue (issue 21)

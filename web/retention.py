@@ -42,6 +42,11 @@ COUNT_ORDER = (
     "calendar_series_people",
     "invitation_replies",
     "invitation_counters",
+    "absence_records",
+    "absence_spans",
+    "absence_reports",
+    "absence_phases",
+    "absence_steps",
     "workflow_executions",
 )
 
