@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from integrations import absence_snapshots as snapshots
@@ -88,20 +88,6 @@ async def case_org_units(sessionmaker: async_sessionmaker[AsyncSession], first: 
         return sorted(str(unit) for unit in (await session.execute(query)).scalars())
 
 
-def _periods(counted: dict[int, Period]) -> Any:
-    """The periods as a table of (p, first, last) day numbers: a UNION ALL of one-row SELECTs, which
-    SQLite and PostgreSQL both read (a VALUES list with column names is PostgreSQL's only)."""
-    rows = [
-        select(
-            literal(i, Integer).label("p"),
-            literal(period.first.toordinal(), Integer).label("first_no"),
-            literal(period.last.toordinal(), Integer).label("last_no"),
-        )
-        for i, period in counted.items()
-    ]
-    return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("periods")
-
-
 def _period_of(day: ColumnElement[Any], window: _Window) -> ColumnElement[Any]:
     """The position (in ``window.periods``) of the period ``day`` falls in; -1 for none (the periods
     summed need not follow each other: the ones kept are left out)."""
@@ -149,8 +135,6 @@ class _Sums:
     async def read(self, session: AsyncSession, counted: dict[int, Period], today: date, hours: float) -> None:
         """Sum the periods ``counted`` (by position) over every org unit."""
         window = _Window(counted)
-        periods = _periods(counted)
-        p, first, last = periods.c.p, periods.c.first_no, periods.c.last_no
 
         # sick FTE-days: each span's days inside the period x its fraction x the part-time factor.
         # One pass over the spans of the window, a sum per period (a join with the periods would
@@ -186,34 +170,40 @@ class _Sums:
                 self.sick[(i, EVERY_UNIT)] += float(total or 0.0)
 
         # reports begun in the period, one per employee and first day
+        began = REPORTS.c.first_day_no
         begun = (
-            select(p, REPORTS.c.org_unit, REPORTS.c.employee_key, REPORTS.c.first_day_no)
-            .join_from(REPORTS, periods, REPORTS.c.first_day_no.between(first, last))
+            select(_period_of(began, window).label("n"), REPORTS.c.org_unit, REPORTS.c.employee_key, began)
+            .where(began.between(window.first_no, window.last_no))
             .distinct()
         ).subquery()
-        for i, unit, count in await session.execute(
-            select(begun.c.p, begun.c.org_unit, func.count()).group_by(begun.c.p, begun.c.org_unit)
-        ):
-            self.reports[(i, unit)] = int(count)
-        everyone = select(begun.c.p, begun.c.employee_key, begun.c.first_day_no).distinct().subquery()
-        for i, count in await session.execute(select(everyone.c.p, func.count()).group_by(everyone.c.p)):
-            self.reports[(i, EVERY_UNIT)] = int(count)
+        in_a_period = begun.c.n >= 0
+        per_unit = select(begun.c.n, begun.c.org_unit, func.count()).where(in_a_period)
+        for n, unit, count in await session.execute(per_unit.group_by(begun.c.n, begun.c.org_unit)):
+            self.reports[(window.positions[n], unit)] = int(count)
+        everyone = (
+            select(begun.c.n, begun.c.employee_key, begun.c.first_day_no).where(in_a_period).distinct().subquery()
+        )
+        for n, count in await session.execute(select(everyone.c.n, func.count()).group_by(everyone.c.n)):
+            self.reports[(window.positions[n], EVERY_UNIT)] = int(count)
 
         # reports ended by recovery in the period: their durations (few: the recoveries of the periods)
+        ended_in = _period_of(REPORTS.c.last_day_no, window)
         ended = (
             select(
-                p,
+                ended_in,
                 REPORTS.c.org_unit,
                 REPORTS.c.employee_key,
-                REPORTS.c.first_day_no,
-                func.max(REPORTS.c.last_day_no - REPORTS.c.first_day_no + 1),
+                began,
+                func.max(REPORTS.c.last_day_no - began + 1),
             )
-            .join_from(REPORTS, periods, REPORTS.c.last_day_no.between(first, last))
-            .where(REPORTS.c.recovered.is_(True))
-            .group_by(p, REPORTS.c.org_unit, REPORTS.c.employee_key, REPORTS.c.first_day_no)
+            .where(REPORTS.c.recovered.is_(True), REPORTS.c.last_day_no.between(window.first_no, window.last_no))
+            .group_by(ended_in, REPORTS.c.org_unit, REPORTS.c.employee_key, began)
         )
         once: dict[tuple[int, str, int], int] = {}
-        for i, unit, employee, first_day, duration in await session.execute(ended):
+        for n, unit, employee, first_day, duration in await session.execute(ended):
+            if n < 0:
+                continue  # ended in a period between those summed (one whose sums are kept)
+            i = window.positions[n]
             self.ended[(i, unit)].append(int(duration))
             once[(i, employee, first_day)] = max(int(duration), once.get((i, employee, first_day), 0))
         for (i, _, _), duration in once.items():
