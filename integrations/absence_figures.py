@@ -8,10 +8,12 @@ same answers on the hand-worked examples and on random caseloads, on SQLite and 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
@@ -23,19 +25,30 @@ from integrations.absence_statistics import (
     FULL_TIME_HOURS,
     WITHDRAWN,
     Figures,
+    Granularity,
     Period,
     Staff,
     counted_period,
     finish,
+    month_start,
+    periods,
     staff_of_period,
 )
 from integrations.schema import AbsenceRecordRow, Base
+from states.clock import local_date
 
 RECORDS = Base.metadata.tables[AbsenceRecordRow.__tablename__]
 EVERY_UNIT = "\x00every unit"
 """The key of the figures over every unit together (not a name an org unit can have: cases without a
 unit have None, and count there)."""
 Key = tuple[int, str | None]  # (the period's position, the org unit or EVERY_UNIT)
+KEEP_BATCH = 6
+"""How many past periods :func:`keep_past_sums` sums in one go."""
+KEEP_SECONDS = 300.0
+"""How often the worker keeps the sums of past periods that are not kept (:func:`run_sums_keeper`):
+after a write that changed a past day, the page sums those periods itself until then."""
+
+logger = logging.getLogger(__name__)
 
 
 async def table_from_store(
@@ -51,18 +64,7 @@ async def table_from_store(
     """What :func:`integrations.absence_statistics.table` gives for every case in the store;
     ``case_units``: the org units of the cases of the periods (:func:`case_org_units`)."""
     counted = {i: c for i, period in enumerate(chosen) if (c := counted_period(period, today)) is not None}
-    past = {i: c for i, c in counted.items() if c.last < today}  # wholly past: their sums are kept
-    sums = _Sums()
-    async with sessionmaker() as session:
-        epoch, kept = await snapshots.read(session, past, full_time_hours)
-        live = {i: c for i, c in counted.items() if i not in kept}
-        if live:
-            await sums.read(session, live, today, full_time_hours)
-    for i, scopes in kept.items():
-        sums.load(i, scopes)
-    fresh = [(past[i], sums.export(i)) for i in live if i in past]
-    if fresh:
-        await snapshots.keep(sessionmaker, epoch, fresh, full_time_hours)
+    sums, _ = await _summed(sessionmaker, counted, today, full_time_hours)
     if org_unit is not None:
         staff = [row for row in staff if row.org_unit == org_unit]
     units = sorted(set(case_units) | {row.org_unit for row in staff}) if org_unit is None else []
@@ -74,6 +76,67 @@ async def table_from_store(
         for i, p in enumerate(chosen)
     ]
     return totals, per_unit
+
+
+async def _summed(
+    sessionmaker: async_sessionmaker[AsyncSession], counted: dict[int, Period], today: date, full_time_hours: float
+) -> tuple[_Sums, int]:
+    """The sums of ``counted`` (by position): the kept ones read back, the others summed, and those of
+    them wholly past kept; with how many were kept anew."""
+    past = {i: c for i, c in counted.items() if c.last < today}  # wholly past: their sums are kept
+    sums = _Sums()
+    async with sessionmaker() as session:
+        epoch, kept = await snapshots.read(session, past, full_time_hours)
+        live = {i: c for i, c in counted.items() if i not in kept}
+        if live:
+            await sums.read(session, live, today, full_time_hours)
+    for i, scopes in kept.items():
+        sums.load(i, scopes)
+    fresh = [(past[i], sums.export(i)) for i in live if i in past]
+    stored = bool(fresh) and await snapshots.keep(sessionmaker, epoch, fresh, full_time_hours)
+    return sums, len(fresh) if stored else 0
+
+
+async def keep_past_sums(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    today: date,
+    *,
+    full_time_hours: float = FULL_TIME_HOURS,
+    batch: int = KEEP_BATCH,
+) -> int:
+    """Sum and keep every wholly past month and quarter since the earliest sick day in the store whose
+    sums are not kept (never summed, or removed by a write); returns how many were kept.
+
+    So that the statistics page of a past year reads kept sums instead of summing twelve months at
+    once; :func:`run_sums_keeper` calls it in the worker. ``batch`` periods are summed per query, to
+    keep each one short beside the writes."""
+    async with sessionmaker() as session:
+        earliest = (await session.execute(select(func.min(RECORDS.c.first_day)))).scalar_one_or_none()
+    if earliest is None:
+        return 0
+    kept = 0
+    for granularity in Granularity:  # one at a time: the periods summed together must not overlap
+        past = [p for p in periods(month_start(earliest), month_start(today), granularity) if p.last < today]
+        for start in range(0, len(past), batch):
+            chosen = dict(enumerate(past[start : start + batch]))
+            _, fresh = await _summed(sessionmaker, chosen, today, full_time_hours)
+            kept += fresh
+    return kept
+
+
+async def run_sums_keeper(sessionmaker: async_sessionmaker[AsyncSession], *, every: float = KEEP_SECONDS) -> None:
+    """:func:`keep_past_sums` every ``every`` seconds, until cancelled. A round that fails (the store
+    away) is logged; the next one tries again, and a page sums what is not kept meanwhile."""
+    while True:
+        try:
+            kept = await keep_past_sums(sessionmaker, local_date(datetime.now(UTC)))
+            if kept:
+                logger.info("kept the absence sums of %d past periods", kept)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("keeping the absence sums of past periods failed; trying again in %.0f s", every)
+        await asyncio.sleep(every)
 
 
 async def case_org_units(sessionmaker: async_sessionmaker[AsyncSession], first: date, last: date) -> list[str]:
@@ -90,7 +153,8 @@ async def case_org_units(sessionmaker: async_sessionmaker[AsyncSession], first: 
 
 def _period_of(day: ColumnElement[Any], window: _Window) -> ColumnElement[Any]:
     """The position (in ``window.periods``) of the period ``day`` falls in; -1 for none (the periods
-    summed need not follow each other: the ones kept are left out)."""
+    summed need not follow each other: the ones kept are left out; they must not overlap: a day
+    falls in the first that holds it)."""
     return case(
         *((day.between(period.first_no, period.last_no), n) for n, period in enumerate(window.periods)), else_=-1
     )

@@ -11,7 +11,8 @@ own transaction.
 A page that summed past periods stores them only when no write removed sums in the meantime: the
 writes that remove sums count up ``absence_sums_epoch``, and the page compares the count it read
 before summing with the count in its storing transaction. Sums removed by a write are summed again
-by the next page.
+by the next page, or by the worker's keeper (:func:`integrations.absence_figures.run_sums_keeper`),
+whichever comes first.
 
 The retention sweep deletes a case's records without removing sums: the sums name no one, and a past
 period keeps the figures it had.

@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 
 from activities.case_activities import CaseActivities
 from activities.retention_activities import RetentionActivities
+from integrations.absence_figures import run_sums_keeper
 from integrations.db import make_engine, make_sessionmaker
 from integrations.digest import HR_BATCH_WINDOW, SETTINGS_PATH, run_summaries
 from integrations.migrate import ensure_current
@@ -132,12 +133,14 @@ async def running_worker(
                     settings_url=f"{settings.public_url}{SETTINGS_PATH}",
                 )
             )
+            # The statistics' sums of past months and quarters, kept ahead of the pages (integrations.absence_figures).
+            sums = asyncio.create_task(run_sums_keeper(make_sessionmaker(engine)))
             try:
                 yield worker
             finally:
-                mailbox.cancel()
-                summaries.cancel()
-                await asyncio.gather(mailbox, summaries, return_exceptions=True)
+                for task in (mailbox, summaries, sums):
+                    task.cancel()
+                await asyncio.gather(mailbox, summaries, sums, return_exceptions=True)
     finally:
         await engine.dispose()
 

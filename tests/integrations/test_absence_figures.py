@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts import Person, RecordCase, RecordProgress
 from contracts.absence import AbsenceRecord, AbsenceSpan, PhaseSince, SickReport, StepDue
-from integrations.absence_figures import case_org_units, table_from_store
+from integrations.absence_figures import case_org_units, keep_past_sums, table_from_store
 from integrations.absence_parts import TABLES, replace_parts
 from integrations.absence_records import as_row, records_between, write_absence
 from integrations.absence_snapshots import EVERY, SUMS, changed_from, keep
@@ -296,4 +296,36 @@ async def test_months_kept_with_gaps_between_them_sum_alike(sessionmaker: async_
     expected, summed = await _both(
         sessionmaker, cases, [], date(2026, 1, 1), date(2026, 11, 1), Granularity.month, today
     )
+    assert _plain(summed[0]) == _plain(expected[0]) and _plain(summed[1]) == _plain(expected[1])
+
+
+async def test_the_keeper_keeps_every_past_month_and_quarter_and_again_after_a_write(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """The worker's keeper sums every wholly past month and quarter since the earliest sick day, so a
+    page of a past year reads them back; after a write that changed a past day it sums those again."""
+    today = date(2026, 11, 17)
+    assert await keep_past_sums(sessionmaker, today) == 0  # an empty store: nothing to sum
+    cases = [PARTIAL, PART_TIMER, RELAPSE, CROSSING]
+    for number, item in enumerate(cases):
+        await _written(sessionmaker, f"case-{number:05d}", item)
+    earliest = min(item.record.reports[0].start for item in cases)
+    past = [p for granularity in Granularity for p in periods(earliest, today, granularity) if p.last < today]
+    wanted = {p.last for p in past}  # a quarter ends with its last month
+    assert date(2026, 10, 31) in wanted and date(2026, 9, 30) in wanted and date(2026, 11, 30) not in wanted
+    assert await keep_past_sums(sessionmaker, today, batch=4) == len(past)
+    assert await _kept_periods(sessionmaker) == wanted
+    assert await keep_past_sums(sessionmaker, today) == 0  # all kept: nothing summed again
+    for granularity in Granularity:  # read back, they give the definition's figures
+        expected, summed = await _both(sessionmaker, cases, STAFF, earliest, today, granularity, today)
+        assert _plain(summed[0]) == _plain(expected[0]) and _plain(summed[1]) == _plain(expected[1])
+
+    steps = (StepDue(key="arbodienst_report", due=date(2026, 3, 22), done_on=date(2026, 3, 20)),)
+    cases[1] = CaseFigures(PART_TIMER.org_unit, replace(PART_TIMER.record, steps=steps))
+    await _written(sessionmaker, "case-00001", cases[1])
+    removed = [p for p in past if p.last >= date(2026, 3, 22)]
+    assert await _kept_periods(sessionmaker) == wanted - {p.last for p in removed}
+    assert await keep_past_sums(sessionmaker, today) == len(removed)
+    assert await _kept_periods(sessionmaker) == wanted
+    expected, summed = await _both(sessionmaker, cases, STAFF, earliest, today, Granularity.month, today)
     assert _plain(summed[0]) == _plain(expected[0]) and _plain(summed[1]) == _plain(expected[1])
