@@ -562,3 +562,22 @@ class CaseImportRow(Base):
     imported_by: Mapped[str] = mapped_column(String(320))
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime)
     invitations_held: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SignInFailureRow(Base):
+    """Failed sign-ins of one key (integrations.sign_in_failures): how many, and the last one, for
+    the growing delay that every web process reads and adds to. ``limiter`` names the count ("account":
+    ``acct:``/``totp:`` + an e-mail address; "client": ``ip:`` + an address); nothing else is kept, no
+    password, no user id.
+
+    Not per case, so the retention job leaves these rows alone, and HR's exports of a case do not
+    hold them: a key untouched for the limiter's ``forget_after`` (a day) counts as never failed,
+    and its row is deleted by a later failed or successful sign-in (``last_failed_at`` is indexed
+    for that)."""
+
+    __tablename__ = "sign_in_failures"
+
+    limiter: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -18,6 +18,7 @@ from temporalio.client import Client
 from integrations.accounts import AccountStore
 from integrations.db import make_engine, make_sessionmaker
 from integrations.migrate import upgrade as upgrade_schema
+from integrations.sign_in_failures import SignInFailures
 from integrations.store import CaseStore
 from integrations.web_sessions import SESSION_SECONDS, WebSessionStore
 from reintegratie.config.settings import MAKE_SECRET, Settings, SettingsError
@@ -48,7 +49,6 @@ from web.auth import CsrfFailed, SignInRequired, is_api
 from web.body_limit import BodyLimit, dossier_uploads
 from web.codec import CodecCors
 from web.dossier_upload import UploadProblem
-from web.ratelimit import FailureLimiter
 from web.security_headers import SecurityHeaders
 from web.sign_in_first import ApiSignInFirst
 
@@ -124,6 +124,10 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
         app.state.store = CaseStore(app.state.sessionmaker)
         app.state.accounts = AccountStore(make_sessionmaker(engine))
         app.state.web_sessions = WebSessionStore(app.state.sessionmaker)  # the cookie's max_age is this expiry too
+        # A growing delay after failed sign-ins, never a lock (web.signin_limits), counted in the store so
+        # that every web process sees the same failures; a client may be an office's NAT.
+        app.state.limit_account = SignInFailures(app.state.sessionmaker, limiter="account", delay_after=3)
+        app.state.limit_client = SignInFailures(app.state.sessionmaker, limiter="client", delay_after=10)
         app.state.temporal = client or await connect(settings)
         try:
             yield
@@ -137,9 +141,6 @@ def create_app(settings: Settings, *, client: Client | None = None, mail_folder:
     app.state.settings = settings
     app.state.mail_folder = mail_folder
     app.state.payload_codec = payload_codec(settings)  # for the Temporal UI's /codec (web.codec)
-    # A growing delay after failed sign-ins, never a lock (web.ratelimit); a client may be an office's NAT.
-    app.state.limit_account = FailureLimiter(delay_after=3)
-    app.state.limit_client = FailureLimiter(delay_after=10)
     app.add_middleware(ApiSignInFirst, refuse=_sign_in_required)  # inside the session: reads its sid
     app.add_middleware(
         SessionMiddleware,

@@ -42,17 +42,17 @@ async def _past_account_delay(request: Request, email: str, password: str, code:
     by_account, by_client = limiters(request)
     if code.strip():
         account = None
-        if by_account.retry_after(code_key(email)) == 0:
+        if await by_account.retry_after(code_key(email)) == 0:
             account = await deps.accounts(request).check_password(email, password)
         if account is not None and account.has_totp:
             if await deps.accounts(request).check_totp(account.id, code):
-                by_account.forget(account_key(email))
-                by_account.forget(code_key(email))
+                await by_account.forget(account_key(email))
+                await by_account.forget(code_key(email))
                 return await _start_session(request, account, str(request.session.get("next", "/")))
-            by_account.failed(code_key(email))
-        by_account.failed(account_key(email))
-        by_client.failed(client_key(request))
-        wait = by_account.retry_after(account_key(email))
+            await by_account.failed(code_key(email))
+        await by_account.failed(account_key(email))
+        await by_client.failed(client_key(request))
+        wait = await by_account.retry_after(account_key(email))
     return _throttled(request, email, wait, past_delay=True)
 
 
@@ -84,14 +84,14 @@ async def login(request: Request) -> Response:
     password = str(form.get("password", ""))[:1024]
     by_account, by_client = limiters(request)
     keys = (account_key(email), client_key(request))
-    if (wait := by_client.retry_after(keys[1])) > 0:
+    if (wait := await by_client.retry_after(keys[1])) > 0:
         return _throttled(request, email, wait)
-    if (wait := by_account.retry_after(keys[0])) > 0:
+    if (wait := await by_account.retry_after(keys[0])) > 0:
         return await _past_account_delay(request, email, password, str(form.get("code", ""))[:16], wait)
     account = await deps.accounts(request).check_password(email, password)
     if account is None:
-        by_account.failed(keys[0])
-        by_client.failed(keys[1])
+        await by_account.failed(keys[0])
+        await by_client.failed(keys[1])
         return deps.render(request, "login.html", {"email": email, "error": "login.bad"}, status_code=401)
     next_path = str(request.session.get("next", "/"))
     if account.totp_required and not account.has_totp:
@@ -103,7 +103,7 @@ async def login(request: Request) -> Response:
         if language in LANGUAGES:
             request.session["lang"] = language
         return RedirectResponse("/login/totp", status_code=303)
-    by_account.forget(keys[0])
+    await by_account.forget(keys[0])
     return await _start_session(request, account, next_path)
 
 
@@ -130,16 +130,16 @@ async def totp(request: Request) -> Response:
     # failures and earlier wrong codes for this account (only who knows the password makes those) do.
     by_account, by_client = limiters(request)
     keys = (code_key(account.email), client_key(request))
-    if (wait := max(by_client.retry_after(keys[1]), by_account.retry_after(keys[0]))) > 0:
+    if (wait := max(await by_client.retry_after(keys[1]), await by_account.retry_after(keys[0]))) > 0:
         request.session.clear()
         return _throttled(request, "", wait)
     code = str((await request.form()).get("code", ""))[:16]
     if not await deps.accounts(request).check_totp(account.id, code):
-        by_account.failed(keys[0])
-        by_client.failed(keys[1])
+        await by_account.failed(keys[0])
+        await by_client.failed(keys[1])
         return deps.render(request, "totp.html", {"error": "totp.bad"}, status_code=401)
-    by_account.forget(keys[0])
-    by_account.forget(account_key(account.email))
+    await by_account.forget(keys[0])
+    await by_account.forget(account_key(account.email))
     return await _start_session(request, account, str(request.session.get("next", "/")))
 
 

@@ -1,5 +1,8 @@
 """Who is trying to sign in, how long they must wait, and HR's way to end an account's wait.
 
+The failures are counted in the store (integrations.sign_in_failures), so every web process behind
+a load balancer reads and adds to the same counts.
+
 The client is the socket peer. Only when that peer is one of ``REINTEGRATIE_TRUSTED_PROXIES`` does
 ``X-Forwarded-For`` count: read from the right, the first address that is not a trusted proxy is the
 client. So the server must hand over the real peer: ``SERVER_OPTIONS`` turns off uvicorn's own
@@ -16,10 +19,10 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
 from integrations.accounts import AccountRole
+from integrations.sign_in_failures import SignInFailures
 from web.auth import require_role
 from web.error_answers import API_ERRORS, problem
 from web.i18n import request_language, translator
-from web.ratelimit import FailureLimiter
 
 SERVER_OPTIONS: Final[dict[str, Any]] = {"proxy_headers": False}
 
@@ -28,8 +31,8 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 router = APIRouter(prefix="/api", tags=["accounts"], responses=API_ERRORS)
 
 
-def limiters(request: Request) -> tuple[FailureLimiter, FailureLimiter]:
-    """The per-account and the per-client limiter of this app."""
+def limiters(request: Request) -> tuple[SignInFailures, SignInFailures]:
+    """The per-account and the per-client counts of failed sign-ins (in the store: shared by every web process)."""
     return request.app.state.limit_account, request.app.state.limit_client
 
 
@@ -117,7 +120,7 @@ async def end_sign_in_delay(request: Request, body: EndDelay) -> DelayEnded:
     """HR ends the delay that failed sign-ins put on an account, e.g. after a call with its owner."""
     by_account, _ = limiters(request)
     keys = (account_key(body.email), code_key(body.email))
-    was_delayed = any(by_account.retry_after(key) > 0 for key in keys)
+    waits = [await by_account.retry_after(key) for key in keys]
     for key in keys:
-        by_account.forget(key)
-    return DelayEnded(email=body.email, was_delayed=was_delayed)
+        await by_account.forget(key)
+    return DelayEnded(email=body.email, was_delayed=any(wait > 0 for wait in waits))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pyotp
 
+from integrations.sign_in_failures import SignInFailures
 from tests.web.conftest import PASSWORD, WebApp, csrf_of
-from web.ratelimit import FailureLimiter
 
 
 async def _login(http, email: str, password: str):  # type: ignore[no-untyped-def]
@@ -75,15 +77,17 @@ async def test_sign_in_without_the_csrf_token_is_refused(web: WebApp) -> None:
 
 async def test_repeated_failures_slow_that_account_down_for_a_while(web: WebApp) -> None:
     """A delay, not a lock: see tests/web/test_signin_limits.py for the rest."""
-    now = [0.0]
-    web.app.state.limit_account = FailureLimiter(delay_after=3, clock=lambda: now[0])
+    now = [datetime(2026, 12, 4, 9, 0, tzinfo=UTC)]
+    web.app.state.limit_account = SignInFailures(
+        web.app.state.sessionmaker, limiter="account", delay_after=3, clock=lambda: now[0]
+    )
     made = await web.user("manager")
     for _ in range(3):
         assert (await _login(web.client(), made.account.email, "wrong password!")).status_code == 401
     slowed = await _login(web.client(), made.account.email, PASSWORD)
     assert slowed.status_code == 429 and "Te veel mislukte pogingen" in slowed.text
     assert slowed.headers["retry-after"] == "1"
-    now[0] += 1
+    now[0] += timedelta(seconds=1)
     assert (await _login(web.client(), made.account.email, PASSWORD)).status_code == 303
 
 

@@ -1,6 +1,9 @@
-"""Sign-in limits (issue 20): a growing delay instead of a lock, a way past it, trusted proxies, bounded memory.
+"""Sign-in limits (issue 20): a growing delay instead of a lock, a way past it, trusted proxies, one
+count for every web process.
 
-The limiters take their clock as a callable; these tests drive it by hand and never wait.
+The counts are in the store (integrations.sign_in_failures, whose own tests are in
+tests/integrations/test_sign_in_failures.py); they take their clock as a callable, and these tests
+drive it by hand and never wait.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,83 +20,24 @@ import pyotp
 import pytest
 import uvicorn
 
+from integrations.sign_in_failures import SignInFailures
 from reintegratie.config.settings import SettingsError, load_settings
 from tests.support import bearer
 from tests.web.conftest import PASSWORD, WebApp, csrf_of
-from web.ratelimit import FailureLimiter
+from web.app import create_app
 from web.signin_limits import SERVER_OPTIONS
+
+START = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
 
 class Clock:
-    """A clock that moves only when a test moves it."""
+    """A clock that moves only when a test moves it: ``now`` seconds after :data:`START`."""
 
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = 0.0
 
-    def __call__(self) -> float:
-        return self.now
-
-
-# The limiter on its own.
-
-
-def test_delays_begin_at_the_third_failure_double_and_stop_at_the_cap() -> None:
-    clock = Clock()
-    limiter = FailureLimiter(delay_after=3, first_delay=1.0, max_delay=300.0, clock=clock)
-    waits = []
-    for _ in range(14):
-        limiter.failed("acct:a@example.nl")
-        waits.append(limiter.retry_after("acct:a@example.nl"))
-    assert waits == [0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]
-    clock.now += 299.5
-    assert limiter.retry_after("acct:a@example.nl") == 0.5
-    clock.now += 0.5
-    assert limiter.retry_after("acct:a@example.nl") == 0
-    assert limiter.retry_after("acct:someone-else@example.nl") == 0
-
-
-def test_a_success_or_an_end_by_hr_clears_the_delay() -> None:
-    clock = Clock()
-    limiter = FailureLimiter(delay_after=1, clock=clock)
-    limiter.failed("k")
-    limiter.failed("k")
-    assert limiter.retry_after("k") > 0
-    assert limiter.forget("k") is True
-    assert limiter.retry_after("k") == 0 and len(limiter) == 0
-    assert limiter.forget("k") is False
-
-
-def test_old_entries_expire() -> None:
-    clock = Clock()
-    limiter = FailureLimiter(delay_after=3, forget_after=3600, clock=clock)
-    for _ in range(5):
-        limiter.failed("old")
-    clock.now += 3599
-    limiter.failed("recent")
-    assert len(limiter) == 2
-    clock.now += 1
-    limiter.failed("newer")
-    assert len(limiter) == 2  # "old" went; its count starts again from nothing
-    for _ in range(2):
-        limiter.failed("old")
-    assert limiter.retry_after("old") == 0
-
-
-def test_twenty_thousand_failing_clients_keep_at_most_the_bound() -> None:
-    clock = Clock()
-    limiter = FailureLimiter(delay_after=3, max_keys=10_000, clock=clock)
-    for number in range(20_000):
-        clock.now += 0.001
-        limiter.failed(f"ip:10.{number // 65536}.{number // 256 % 256}.{number % 256}")
-    assert len(limiter) == 10_000
-    for _ in range(3):
-        limiter.failed("ip:10.0.78.31")  # number 19,999: among the newest, still counted
-    assert limiter.retry_after("ip:10.0.78.31") > 0
-
-
-def test_the_app_bounds_both_limiters(web: WebApp) -> None:
-    for limiter in (web.app.state.limit_account, web.app.state.limit_client):
-        assert isinstance(limiter, FailureLimiter) and limiter.max_keys <= 10_000
+    def __call__(self) -> datetime:
+        return START + timedelta(seconds=self.now)
 
 
 # Through the sign-in form.
@@ -100,8 +45,9 @@ def test_the_app_bounds_both_limiters(web: WebApp) -> None:
 
 def _driven(web: WebApp, clock: Clock) -> None:
     """Limiters as the app makes them, but on the test's clock."""
-    web.app.state.limit_account = FailureLimiter(delay_after=3, clock=clock)
-    web.app.state.limit_client = FailureLimiter(delay_after=10, clock=clock)
+    sessionmaker = web.app.state.sessionmaker
+    web.app.state.limit_account = SignInFailures(sessionmaker, limiter="account", delay_after=3, clock=clock)
+    web.app.state.limit_client = SignInFailures(sessionmaker, limiter="client", delay_after=10, clock=clock)
 
 
 def _from(web: WebApp, address: str, **headers: str) -> httpx.AsyncClient:
@@ -254,6 +200,43 @@ async def test_hr_ends_an_account_delay(web: WebApp) -> None:
     assert again.json()["was_delayed"] is False
     bad = await hr_api.post("/api/sign-in-delays/end", json={"email": "not an address"})
     assert bad.status_code == 422
+
+
+# Every web process.
+
+
+@pytest.fixture
+async def second_process(web: WebApp) -> AsyncIterator[WebApp]:
+    """Another app on the same settings and database, with its own engine: a second web process."""
+    app = create_app(web.settings, client=web.app.state.temporal)
+    async with app.router.lifespan_context(app):
+        other = WebApp(app, web.settings, app.state.accounts, app.state.store)
+        try:
+            yield other
+        finally:
+            for http in other.clients:
+                await http.aclose()
+
+
+async def test_every_web_process_counts_the_same_failures(web: WebApp, second_process: WebApp) -> None:
+    """Two web apps on one store count the same failures: the app's limiters are kept in the store
+    (here on the test's clock, so that no assertion depends on how fast the requests go)."""
+    for process in (web, second_process):
+        assert isinstance(process.app.state.limit_account, SignInFailures)
+        assert isinstance(process.app.state.limit_client, SignInFailures)
+    clock = Clock()
+    _driven(web, clock)
+    _driven(second_process, clock)
+    made = await web.user("manager")
+    hr_api = await second_process.token_client(await web.user("hr"))
+    for process in (web, second_process, web):
+        failed = await _login(_from(process, "198.51.100.66"), made.account.email, "wrong password!")
+        assert failed.status_code == 401
+    slowed = await _login(_from(second_process, "192.0.2.10"), made.account.email, PASSWORD)
+    assert slowed.status_code == 429 and slowed.headers["retry-after"] == "1"
+    ended = await hr_api.post("/api/sign-in-delays/end", json={"email": made.account.email})
+    assert ended.json()["was_delayed"] is True
+    assert (await _login(_from(web, "192.0.2.10"), made.account.email, PASSWORD)).status_code == 303
 
 
 # Whose address counts.
