@@ -5,7 +5,8 @@ a JPEG, within the size limit, readable, and without medical terms in its text o
 (:mod:`integrations.medical_terms`); anything else is an :class:`UploadRefused` that says what is
 wrong and what to do. :func:`add_document` keeps what was taken with its SHA-256 as the next version
 of its name in its part (never overwriting one), and its audit entry in the same transaction: one
-backup of the SQL store holds the whole dossier. SQLAlchemy Core, the same on SQLite and PostgreSQL.
+backup of the SQL store holds the whole dossier; an upload sent again with its one-time key is the
+document it already made. SQLAlchemy Core, the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -64,6 +65,17 @@ class UploadRefused(Exception):
         self.message_nl = message_nl
         self.message_en = message_en
         self.terms = terms
+
+
+class UploadKeyUsed(Exception):
+    """The one-time key of an upload already made another document of the case (another file, part
+    or name, or someone else's upload); nothing was stored. A page's form that the browser kept (the
+    back button) and sent with another file ends here; so does an API client that reuses a key, and
+    the employee's copy of the RIV made again for a second click (``document``: the first copy)."""
+
+    def __init__(self, document: DossierDocument) -> None:
+        super().__init__(f"this upload key already added document {document.id}")
+        self.document = document
 
 
 def _megabytes(size: int) -> str:
@@ -250,7 +262,7 @@ def _document(row: RowMapping) -> DossierDocument:
     )
 
 
-_DESCRIPTION = [column for column in _DOCUMENTS.columns if column.name not in ("case_id", "content")]
+_DESCRIPTION = [column for column in _DOCUMENTS.columns if column.name not in ("case_id", "content", "upload_key")]
 
 
 async def add_document(
@@ -263,15 +275,23 @@ async def add_document(
     media_type: str,
     uploaded_by: str,
     at: datetime,
+    once: str | None = None,
 ) -> DossierDocument:
     """Keep a document (checked by :func:`check_upload`, or made by the product) as the next version
     of its name in its part, with its SHA-256 and an audit entry ``document_uploaded``, in one
-    transaction: if either cannot be written, neither is. LookupError: no such case."""
+    transaction: if either cannot be written, neither is. LookupError: no such case.
+
+    ``once``: the upload's one-time key (web.form_keys). When the case already has the document it
+    made (the same file, part and name, from the same person: a double click, a resent request), that
+    document is the answer, unchanged: no new version, no audit entry. :class:`UploadKeyUsed` when the
+    key made another document. Without a key every upload is kept."""
     part = DossierPart(part).value  # ValueError names a part that does not exist
     if media_type not in EXTENSIONS:
         raise ValueError(f"not a media type the dossier takes: {media_type!r}")
     name = document_name(name, media_type)
     sha256 = hashlib.sha256(content).hexdigest()
+    # kept as its digest: a client's key may be up to 200 characters (web.commands' rule), the column fits 64
+    upload_key = hashlib.sha256(once.encode()).hexdigest() if once is not None else None
 
     def write(connection: Connection) -> DossierDocument:
         # The case row, locked on PostgreSQL (SQLite's write transaction holds the whole file): two
@@ -279,6 +299,17 @@ async def add_document(
         case = select(_CASES.c.case_id).where(_CASES.c.case_id == case_id).with_for_update()
         if connection.execute(case).first() is None:
             raise LookupError(f"no case {case_id!r} in the store")
+        if upload_key is not None:
+            # Under the case's lock: an upload with the same key at the same moment waits for this
+            # one and then finds its document (the unique constraint holds if anything slips past).
+            kept = select(*_DESCRIPTION).where(_DOCUMENTS.c.case_id == case_id, _DOCUMENTS.c.upload_key == upload_key)
+            row = connection.execute(kept).mappings().first()
+            if row is not None:
+                earlier = _document(row)
+                made = (earlier.part, earlier.name, earlier.sha256, earlier.uploaded_by)
+                if made != (part, name, sha256, uploaded_by):
+                    raise UploadKeyUsed(earlier)
+                return earlier
         latest = select(func.max(_DOCUMENTS.c.version)).where(
             _DOCUMENTS.c.case_id == case_id, _DOCUMENTS.c.part == part, _DOCUMENTS.c.name == name
         )
@@ -294,7 +325,9 @@ async def add_document(
             "uploaded_at": at,
         }
         stored = connection.execute(
-            insert(_DOCUMENTS).values(case_id=case_id, content=content, **values).returning(*_DESCRIPTION)
+            insert(_DOCUMENTS)
+            .values(case_id=case_id, content=content, upload_key=upload_key, **values)
+            .returning(*_DESCRIPTION)
         )
         document = _document(stored.mappings().one())
         detail = {key: values[key] for key in ("part", "name", "version", "sha256", "media_type", "size")}

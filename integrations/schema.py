@@ -379,10 +379,15 @@ class DossierDocumentRow(Base):
 
     Never overwritten: an upload with the name of an earlier one of the same part is its next
     ``version``. ``sha256`` is the hex digest of ``content``; the upload and its audit entry are
-    written in one transaction."""
+    written in one transaction. ``upload_key``: the SHA-256 of the one-time key the upload came with (a
+    page's form, an API client's ``Idempotency-Key``), so the same upload sent again is this document, not its next
+    version; NULL without one (NULLs never collide in a unique constraint, on SQLite or PostgreSQL)."""
 
     __tablename__ = "dossier_documents"
-    __table_args__ = (UniqueConstraint("case_id", "part", "name", "version", name="uq_dossier_document_version"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "part", "name", "version", name="uq_dossier_document_version"),
+        UniqueConstraint("case_id", "upload_key", name="uq_dossier_document_upload_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -395,6 +400,7 @@ class DossierDocumentRow(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_by: Mapped[str] = mapped_column(String(320))
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    upload_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class RetentionRunRow(Base):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from temporalio.client import Client
@@ -15,18 +15,14 @@ from web.access import STARTS_CASES, require_role
 from web.auth import Principal
 from web.cases import case_id_for, new_case_id, start_case
 from web.error_answers import API_ERRORS, problem
+from web.form_keys import idempotency_key_header
 from web.intake import IntakeRequest
 
 router = APIRouter(prefix="/api", tags=["cases"], responses=API_ERRORS)
 
-IDEMPOTENCY_KEY = Header(
-    default=None,
-    alias="Idempotency-Key",
-    min_length=1,
-    max_length=200,
-    pattern=r"^[\x21-\x7e]+$",
-    description="Any text of 1 to 200 visible ASCII characters, new for each case you mean to start (a "
-    "UUID). Sent again, the answer names the case it started, and no other case is started.",
+IDEMPOTENCY_KEY = idempotency_key_header(
+    "Any text of 1 to 200 visible ASCII characters, new for each case you mean to start (a "
+    "UUID). Sent again, the answer names the case it started, and no other case is started."
 )
 
 

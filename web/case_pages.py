@@ -5,8 +5,6 @@ comes from web.dossier_status; the dossier itself is web.dossier's."""
 
 from __future__ import annotations
 
-import re
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +30,7 @@ from web.command_models import CASE_UPDATES, COMMANDS, PEOPLE_UPDATES
 from web.commands import give
 from web.dossier_access import sees_dossier
 from web.dossier_status import VIEW_COMMAND, case_riv_status
+from web.form_keys import form_key, new_key
 from web.i18n import request_language
 from web.words import phase as phase_words
 
@@ -97,7 +96,7 @@ def command_forms_for(
                 "open": name == opened,
                 # one key per rendered form: a second click (or a resent POST) gives the same command
                 # again, which the case answers as the first time (web.commands: Idempotency-Key)
-                "once": uuid.uuid4().hex,
+                "once": new_key(),
             }
         )
     return forms
@@ -165,9 +164,6 @@ async def case_page(
     return await _case_page(request, data, store, principal)
 
 
-_ONCE = re.compile(r"^[0-9a-f]{32}$")
-
-
 @router.post("/cases/{case_id}/commands/{name}", response_class=HTMLResponse)
 async def command_form(
     request: Request,
@@ -188,7 +184,7 @@ async def command_form(
         (await request.form()).multi_items(), leave_out=("csrf_token", "back", "idempotency_key")
     )
     back = safe_next(str((await request.form()).get("back") or f"/cases/{case_id}"))
-    once = str((await request.form()).get("idempotency_key") or "")
+    key = form_key((await request.form()).get("idempotency_key"))  # a form from before the key, or made by hand: none
     try:
         body = spec.model.model_validate(command_forms.parse(spec.model, form))
     except ValidationError as exc:
@@ -197,7 +193,6 @@ async def command_form(
             request, data, store, principal, status_code=422, failed=name, values=form, errors=errors
         )
     try:
-        key = once if _ONCE.match(once) else None  # a form from before the key, or one made by hand: none
         await give(
             spec,
             body,

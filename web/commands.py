@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from temporalio.client import Client
@@ -29,6 +29,7 @@ from web.auth import Principal, current_principal
 from web.case_client import COMMAND_TIMEOUT_SECONDS, CaseGone, CommandRefused, run_command
 from web.command_models import COMMANDS, CommandSpec, to_payload
 from web.error_answers import API_ERRORS, problem
+from web.form_keys import idempotency_key_header
 from web.i18n import request_language
 from workflows.commands import CommandResult
 
@@ -67,15 +68,10 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     },
 }
-IDEMPOTENCY_KEY = Header(
-    default=None,
-    alias="Idempotency-Key",
-    min_length=1,
-    max_length=200,
-    pattern=r"^[\x21-\x7e]+$",
-    description="Any text of 1 to 200 visible ASCII characters, new for each command you mean (a UUID). "
+IDEMPOTENCY_KEY = idempotency_key_header(
+    "Any text of 1 to 200 visible ASCII characters, new for each command you mean (a UUID). "
     "Sent again with the same command, the case answers as the first time and changes nothing; it "
-    "remembers its last 50 such commands.",
+    "remembers its last 50 such commands."
 )
 RETRY_AFTER = "5"
 

@@ -1,8 +1,9 @@
 """The re-integratiedossier on the web: its API, its page, its PDFs and its uploads.
 
 - ``GET /api/cases/{id}/dossier``: the records, documents and RIV check the caller may see;
-- ``POST /api/cases/{id}/documents`` (HR; multipart: ``part``, ``file``): 201, or 413 too large,
-  415 a file type the dossier does not take, 422 medical words (named) or a wrong field;
+- ``POST /api/cases/{id}/documents`` (HR; multipart: ``part``, ``file``; an optional
+  ``Idempotency-Key``): 201, or 413 too large, 415 a file type the dossier does not take, 422
+  medical words (named) or a wrong field;
 - ``GET /api/cases/{id}/documents/{n}``: the document's bytes, as uploaded;
 - ``GET /cases/{id}/dossier``: the page: the RIV status, the parts in RIV order with their records
   and documents, HR's upload form and "Kopie naar werknemer", the employee's "gezien" forms;
@@ -10,6 +11,10 @@
 
 Who sees what is :mod:`web.dossier_access`'s; a record or document someone may not see answers 404,
 like one that does not exist. Links name records and documents by number (:mod:`web.dossier_data`).
+
+The page's forms that add something carry a one-time key (:mod:`web.form_keys`): the employee's
+view goes to the case with it as its ``Idempotency-Key``, an upload keeps it with the document. A
+double click, or a POST the browser sends again, does what the first did and nothing more.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from temporalio.client import Client
 
 from contracts.dossier import DossierDocument, DossierRecord
 from contracts.wording import DOSSIER_KINDS, dossier_field, dossier_part, dossier_value, format_day, pick
-from integrations.documents import UploadRefused, add_document, check_upload, document_content
+from integrations.documents import UploadKeyUsed, UploadRefused, add_document, check_upload, document_content
 from integrations.dossier_pdf import record_pdf, riv_bundle_pdf
 from integrations.store import CaseStore
 from reintegratie.config.settings import Settings
@@ -50,6 +55,7 @@ from web.dossier_data import UPLOAD_PARTS, DocumentView, Dossier, RecordView, lo
 from web.dossier_status import VIEW_COMMAND, riv_status
 from web.dossier_upload import UploadProblem, early_problem, read_upload, refuse_by_length
 from web.error_answers import API_ERRORS, problem
+from web.form_keys import form_key, idempotency_key_header, new_key
 from web.i18n import request_language
 from web.intake import is_case_id
 
@@ -60,6 +66,11 @@ COPY_NAME = "re-integratieverslag.pdf"
 
 NOT_YOURS: dict[int | str, dict[str, Any]] = problem(
     404, "No such case (or document), or not one you may see: the same answer."
+)
+UPLOAD_KEY = idempotency_key_header(
+    "Any text of 1 to 200 visible ASCII characters (a UUID), as for the commands, new for each "
+    "document you mean to add. Sent again with the same upload, the answer is the document it "
+    "added (201 again) and no new version is kept; with another file, part or name it is refused (422)."
 )
 
 
@@ -326,6 +337,30 @@ def _wrong_part() -> UploadProblem:
     )
 
 
+def _key_used(*, api: bool) -> UploadProblem:
+    """The one-time key added another document: an API client reused its ``Idempotency-Key``, or a
+    browser sent a kept page's form (the back button) with another file. The page shows it again with
+    a new key, so adding the file once more is taken."""
+    if api:
+        return UploadProblem(
+            422,
+            "key_used",
+            "Deze Idempotency-Key heeft al een ander document aan dit dossier toegevoegd (een ander bestand, "
+            "onderdeel of andere naam). Er is niets opgeslagen; stuur een nieuwe sleutel voor een nieuw document.",
+            "This Idempotency-Key already added another document to this dossier (another file, part or name). "
+            "Nothing was stored; send a new key for a new document.",
+            field="Idempotency-Key",
+        )
+    return UploadProblem(
+        422,
+        "key_used",
+        "Dit formulier was al verstuurd, met een ander bestand; dit bestand is niet opgeslagen. "
+        "Kies het opnieuw en voeg het toe.",
+        "This form had already been sent, with another file; this file was not stored. Choose it again and add it.",
+        field="idempotency_key",
+    )
+
+
 async def receive_document(
     request: Request,
     *,
@@ -333,8 +368,11 @@ async def receive_document(
     principal: Principal,
     sessionmaker: async_sessionmaker[AsyncSession],
     settings: Settings,
+    key: str | None = None,
 ) -> DossierDocument:
-    """Read, check and store one upload; raises :class:`UploadProblem` (nothing stored)."""
+    """Read, check and store one upload; raises :class:`UploadProblem` (nothing stored). ``key``: the
+    API's ``Idempotency-Key``; without it, the form's own (a page's hidden ``idempotency_key``). The
+    same upload again with its key is the document it added (:func:`add_document`)."""
     upload = await read_upload(request, max_bytes=settings.max_upload_bytes)
     if upload.part not in UPLOAD_PARTS:
         raise _wrong_part()
@@ -347,16 +385,22 @@ async def receive_document(
         problem = _refused(refused)
         problem.part = upload.part
         raise problem from None
-    return await add_document(
-        sessionmaker,
-        case_id=case_id,
-        part=upload.part,
-        name=upload.name,
-        content=upload.content,
-        media_type=media_type,
-        uploaded_by=principal.email,
-        at=_now(),
-    )
+    try:
+        return await add_document(
+            sessionmaker,
+            case_id=case_id,
+            part=upload.part,
+            name=upload.name,
+            content=upload.content,
+            media_type=media_type,
+            uploaded_by=principal.email,
+            at=_now(),
+            once=key or upload.key,
+        )
+    except UploadKeyUsed:
+        problem = _key_used(api=is_api(request))
+        problem.part = upload.part
+        raise problem from None
 
 
 async def _existing_case(store: CaseStore, principal: Principal, case_id: str) -> None:
@@ -394,7 +438,21 @@ async def read_dossier(
         **problem(403, "Only HR adds documents."),
         413: {"model": UploadRefusal, "description": "The file is larger than the configured limit."},
         415: {"model": UploadRefusal, "description": "Not a PDF, Word document (DOCX), PNG or JPEG."},
-        422: {"model": UploadRefusal, "description": "Medical words in the text (named), or a missing field."},
+        422: {
+            "description": "Medical words in the text (named), a missing field, or an Idempotency-Key that "
+            "already added another document (code key_used); an Idempotency-Key that is not one is named "
+            "as a wrong field (errors).",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/UploadRefusal"},
+                            {"$ref": "#/components/schemas/InvalidInput"},
+                        ]
+                    }
+                }
+            },
+        },
     },
     openapi_extra={
         "requestBody": {
@@ -422,15 +480,24 @@ async def upload_document(
     store: CaseStore = Depends(deps.store),
     sessionmaker: async_sessionmaker[AsyncSession] = Depends(deps.sessionmaker),
     settings: Settings = Depends(deps.settings),
+    idempotency_key: str | None = UPLOAD_KEY,
 ) -> DocumentOut | JSONResponse:
     """Add a document to a part of the dossier (HR): a PDF, a Word document (DOCX) or an image (PNG,
     JPEG), judged by its content. Never overwritten: the same name again is its next version. Its
-    text is checked for medical words (diagnoses, conditions, medicines): a document with any is refused."""
+    text is checked for medical words (diagnoses, conditions, medicines): a document with any is refused.
+
+    With an ``Idempotency-Key``, the same upload sent again (a retry after a lost answer) answers 201
+    with the document the first one added, unchanged: no next version, no second entry in the history."""
     await _existing_case(store, principal, case_id)
     language = request_language(request)
     try:
         document = await receive_document(
-            request, case_id=case_id, principal=principal, sessionmaker=sessionmaker, settings=settings
+            request,
+            case_id=case_id,
+            principal=principal,
+            sessionmaker=sessionmaker,
+            settings=settings,
+            key=idempotency_key,
         )
     except UploadProblem as problem:
         return JSONResponse(status_code=problem.status, content=problem.as_json(language))
@@ -595,6 +662,8 @@ async def _page(
         "phase_text": words.phase(data.phase, language),
         "made_at": _now(),
         "views_part": DossierPart.mening_werknemer.value,
+        # one key per rendered form, each its own: a view sent twice counts once, another view counts
+        "new_key": new_key,
     }
     return deps.render(request, "dossier.html", context, status_code=status_code)
 
@@ -619,7 +688,8 @@ async def upload_in_page(
     sessionmaker: async_sessionmaker[AsyncSession] = Depends(deps.sessionmaker),
     settings: Settings = Depends(deps.settings),
 ) -> Response:
-    """HR's upload form: back to the dossier with the new document, or the refusal by the field."""
+    """HR's upload form: back to the dossier with the new document, or the refusal by the field. The
+    form sent again with its key (a double click) goes back to the document the first one added."""
     await _existing_case(store, principal, case_id)
     try:
         document = await receive_document(
@@ -639,6 +709,7 @@ async def give_view(
     case_id: str,
     principal: Principal = Depends(current_principal),
     client: Client = Depends(deps.temporal),
+    settings: Settings = Depends(deps.settings),
 ) -> Response:
     """The employee's "gezien" (akkoord, niet akkoord) and own view of a plan or verslag, or of the
     re-integration as a whole: the command ``employee_view_given``."""
@@ -647,6 +718,7 @@ async def give_view(
         raise HTTPException(status_code=403, detail="Only the employee (or HR) gives the employee's view.")
     form = await request.form()
     values = {name: str(form.get(name, "")) for name in ("about", "agrees", "view")}
+    key = form_key(form.get("idempotency_key"))  # a form from before the key, or made by hand: none
     target = dossier.record_by_key(values["about"]) if values["about"] else None
     if values["about"] and (target is None or not target.takes_view):
         raise HTTPException(status_code=404, detail="No such plan or verslag in this dossier.")
@@ -659,7 +731,15 @@ async def give_view(
         failure["errors"] = command_forms.errors_by_field(spec.model, exc)
         return await _page(request, dossier, principal, status_code=422, view_failure=failure)
     try:
-        await give(spec, body, case_id=case_id, principal=principal, client=client)
+        await give(
+            spec,
+            body,
+            case_id=case_id,
+            principal=principal,
+            client=client,
+            key=key,
+            timeout=settings.command_timeout_seconds,
+        )
     except CommandRefused as refused:
         failure["refusal"] = refused.reason(request_language(request))
         return await _page(request, dossier, principal, status_code=refused.status, view_failure=failure)
@@ -677,7 +757,11 @@ async def employee_copy(
 ) -> Response:
     """HR's "Kopie naar werknemer": the RIV bundle in the employee's language, kept as a document of
     the part ``re_integratieverslag``, and the statutory step ``riv_to_employee`` recorded with the
-    copy's version as its reference (the case then tells the employee where to read it)."""
+    copy's version as its reference (the case then tells the employee where to read it).
+
+    Each click from a newly shown page is a new copy, its next version: the rules take the step again
+    with the new reference (rules version 4) and tell the employee again. So the form's one-time key
+    goes with both: the same form sent twice (a double click) is one step and one copy, the first."""
     dossier = await _load(request, principal, case_id)
     live = dossier.case.live
     if live is None or dossier.riv is None:
@@ -686,10 +770,10 @@ async def employee_copy(
     now = _now()
     bundle = await bundle_input(dossier, sessionmaker, language=language, employer=settings.employer_name, now=now)
     content = await asyncio.to_thread(riv_bundle_pdf, bundle)
-    # The rules first, so that a refusal (no actueel oordeel yet, the copy already sent) changes
-    # nothing; the reference names the version the store gives next. Only this route stores copies
-    # under COPY_NAME (uploads may not use the part), and the rules take the step once, so two clicks
-    # at once cannot both get that version.
+    # The rules first, so that a refusal (no actueel oordeel yet) changes nothing; the reference names
+    # the version the store gives next. Only this route stores copies under COPY_NAME (uploads may not
+    # use the part). Two clicks at once on one form are one step and one copy (its key); two forms
+    # sent at once could both name the next version, and the store would keep the second as the one after.
     version = 1 + sum(
         1
         for view in dossier.documents
@@ -697,8 +781,17 @@ async def employee_copy(
     )
     spec = COMMANDS["step_recorded"]
     body = spec.model.model_validate({"step": StepKey.riv_to_employee.value, "reference": f"{COPY_NAME} v{version}"})
+    key = form_key((await request.form()).get("idempotency_key"))  # none from a form made by hand
     try:
-        await give(spec, body, case_id=case_id, principal=principal, client=client)
+        await give(
+            spec,
+            body,
+            case_id=case_id,
+            principal=principal,
+            client=client,
+            key=key,
+            timeout=settings.command_timeout_seconds,
+        )
     except CommandRefused as refused:
         return await _page(
             request,
@@ -707,14 +800,18 @@ async def employee_copy(
             status_code=refused.status,
             copy_refusal=refused.reason(request_language(request)),
         )
-    document = await add_document(
-        sessionmaker,
-        case_id=case_id,
-        part=DossierPart.re_integratieverslag.value,
-        name=COPY_NAME,
-        content=content,
-        media_type="application/pdf",
-        uploaded_by=principal.email,
-        at=now,
-    )
+    try:
+        document = await add_document(
+            sessionmaker,
+            case_id=case_id,
+            part=DossierPart.re_integratieverslag.value,
+            name=COPY_NAME,
+            content=content,
+            media_type="application/pdf",
+            uploaded_by=principal.email,
+            at=now,
+            once=key,
+        )
+    except UploadKeyUsed as used:
+        document = used.document  # the copy this form made the first time (this one was made at another moment)
     return RedirectResponse(f"/cases/{case_id}/dossier?copy={document.version}#copy", status_code=303)

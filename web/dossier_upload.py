@@ -1,5 +1,6 @@
-"""Receiving a document upload (``multipart/form-data``: the field ``part`` and one ``file``) without
-ever holding more of the file than the limit allows.
+"""Receiving a document upload (``multipart/form-data``: the field ``part`` and one ``file``, and from
+a page's form its one-time key ``idempotency_key``) without ever holding more of the file than the
+limit allows.
 
 It is refused twice over, as early as can be:
 
@@ -27,14 +28,17 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.datastructures import UploadFile
 
 from web.auth import CSRF_HEADER
+from web.form_keys import form_key
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
 FORM_ALLOWANCE = 16 * 1024
-"""Bytes of a multipart body beyond the file itself: boundaries, part headers, the part and CSRF fields."""
+"""Bytes of a multipart body beyond the file itself: boundaries, part headers, the part, CSRF and key fields."""
 _FIELD_LIMIT = 1024
-"""The longest small field (``part``, ``csrf_token``) taken from a streamed body."""
+"""The longest small field (``part``, ``csrf_token``, ``idempotency_key``) taken from a streamed body."""
+_SMALL_FIELDS = ("part", "csrf_token", "idempotency_key")
+"""The fields besides the file that a streamed body's reading keeps; any other is skipped."""
 MAX_NAME = 200
 """The longest file name kept (the store's column)."""
 
@@ -137,6 +141,8 @@ class ReceivedUpload:
     part: str
     name: str
     content: bytes
+    key: str | None = None
+    """The form's one-time key (web.form_keys); None without one, or with one that is not a key."""
 
 
 def clean_name(raw: str) -> str:
@@ -215,17 +221,21 @@ class _Collector:
             self.content.extend(data[start : min(end, start + room)])
             if len(self.content) > self.max_bytes:
                 raise too_large(self.max_bytes)
-        elif self._current in ("part", "csrf_token"):
+        elif self._current in _SMALL_FIELDS:
             self._value.extend(data[start:end])
             if len(self._value) > _FIELD_LIMIT:
                 raise _bad_form("Het veld is te lang.", "The field is too long.", field=self._current)
 
     def _part_end(self) -> None:
-        if not self._is_file and self._current in ("part", "csrf_token"):
+        if not self._is_file and self._current in _SMALL_FIELDS:
             self.fields[self._current] = _decode(bytes(self._value))
 
 
-async def _streamed(request: Request, max_bytes: int) -> tuple[str, str | None, bytes | None]:
+_Read = tuple[str, str | None, bytes | None, str]
+"""What a reader found: the part, the file's name and bytes (None: no file), the form's key ("": none)."""
+
+
+async def _streamed(request: Request, max_bytes: int) -> _Read:
     media, options = parse_options_header(request.headers.get("content-type"))
     boundary = options.get(b"boundary")
     if media != b"multipart/form-data" or not boundary:
@@ -241,31 +251,36 @@ async def _streamed(request: Request, max_bytes: int) -> tuple[str, str | None, 
             "Het formulier kon niet gelezen worden; stuur het opnieuw.", "The form could not be read; send it again."
         ) from exc
     content = bytes(collector.content) if collector.file_name is not None else None
-    return collector.fields.get("part", ""), collector.file_name, content
+    fields = collector.fields
+    return fields.get("part", ""), collector.file_name, content, fields.get("idempotency_key", "")
 
 
-async def _from_form(request: Request, max_bytes: int) -> tuple[str, str | None, bytes | None]:
+async def _from_form(request: Request, max_bytes: int) -> _Read:
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise _NOT_MULTIPART
     form = await request.form()  # already parsed by the CSRF check (Starlette keeps it per request)
     part = form.get("part")
+    part = part if isinstance(part, str) else ""
+    key = form.get("idempotency_key")
+    key = key if isinstance(key, str) else ""
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
-        return part if isinstance(part, str) else "", None, None
+        return part, None, None, key
     content = await upload.read(max_bytes + 1)
     if len(content) > max_bytes:
         raise too_large(max_bytes)
-    return part if isinstance(part, str) else "", upload.filename or "", content
+    return part, upload.filename or "", content, key
 
 
 async def read_upload(request: Request, *, max_bytes: int) -> ReceivedUpload:
-    """The upload's part, file name and bytes; raises :class:`UploadProblem` (nothing stored)."""
+    """The upload's part, file name and bytes, and the form's one-time key (a malformed one is no
+    key, as on the case page's forms); raises :class:`UploadProblem` (nothing stored)."""
     reader = _streamed if streams(request) else _from_form
-    part, name, content = await reader(request, max_bytes)
+    part, name, content, key = await reader(request, max_bytes)
     if content is None or name is None:
         raise _bad_form(
             "Kies een bestand om toe te voegen.", "Choose a file to add (the form field 'file').", field="file"
         )
     if not content:
         raise _bad_form("Dit bestand is leeg.", "This file is empty.", field="file")
-    return ReceivedUpload(part=part.strip(), name=clean_name(name), content=content)
+    return ReceivedUpload(part=part.strip(), name=clean_name(name), content=content, key=form_key(key))

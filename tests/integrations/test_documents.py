@@ -23,6 +23,7 @@ from integrations.documents import (
     JPEG,
     PDF,
     PNG,
+    UploadKeyUsed,
     UploadRefused,
     add_document,
     check_upload,
@@ -355,5 +356,43 @@ async def test_an_upload_whose_audit_entry_fails_leaves_nothing(database_url: st
         with pytest.raises(ValueError, match="'plan'"):
             await add_document(maker, case_id="case-1", content=content, at=AT, **{**kwargs, "part": "plan"})
         assert await documents(maker, "case-404") == [] and len(await documents(maker, "case-1")) == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_an_upload_sent_again_with_its_key_is_the_document_it_added(database_url: str) -> None:
+    """The one-time key (a page's form, an API client's Idempotency-Key): the same upload again is the
+    first document, unchanged and without a second audit entry, even when both arrive at once; the key
+    with another file is refused; uploads without a key (NULL) never collide."""
+    engine, maker = await _store(database_url)
+    try:
+        content = pdf_with_text("Plan")
+        kwargs = {"part": "plan_van_aanpak", "name": "plan.pdf", "media_type": PDF, "uploaded_by": "hr@example.nl"}
+        key = "0" * 31 + "1"
+        first = await add_document(maker, case_id="case-1", content=content, at=AT, once=key, **kwargs)
+        again = await add_document(maker, case_id="case-1", content=content, at=AT.replace(hour=10), once=key, **kwargs)
+        assert again == first and first.version == 1
+        at_once = await asyncio.gather(
+            *(add_document(maker, case_id="case-1", content=content, at=AT, once="f" * 32, **kwargs) for _ in range(3))
+        )
+        assert len({doc.id for doc in at_once}) == 1 and at_once[0].version == 2
+        for unkeyed in range(2):
+            assert (
+                await add_document(maker, case_id="case-1", content=content, at=AT, **kwargs)
+            ).version == 3 + unkeyed
+        with pytest.raises(UploadKeyUsed) as used:
+            await add_document(maker, case_id="case-1", content=pdf_with_text("Ander plan"), at=AT, once=key, **kwargs)
+        assert used.value.document == first
+        with pytest.raises(UploadKeyUsed):
+            await add_document(
+                maker, case_id="case-1", content=content, at=AT, once=key, **{**kwargs, "uploaded_by": "x@example.nl"}
+            )
+        # Another case's key is its own.
+        assert (await add_document(maker, case_id="case-2", content=content, at=AT, once=key, **kwargs)).version == 1
+
+        assert [doc.version for doc in await documents(maker, "case-1")] == [1, 2, 3, 4]
+        async with maker() as session:
+            actions = (await session.scalars(select(AuditRow.action).where(AuditRow.case_id == "case-1"))).all()
+        assert actions == ["document_uploaded"] * 4
     finally:
         await engine.dispose()
