@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,23 +21,11 @@ import uvicorn
 
 from integrations.sign_in_failures import SignInFailures
 from reintegratie.config.settings import SettingsError, load_settings
+from tests.integrations.test_sign_in_failures import Clock
 from tests.support import bearer
 from tests.web.conftest import PASSWORD, WebApp, csrf_of
 from web.app import create_app
 from web.signin_limits import SERVER_OPTIONS
-
-START = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    """A clock that moves only when a test moves it: ``now`` seconds after :data:`START`."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> datetime:
-        return START + timedelta(seconds=self.now)
-
 
 # Through the sign-in form.
 
