@@ -66,11 +66,16 @@ class CaseIntake:
     workplace: str = ""  # where the employee works (for the first day back); the contact place is contact.location
 
 
+WORK_ITEM_KINDS = ("step", "signal", "talk", "riv_gap")
+"""The kinds of :class:`WorkItem`; the store reads the queue of every case one kind at a time."""
+
+
 @dataclass(frozen=True)
 class WorkItem:
     """One thing a person has to do in a case, for the work queue (workflows.work_items): a step
-    that is due, an open signal, a talk to record, a gap in the RIV. ``actor_role``: hr, manager,
-    coach or employee; ``command``: the form that does it (None: none, the case page)."""
+    that is due, an open signal, a talk to record, a gap in the RIV (``kind``: one of
+    :data:`WORK_ITEM_KINDS`). ``actor_role``: hr, manager, coach or employee; ``command``: the form
+    that does it (None: none, the case page)."""
 
     kind: str
     key: str

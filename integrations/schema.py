@@ -173,6 +173,10 @@ class CaseWorkItemRow(Base):
     since: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
+# Everyone's queue, one kind at a time in the queue's order (integrations.work_items.work_queue).
+Index("ix_case_work_items_kind_day", CaseWorkItemRow.kind, CaseWorkItemRow.due, CaseWorkItemRow.since)
+
+
 class CasePersonRow(Base):
     """Who takes part in a case, by role: decides what each signed-in person may see.
 

@@ -5,8 +5,9 @@ written with its row and replaced by the next write; the queue reads them most u
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import Connection, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -204,5 +205,58 @@ async def test_a_declined_invitation_is_on_the_queue_until_the_talk_is_moved(dat
 
         await run_write(sessionmaker, moved)  # HR moved the talk: the answer was to the old time
         assert await work_queue(sessionmaker, Reader(), MONDAY) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_everyones_queue_read_kind_by_kind_is_the_first_items_of_all(database_url: str) -> None:
+    """HR's queue is read one kind at a time (each kind's first ``limit`` items); it must be the
+    first ``limit`` of every item in the queue's order, whatever mix of kinds and dates."""
+    import random
+
+    chance = random.Random(21)
+    engine = make_engine(database_url)
+    try:
+        await create_tables(engine)
+        sessionmaker = make_sessionmaker(engine)
+        horizon = end_of_next_week(MONDAY)
+        expected: list[tuple[int, date, str, str, str]] = []
+        for number in range(60):
+            name = chance.choice(["Anna", "Bram", "Cor", "Daan", "Eva"]) + f" {number % 7}"
+            items = []
+            for index in range(chance.randrange(0, 8)):
+                kind = chance.choice(["step", "step", "signal", "talk", "riv_gap"])
+                day = MONDAY + timedelta(days=chance.randrange(-60, 30))
+                key = f"{kind}-{number}-{index}"
+                if kind == "signal":
+                    items.append(
+                        WorkItem(kind=kind, key=key, label_nl=key, label_en=key, actor_role="coach", since=day)
+                    )
+                else:
+                    items.append(WorkItem(kind=kind, key=key, label_nl=key, label_en=key, actor_role="hr", due=day))
+                if kind == "step" and day <= horizon:
+                    expected.append((OVERDUE if day < MONDAY else COMING, day, name, f"c{number:03d}", key))
+                elif kind in ("signal", "riv_gap") or (kind == "talk" and day <= MONDAY):
+                    expected.append((OPEN, day, name, f"c{number:03d}", key))
+            await _write(sessionmaker, _case(f"c{number:03d}", name), items, {})
+        expected.sort(key=lambda line: line[:3])
+        for limit in (1, 10, 25, 1000):
+            queue = await work_queue(sessionmaker, Reader(), MONDAY, limit=limit)
+            got = [(item.group, item.day, item.employee_name, item.case_id, item.key) for item in queue]
+            assert [line[:3] for line in got] == [line[:3] for line in expected[:limit]]
+            assert {line[3:] for line in got} <= {line[3:] for line in expected}
+        assert len(await work_queue(sessionmaker, Reader(), MONDAY, limit=1000)) == len(expected)
+    finally:
+        await engine.dispose()
+
+
+async def test_an_item_of_an_unknown_kind_is_refused(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        await create_tables(engine)
+        sessionmaker = make_sessionmaker(engine)
+        odd = WorkItem(kind="chore", key="x", label_nl="x", label_en="x", actor_role="hr", due=MONDAY)
+        with pytest.raises(ValueError, match="WORK_ITEM_KINDS"):
+            await _write(sessionmaker, _case("c1", "Anna"), [odd], {})
     finally:
         await engine.dispose()
