@@ -76,6 +76,8 @@ from tests.support import TEST_SECRET_KEY, api_token, free_port
 
 IN_FLIGHT = 50
 QUIET_SECONDS = 10.0
+CATCH_UP_LIMIT = 900.0
+"""How long the catch-up waits for every manager of the outage's cases before it says who had none."""
 
 
 @dataclass
@@ -117,15 +119,22 @@ async def quiet(sink: CountingSink, seconds: float = QUIET_SECONDS, limit: float
 # ------------------------------------------------------------------------------------- the load
 
 
+OUTAGE_TAG = "outage"
+"""The reports taken in during the outage: first sick days within the last year only, so that each
+case's manager has a check-in to be invited to. A case within days of its 104 weeks gets none, rightly;
+at 50,000 the catch-up waited for three such managers without end."""
+
+
 def sick_report(number: int, tag: str, managers: int, units: int, seed: int) -> dict[str, object]:
-    """One sick report: first sick days spread over the last two years, ``managers`` managers and
-    ``units`` org units (the same every run for the same numbers)."""
+    """One sick report: first sick days spread over the last two years (the outage's: the last year),
+    ``managers`` managers and ``units`` org units (the same every run for the same numbers)."""
     chance = random.Random(seed * 1_000_003 + number)
     manager = number % managers
+    days_back = 364 if tag == OUTAGE_TAG else 2 * 364
     return {
         "employee": {"name": f"Werknemer {tag} {number}", "email": f"werknemer-{tag}-{number}@example.nl"},
         "manager": {"name": f"Manager {manager}", "email": f"manager-{manager}@example.nl"},
-        "first_sick_day": (date.today() - timedelta(days=chance.randrange(0, 2 * 364))).isoformat(),
+        "first_sick_day": (date.today() - timedelta(days=chance.randrange(0, days_back))).isoformat(),
         "org_unit": f"afdeling-{number % units + 1:02d}",
         "contract_hours_per_week": chance.choice([16, 24, 32, 36, 40]),
     }
@@ -454,7 +463,7 @@ async def main_async(args: argparse.Namespace) -> None:
 
         # Catch-up after an outage.
         stack.stop_workers()
-        outage = await driven(settings.public_url, hr_token, "product", args.outage_cases, "outage", args)
+        outage = await driven(settings.public_url, hr_token, "product", args.outage_cases, OUTAGE_TAG, args)
         expected = {f"manager-{n % args.managers}@example.nl" for n in range(args.outage_cases)}
         stack.stop()
         sink.first.clear()
@@ -466,9 +475,14 @@ async def main_async(args: argparse.Namespace) -> None:
         await stack.start_server()
         await stack.start_web()
         stack.start_workers()
-        while not expected <= set(sink.first):
+        give_up = time.monotonic() + CATCH_UP_LIMIT
+        while not expected <= set(sink.first) and time.monotonic() < give_up:
             await asyncio.sleep(0.5)
-        every_manager = max(sink.first[m] for m in expected) - restarted
+        if not expected <= set(sink.first):
+            print(
+                f"catch-up: {len(expected - set(sink.first))} managers of {len(expected)} had no mail after {CATCH_UP_LIMIT:.0f} s"
+            )
+        every_manager = max((sink.first[m] for m in expected if m in sink.first), default=restarted) - restarted
         last = await quiet(sink)
         print(
             f"catch-up: every manager of those cases had mail {every_manager:.1f} s after the restart; the last "
