@@ -8,7 +8,6 @@ same answers on the hand-worked examples and on random caseloads, on SQLite and 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -34,6 +33,7 @@ from integrations.absence_statistics import (
     periods,
     staff_of_period,
 )
+from integrations.rounds import in_rounds
 from integrations.schema import AbsenceRecordRow, Base
 from states.clock import local_date
 
@@ -125,18 +125,18 @@ async def keep_past_sums(
 
 
 async def run_sums_keeper(sessionmaker: async_sessionmaker[AsyncSession], *, every: float = KEEP_SECONDS) -> None:
-    """:func:`keep_past_sums` every ``every`` seconds, until cancelled. A round that fails (the store
-    away) is logged; the next one tries again, and a page sums what is not kept meanwhile."""
-    while True:
-        try:
-            kept = await keep_past_sums(sessionmaker, local_date(datetime.now(UTC)))
-            if kept:
-                logger.info("kept the absence sums of %d past periods", kept)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("keeping the absence sums of past periods failed; trying again in %.0f s", every)
-        await asyncio.sleep(every)
+    """:func:`keep_past_sums` every ``every`` seconds, the first round after ``every`` too (a worker
+    that starts has its cases to catch up on first), until cancelled. A round that fails is logged;
+    a page sums what is not kept meanwhile."""
+
+    async def one_round() -> None:
+        kept = await keep_past_sums(sessionmaker, local_date(datetime.now(UTC)))
+        if kept:
+            logger.info("kept the absence sums of %d past periods", kept)
+
+    await in_rounds(
+        one_round, every=every, what="keeping the absence sums of past periods", logger=logger, first_after=every
+    )
 
 
 async def case_org_units(sessionmaker: async_sessionmaker[AsyncSession], first: date, last: date) -> list[str]:

@@ -38,7 +38,6 @@ time-skipping test server run schedules.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import re
@@ -56,6 +55,7 @@ from integrations.db import run_write, upsert_on
 from integrations.mail import notice_message, summary_message, text_notice
 from integrations.outbox import OutboxItem, OutboxStatus, Result, notice_key, send_batch
 from integrations.preferences import MailMode, modes_of
+from integrations.rounds import in_rounds
 from integrations.schema import Base, DigestItemRow, DigestRow, OutboxMessage
 from integrations.smtp import MailError, PermanentMailError, SmtpSender
 from integrations.vtimezone import ZONE
@@ -484,14 +484,12 @@ async def run_summaries(
 ) -> None:
     """Send the summaries that are due, every ``every`` seconds, until cancelled. A round that fails
     (the store or SMTP away) is logged and the next one tries again: nothing is lost meanwhile."""
-    while True:
-        try:
-            await send_due_and_warn(sessionmaker, sender, mail_from=mail_from, settings_url=settings_url)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("sending the due summaries failed; trying again in %.0f s", every)
-        await asyncio.sleep(every)
+    await in_rounds(
+        lambda: send_due_and_warn(sessionmaker, sender, mail_from=mail_from, settings_url=settings_url),
+        every=every,
+        what="sending the due summaries",
+        logger=logger,
+    )
 
 
 __all__ = [

@@ -17,9 +17,8 @@ from typing import Any
 
 from fastapi import Header
 
-ONCE_PATTERN = r"^[0-9a-f]{32}$"
-"""What a key looks like: a UUID's 32 hexadecimal digits, lowercase, without dashes (``uuid4().hex``)."""
-ONCE = re.compile(ONCE_PATTERN)
+_KEY = re.compile(r"[0-9a-f]{32}")
+"""What a form's key looks like: a UUID's 32 hexadecimal digits, lowercase, without dashes (``uuid4().hex``)."""
 
 
 def new_key() -> str:
@@ -30,7 +29,7 @@ def new_key() -> str:
 def form_key(raw: object) -> str | None:
     """The key a form sent, or None when it sent none or one that is not a key (a form made by hand):
     such a form is taken, only without the promise of counting once."""
-    return raw if isinstance(raw, str) and ONCE.fullmatch(raw) else None  # fullmatch: no newline after it
+    return raw if isinstance(raw, str) and _KEY.fullmatch(raw) else None  # fullmatch: no newline after it
 
 
 def idempotency_key_header(description: str) -> Any:
